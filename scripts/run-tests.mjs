@@ -1,0 +1,30 @@
+// Lists the test files itself: on Node 20, `node --test dir/` finds no .ts files and still exits 0.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const wanted = process.argv.slice(2);
+
+function collect(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) found.push(...collect(full));
+    else if (name.endsWith(".test.ts")) found.push(full);
+  }
+  return found;
+}
+
+const all = [...collect(join(root, "src")), ...collect(join(root, "test"))].map((f) => relative(root, f)).sort();
+const files = wanted.length > 0 ? all.filter((f) => wanted.some((w) => f.includes(w))) : all;
+if (files.length === 0) {
+  console.error(`No test files found${wanted.length > 0 ? ` matching ${wanted.join(" ")}` : ""}.`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-timeout=120000", ...files],
+  { cwd: root, stdio: "inherit" },
+);
+process.exit(result.status ?? 1);
