@@ -1,0 +1,157 @@
+import { once } from "node:events";
+import { createServer, type Server } from "node:net";
+import { Aedes, type AuthenticateError, type Client } from "aedes";
+import { type DataSource, dataTopic, feedbackTopic } from "../domain/data-source.ts";
+import type { Logger } from "../platform/logger.ts";
+import { verifyDevicePassword } from "../platform/secrets.ts";
+import type { DeviceDirectory } from "./device-directory.ts";
+
+/** Called for every publish a device is allowed to make; resolves once the message is durably handled. */
+export type DevicePublishHandler = (source: DataSource, payload: Buffer) => Promise<void>;
+
+/** Connection state changes the hub tracks for health. */
+export interface ConnectionEvents {
+  connected(dataSourceId: string): void;
+  disconnected(dataSourceId: string): void;
+}
+
+/** The embedded MQTT broker: device authentication, per-device ACL, ingest on publish, feedback out. */
+export class EmbeddedBroker {
+  private readonly clientsBySource = new Map<string, Set<Client>>();
+  private readonly sourceOfClient = new WeakMap<Client, string>();
+  private server: Server | undefined;
+  private aedes: Aedes | undefined;
+
+  constructor(
+    private readonly devices: DeviceDirectory,
+    private readonly onPublish: DevicePublishHandler,
+    private readonly events: ConnectionEvents,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts listening; resolves with the bound port. */
+  async listen(host: string, port: number): Promise<number> {
+    const aedes = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
+      authorizePublish: (client, packet, done) => {
+        if (!client) return done(null);
+        const sourceId = this.sourceOfClient.get(client);
+        const entry = sourceId === undefined ? undefined : this.devices.get(sourceId);
+        if (!entry || packet.topic !== dataTopic(entry.source.id)) {
+          this.logger.warn("publish refused", { dataSource: sourceId, topic: packet.topic });
+          return done(new Error(`publishing to ${packet.topic} is not allowed`));
+        }
+        // The hub keeps the data; the broker must not hold device messages as retained copies.
+        packet.retain = false;
+        this.onPublish(entry.source, packet.payload as Buffer).then(
+          () => done(null),
+          (err: unknown) => {
+            this.logger.error("message could not be stored; the device will resend it", {
+              dataSource: sourceId,
+              error: String(err),
+            });
+            done(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
+      },
+      authorizeSubscribe: (client, subscription, done) => {
+        const sourceId = this.sourceOfClient.get(client);
+        if (sourceId !== undefined && subscription.topic === feedbackTopic(sourceId)) return done(null, subscription);
+        this.logger.warn("subscription refused", { dataSource: sourceId, topic: subscription.topic });
+        done(null, null);
+      },
+    });
+    aedes.on("clientError", (client, err) => this.logger.debug("client error", { client: client.id, error: err.message }));
+    this.aedes = aedes;
+    const server = createServer({ noDelay: true }, (socket) => {
+      const client = aedes.handle(socket);
+      // The socket's close is the one event that fires for every connection, however it ends.
+      socket.once("close", () => this.forgetClient(client));
+    });
+    this.server = server;
+    server.listen(port, host);
+    await Promise.race([once(server, "listening"), once(server, "error").then(([err]) => Promise.reject(err))]);
+    const address = server.address();
+    return typeof address === "object" && address ? address.port : port;
+  }
+
+  /** Publishes a JSON document to a device's feedback topic. */
+  sendFeedback(dataSourceId: string, report: unknown): void {
+    this.aedes?.publish(
+      {
+        cmd: "publish",
+        topic: feedbackTopic(dataSourceId),
+        payload: Buffer.from(JSON.stringify(report)),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
+      (err) => {
+        if (err) this.logger.warn("feedback could not be sent", { dataSource: dataSourceId, error: err.message });
+      },
+    );
+  }
+
+  /** Closes every open connection of a data source at once (disabled, deleted or re-keyed). */
+  disconnectSource(dataSourceId: string): void {
+    const clients = this.clientsBySource.get(dataSourceId);
+    if (!clients) return;
+    for (const client of [...clients]) client.close();
+  }
+
+  isConnected(dataSourceId: string): boolean {
+    return (this.clientsBySource.get(dataSourceId)?.size ?? 0) > 0;
+  }
+
+  get connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  /** Stops accepting connections, closes the ones there are, then the broker. */
+  async close(): Promise<void> {
+    const server = this.server;
+    const aedes = this.aedes;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  }
+
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const entry = username === undefined ? undefined : this.devices.get(username);
+    if (!entry || !password || !verifyDevicePassword(password.toString("utf8"), entry.password)) {
+      this.logger.info("device connection refused: bad username or password", { username });
+      return done(authError("bad username or password", 4), false);
+    }
+    if (!entry.source.enabled) {
+      this.logger.info("device connection refused: data source disabled", { dataSource: entry.source.id });
+      return done(authError("data source is disabled", 5), false);
+    }
+    const id = entry.source.id;
+    this.sourceOfClient.set(client, id);
+    const clients = this.clientsBySource.get(id) ?? new Set<Client>();
+    clients.add(client);
+    this.clientsBySource.set(id, clients);
+    if (clients.size === 1) this.events.connected(id);
+    done(null, true);
+  }
+
+  private forgetClient(client: Client): void {
+    const id = this.sourceOfClient.get(client);
+    if (id === undefined) return;
+    this.sourceOfClient.delete(client);
+    const clients = this.clientsBySource.get(id);
+    if (!clients?.delete(client)) return;
+    if (clients.size === 0) {
+      this.clientsBySource.delete(id);
+      this.events.disconnected(id);
+    }
+  }
+}
+
+function authError(message: string, returnCode: 4 | 5): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode });
+}

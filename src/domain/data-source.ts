@@ -1,0 +1,43 @@
+/** Data source types the hub can ingest. Only CIM for now; the registry in ingest/ is keyed by this. */
+export const DATA_SOURCE_TYPES = ["CIM"] as const;
+export type DataSourceType = (typeof DATA_SOURCE_TYPES)[number];
+
+/** AIIDA's AiidaAsset values, in their JSON (hyphenated) form. */
+export const ASSETS = [
+  "CONNECTION-AGREEMENT-POINT",
+  "CONTROLLABLE-UNIT",
+  "DEDICATED-MEASUREMENT-DEVICE",
+  "SUBMETER",
+] as const;
+export type Asset = (typeof ASSETS)[number];
+
+/** AIIDA's data source icons. */
+export const ICONS = ["ELECTRICITY", "HEAT", "METER", "WATER"] as const;
+export type Icon = (typeof ICONS)[number];
+
+/** A device that publishes to the hub's broker with its own credentials. */
+export interface DataSource {
+  /** UUID; also the device's MQTT username. */
+  readonly id: string;
+  readonly name: string;
+  readonly type: DataSourceType;
+  readonly asset: Asset;
+  /** ISO 3166-1 alpha-2, upper case. */
+  readonly countryCode: string;
+  readonly icon: Icon;
+  readonly meterId: string | null;
+  readonly operatorId: string | null;
+  readonly enabled: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** The topic a data source publishes its measurements to. */
+export function dataTopic(dataSourceId: string): string {
+  return `aiida/${dataSourceId}/data`;
+}
+
+/** The topic the hub publishes feedback reports to, the only one the device may subscribe to. */
+export function feedbackTopic(dataSourceId: string): string {
+  return `aiida/${dataSourceId}/feedback`;
+}

@@ -1,0 +1,28 @@
+/** The few kinds of failure the hub reports; each maps to one HTTP status in http/error-mapping.ts. */
+export type HubErrorCode =
+  | "VALIDATION_FAILED"
+  | "NOT_FOUND"
+  | "UNAUTHENTICATED"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNAVAILABLE"
+  | "INTERNAL";
+
+/** One problem with an input: where (a JSON path or field name) and why. */
+export interface ProblemDetail {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** An expected failure with a code, a sentence for people, and optional per-field details. */
+export class HubError extends Error {
+  readonly code: HubErrorCode;
+  readonly details: readonly ProblemDetail[] | undefined;
+
+  constructor(code: HubErrorCode, message: string, details?: readonly ProblemDetail[], cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "HubError";
+    this.code = code;
+    this.details = details;
+  }
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from "fastify";
+import { COUNTRIES } from "../domain/country-codes.ts";
+import { ASSETS, DATA_SOURCE_TYPES, ICONS } from "../domain/data-source.ts";
+import { OBIS_CODES } from "../domain/obis-code.ts";
+import { QUALITIES, QUANTITY_TYPES } from "../domain/quantity-type.ts";
+import type { HttpContext } from "./http-context.ts";
+import { openApiDocument } from "./openapi.ts";
+
+/** Health, OpenAPI and the fixed lists a client needs to build forms. */
+export function registerCatalogueRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const started = Date.now();
+  const openapi = openApiDocument(ctx.version);
+  app.get("/api/health", async () => ({ status: "UP", version: ctx.version, uptimeSeconds: Math.round((Date.now() - started) / 1000) }));
+  app.get("/api/openapi.json", async () => openapi);
+  app.get("/api/catalogue", async () => ({
+    types: DATA_SOURCE_TYPES,
+    assets: ASSETS,
+    icons: ICONS,
+    countries: COUNTRIES,
+    quantityTypes: QUANTITY_TYPES.map((q) => ({ type: String(q.code), name: q.name, dataTag: q.obis.code, unit: q.obis.unit })),
+    qualities: QUALITIES,
+    obisCodes: OBIS_CODES.map(({ code, name, unit }) => ({ code, name, unit })),
+  }));
+}

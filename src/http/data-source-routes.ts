@@ -1,0 +1,62 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { DataSource } from "../domain/data-source.ts";
+import { HubError } from "../domain/hub-error.ts";
+import { dataSourceDto } from "./dto.ts";
+import type { HttpContext } from "./http-context.ts";
+import { createDataSourceBody, patchDataSourceBody } from "./schemas.ts";
+import { validate } from "./validate.ts";
+
+const idParams = z.object({ id: z.string() });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The data source id from the path; an id that cannot exist is simply not found. */
+export function sourceIdOf(params: unknown): string {
+  const { id } = idParams.parse(params);
+  if (!UUID.test(id)) throw new HubError("NOT_FOUND", `No data source with id ${id}.`);
+  return id;
+}
+
+/** CRUD for data sources and password regeneration. */
+export function registerDataSourceRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const dto = (source: DataSource) =>
+    dataSourceDto(source, ctx.brokerUrl(), ctx.healthOf(source.id), ctx.dataSourceStore.counters(source.id));
+
+  app.post("/api/datasources", async (request, reply) => {
+    const body = validate(createDataSourceBody, request.body, "data source");
+    const { source, secrets } = ctx.dataSources.create({
+      ...body,
+      meterId: body.meterId ?? null,
+      operatorId: body.operatorId ?? null,
+    });
+    reply.header("cache-control", "no-store");
+    return reply.status(201).send({ ...dto(source), credentials: secrets });
+  });
+
+  app.get("/api/datasources", async () => ctx.dataSources.list().map(dto));
+
+  app.get("/api/datasources/:id", async (request) => dto(ctx.dataSources.get(sourceIdOf(request.params))));
+
+  app.patch("/api/datasources/:id", async (request) => {
+    const id = sourceIdOf(request.params);
+    const patch = validate(patchDataSourceBody, request.body, "data source change");
+    const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    return dto(ctx.dataSources.update(id, clean));
+  });
+
+  app.delete("/api/datasources/:id", async (request, reply) => {
+    ctx.dataSources.delete(sourceIdOf(request.params));
+    return reply.status(204).send();
+  });
+
+  app.post("/api/datasources/:id/regenerate-password", async (request, reply) => {
+    const secrets = ctx.dataSources.regeneratePassword(sourceIdOf(request.params));
+    reply.header("cache-control", "no-store");
+    return secrets;
+  });
+
+  app.get("/api/datasources/:id/health", async (request) => {
+    const id = ctx.dataSources.get(sourceIdOf(request.params)).id;
+    return ctx.healthOf(id);
+  });
+}

@@ -1,0 +1,18 @@
+import type { FeedbackBus, RecordBus } from "../ingest/record-bus.ts";
+import type { AdminAuth } from "../services/admin-auth.ts";
+import type { DataSourceService } from "../services/data-source-service.ts";
+import type { SourceHealth } from "../services/health.ts";
+import type { DataSourceStore, RecordStore } from "../storage/ports.ts";
+
+/** What the HTTP routes need from the rest of the hub. */
+export interface HttpContext {
+  readonly auth: AdminAuth;
+  readonly dataSources: DataSourceService;
+  readonly dataSourceStore: DataSourceStore;
+  readonly records: RecordStore;
+  readonly recordBus: RecordBus;
+  readonly feedbackBus: FeedbackBus;
+  readonly brokerUrl: () => string;
+  readonly healthOf: (dataSourceId: string) => SourceHealth;
+  readonly version: string;
+}

@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { createDataSourceBody, loginBody, patchDataSourceBody } from "./schemas.ts";
+
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
+const ok = (description: string) => ({ description });
+const errorResponses = {
+  "400": { description: "Invalid request: error.details lists each problem's path and reason", ...json({ $ref: "#/components/schemas/Error" }) },
+  "401": { description: "No or expired session", ...json({ $ref: "#/components/schemas/Error" }) },
+  "404": { description: "Unknown id", ...json({ $ref: "#/components/schemas/Error" }) },
+};
+const inputSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+
+/** The OpenAPI 3.1 document of the hub's REST API. */
+export function openApiDocument(version: string) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "aiida-hub API",
+      version,
+      description: "Data sources, their device credentials, and the data they publish. Log in first; send the token as a bearer.",
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Error: {
+          type: "object",
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message"],
+              properties: {
+                code: { type: "string" },
+                message: { type: "string" },
+                details: {
+                  type: "array",
+                  items: { type: "object", properties: { path: { type: "string" }, reason: { type: "string" } } },
+                },
+              },
+            },
+          },
+        },
+        NewDataSource: inputSchema(createDataSourceBody),
+        DataSourceChange: inputSchema(patchDataSourceBody),
+        Login: inputSchema(loginBody),
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      "/api/health": { get: { security: [], summary: "Liveness of the hub", responses: { "200": ok("Hub is running") } } },
+      "/api/auth/login": {
+        post: {
+          security: [],
+          summary: "Log in as admin; returns a bearer token and sets a session cookie",
+          requestBody: json({ $ref: "#/components/schemas/Login" }),
+          responses: { "200": ok("Token"), ...errorResponses },
+        },
+      },
+      "/api/auth/logout": { post: { summary: "End the session", responses: { "204": ok("Logged out") } } },
+      "/api/datasources": {
+        get: { summary: "All data sources with health and counts", responses: { "200": ok("List") } },
+        post: {
+          summary: "Create a data source; the response holds the device password, the only time it is shown",
+          requestBody: json({ $ref: "#/components/schemas/NewDataSource" }),
+          responses: { "201": ok("Created, with credentials"), ...errorResponses },
+        },
+      },
+      "/api/datasources/{id}": {
+        parameters: [idParam],
+        get: { summary: "One data source", responses: { "200": ok("Data source"), ...errorResponses } },
+        patch: {
+          summary: "Change fields; disabling closes the device's connection",
+          requestBody: json({ $ref: "#/components/schemas/DataSourceChange" }),
+          responses: { "200": ok("Changed"), ...errorResponses },
+        },
+        delete: { summary: "Delete it, close its connection and purge its records", responses: { "204": ok("Deleted"), ...errorResponses } },
+      },
+      "/api/datasources/{id}/regenerate-password": {
+        parameters: [idParam],
+        post: { summary: "New device password (shown once); the old one stops working at once", responses: { "200": ok("Credentials"), ...errorResponses } },
+      },
+      "/api/datasources/{id}/health": {
+        parameters: [idParam],
+        get: { summary: "UP (< 90 s), WARNING (90–180 s), DOWN (> 180 s) or UNKNOWN", responses: { "200": ok("Health"), ...errorResponses } },
+      },
+      "/api/datasources/{id}/records/latest": {
+        parameters: [idParam],
+        get: { summary: "Newest record", responses: { "200": ok("Record"), ...errorResponses } },
+      },
+      "/api/datasources/{id}/records": {
+        parameters: [
+          idParam,
+          { name: "from", in: "query", schema: { type: "string" }, description: "ISO-8601 or epoch ms, inclusive" },
+          { name: "to", in: "query", schema: { type: "string" }, description: "ISO-8601 or epoch ms, inclusive" },
+          { name: "before", in: "query", schema: { type: "integer" }, description: "paging cursor: nextBefore of the previous page" },
+          { name: "obis", in: "query", schema: { type: "string" }, description: "comma-separated OBIS codes" },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+          { name: "bucket", in: "query", schema: { type: "string" }, description: "e.g. 1m: downsampled min/avg/max/last per bucket" },
+        ],
+        get: { summary: "Raw records newest first, or a downsampled series with bucket", responses: { "200": ok("Records"), ...errorResponses } },
+      },
+      "/api/datasources/{id}/live": {
+        parameters: [idParam],
+        get: { summary: "Server-Sent Events: `record` for each stored record, `feedback` for each report", responses: { "200": ok("Event stream") } },
+      },
+      "/api/datasources/{id}/feedback": {
+        parameters: [idParam],
+        get: { summary: "Last 50 feedback reports sent to the device", responses: { "200": ok("Reports"), ...errorResponses } },
+      },
+      "/api/catalogue": { get: { summary: "Assets, icons, countries, quantity types and OBIS codes", responses: { "200": ok("Catalogue") } } },
+    },
+  };
+}

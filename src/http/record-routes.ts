@@ -1,0 +1,105 @@
+import type { FastifyInstance } from "fastify";
+import { HubError } from "../domain/hub-error.ts";
+import { obisByCode } from "../domain/obis-code.ts";
+import { sourceIdOf } from "./data-source-routes.ts";
+import { recordDto } from "./dto.ts";
+import type { HttpContext } from "./http-context.ts";
+import { feedbackQuery, recordsQuery } from "./schemas.ts";
+import { validate } from "./validate.ts";
+
+const DAY_MS = 86_400_000;
+/** Most buckets one series query may return per quantity, so a chart query stays bounded. */
+const MAX_BUCKETS = 10_000;
+/** Comment line sent to idle live streams so proxies do not cut them. */
+const KEEPALIVE_MS = 15_000;
+
+/** Reading stored data back: latest record, raw pages, downsampled series, live stream, feedback. */
+export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const existing = (params: unknown) => ctx.dataSources.get(sourceIdOf(params)).id;
+
+  app.get("/api/datasources/:id/records/latest", async (request) => {
+    const id = existing(request.params);
+    const record = ctx.records.latest(id);
+    if (!record) throw new HubError("NOT_FOUND", `Data source ${id} has no records yet.`);
+    return recordDto(record);
+  });
+
+  app.get("/api/datasources/:id/records", async (request) => {
+    const id = existing(request.params);
+    const q = validate(recordsQuery, request.query, "records query");
+    if (q.bucket !== undefined) {
+      const to = q.to ?? Date.now();
+      const from = q.from ?? to - DAY_MS;
+      if (from > to) throw invalid("from", "must not be after to");
+      if ((to - from) / q.bucket > MAX_BUCKETS) {
+        throw invalid("bucket", `gives more than ${MAX_BUCKETS} buckets for this range; choose a larger bucket`);
+      }
+      const series = ctx.records.series(id, from, to, q.bucket, q.obis);
+      return {
+        dataSourceId: id,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        bucketMs: q.bucket,
+        series: [...series].map(([code, points]) => {
+          const obis = obisByCode(code);
+          return {
+            dataTag: code,
+            name: obis?.name,
+            unitOfMeasurement: obis?.unit,
+            points: points.map((p) => ({ ...p, t: new Date(p.t).toISOString() })),
+          };
+        }),
+      };
+    }
+    if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw invalid("from", "must not be after to");
+    const records = ctx.records.query(id, {
+      limit: q.limit,
+      ...(q.from !== undefined && { from: q.from }),
+      ...(q.to !== undefined && { to: q.to }),
+      ...(q.before !== undefined && { before: q.before }),
+      ...(q.obis !== undefined && { obis: q.obis }),
+    });
+    const last = records.at(-1);
+    return {
+      dataSourceId: id,
+      records: records.map(recordDto),
+      nextBefore: records.length === q.limit && last ? last.timestamp : null,
+    };
+  });
+
+  app.get("/api/datasources/:id/feedback", async (request) => {
+    const id = existing(request.params);
+    const q = validate(feedbackQuery, request.query, "feedback query");
+    return ctx.records.feedback(id, q.limit);
+  });
+
+  app.get("/api/datasources/:id/live", (request, reply) => {
+    const id = existing(request.params);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.write(": connected\n\n");
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const offRecord = ctx.recordBus.subscribe((r) => {
+      if (r.dataSourceId === id) send("record", recordDto(r));
+    });
+    const offFeedback = ctx.feedbackBus.subscribe((f) => {
+      if (f.dataSourceId === id) send("feedback", f);
+    });
+    const keepalive = setInterval(() => res.write(": keepalive\n\n"), KEEPALIVE_MS);
+    request.raw.on("close", () => {
+      clearInterval(keepalive);
+      offRecord();
+      offFeedback();
+    });
+  });
+}
+
+function invalid(path: string, reason: string): HubError {
+  return new HubError("VALIDATION_FAILED", `The records query is not valid: ${path} ${reason}.`, [{ path, reason }]);
+}

@@ -1,0 +1,176 @@
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { DeviceDirectory } from "./broker/device-directory.ts";
+import { EmbeddedBroker } from "./broker/embedded-broker.ts";
+import { ConfigError, type HubConfig } from "./config/hub-config.ts";
+import { buildHttpServer } from "./http/http-server.ts";
+import { IngestPipeline } from "./ingest/ingest-pipeline.ts";
+import { FeedbackBus, RecordBus } from "./ingest/record-bus.ts";
+import type { Logger } from "./platform/logger.ts";
+import { AdminAuth } from "./services/admin-auth.ts";
+import { DataSourceService } from "./services/data-source-service.ts";
+import { healthOf } from "./services/health.ts";
+import { RetentionJob } from "./services/retention.ts";
+import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
+import { HUB_VERSION } from "./version.ts";
+
+/** Addresses of a running hub. */
+export interface RunningHub {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly httpPort: number;
+  readonly mqttPort: number;
+  /** Set only on the first start without AIIDA_HUB_ADMIN_PASSWORD: show it once. */
+  readonly generatedAdminPassword: string | undefined;
+}
+
+/** A hub that can be started and stopped; everything it owns is built here and only here. */
+export interface Hub {
+  start(): Promise<RunningHub>;
+  stop(): Promise<void>;
+  /** The pieces, for tests and benchmarks. */
+  readonly internals: { storage(): Storage; broker: EmbeddedBroker; dataSources(): DataSourceService };
+}
+
+/** The composition root: wires storage, broker, ingest, services and HTTP from one config. */
+export function createHub(config: HubConfig, logger: Logger): Hub {
+  let storage: Storage | undefined;
+  let http: FastifyInstance | undefined;
+  let retention: RetentionJob | undefined;
+  let pipeline: IngestPipeline | undefined;
+  let service: DataSourceService | undefined;
+  let brokerUrl = config.publicMqttUrl ?? "";
+  const directory = new DeviceDirectory();
+  const recordBus = new RecordBus(logger);
+  const feedbackBus = new FeedbackBus(logger);
+  const broker = new EmbeddedBroker(
+    directory,
+    (source, payload) => {
+      if (!pipeline) return Promise.reject(new Error("the hub is not running"));
+      return pipeline.ingest(source, payload);
+    },
+    {
+      connected: (id) => logger.info("device connected", { dataSource: id }),
+      disconnected: (id) => {
+        logger.info("device disconnected", { dataSource: id });
+        pipeline?.forgetDevice(id);
+      },
+    },
+    logger,
+  );
+
+  async function start(): Promise<RunningHub> {
+    prepareDataDir(config.dataDir);
+    const store = openSqliteStorage(join(config.dataDir, "aiida-hub.sqlite"));
+    storage = store;
+    const auth = new AdminAuth(store.admin);
+    const generatedAdminPassword = await auth.ensureAdmin(config.adminPassword);
+    service = new DataSourceService(store.dataSources, directory, broker, () => brokerUrl);
+    service.loadDirectory();
+    pipeline = new IngestPipeline(
+      store.records,
+      recordBus,
+      (report) => {
+        broker.sendFeedback(report.dataSourceId, report);
+        feedbackBus.publish(report);
+      },
+      {
+        maxPayloadBytes: config.maxPayloadBytes,
+        rateLimitPerSecond: config.rateLimitPerSecond,
+        maxFutureMs: config.maxFutureSkewSeconds * 1000,
+        commitBatchSize: config.commitBatchSize,
+      },
+    );
+    const mqttPort = await listenOrExplain(
+      () => broker.listen(config.host, config.mqttPort),
+      `MQTT port ${config.mqttPort} on ${config.host}`,
+      "--mqtt-port",
+    );
+    const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+    brokerUrl = config.publicMqttUrl ?? `mqtt://${shownHost}:${mqttPort}`;
+    const app = buildHttpServer(
+      {
+        auth,
+        dataSources: service,
+        dataSourceStore: store.dataSources,
+        records: store.records,
+        recordBus,
+        feedbackBus,
+        brokerUrl: () => brokerUrl,
+        healthOf: (id) =>
+          healthOf(broker.isConnected(id), store.dataSources.counters(id)?.lastMessageAt ?? null, Date.now()),
+        version: HUB_VERSION,
+      },
+      logger,
+    );
+    http = app;
+    await listenOrExplain(
+      () => app.listen({ host: config.host, port: config.httpPort }),
+      `HTTP port ${config.httpPort} on ${config.host}`,
+      "--http-port",
+    );
+    const address = app.server.address();
+    const httpPort = typeof address === "object" && address ? address.port : config.httpPort;
+    retention = new RetentionJob(store.records, config.retentionDays * 86_400_000, logger);
+    retention.start();
+    return {
+      httpUrl: `http://${shownHost}:${httpPort}`,
+      mqttUrl: `mqtt://${shownHost}:${mqttPort}`,
+      httpPort,
+      mqttPort,
+      generatedAdminPassword,
+    };
+  }
+
+  async function stop(): Promise<void> {
+    await retention?.stop();
+    await http?.close();
+    // Commit what was received before closing the broker, so nothing in flight is dropped.
+    await pipeline?.drain();
+    await broker.close();
+    await pipeline?.drain();
+    storage?.close();
+    storage = undefined;
+  }
+
+  return {
+    start,
+    stop,
+    internals: {
+      storage: () => {
+        if (!storage) throw new Error("the hub is not started");
+        return storage;
+      },
+      broker,
+      dataSources: () => {
+        if (!service) throw new Error("the hub is not started");
+        return service;
+      },
+    },
+  };
+}
+
+function prepareDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError(`The data directory ${dir} is not writable (${code}); choose another with --data-dir.`);
+  }
+}
+
+async function listenOrExplain<T>(listen: () => Promise<T>, what: string, flag: string): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new ConfigError(`${what} is already in use; choose another with ${flag}.`);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+      throw new ConfigError(`${what} cannot be bound (${code}); check --host.`);
+    }
+    if (code === "EACCES") throw new ConfigError(`${what} needs more privileges (EACCES); choose a port above 1023 with ${flag}.`);
+    throw err;
+  }
+}

@@ -1,0 +1,17 @@
+import type { DataSource, DataSourceType } from "../domain/data-source.ts";
+import type { IngestOutcome } from "../storage/ports.ts";
+import { ingestCimMessage } from "./cim-adapter.ts";
+
+/** What an adapter needs to know besides the message itself. */
+export interface AdapterContext {
+  readonly receivedAt: number;
+  readonly maxFutureMs: number;
+}
+
+/** Turns one device message into what to store and what to tell the device. Pure: no I/O. */
+export type MessageAdapter = (source: DataSource, payload: Buffer, ctx: AdapterContext) => IngestOutcome;
+
+/** One adapter per data source type: a type without an adapter does not compile. */
+export const ADAPTERS: Readonly<Record<DataSourceType, MessageAdapter>> = {
+  CIM: ingestCimMessage,
+};

@@ -1,0 +1,55 @@
+import type { AiidaRecord } from "../domain/aiida-record.ts";
+import type { DataSource } from "../domain/data-source.ts";
+import { parseTimeSeries } from "../cim/parse-time-series.ts";
+import type { FeedbackReport, IngestOutcome } from "../storage/ports.ts";
+import type { AdapterContext } from "./adapter-registry.ts";
+
+/** Turns one CIM TimeSeries message into a record to store and, where anything was off, a feedback report. */
+export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: AdapterContext): IngestOutcome {
+  const receivedIso = new Date(ctx.receivedAt).toISOString();
+  const parsed = parseTimeSeries(payload, { now: ctx.receivedAt, maxFutureMs: ctx.maxFutureMs });
+  if (!parsed.ok) {
+    const feedback: FeedbackReport = {
+      dataSourceId: source.id,
+      receivedAt: receivedIso,
+      status: "rejected",
+      problems: parsed.problems,
+      ignoredFields: parsed.ignoredFields,
+      notes: ["nothing from this message was stored"],
+      kept: { timestamp: null, timestampSource: null, values: [] },
+    };
+    return { dataSourceId: source.id, record: undefined, feedback, valuesRejected: parsed.problems.length };
+  }
+  const series = parsed.series;
+  const fromDevice = series.timestamp !== undefined;
+  const record: AiidaRecord = {
+    dataSourceId: source.id,
+    timestamp: series.timestamp ?? ctx.receivedAt,
+    timestampSource: fromDevice ? "device" : "receipt",
+    receivedAt: ctx.receivedAt,
+    values: series.quantities.map((q) => ({
+      obis: q.type.obis,
+      rawTag: q.type.name,
+      value: q.value,
+      quality: q.quality,
+    })),
+  };
+  const notes = fromDevice ? [] : ["no dateAndOrTime.dateTime in the message: the receipt time was used"];
+  const clean = series.problems.length === 0 && series.ignoredFields.length === 0 && notes.length === 0;
+  const feedback: FeedbackReport | undefined = clean
+    ? undefined
+    : {
+        dataSourceId: source.id,
+        receivedAt: receivedIso,
+        status: series.problems.length > 0 ? "partial" : "accepted-with-warnings",
+        problems: series.problems,
+        ignoredFields: series.ignoredFields,
+        notes,
+        kept: {
+          timestamp: new Date(record.timestamp).toISOString(),
+          timestampSource: record.timestampSource,
+          values: series.quantities.map((q) => ({ type: String(q.type.code), obis: q.type.obis.code, value: q.value })),
+        },
+      };
+  return { dataSourceId: source.id, record, feedback, valuesRejected: series.problems.length };
+}

@@ -1,0 +1,93 @@
+import { setTimeout as delay } from "node:timers/promises";
+import type { DataSource } from "../domain/data-source.ts";
+import { CommitBatcher } from "../platform/commit-batcher.ts";
+import type { FeedbackReport, IngestOutcome, RecordStore } from "../storage/ports.ts";
+import { ADAPTERS } from "./adapter-registry.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import type { RecordBus } from "./record-bus.ts";
+
+/** Settings of the ingest path. */
+export interface IngestSettings {
+  readonly maxPayloadBytes: number;
+  readonly rateLimitPerSecond: number;
+  readonly maxFutureMs: number;
+  readonly commitBatchSize: number;
+}
+
+/** Where feedback reports go after their message is committed (the device's feedback topic). */
+export type FeedbackSink = (report: FeedbackReport) => void;
+
+/** Longest a message may be held back for flow control before it is rejected as a flood. */
+const MAX_RATE_WAIT_MS = 2000;
+
+/**
+ * The path of one device message: rate limit, size check, adapter, durable batched commit, then
+ * feedback and fan-out. The returned promise resolves only after the commit: the broker acks then.
+ */
+export class IngestPipeline {
+  private readonly batcher: CommitBatcher<IngestOutcome>;
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly store: RecordStore,
+    private readonly bus: RecordBus,
+    private readonly sendFeedback: FeedbackSink,
+    private readonly settings: IngestSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.batcher = new CommitBatcher((outcomes) => this.store.writeBatch(outcomes), settings.commitBatchSize);
+    this.limiter = new RateLimiter(settings.rateLimitPerSecond, settings.rateLimitPerSecond * 2, MAX_RATE_WAIT_MS);
+  }
+
+  async ingest(source: DataSource, payload: Buffer): Promise<void> {
+    const decision = this.limiter.take(source.id, this.now());
+    if (decision.kind === "wait") await delay(decision.ms);
+    const receivedAt = this.now();
+    const outcome = this.outcomeOf(source, payload, receivedAt, decision.kind === "reject");
+    await this.batcher.submit(outcome);
+    if (outcome.feedback) this.sendFeedback(outcome.feedback);
+    if (outcome.record) this.bus.publish(outcome.record);
+  }
+
+  /** Commits everything still pending (used at shutdown). */
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  forgetDevice(dataSourceId: string): void {
+    this.limiter.forget(dataSourceId);
+  }
+
+  private outcomeOf(source: DataSource, payload: Buffer, receivedAt: number, flooded: boolean): IngestOutcome {
+    if (flooded) {
+      return this.rejected(source, receivedAt, {
+        path: "$",
+        reason: `rate limit exceeded: at most ${this.settings.rateLimitPerSecond} messages per second per device`,
+      });
+    }
+    if (payload.length > this.settings.maxPayloadBytes) {
+      return this.rejected(source, receivedAt, {
+        path: "$",
+        reason: `payload of ${payload.length} bytes exceeds the limit of ${this.settings.maxPayloadBytes} bytes`,
+      });
+    }
+    return ADAPTERS[source.type](source, payload, { receivedAt, maxFutureMs: this.settings.maxFutureMs });
+  }
+
+  private rejected(source: DataSource, receivedAt: number, problem: { path: string; reason: string }): IngestOutcome {
+    return {
+      dataSourceId: source.id,
+      record: undefined,
+      valuesRejected: 0,
+      feedback: {
+        dataSourceId: source.id,
+        receivedAt: new Date(receivedAt).toISOString(),
+        status: "rejected",
+        problems: [problem],
+        ignoredFields: [],
+        notes: ["nothing from this message was stored"],
+        kept: { timestamp: null, timestampSource: null, values: [] },
+      },
+    };
+  }
+}

@@ -1,0 +1,31 @@
+/** What the limiter says about one message. */
+export type RateDecision = { readonly kind: "now" } | { readonly kind: "wait"; readonly ms: number } | { readonly kind: "reject" };
+
+/**
+ * A token bucket per device. Messages over the sustained rate wait a little (flow control: the
+ * broker stops reading that device's socket meanwhile); beyond `maxWaitMs` of backlog they are rejected.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  take(deviceId: string, now: number): RateDecision {
+    const bucket = this.buckets.get(deviceId) ?? { tokens: this.burst, at: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.perSecond) / 1000);
+    bucket.at = now;
+    this.buckets.set(deviceId, bucket);
+    const waitMs = bucket.tokens >= 1 ? 0 : ((1 - bucket.tokens) * 1000) / this.perSecond;
+    if (waitMs > this.maxWaitMs) return { kind: "reject" };
+    bucket.tokens -= 1;
+    return waitMs === 0 ? { kind: "now" } : { kind: "wait", ms: Math.ceil(waitMs) };
+  }
+
+  forget(deviceId: string): void {
+    this.buckets.delete(deviceId);
+  }
+}

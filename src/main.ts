@@ -1,0 +1,61 @@
+import { Command, Option } from "commander";
+import { ConfigError, type ConfigOverrides, loadConfig, SETTINGS } from "./config/hub-config.ts";
+import { createHub } from "./hub.ts";
+import { createLogger } from "./platform/logger.ts";
+import { HUB_VERSION } from "./version.ts";
+
+const program = new Command("aiida-hub")
+  .description("In-house energy data hub, wire-compatible with EDDIE's AIIDA.")
+  .version(HUB_VERSION);
+
+const start = program.command("start").description("run the hub: HTTP API and the embedded MQTT broker");
+for (const s of SETTINGS) {
+  const fallback = s.fallback === undefined ? "" : ` (default ${s.fallback})`;
+  start.addOption(new Option(`${s.flag} <value>`, `${s.describe}${fallback}; env ${s.env}`));
+}
+start.action(async (options: Record<string, string | undefined>) => {
+  const logger = createLogger(process.env.AIIDA_HUB_LOG_LEVEL === "debug" ? "debug" : "info");
+  const flags: ConfigOverrides = {};
+  for (const s of SETTINGS) flags[s.key] = options[camelCase(s.flag)];
+  let hub: ReturnType<typeof createHub> | undefined;
+  try {
+    const config = loadConfig(flags, process.env);
+    hub = createHub(config, logger);
+    const running = await hub.start();
+    if (running.generatedAdminPassword) {
+      process.stdout.write(
+        `\nAdmin account created. Username: admin  Password: ${running.generatedAdminPassword}\n` +
+          "This password is shown only now. Set AIIDA_HUB_ADMIN_PASSWORD on first start to choose your own.\n\n",
+      );
+    }
+    logger.info("aiida-hub is running", { http: running.httpUrl, mqtt: running.mqttUrl, dataDir: config.dataDir });
+  } catch (err) {
+    await hub?.stop().catch(() => {});
+    if (err instanceof ConfigError) {
+      process.stderr.write(`aiida-hub: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    hub
+      ?.stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error("shutdown failed", { error: String(err) });
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+});
+
+function camelCase(flag: string): string {
+  return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,107 @@
+import { randomUUID } from "node:crypto";
+import type { DeviceDirectory } from "../broker/device-directory.ts";
+import { type Asset, type DataSource, type DataSourceType, dataTopic, type Icon } from "../domain/data-source.ts";
+import { HubError } from "../domain/hub-error.ts";
+import { hashDevicePassword, randomBase62 } from "../platform/secrets.ts";
+import type { DataSourcePatch, DataSourceStore } from "../storage/ports.ts";
+
+/** Length of generated device passwords: 24 base62 characters ≈ 143 bits, far beyond guessing. */
+export const DEVICE_PASSWORD_LENGTH = 24;
+
+/** What a user supplies to create a data source (already validated). */
+export interface NewDataSource {
+  readonly name: string;
+  readonly type: DataSourceType;
+  readonly asset: Asset;
+  readonly countryCode: string;
+  readonly icon: Icon;
+  readonly meterId: string | null;
+  readonly operatorId: string | null;
+  readonly enabled: boolean;
+}
+
+/** The connection details handed to the user; the password appears here and nowhere else, once. */
+export interface DeviceSecrets {
+  readonly dataSourceId: string;
+  readonly brokerUrl: string;
+  readonly topic: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Side effects on live connections when a data source changes. */
+export interface ConnectionControl {
+  disconnectSource(dataSourceId: string): void;
+}
+
+/** Creates, changes and removes data sources, keeping the broker's view and live connections in step. */
+export class DataSourceService {
+  constructor(
+    private readonly store: DataSourceStore,
+    private readonly directory: DeviceDirectory,
+    private readonly connections: ConnectionControl,
+    private readonly brokerUrl: () => string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Loads every data source into the broker's directory (at start-up). */
+  loadDirectory(): void {
+    const sources = new Map(this.store.list().map((s) => [s.id, s]));
+    for (const cred of this.store.credentials()) {
+      const source = sources.get(cred.dataSourceId);
+      if (source) this.directory.put({ source, password: cred.password });
+    }
+  }
+
+  create(input: NewDataSource): { source: DataSource; secrets: DeviceSecrets } {
+    const now = this.now();
+    const source: DataSource = { ...input, id: randomUUID(), createdAt: now, updatedAt: now };
+    const password = randomBase62(DEVICE_PASSWORD_LENGTH);
+    const hash = hashDevicePassword(password);
+    this.store.create(source, hash);
+    this.directory.put({ source, password: hash });
+    return { source, secrets: this.secretsFor(source.id, password) };
+  }
+
+  get(id: string): DataSource {
+    const source = this.store.get(id);
+    if (!source) throw notFound(id);
+    return source;
+  }
+
+  list(): DataSource[] {
+    return this.store.list();
+  }
+
+  update(id: string, patch: DataSourcePatch): DataSource {
+    const updated = this.store.update(id, patch, this.now());
+    if (!updated) throw notFound(id);
+    this.directory.updateSource(updated);
+    if (!updated.enabled) this.connections.disconnectSource(id);
+    return updated;
+  }
+
+  regeneratePassword(id: string): DeviceSecrets {
+    const password = randomBase62(DEVICE_PASSWORD_LENGTH);
+    const hash = hashDevicePassword(password);
+    if (!this.store.setPassword(id, hash, this.now())) throw notFound(id);
+    const source = this.get(id);
+    this.directory.put({ source, password: hash });
+    this.connections.disconnectSource(id);
+    return this.secretsFor(id, password);
+  }
+
+  delete(id: string): void {
+    if (!this.store.delete(id)) throw notFound(id);
+    this.directory.remove(id);
+    this.connections.disconnectSource(id);
+  }
+
+  private secretsFor(id: string, password: string): DeviceSecrets {
+    return { dataSourceId: id, brokerUrl: this.brokerUrl(), topic: dataTopic(id), username: id, password };
+  }
+}
+
+function notFound(id: string): HubError {
+  return new HubError("NOT_FOUND", `No data source with id ${id}.`);
+}

@@ -1,0 +1,27 @@
+/** AIIDA's health states of a data source. */
+export type HealthStatus = "UP" | "WARNING" | "DOWN" | "UNKNOWN";
+
+/** Health of one data source and why. */
+export interface SourceHealth {
+  readonly status: HealthStatus;
+  readonly connected: boolean;
+  readonly lastMessageAt: string | null;
+  readonly reason: string;
+}
+
+const UP_WITHIN_MS = 90_000;
+const WARNING_WITHIN_MS = 180_000;
+
+/** AIIDA's rule: no message yet → UNKNOWN; newest ≤ 90 s → UP; ≤ 180 s → WARNING; older → DOWN. */
+export function healthOf(connected: boolean, lastMessageAt: number | null, now: number): SourceHealth {
+  const last = lastMessageAt === null ? null : new Date(lastMessageAt).toISOString();
+  const base = { connected, lastMessageAt: last };
+  if (lastMessageAt === null) {
+    return { ...base, status: "UNKNOWN", reason: connected ? "connected, no message yet" : "no message received yet" };
+  }
+  const age = Math.max(0, now - lastMessageAt);
+  const ago = `last message ${Math.round(age / 1000)} s ago`;
+  if (age <= UP_WITHIN_MS) return { ...base, status: "UP", reason: ago };
+  if (age <= WARNING_WITHIN_MS) return { ...base, status: "WARNING", reason: `${ago} (more than 90 s)` };
+  return { ...base, status: "DOWN", reason: `${ago} (more than 180 s)${connected ? "" : ", not connected"}` };
+}

@@ -1,0 +1,40 @@
+import type Database from "better-sqlite3";
+import type { AdminStore } from "../ports.ts";
+
+/** The admin account (a slow password hash) and its sessions (token digests only) in SQLite. */
+export class SqliteAdminStore implements AdminStore {
+  constructor(private readonly db: Database.Database) {}
+
+  passwordHash(username: string): string | undefined {
+    const row = this.db.prepare("SELECT password_hash FROM admin_user WHERE username = ?").get(username) as
+      | { password_hash: string }
+      | undefined;
+    return row?.password_hash;
+  }
+
+  setPasswordHash(username: string, hash: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO admin_user (username, password_hash) VALUES (?, ?)
+         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
+      )
+      .run(username, hash);
+  }
+
+  createSession(tokenDigest: string, username: string, expiresAt: number): void {
+    this.db
+      .prepare("INSERT INTO admin_session (token_digest, username, expires_at) VALUES (?, ?, ?)")
+      .run(tokenDigest, username, expiresAt);
+  }
+
+  sessionUser(tokenDigest: string, now: number): string | undefined {
+    const row = this.db
+      .prepare("SELECT username FROM admin_session WHERE token_digest = ? AND expires_at > ?")
+      .get(tokenDigest, now) as { username: string } | undefined;
+    return row?.username;
+  }
+
+  deleteSession(tokenDigest: string): void {
+    this.db.prepare("DELETE FROM admin_session WHERE token_digest = ?").run(tokenDigest);
+  }
+}
