@@ -111,8 +111,10 @@ export class EmbeddedBroker {
   async close(): Promise<void> {
     const server = this.server;
     const aedes = this.aedes;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // server.close() only stops accepting; it completes once aedes has closed the open connections.
+    const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await serverClosed;
   }
 
   private authenticate(

@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { type HubConfig, loadConfig } from "../../src/config/hub-config.ts";
+import { createHub, type Hub } from "../../src/hub.ts";
+import { silentLogger } from "../../src/platform/logger.ts";
+
+/** The admin password every test hub is created with. */
+export const TEST_ADMIN_PASSWORD = "test-admin-password";
+
+/** A JSON response: status and parsed body. */
+export interface ApiResponse<T = any> {
+  readonly status: number;
+  readonly body: T;
+  readonly headers: Headers;
+}
+
+/** Credentials the hub hands out for a new data source. */
+export interface DeviceCredentials {
+  readonly id: string;
+  readonly password: string;
+  readonly topic: string;
+  readonly brokerUrl: string;
+}
+
+/** A real hub in this process: real SQLite file in a temp dir, broker and HTTP on free ports. */
+export interface TestHub {
+  readonly hub: Hub;
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly mqttPort: number;
+  readonly dataDir: string;
+  readonly token: string;
+  api<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<ApiResponse<T>>;
+  createDataSource(fields?: Record<string, unknown>): Promise<DeviceCredentials>;
+  stop(): Promise<void>;
+}
+
+/** Default body for a CIM data source. */
+export const CIM_SOURCE = { name: "Test meter", type: "CIM", asset: "CONNECTION-AGREEMENT-POINT", countryCode: "AT" };
+
+/** Makes a fresh temp data directory, removed when the test ends. */
+export function tempDataDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), "aiida-hub-test-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Builds a hub config for tests: loopback, free ports, the given data dir. */
+export function testConfig(dataDir: string, overrides: Partial<Record<keyof HubConfig, string>> = {}): HubConfig {
+  return loadConfig(
+    { host: "127.0.0.1", httpPort: "0", mqttPort: "0", dataDir, retentionDays: "36500", ...overrides },
+    { AIIDA_HUB_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
+  );
+}
+
+/** Starts a hub for one test and stops it when the test ends. */
+export async function startTestHub(
+  t: TestContext,
+  options: { dataDir?: string; config?: Partial<Record<keyof HubConfig, string>> } = {},
+): Promise<TestHub> {
+  const dataDir = options.dataDir ?? tempDataDir(t);
+  const hub = createHub(testConfig(dataDir, options.config), silentLogger);
+  const running = await hub.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await hub.stop();
+  };
+  t.after(stop);
+  const api = async <T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<ApiResponse<T>> => {
+    const headers: Record<string, string> = {};
+    if (token !== null && (token ?? loginToken)) headers.authorization = `Bearer ${token ?? loginToken}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${running.httpUrl}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text === "" ? undefined : JSON.parse(text)) as T, headers: res.headers };
+  };
+  let loginToken = "";
+  const login = await api<{ token: string }>("POST", "/api/auth/login", {
+    username: "admin",
+    password: TEST_ADMIN_PASSWORD,
+  });
+  if (login.status !== 200) throw new Error(`test login failed: ${JSON.stringify(login.body)}`);
+  loginToken = login.body.token;
+  return {
+    hub,
+    httpUrl: running.httpUrl,
+    mqttUrl: running.mqttUrl,
+    mqttPort: running.mqttPort,
+    dataDir,
+    token: loginToken,
+    api,
+    async createDataSource(fields = {}) {
+      const res = await api("POST", "/api/datasources", { ...CIM_SOURCE, ...fields });
+      if (res.status !== 201) throw new Error(`creating a data source failed: ${JSON.stringify(res.body)}`);
+      const c = res.body.credentials;
+      return { id: c.dataSourceId, password: c.password, topic: c.topic, brokerUrl: c.brokerUrl };
+    },
+    stop,
+  };
+}

@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import type { TestContext } from "node:test";
+import { TEST_ADMIN_PASSWORD } from "./hub-harness.ts";
+
+const BIN = new URL("../../bin/aiida-hub.js", import.meta.url).pathname;
+
+/** A hub running as a child process, as a user starts it. */
+export interface HubProcess {
+  readonly child: ChildProcess;
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  /** Everything the process wrote so far. */
+  output(): string;
+}
+
+/** Runs `aiida-hub start` with the given flags; resolves once it logs that it is running. */
+export async function spawnHub(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<HubProcess> {
+  const child = spawn(process.execPath, [BIN, "start", "--host", "127.0.0.1", ...args], {
+    env: { ...process.env, AIIDA_HUB_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  let output = "";
+  const running = new Promise<{ http: string; mqtt: string }>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /aiida-hub is running http=(\S+) mqtt=(\S+)/.exec(output);
+      if (match?.[1] && match[2]) resolve({ http: match[1], mqtt: match[2] });
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code, signal) => reject(new Error(`hub exited (${code ?? signal}) before running:\n${output}`)));
+  });
+  const urls = await running;
+  return { child, httpUrl: urls.http, mqttUrl: urls.mqtt, output: () => output };
+}
+
+/** Runs `aiida-hub start` expecting it to fail; resolves with its exit code and output. */
+export async function spawnHubExpectingFailure(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, "start", "--host", "127.0.0.1", ...args], {
+    env: { ...process.env, AIIDA_HUB_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    output += c.toString();
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, output };
+}

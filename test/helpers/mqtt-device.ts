@@ -1,0 +1,34 @@
+import mqtt, { type MqttClient } from "mqtt";
+import type { TestContext } from "node:test";
+import type { DeviceCredentials } from "./hub-harness.ts";
+
+/** Connects a real MQTT client over TCP as a device; closed when the test ends. Rejects on CONNACK refusal. */
+export async function connectDevice(
+  t: TestContext,
+  url: string,
+  credentials: Pick<DeviceCredentials, "id" | "password">,
+  options: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, {
+    username: credentials.id,
+    password: credentials.password,
+    clientId: `test-${credentials.id.slice(0, 8)}-${Math.random().toString(16).slice(2, 8)}`,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...options,
+  });
+  t.after(() => client.endAsync(true));
+  return client;
+}
+
+/** Resolves with the next message on a topic the client has subscribed to. */
+export function nextMessage(client: MqttClient, topic: string): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const onMessage = (t: string, payload: Buffer) => {
+      if (t !== topic) return;
+      client.off("message", onMessage);
+      resolve(payload);
+    };
+    client.on("message", onMessage);
+  });
+}

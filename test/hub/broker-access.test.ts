@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { describe, it } from "node:test";
+import mqtt from "mqtt";
+import { startTestHub } from "../helpers/hub-harness.ts";
+import { connectDevice } from "../helpers/mqtt-device.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+const reading = (quantity: number) =>
+  JSON.stringify({
+    "dateAndOrTime.dateTime": new Date(Date.now() - 60_000 + quantity).toISOString(),
+    Quantity: [{ quantity, type: "2" }],
+  });
+
+/** Connects and returns the CONNACK refusal's code, or 0 when the broker accepted. */
+async function connackCode(url: string, username: string, password: string): Promise<number> {
+  const client = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+  try {
+    await once(client, "connect"); // events.once rejects when "error" is emitted first
+    return 0;
+  } catch (err) {
+    return (err as Error & { code?: number }).code ?? -1;
+  } finally {
+    client.end(true);
+  }
+}
+
+describe("the broker lets each device in with its own credentials and nowhere else", () => {
+  it("refuses a wrong password with 'bad username or password'", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    assert.equal(await connackCode(hub.mqttUrl, creds.id, `${creds.password}x`), 4);
+    assert.equal(await connackCode(hub.mqttUrl, "00000000-0000-0000-0000-000000000000", creds.password), 4);
+    assert.equal(await connackCode(hub.mqttUrl, creds.id, creds.password), 0);
+  });
+
+  it("refuses a disabled data source and closes its open connection at once", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const device = await connectDevice(t, hub.mqttUrl, creds);
+    const closed = once(device, "close");
+    const res = await hub.api("PATCH", `/api/datasources/${creds.id}`, { enabled: false });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.enabled, false);
+    await closed;
+    assert.equal(await connackCode(hub.mqttUrl, creds.id, creds.password), 5);
+    await hub.api("PATCH", `/api/datasources/${creds.id}`, { enabled: true });
+    assert.equal(await connackCode(hub.mqttUrl, creds.id, creds.password), 0);
+  });
+
+  it("refuses a deleted data source and closes its open connection at once", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const device = await connectDevice(t, hub.mqttUrl, creds);
+    const closed = once(device, "close");
+    assert.equal((await hub.api("DELETE", `/api/datasources/${creds.id}`)).status, 204);
+    await closed;
+    assert.equal(await connackCode(hub.mqttUrl, creds.id, creds.password), 4);
+  });
+
+  it("drops a re-keyed source's open connection; only the new password works afterwards", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const device = await connectDevice(t, hub.mqttUrl, creds);
+    const closed = once(device, "close");
+    const rekey = await hub.api("POST", `/api/datasources/${creds.id}/regenerate-password`);
+    assert.equal(rekey.status, 200);
+    assert.notEqual(rekey.body.password, creds.password);
+    await closed;
+    assert.equal(await connackCode(hub.mqttUrl, creds.id, creds.password), 4);
+    assert.equal(await connackCode(hub.mqttUrl, creds.id, rekey.body.password), 0);
+  });
+
+  it("refuses a publish to another device's topic and stores nothing there", async (t) => {
+    const hub = await startTestHub(t);
+    const victim = await hub.createDataSource({ name: "victim" });
+    const intruder = await hub.createDataSource({ name: "intruder" });
+    const device = await connectDevice(t, hub.mqttUrl, intruder);
+    const closed = once(device, "close");
+    device.publish(victim.topic, reading(1), { qos: 1 });
+    await closed; // the broker ends the connection of a device that publishes where it may not
+    const latest = await hub.api("GET", `/api/datasources/${victim.id}/records/latest`);
+    assert.equal(latest.status, 404);
+    const stats = await hub.api("GET", `/api/datasources/${victim.id}`);
+    assert.equal(stats.body.stats.messagesAccepted + stats.body.stats.messagesRejected, 0);
+  });
+
+  it("lets a device subscribe only to its own feedback topic", async (t) => {
+    const hub = await startTestHub(t);
+    const a = await hub.createDataSource({ name: "a" });
+    const b = await hub.createDataSource({ name: "b" });
+    const device = await connectDevice(t, hub.mqttUrl, a);
+    const topics = [`aiida/${a.id}/feedback`, `aiida/${b.id}/feedback`, "aiida/#", a.topic];
+    // Read the SUBACK itself: mqtt.js turns a refusal into an error and hides the per-topic codes.
+    const suback = new Promise<number[]>((resolve) =>
+      device.on("packetreceive", (packet) => {
+        if (packet.cmd === "suback") resolve(packet.granted as number[]);
+      }),
+    );
+    device.subscribe(topics, { qos: 1 }, () => {});
+    const granted = await suback;
+    assert.deepEqual(granted, [1, 128, 128, 128]);
+  });
+
+  it("keeps serving other devices while one is refused", async (t) => {
+    const hub = await startTestHub(t);
+    const good = await hub.createDataSource({ name: "good" });
+    const bad = await hub.createDataSource({ name: "bad" });
+    const goodDevice = await connectDevice(t, hub.mqttUrl, good);
+    const badDevice = await connectDevice(t, hub.mqttUrl, bad);
+    badDevice.publish(good.topic, reading(2), { qos: 1 });
+    await goodDevice.publishAsync(good.topic, reading(3), { qos: 1 });
+    const latest = await waitFor(async () => {
+      const r = await hub.api("GET", `/api/datasources/${good.id}/records/latest`);
+      return r.status === 200 ? r.body : undefined;
+    }, "the good device's record");
+    assert.equal(latest.values[0].value, 3);
+  });
+});
