@@ -16,7 +16,9 @@ function collect(dir) {
   return found;
 }
 
-const all = [...collect(join(root, "src")), ...collect(join(root, "test"))].map((f) => relative(root, f)).sort();
+const all = [...collect(join(root, "src")), ...collect(join(root, "test"))]
+  .map((f) => relative(root, f))
+  .sort();
 const files = wanted.length > 0 ? all.filter((f) => wanted.some((w) => f.includes(w))) : all;
 if (files.length === 0) {
   console.error(`No test files found${wanted.length > 0 ? ` matching ${wanted.join(" ")}` : ""}.`);
@@ -24,7 +26,15 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-timeout=120000", ...files],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    "--test-concurrency=1",
+    "--test-timeout=120000",
+    ...files,
+  ],
   { cwd: root, stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

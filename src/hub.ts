@@ -15,6 +15,9 @@ import { RetentionJob } from "./services/retention.ts";
 import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
 import { HUB_VERSION } from "./version.ts";
 
+/** Name of the SQLite file inside the data directory. */
+export const DATABASE_FILE = "aiida-hub.sqlite";
+
 /** Addresses of a running hub. */
 export interface RunningHub {
   readonly httpUrl: string;
@@ -62,7 +65,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
 
   async function start(): Promise<RunningHub> {
     prepareDataDir(config.dataDir);
-    const store = openSqliteStorage(join(config.dataDir, "aiida-hub.sqlite"));
+    const store = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
     storage = store;
     const auth = new AdminAuth(store.admin);
     const generatedAdminPassword = await auth.ensureAdmin(config.adminPassword);
@@ -157,7 +160,9 @@ function prepareDataDir(dir: string): void {
     accessSync(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ConfigError(`The data directory ${dir} is not writable (${code}); choose another with --data-dir.`);
+    throw new ConfigError(
+      `The data directory ${dir} is not writable (${code}); choose another with --data-dir.`,
+    );
   }
 }
 
@@ -166,11 +171,13 @@ async function listenOrExplain<T>(listen: () => Promise<T>, what: string, flag: 
     return await listen();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new ConfigError(`${what} is already in use; choose another with ${flag}.`);
+    if (code === "EADDRINUSE")
+      throw new ConfigError(`${what} is already in use; choose another with ${flag}.`);
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
       throw new ConfigError(`${what} cannot be bound (${code}); check --host.`);
     }
-    if (code === "EACCES") throw new ConfigError(`${what} needs more privileges (EACCES); choose a port above 1023 with ${flag}.`);
+    if (code === "EACCES")
+      throw new ConfigError(`${what} needs more privileges (EACCES); choose a port above 1023 with ${flag}.`);
     throw err;
   }
 }

@@ -1,7 +1,9 @@
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError, type ConfigOverrides, loadConfig, SETTINGS } from "./config/hub-config.ts";
-import { createHub } from "./hub.ts";
+import { createHub, DATABASE_FILE } from "./hub.ts";
 import { createLogger } from "./platform/logger.ts";
+import { backupDatabase } from "./storage/sqlite/backup.ts";
 import { HUB_VERSION } from "./version.ts";
 
 const program = new Command("aiida-hub")
@@ -28,7 +30,11 @@ start.action(async (options: Record<string, string | undefined>) => {
           "This password is shown only now. Set AIIDA_HUB_ADMIN_PASSWORD on first start to choose your own.\n\n",
       );
     }
-    logger.info("aiida-hub is running", { http: running.httpUrl, mqtt: running.mqttUrl, dataDir: config.dataDir });
+    logger.info("aiida-hub is running", {
+      http: running.httpUrl,
+      mqtt: running.mqttUrl,
+      dataDir: config.dataDir,
+    });
   } catch (err) {
     await hub?.stop().catch(() => {});
     if (err instanceof ConfigError) {
@@ -53,6 +59,23 @@ start.action(async (options: Record<string, string | undefined>) => {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 });
+
+program
+  .command("backup <file>")
+  .description("write a consistent copy of the database to <file>; safe while the hub runs")
+  .addOption(
+    new Option("--data-dir <dir>", "directory of the database (default ./data); env AIIDA_HUB_DATA_DIR"),
+  )
+  .action(async (file: string, options: { dataDir?: string }) => {
+    const dataDir = options.dataDir ?? process.env.AIIDA_HUB_DATA_DIR ?? "./data";
+    try {
+      await backupDatabase(join(dataDir, DATABASE_FILE), file);
+      process.stdout.write(`Backup written to ${file}\n`);
+    } catch (err) {
+      process.stderr.write(`aiida-hub: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    }
+  });
 
 function camelCase(flag: string): string {
   return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -56,12 +56,15 @@ export class EmbeddedBroker {
       },
       authorizeSubscribe: (client, subscription, done) => {
         const sourceId = this.sourceOfClient.get(client);
-        if (sourceId !== undefined && subscription.topic === feedbackTopic(sourceId)) return done(null, subscription);
+        if (sourceId !== undefined && subscription.topic === feedbackTopic(sourceId))
+          return done(null, subscription);
         this.logger.warn("subscription refused", { dataSource: sourceId, topic: subscription.topic });
         done(null, null);
       },
     });
-    aedes.on("clientError", (client, err) => this.logger.debug("client error", { client: client.id, error: err.message }));
+    aedes.on("clientError", (client, err) =>
+      this.logger.debug("client error", { client: client.id, error: err.message }),
+    );
     this.aedes = aedes;
     const server = createServer({ noDelay: true }, (socket) => {
       const client = aedes.handle(socket);
@@ -70,7 +73,10 @@ export class EmbeddedBroker {
     });
     this.server = server;
     server.listen(port, host);
-    await Promise.race([once(server, "listening"), once(server, "error").then(([err]) => Promise.reject(err))]);
+    await Promise.race([
+      once(server, "listening"),
+      once(server, "error").then(([err]) => Promise.reject(err)),
+    ]);
     const address = server.address();
     return typeof address === "object" && address ? address.port : port;
   }
@@ -87,7 +93,8 @@ export class EmbeddedBroker {
         dup: false,
       },
       (err) => {
-        if (err) this.logger.warn("feedback could not be sent", { dataSource: dataSourceId, error: err.message });
+        if (err)
+          this.logger.warn("feedback could not be sent", { dataSource: dataSourceId, error: err.message });
       },
     );
   }
@@ -126,11 +133,13 @@ export class EmbeddedBroker {
     const entry = username === undefined ? undefined : this.devices.get(username);
     if (!entry || !password || !verifyDevicePassword(password.toString("utf8"), entry.password)) {
       this.logger.info("device connection refused: bad username or password", { username });
-      return done(authError("bad username or password", 4), false);
+      done(authError("bad username or password", 4), false);
+      return;
     }
     if (!entry.source.enabled) {
       this.logger.info("device connection refused: data source disabled", { dataSource: entry.source.id });
-      return done(authError("data source is disabled", 5), false);
+      done(authError("data source is disabled", 5), false);
+      return;
     }
     const id = entry.source.id;
     this.sourceOfClient.set(client, id);

@@ -61,7 +61,9 @@ function mqttUrl(flag: string): (raw: string) => string {
       throw new ConfigError(`${flag} must be a URL such as mqtt://hub.local:1883, got "${raw}".`);
     }
     if (!["mqtt:", "mqtts:", "tcp:", "ssl:", "ws:", "wss:"].includes(url.protocol)) {
-      throw new ConfigError(`${flag} must use mqtt://, mqtts://, tcp://, ssl://, ws:// or wss://, got "${raw}".`);
+      throw new ConfigError(
+        `${flag} must use mqtt://, mqtts://, tcp://, ssl://, ws:// or wss://, got "${raw}".`,
+      );
     }
     return raw;
   };
@@ -69,30 +71,104 @@ function mqttUrl(flag: string): (raw: string) => string {
 
 /** The settings table: one row per option, shared by the CLI help, the README and loadConfig(). */
 export const SETTINGS = [
-  { key: "host", flag: "--host", env: "AIIDA_HUB_HOST", describe: "address to listen on (HTTP and MQTT)", fallback: "127.0.0.1", parse: text("--host") },
-  { key: "httpPort", flag: "--http-port", env: "AIIDA_HUB_HTTP_PORT", describe: "HTTP port (API and UI); 0 picks a free one", fallback: "8080", parse: integer("--http-port", 0, 65535) },
-  { key: "mqttPort", flag: "--mqtt-port", env: "AIIDA_HUB_MQTT_PORT", describe: "MQTT port of the embedded broker; 0 picks a free one", fallback: "1883", parse: integer("--mqtt-port", 0, 65535) },
-  { key: "dataDir", flag: "--data-dir", env: "AIIDA_HUB_DATA_DIR", describe: "directory for the database", fallback: "./data", parse: text("--data-dir") },
-  { key: "publicMqttUrl", flag: "--public-mqtt-url", env: "AIIDA_HUB_PUBLIC_MQTT_URL", describe: "broker URL shown to users (default: mqtt://<host>:<mqtt port>)", fallback: undefined, parse: mqttUrl("--public-mqtt-url") },
-  { key: "maxPayloadBytes", flag: "--max-payload-bytes", env: "AIIDA_HUB_MAX_PAYLOAD_BYTES", describe: "largest accepted device message", fallback: "65536", parse: integer("--max-payload-bytes", 256, 16 * 1024 * 1024) },
-  { key: "rateLimitPerSecond", flag: "--rate-limit", env: "AIIDA_HUB_RATE_LIMIT", describe: "messages per second one device may send (bursts of twice that)", fallback: "100", parse: integer("--rate-limit", 1, 100000) },
-  { key: "maxFutureSkewSeconds", flag: "--max-future-skew", env: "AIIDA_HUB_MAX_FUTURE_SKEW", describe: "seconds a device timestamp may lie in the future", fallback: "300", parse: integer("--max-future-skew", 0, 86400 * 365) },
-  { key: "retentionDays", flag: "--retention-days", env: "AIIDA_HUB_RETENTION_DAYS", describe: "records older than this are deleted", fallback: "365", parse: integer("--retention-days", 1, 36500) },
-  { key: "commitBatchSize", flag: "--commit-batch-size", env: "AIIDA_HUB_COMMIT_BATCH_SIZE", describe: "most messages committed in one transaction", fallback: "1000", parse: integer("--commit-batch-size", 1, 100000) },
+  {
+    key: "host",
+    flag: "--host",
+    env: "AIIDA_HUB_HOST",
+    describe: "address to listen on (HTTP and MQTT)",
+    fallback: "127.0.0.1",
+    parse: text("--host"),
+  },
+  {
+    key: "httpPort",
+    flag: "--http-port",
+    env: "AIIDA_HUB_HTTP_PORT",
+    describe: "HTTP port (API and UI); 0 picks a free one",
+    fallback: "8080",
+    parse: integer("--http-port", 0, 65535),
+  },
+  {
+    key: "mqttPort",
+    flag: "--mqtt-port",
+    env: "AIIDA_HUB_MQTT_PORT",
+    describe: "MQTT port of the embedded broker; 0 picks a free one",
+    fallback: "1883",
+    parse: integer("--mqtt-port", 0, 65535),
+  },
+  {
+    key: "dataDir",
+    flag: "--data-dir",
+    env: "AIIDA_HUB_DATA_DIR",
+    describe: "directory for the database",
+    fallback: "./data",
+    parse: text("--data-dir"),
+  },
+  {
+    key: "publicMqttUrl",
+    flag: "--public-mqtt-url",
+    env: "AIIDA_HUB_PUBLIC_MQTT_URL",
+    describe: "broker URL shown to users (default: mqtt://<host>:<mqtt port>)",
+    fallback: undefined,
+    parse: mqttUrl("--public-mqtt-url"),
+  },
+  {
+    key: "maxPayloadBytes",
+    flag: "--max-payload-bytes",
+    env: "AIIDA_HUB_MAX_PAYLOAD_BYTES",
+    describe: "largest accepted device message",
+    fallback: "65536",
+    parse: integer("--max-payload-bytes", 256, 16 * 1024 * 1024),
+  },
+  {
+    key: "rateLimitPerSecond",
+    flag: "--rate-limit",
+    env: "AIIDA_HUB_RATE_LIMIT",
+    describe: "messages per second one device may send (bursts of twice that)",
+    fallback: "100",
+    parse: integer("--rate-limit", 1, 100000),
+  },
+  {
+    key: "maxFutureSkewSeconds",
+    flag: "--max-future-skew",
+    env: "AIIDA_HUB_MAX_FUTURE_SKEW",
+    describe: "seconds a device timestamp may lie in the future",
+    fallback: "300",
+    parse: integer("--max-future-skew", 0, 86400 * 365),
+  },
+  {
+    key: "retentionDays",
+    flag: "--retention-days",
+    env: "AIIDA_HUB_RETENTION_DAYS",
+    describe: "records older than this are deleted",
+    fallback: "365",
+    parse: integer("--retention-days", 1, 36500),
+  },
+  {
+    key: "commitBatchSize",
+    flag: "--commit-batch-size",
+    env: "AIIDA_HUB_COMMIT_BATCH_SIZE",
+    describe: "most messages committed in one transaction",
+    fallback: "1000",
+    parse: integer("--commit-batch-size", 1, 100000),
+  },
 ] as const satisfies ReadonlyArray<Setting<keyof HubConfig>>;
 
 /** Option values from the command line, keyed like HubConfig; undefined where the flag was not given. */
 export type ConfigOverrides = Partial<Record<keyof HubConfig, string | undefined>>;
 
 /** Builds the configuration: command-line flags win over environment variables, which win over defaults. */
-export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv, cwd: string = process.cwd()): HubConfig {
+export function loadConfig(
+  flags: ConfigOverrides,
+  env: NodeJS.ProcessEnv,
+  cwd: string = process.cwd(),
+): HubConfig {
   const values: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
     const raw = flags[setting.key] ?? env[setting.env] ?? setting.fallback;
     values[setting.key] = raw === undefined ? undefined : setting.parse(raw);
   }
   const dataDir = values.dataDir as string;
-  const adminPassword = env.AIIDA_HUB_ADMIN_PASSWORD;
+  const adminPassword = env.AIIDA_HUB_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError("AIIDA_HUB_ADMIN_PASSWORD must be at least 8 characters long.");
   }
@@ -100,6 +176,6 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv, cwd: 
     ...(values as Omit<HubConfig, "dataDir" | "publicMqttUrl" | "adminPassword">),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     publicMqttUrl: values.publicMqttUrl as string | undefined,
-    adminPassword: adminPassword === undefined || adminPassword === "" ? undefined : adminPassword,
+    adminPassword,
   });
 }

@@ -29,7 +29,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
     if (!path.startsWith("/api/") || PUBLIC_ROUTES.has(path)) return;
     const token = tokenOf(request);
     if (!token || !ctx.auth.userOf(token)) {
-      throw new HubError("UNAUTHENTICATED", "Log in first: send Authorization: Bearer <token> from POST /api/auth/login.");
+      throw new HubError(
+        "UNAUTHENTICATED",
+        "Log in first: send Authorization: Bearer <token> from POST /api/auth/login.",
+      );
     }
   });
 
@@ -41,7 +44,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
       "set-cookie",
       `${SESSION_COOKIE}=${encodeURIComponent(session.token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`,
     );
-    return { token: session.token, tokenType: "Bearer", expiresAt: new Date(session.expiresAt).toISOString() };
+    return {
+      token: session.token,
+      tokenType: "Bearer",
+      expiresAt: new Date(session.expiresAt).toISOString(),
+    };
   });
 
   app.post("/api/auth/logout", async (request, reply) => {

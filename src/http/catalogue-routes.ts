@@ -10,14 +10,23 @@ import { openApiDocument } from "./openapi.ts";
 export function registerCatalogueRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const started = Date.now();
   const openapi = openApiDocument(ctx.version);
-  app.get("/api/health", async () => ({ status: "UP", version: ctx.version, uptimeSeconds: Math.round((Date.now() - started) / 1000) }));
+  app.get("/api/health", async () => ({
+    status: "UP",
+    version: ctx.version,
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+  }));
   app.get("/api/openapi.json", async () => openapi);
   app.get("/api/catalogue", async () => ({
     types: DATA_SOURCE_TYPES,
     assets: ASSETS,
     icons: ICONS,
     countries: COUNTRIES,
-    quantityTypes: QUANTITY_TYPES.map((q) => ({ type: String(q.code), name: q.name, dataTag: q.obis.code, unit: q.obis.unit })),
+    quantityTypes: QUANTITY_TYPES.map((q) => ({
+      type: String(q.code),
+      name: q.name,
+      dataTag: q.obis.code,
+      unit: q.obis.unit,
+    })),
     qualities: QUALITIES,
     obisCodes: OBIS_CODES.map(({ code, name, unit }) => ({ code, name, unit })),
   }));

@@ -26,7 +26,8 @@ export function errorHandler(logger: Logger) {
 
 function toHubError(err: FastifyError | HubError): HubError {
   if (err instanceof HubError) return err;
-  if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new HubError("PAYLOAD_TOO_LARGE", "The request body is too large.");
+  if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+    return new HubError("PAYLOAD_TOO_LARGE", "The request body is too large.");
   if (err.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
     return new HubError("VALIDATION_FAILED", "The request body is empty; send a JSON object.", [
       { path: "$", reason: "empty body" },

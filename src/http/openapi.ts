@@ -5,7 +5,10 @@ const idParam = { name: "id", in: "path", required: true, schema: { type: "strin
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const ok = (description: string) => ({ description });
 const errorResponses = {
-  "400": { description: "Invalid request: error.details lists each problem's path and reason", ...json({ $ref: "#/components/schemas/Error" }) },
+  "400": {
+    description: "Invalid request: error.details lists each problem's path and reason",
+    ...json({ $ref: "#/components/schemas/Error" }),
+  },
   "401": { description: "No or expired session", ...json({ $ref: "#/components/schemas/Error" }) },
   "404": { description: "Unknown id", ...json({ $ref: "#/components/schemas/Error" }) },
 };
@@ -18,7 +21,8 @@ export function openApiDocument(version: string) {
     info: {
       title: "aiida-hub API",
       version,
-      description: "Data sources, their device credentials, and the data they publish. Log in first; send the token as a bearer.",
+      description:
+        "Data sources, their device credentials, and the data they publish. Log in first; send the token as a bearer.",
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
@@ -34,7 +38,10 @@ export function openApiDocument(version: string) {
                 message: { type: "string" },
                 details: {
                   type: "array",
-                  items: { type: "object", properties: { path: { type: "string" }, reason: { type: "string" } } },
+                  items: {
+                    type: "object",
+                    properties: { path: { type: "string" }, reason: { type: "string" } },
+                  },
                 },
               },
             },
@@ -47,7 +54,9 @@ export function openApiDocument(version: string) {
     },
     security: [{ bearer: [] }],
     paths: {
-      "/api/health": { get: { security: [], summary: "Liveness of the hub", responses: { "200": ok("Hub is running") } } },
+      "/api/health": {
+        get: { security: [], summary: "Liveness of the hub", responses: { "200": ok("Hub is running") } },
+      },
       "/api/auth/login": {
         post: {
           security: [],
@@ -73,15 +82,24 @@ export function openApiDocument(version: string) {
           requestBody: json({ $ref: "#/components/schemas/DataSourceChange" }),
           responses: { "200": ok("Changed"), ...errorResponses },
         },
-        delete: { summary: "Delete it, close its connection and purge its records", responses: { "204": ok("Deleted"), ...errorResponses } },
+        delete: {
+          summary: "Delete it, close its connection and purge its records",
+          responses: { "204": ok("Deleted"), ...errorResponses },
+        },
       },
       "/api/datasources/{id}/regenerate-password": {
         parameters: [idParam],
-        post: { summary: "New device password (shown once); the old one stops working at once", responses: { "200": ok("Credentials"), ...errorResponses } },
+        post: {
+          summary: "New device password (shown once); the old one stops working at once",
+          responses: { "200": ok("Credentials"), ...errorResponses },
+        },
       },
       "/api/datasources/{id}/health": {
         parameters: [idParam],
-        get: { summary: "UP (< 90 s), WARNING (90–180 s), DOWN (> 180 s) or UNKNOWN", responses: { "200": ok("Health"), ...errorResponses } },
+        get: {
+          summary: "UP (< 90 s), WARNING (90–180 s), DOWN (> 180 s) or UNKNOWN",
+          responses: { "200": ok("Health"), ...errorResponses },
+        },
       },
       "/api/datasources/{id}/records/latest": {
         parameters: [idParam],
@@ -90,24 +108,67 @@ export function openApiDocument(version: string) {
       "/api/datasources/{id}/records": {
         parameters: [
           idParam,
-          { name: "from", in: "query", schema: { type: "string" }, description: "ISO-8601 or epoch ms, inclusive" },
-          { name: "to", in: "query", schema: { type: "string" }, description: "ISO-8601 or epoch ms, inclusive" },
-          { name: "before", in: "query", schema: { type: "integer" }, description: "paging cursor: nextBefore of the previous page" },
-          { name: "obis", in: "query", schema: { type: "string" }, description: "comma-separated OBIS codes" },
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
-          { name: "bucket", in: "query", schema: { type: "string" }, description: "e.g. 1m: downsampled min/avg/max/last per bucket" },
+          {
+            name: "from",
+            in: "query",
+            schema: { type: "string" },
+            description: "ISO-8601 or epoch ms, inclusive",
+          },
+          {
+            name: "to",
+            in: "query",
+            schema: { type: "string" },
+            description: "ISO-8601 or epoch ms, inclusive",
+          },
+          {
+            name: "before",
+            in: "query",
+            schema: { type: "integer" },
+            description: "paging cursor: nextBefore of the previous page",
+          },
+          {
+            name: "obis",
+            in: "query",
+            schema: { type: "string" },
+            description: "comma-separated OBIS codes",
+          },
+          {
+            name: "limit",
+            in: "query",
+            schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+          },
+          {
+            name: "bucket",
+            in: "query",
+            schema: { type: "string" },
+            description: "e.g. 1m: downsampled min/avg/max/last per bucket",
+          },
         ],
-        get: { summary: "Raw records newest first, or a downsampled series with bucket", responses: { "200": ok("Records"), ...errorResponses } },
+        get: {
+          summary: "Raw records newest first, or a downsampled series with bucket",
+          responses: { "200": ok("Records"), ...errorResponses },
+        },
       },
       "/api/datasources/{id}/live": {
         parameters: [idParam],
-        get: { summary: "Server-Sent Events: `record` for each stored record, `feedback` for each report", responses: { "200": ok("Event stream") } },
+        get: {
+          summary: "Server-Sent Events: `record` for each stored record, `feedback` for each report",
+          responses: { "200": ok("Event stream") },
+        },
       },
       "/api/datasources/{id}/feedback": {
         parameters: [idParam],
-        get: { summary: "Last 50 feedback reports sent to the device", responses: { "200": ok("Reports"), ...errorResponses } },
+        get: {
+          summary: "Last 50 feedback reports sent to the device",
+          responses: { "200": ok("Reports"), ...errorResponses },
+        },
       },
-      "/api/catalogue": { get: { summary: "Assets, icons, countries, quantity types and OBIS codes", responses: { "200": ok("Catalogue") } } },
+      "/api/catalogue": {
+        get: {
+          summary: "Assets, icons, countries, quantity types and OBIS codes",
+          responses: { "200": ok("Catalogue") },
+        },
+      },
     },
   };
 }

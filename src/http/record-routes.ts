@@ -32,7 +32,10 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
       const from = q.from ?? to - DAY_MS;
       if (from > to) throw invalid("from", "must not be after to");
       if ((to - from) / q.bucket > MAX_BUCKETS) {
-        throw invalid("bucket", `gives more than ${MAX_BUCKETS} buckets for this range; choose a larger bucket`);
+        throw invalid(
+          "bucket",
+          `gives more than ${MAX_BUCKETS} buckets for this range; choose a larger bucket`,
+        );
       }
       const series = ctx.records.series(id, from, to, q.bucket, q.obis);
       return {
@@ -51,7 +54,8 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
         }),
       };
     }
-    if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw invalid("from", "must not be after to");
+    if (q.from !== undefined && q.to !== undefined && q.from > q.to)
+      throw invalid("from", "must not be after to");
     const records = ctx.records.query(id, {
       limit: q.limit,
       ...(q.from !== undefined && { from: q.from }),
@@ -84,7 +88,8 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
       "x-accel-buffering": "no",
     });
     res.write(": connected\n\n");
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) =>
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const offRecord = ctx.recordBus.subscribe((r) => {
       if (r.dataSourceId === id) send("record", recordDto(r));
     });
@@ -101,5 +106,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
 }
 
 function invalid(path: string, reason: string): HubError {
-  return new HubError("VALIDATION_FAILED", `The records query is not valid: ${path} ${reason}.`, [{ path, reason }]);
+  return new HubError("VALIDATION_FAILED", `The records query is not valid: ${path} ${reason}.`, [
+    { path, reason },
+  ]);
 }

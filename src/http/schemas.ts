@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ASSETS, DATA_SOURCE_TYPES, ICONS } from "../domain/data-source.ts";
 import { COUNTRY_CODES } from "../domain/country-codes.ts";
+import { ASSETS, DATA_SOURCE_TYPES, ICONS } from "../domain/data-source.ts";
 import { obisByCode } from "../domain/obis-code.ts";
 
 const optionalText = (max: number) =>
@@ -60,7 +60,12 @@ const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
 
 const obisList = z
   .string()
-  .transform((s) => s.split(",").map((c) => c.trim()).filter((c) => c !== ""))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c !== ""),
+  )
   .refine((codes) => codes.every((c) => obisByCode(c) !== undefined), {
     message: "must be a comma-separated list of OBIS codes such as 1-0:1.8.0,1-0:1.7.0",
   });

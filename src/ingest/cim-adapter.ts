@@ -1,6 +1,6 @@
+import { parseTimeSeries } from "../cim/parse-time-series.ts";
 import type { AiidaRecord } from "../domain/aiida-record.ts";
 import type { DataSource } from "../domain/data-source.ts";
-import { parseTimeSeries } from "../cim/parse-time-series.ts";
 import type { FeedbackReport, IngestOutcome } from "../storage/ports.ts";
 import type { AdapterContext } from "./adapter-registry.ts";
 
@@ -48,7 +48,11 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
         kept: {
           timestamp: new Date(record.timestamp).toISOString(),
           timestampSource: record.timestampSource,
-          values: series.quantities.map((q) => ({ type: String(q.type.code), obis: q.type.obis.code, value: q.value })),
+          values: series.quantities.map((q) => ({
+            type: String(q.type.code),
+            obis: q.type.obis.code,
+            value: q.value,
+          })),
         },
       };
   return { dataSourceId: source.id, record, feedback, valuesRejected: series.problems.length };

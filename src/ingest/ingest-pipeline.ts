@@ -36,7 +36,11 @@ export class IngestPipeline {
     private readonly now: () => number = Date.now,
   ) {
     this.batcher = new CommitBatcher((outcomes) => this.store.writeBatch(outcomes), settings.commitBatchSize);
-    this.limiter = new RateLimiter(settings.rateLimitPerSecond, settings.rateLimitPerSecond * 2, MAX_RATE_WAIT_MS);
+    this.limiter = new RateLimiter(
+      settings.rateLimitPerSecond,
+      settings.rateLimitPerSecond * 2,
+      MAX_RATE_WAIT_MS,
+    );
   }
 
   async ingest(source: DataSource, payload: Buffer): Promise<void> {
@@ -58,7 +62,12 @@ export class IngestPipeline {
     this.limiter.forget(dataSourceId);
   }
 
-  private outcomeOf(source: DataSource, payload: Buffer, receivedAt: number, flooded: boolean): IngestOutcome {
+  private outcomeOf(
+    source: DataSource,
+    payload: Buffer,
+    receivedAt: number,
+    flooded: boolean,
+  ): IngestOutcome {
     if (flooded) {
       return this.rejected(source, receivedAt, {
         path: "$",
@@ -74,7 +83,11 @@ export class IngestPipeline {
     return ADAPTERS[source.type](source, payload, { receivedAt, maxFutureMs: this.settings.maxFutureMs });
   }
 
-  private rejected(source: DataSource, receivedAt: number, problem: { path: string; reason: string }): IngestOutcome {
+  private rejected(
+    source: DataSource,
+    receivedAt: number,
+    problem: { path: string; reason: string },
+  ): IngestOutcome {
     return {
       dataSourceId: source.id,
       record: undefined,

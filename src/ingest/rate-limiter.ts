@@ -1,5 +1,8 @@
 /** What the limiter says about one message. */
-export type RateDecision = { readonly kind: "now" } | { readonly kind: "wait"; readonly ms: number } | { readonly kind: "reject" };
+export type RateDecision =
+  | { readonly kind: "now" }
+  | { readonly kind: "wait"; readonly ms: number }
+  | { readonly kind: "reject" };
 
 /**
  * A token bucket per device. Messages over the sustained rate wait a little (flow control: the

@@ -12,7 +12,10 @@ export interface Logger {
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** Writes one line per event to stderr: time, level, message, then key=value fields. */
-export function createLogger(minLevel: LogLevel = "info", write: (line: string) => void = defaultWrite): Logger {
+export function createLogger(
+  minLevel: LogLevel = "info",
+  write: (line: string) => void = defaultWrite,
+): Logger {
   const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < ORDER[minLevel]) return;
     const extra = fields
@@ -20,7 +23,9 @@ export function createLogger(minLevel: LogLevel = "info", write: (line: string) 
           .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
           .join(" ")
       : "";
-    write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra ? ` ${extra}` : ""}`);
+    write(
+      `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra ? ` ${extra}` : ""}`,
+    );
   };
   return {
     debug: (m, f) => log("debug", m, f),

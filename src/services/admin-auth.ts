@@ -1,5 +1,11 @@
 import { HubError } from "../domain/hub-error.ts";
-import { hashAdminPassword, randomBase62, randomToken, tokenDigest, verifyAdminPassword } from "../platform/secrets.ts";
+import {
+  hashAdminPassword,
+  randomBase62,
+  randomToken,
+  tokenDigest,
+  verifyAdminPassword,
+} from "../platform/secrets.ts";
 import type { AdminStore } from "../storage/ports.ts";
 
 /** The one admin account's name. */
@@ -48,5 +54,4 @@ export class AdminAuth {
 }
 
 // A valid scrypt hash of a random string, so unknown usernames cost as much as known ones.
-const DUMMY_HASH =
-  "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

@@ -17,7 +17,11 @@ export function healthOf(connected: boolean, lastMessageAt: number | null, now: 
   const last = lastMessageAt === null ? null : new Date(lastMessageAt).toISOString();
   const base = { connected, lastMessageAt: last };
   if (lastMessageAt === null) {
-    return { ...base, status: "UNKNOWN", reason: connected ? "connected, no message yet" : "no message received yet" };
+    return {
+      ...base,
+      status: "UNKNOWN",
+      reason: connected ? "connected, no message yet" : "no message received yet",
+    };
   }
   const age = Math.max(0, now - lastMessageAt);
   const ago = `last message ${Math.round(age / 1000)} s ago`;

@@ -38,7 +38,12 @@ export interface TestHub {
 }
 
 /** Default body for a CIM data source. */
-export const CIM_SOURCE = { name: "Test meter", type: "CIM", asset: "CONNECTION-AGREEMENT-POINT", countryCode: "AT" };
+export const CIM_SOURCE = {
+  name: "Test meter",
+  type: "CIM",
+  asset: "CONNECTION-AGREEMENT-POINT",
+  countryCode: "AT",
+};
 
 /** Makes a fresh temp data directory, removed when the test ends. */
 export function tempDataDir(t: TestContext): string {
@@ -48,7 +53,10 @@ export function tempDataDir(t: TestContext): string {
 }
 
 /** Builds a hub config for tests: loopback, free ports, the given data dir. */
-export function testConfig(dataDir: string, overrides: Partial<Record<keyof HubConfig, string>> = {}): HubConfig {
+export function testConfig(
+  dataDir: string,
+  overrides: Partial<Record<keyof HubConfig, string>> = {},
+): HubConfig {
   return loadConfig(
     { host: "127.0.0.1", httpPort: "0", mqttPort: "0", dataDir, retentionDays: "36500", ...overrides },
     { AIIDA_HUB_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
@@ -70,7 +78,12 @@ export async function startTestHub(
     await hub.stop();
   };
   t.after(stop);
-  const api = async <T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<ApiResponse<T>> => {
+  const api = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = {};
     if (token !== null && (token ?? loginToken)) headers.authorization = `Bearer ${token ?? loginToken}`;
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -80,7 +93,11 @@ export async function startTestHub(
       ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
-    return { status: res.status, body: (text === "" ? undefined : JSON.parse(text)) as T, headers: res.headers };
+    return {
+      status: res.status,
+      body: (text === "" ? undefined : JSON.parse(text)) as T,
+      headers: res.headers,
+    };
   };
   let loginToken = "";
   const login = await api<{ token: string }>("POST", "/api/auth/login", {

@@ -15,7 +15,11 @@ export interface HubProcess {
 }
 
 /** Runs `aiida-hub start` with the given flags; resolves once it logs that it is running. */
-export async function spawnHub(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<HubProcess> {
+export async function spawnHub(
+  t: TestContext,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<HubProcess> {
   const child = spawn(process.execPath, [BIN, "start", "--host", "127.0.0.1", ...args], {
     env: { ...process.env, AIIDA_HUB_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -32,7 +36,9 @@ export async function spawnHub(t: TestContext, args: string[], env: Record<strin
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    child.once("exit", (code, signal) => reject(new Error(`hub exited (${code ?? signal}) before running:\n${output}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`hub exited (${code ?? signal}) before running:\n${output}`)),
+    );
   });
   const urls = await running;
   return { child, httpUrl: urls.http, mqttUrl: urls.mqtt, output: () => output };
@@ -53,4 +59,22 @@ export async function spawnHubExpectingFailure(args: string[], env: Record<strin
   });
   const [code] = (await once(child, "exit")) as [number | null];
   return { code, output };
+}
+
+/** Logs in to a hub over HTTP and creates a CIM data source; returns the device credentials. */
+export async function createSourceOver(
+  httpUrl: string,
+): Promise<{ id: string; password: string; topic: string }> {
+  const login = (await fetch(`${httpUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: TEST_ADMIN_PASSWORD }),
+  }).then((r) => r.json())) as { token: string };
+  const created = (await fetch(`${httpUrl}/api/datasources`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${login.token}` },
+    body: JSON.stringify({ name: "device", type: "CIM", asset: "SUBMETER", countryCode: "AT" }),
+  }).then((r) => r.json())) as { credentials: { dataSourceId: string; password: string; topic: string } };
+  const c = created.credentials;
+  return { id: c.dataSourceId, password: c.password, topic: c.topic };
 }

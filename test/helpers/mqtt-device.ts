@@ -1,5 +1,5 @@
-import mqtt, { type MqttClient } from "mqtt";
 import type { TestContext } from "node:test";
+import mqtt, { type MqttClient } from "mqtt";
 import type { DeviceCredentials } from "./hub-harness.ts";
 
 /** Connects a real MQTT client over TCP as a device; closed when the test ends. Rejects on CONNACK refusal. */
@@ -30,5 +30,18 @@ export function nextMessage(client: MqttClient, topic: string): Promise<Buffer> 
       resolve(payload);
     };
     client.on("message", onMessage);
+  });
+}
+
+/** Resolves when the client's connection closes. */
+export function whenClosed(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.once("close", () => resolve()));
+}
+
+/** Resolves with 0 when the broker accepts the connection, or the CONNACK refusal code. */
+export function connackCodeOf(client: MqttClient): Promise<number> {
+  return new Promise((resolve) => {
+    client.once("connect", () => resolve(0));
+    client.once("error", (err) => resolve((err as Error & { code?: number }).code ?? -1));
   });
 }

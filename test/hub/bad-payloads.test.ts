@@ -4,7 +4,11 @@ import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice, nextMessage } from "../helpers/mqtt-device.ts";
 
 const TIME = "2026-01-01T00:00:00Z";
-const q = (quantity: unknown, type: unknown, extra: Record<string, unknown> = {}) => ({ quantity, type, ...extra });
+const q = (quantity: unknown, type: unknown, extra: Record<string, unknown> = {}) => ({
+  quantity,
+  type,
+  ...extra,
+});
 const msg = (quantities: unknown[], extra: Record<string, unknown> = {}) =>
   JSON.stringify({ version: "1.0", "dateAndOrTime.dateTime": TIME, Quantity: quantities, ...extra });
 
@@ -20,19 +24,94 @@ interface Case {
 const cases: readonly Case[] = [
   { name: "bad JSON", payload: "{not json", status: "rejected", path: "$", stored: [] },
   { name: "a JSON array instead of an object", payload: "[1,2]", status: "rejected", path: "$", stored: [] },
-  { name: "invalid UTF-8", payload: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), status: "rejected", path: "$", stored: [] },
-  { name: "no Quantity at all", payload: JSON.stringify({ "dateAndOrTime.dateTime": TIME }), status: "rejected", path: "$.Quantity", stored: [] },
-  { name: "Quantity is not an array", payload: JSON.stringify({ Quantity: { quantity: 1, type: "0" } }), status: "rejected", path: "$.Quantity", stored: [] },
+  {
+    name: "invalid UTF-8",
+    payload: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
+    status: "rejected",
+    path: "$",
+    stored: [],
+  },
+  {
+    name: "no Quantity at all",
+    payload: JSON.stringify({ "dateAndOrTime.dateTime": TIME }),
+    status: "rejected",
+    path: "$.Quantity",
+    stored: [],
+  },
+  {
+    name: "Quantity is not an array",
+    payload: JSON.stringify({ Quantity: { quantity: 1, type: "0" } }),
+    status: "rejected",
+    path: "$.Quantity",
+    stored: [],
+  },
   { name: "an empty Quantity array", payload: msg([]), status: "rejected", path: "$.Quantity", stored: [] },
-  { name: "a timestamp without a zone", payload: JSON.stringify({ "dateAndOrTime.dateTime": "2026-01-01T00:00:00", Quantity: [q(1, "0")] }), status: "rejected", path: "$['dateAndOrTime.dateTime']", stored: [] },
-  { name: "a timestamp a day in the future", payload: JSON.stringify({ "dateAndOrTime.dateTime": new Date(Date.now() + 86_400_000).toISOString(), Quantity: [q(1, "0")] }), status: "rejected", path: "$['dateAndOrTime.dateTime']", stored: [] },
-  { name: "an unknown quantity type next to a good one", payload: msg([q(1, "99"), q(2, "2")]), status: "partial", path: "$.Quantity[0].type", stored: ["1-0:1.7.0"] },
-  { name: "a null quantity next to a good one", payload: msg([q(null, "0"), q(2, "2")]), status: "partial", path: "$.Quantity[0].quantity", stored: ["1-0:1.7.0"] },
-  { name: "a quantity given as text that is no number", payload: msg([q("abc", "0")]), status: "rejected", path: "$.Quantity[0].quantity", stored: [] },
-  { name: "an unknown quality", payload: msg([q(1, "0", { quality: "GREAT" }), q(2, "2")]), status: "partial", path: "$.Quantity[0].quality", stored: ["1-0:1.7.0"] },
-  { name: "the same type twice", payload: msg([q(1, "0"), q(2, "0")]), status: "partial", path: "$.Quantity[1].type", stored: ["1-0:1.8.0"] },
-  { name: "camelCase quantities with a bad type", payload: JSON.stringify({ quantities: [q(1, "2.5")] }), status: "rejected", path: "$.quantities[0].type", stored: [] },
-  { name: "an unknown top-level field", payload: msg([q(1, "0")], { foo: 1 }), status: "accepted-with-warnings", path: "$.foo", stored: ["1-0:1.8.0"] },
+  {
+    name: "a timestamp without a zone",
+    payload: JSON.stringify({ "dateAndOrTime.dateTime": "2026-01-01T00:00:00", Quantity: [q(1, "0")] }),
+    status: "rejected",
+    path: "$['dateAndOrTime.dateTime']",
+    stored: [],
+  },
+  {
+    name: "a timestamp a day in the future",
+    payload: JSON.stringify({
+      "dateAndOrTime.dateTime": new Date(Date.now() + 86_400_000).toISOString(),
+      Quantity: [q(1, "0")],
+    }),
+    status: "rejected",
+    path: "$['dateAndOrTime.dateTime']",
+    stored: [],
+  },
+  {
+    name: "an unknown quantity type next to a good one",
+    payload: msg([q(1, "99"), q(2, "2")]),
+    status: "partial",
+    path: "$.Quantity[0].type",
+    stored: ["1-0:1.7.0"],
+  },
+  {
+    name: "a null quantity next to a good one",
+    payload: msg([q(null, "0"), q(2, "2")]),
+    status: "partial",
+    path: "$.Quantity[0].quantity",
+    stored: ["1-0:1.7.0"],
+  },
+  {
+    name: "a quantity given as text that is no number",
+    payload: msg([q("abc", "0")]),
+    status: "rejected",
+    path: "$.Quantity[0].quantity",
+    stored: [],
+  },
+  {
+    name: "an unknown quality",
+    payload: msg([q(1, "0", { quality: "GREAT" }), q(2, "2")]),
+    status: "partial",
+    path: "$.Quantity[0].quality",
+    stored: ["1-0:1.7.0"],
+  },
+  {
+    name: "the same type twice",
+    payload: msg([q(1, "0"), q(2, "0")]),
+    status: "partial",
+    path: "$.Quantity[1].type",
+    stored: ["1-0:1.8.0"],
+  },
+  {
+    name: "camelCase quantities with a bad type",
+    payload: JSON.stringify({ quantities: [q(1, "2.5")] }),
+    status: "rejected",
+    path: "$.quantities[0].type",
+    stored: [],
+  },
+  {
+    name: "an unknown top-level field",
+    payload: msg([q(1, "0")], { foo: 1 }),
+    status: "accepted-with-warnings",
+    path: "$.foo",
+    stored: ["1-0:1.8.0"],
+  },
 ];
 
 describe("bad payloads get precise feedback and store nothing wrong", () => {
@@ -48,7 +127,10 @@ describe("bad payloads get precise feedback and store nothing wrong", () => {
       const report = JSON.parse(String(await feedback));
       assert.equal(report.status, c.status);
       const paths = [...report.problems.map((p: { path: string }) => p.path), ...report.ignoredFields];
-      assert.ok(paths.includes(c.path), `expected a problem at ${c.path}, got ${JSON.stringify(report.problems)}`);
+      assert.ok(
+        paths.includes(c.path),
+        `expected a problem at ${c.path}, got ${JSON.stringify(report.problems)}`,
+      );
       for (const p of report.problems) assert.ok(p.reason.length > 0, "every problem says why");
 
       const latest = await hub.api("GET", `/api/datasources/${creds.id}/records/latest`);

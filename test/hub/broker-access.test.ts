@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { describe, it } from "node:test";
 import mqtt from "mqtt";
 import { startTestHub } from "../helpers/hub-harness.ts";
-import { connectDevice } from "../helpers/mqtt-device.ts";
+import { connackCodeOf, connectDevice, whenClosed } from "../helpers/mqtt-device.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
 const reading = (quantity: number) =>
@@ -16,10 +15,7 @@ const reading = (quantity: number) =>
 async function connackCode(url: string, username: string, password: string): Promise<number> {
   const client = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000 });
   try {
-    await once(client, "connect"); // events.once rejects when "error" is emitted first
-    return 0;
-  } catch (err) {
-    return (err as Error & { code?: number }).code ?? -1;
+    return await connackCodeOf(client);
   } finally {
     client.end(true);
   }
@@ -38,7 +34,7 @@ describe("the broker lets each device in with its own credentials and nowhere el
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource();
     const device = await connectDevice(t, hub.mqttUrl, creds);
-    const closed = once(device, "close");
+    const closed = whenClosed(device);
     const res = await hub.api("PATCH", `/api/datasources/${creds.id}`, { enabled: false });
     assert.equal(res.status, 200);
     assert.equal(res.body.enabled, false);
@@ -52,7 +48,7 @@ describe("the broker lets each device in with its own credentials and nowhere el
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource();
     const device = await connectDevice(t, hub.mqttUrl, creds);
-    const closed = once(device, "close");
+    const closed = whenClosed(device);
     assert.equal((await hub.api("DELETE", `/api/datasources/${creds.id}`)).status, 204);
     await closed;
     assert.equal(await connackCode(hub.mqttUrl, creds.id, creds.password), 4);
@@ -62,7 +58,7 @@ describe("the broker lets each device in with its own credentials and nowhere el
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource();
     const device = await connectDevice(t, hub.mqttUrl, creds);
-    const closed = once(device, "close");
+    const closed = whenClosed(device);
     const rekey = await hub.api("POST", `/api/datasources/${creds.id}/regenerate-password`);
     assert.equal(rekey.status, 200);
     assert.notEqual(rekey.body.password, creds.password);
@@ -76,7 +72,7 @@ describe("the broker lets each device in with its own credentials and nowhere el
     const victim = await hub.createDataSource({ name: "victim" });
     const intruder = await hub.createDataSource({ name: "intruder" });
     const device = await connectDevice(t, hub.mqttUrl, intruder);
-    const closed = once(device, "close");
+    const closed = whenClosed(device);
     device.publish(victim.topic, reading(1), { qos: 1 });
     await closed; // the broker ends the connection of a device that publishes where it may not
     const latest = await hub.api("GET", `/api/datasources/${victim.id}/records/latest`);

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { describe, it } from "node:test";
 import mqtt from "mqtt";
-import { startTestHub, TEST_ADMIN_PASSWORD, tempDataDir } from "../helpers/hub-harness.ts";
-import { spawnHub } from "../helpers/hub-process.ts";
+import { startTestHub, tempDataDir } from "../helpers/hub-harness.ts";
+import { createSourceOver, spawnHub } from "../helpers/hub-process.ts";
 
 const WINDOW = 50;
 const KILL_AFTER_ACKS = 400;
@@ -12,19 +12,13 @@ describe("acknowledged means stored", () => {
   it("keeps every acknowledged QoS 1 message when the hub is killed with SIGKILL mid-stream", async (t) => {
     const dataDir = tempDataDir(t);
     const first = await spawnHub(t, ["--data-dir", dataDir, "--http-port", "0", "--mqtt-port", "0"]);
-    const login = await fetch(`${first.httpUrl}/api/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password: TEST_ADMIN_PASSWORD }),
-    }).then((r) => r.json() as Promise<{ token: string }>);
-    const created = await fetch(`${first.httpUrl}/api/datasources`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${login.token}` },
-      body: JSON.stringify({ name: "crash", type: "CIM", asset: "SUBMETER", countryCode: "AT" }),
-    }).then((r) => r.json() as Promise<{ credentials: { dataSourceId: string; password: string; topic: string } }>);
-    const { dataSourceId, password, topic } = created.credentials;
+    const { id: dataSourceId, password, topic } = await createSourceOver(first.httpUrl);
 
-    const client = await mqtt.connectAsync(first.mqttUrl, { username: dataSourceId, password, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(first.mqttUrl, {
+      username: dataSourceId,
+      password,
+      reconnectPeriod: 0,
+    });
     t.after(() => client.end(true));
     const base = Date.parse("2026-01-01T00:00:00Z");
     const acked: number[] = [];
@@ -36,7 +30,10 @@ describe("acknowledged means stored", () => {
         const i = sent++;
         const payload = JSON.stringify({
           "dateAndOrTime.dateTime": new Date(base + i * 1000).toISOString(),
-          Quantity: [{ quantity: i, type: "0" }, { quantity: i / 10, type: "2" }],
+          Quantity: [
+            { quantity: i, type: "0" },
+            { quantity: i / 10, type: "2" },
+          ],
         });
         client.publish(topic, payload, { qos: 1 }, (err) => {
           if (err) return;
@@ -59,7 +56,7 @@ describe("acknowledged means stored", () => {
     const stored = new Set<number>();
     let before: number | null = null;
     do {
-      const page = await hub.api(
+      const page: { body: { records: { timestamp: string }[]; nextBefore: number | null } } = await hub.api(
         "GET",
         `/api/datasources/${dataSourceId}/records?limit=1000${before === null ? "" : `&before=${before}`}`,
       );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, it } from "node:test";
+import { promisify } from "node:util";
 import { fixture } from "../helpers/fixtures.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
@@ -57,7 +57,22 @@ describe("a CIM device connects with its own credentials and its data is stored 
     // Async: the hub runs in this process, so a synchronous child would block it.
     await promisify(execFile)(
       "mosquitto_pub",
-      ["-h", url.hostname, "-p", url.port, "-u", creds.id, "-P", creds.password, "-t", creds.topic, "-q", "1", "-m", payload],
+      [
+        "-h",
+        url.hostname,
+        "-p",
+        url.port,
+        "-u",
+        creds.id,
+        "-P",
+        creds.password,
+        "-t",
+        creds.topic,
+        "-q",
+        "1",
+        "-m",
+        payload,
+      ],
       { timeout: 10_000 },
     );
     const latest = await hub.api("GET", `/api/datasources/${creds.id}/records/latest`);
@@ -76,9 +91,13 @@ describe("a CIM device connects with its own credentials and its data is stored 
     const creds = await hub.createDataSource();
     const device = await connectDevice(t, creds.brokerUrl, creds);
     await device.subscribeAsync(`aiida/${creds.id}/feedback`, { qos: 1 });
-    const feedback = new Promise<any>((resolve) => device.once("message", (_t, p) => resolve(JSON.parse(String(p)))));
+    const feedback = new Promise<any>((resolve) =>
+      device.once("message", (_t, p) => resolve(JSON.parse(String(p)))),
+    );
     const before = Date.now();
-    await device.publishAsync(creds.topic, JSON.stringify({ Quantity: [{ quantity: 3, type: "0" }] }), { qos: 1 });
+    await device.publishAsync(creds.topic, JSON.stringify({ Quantity: [{ quantity: 3, type: "0" }] }), {
+      qos: 1,
+    });
     const after = Date.now();
     const latest = await hub.api("GET", `/api/datasources/${creds.id}/records/latest`);
     assert.equal(latest.body.timestampSource, "receipt");

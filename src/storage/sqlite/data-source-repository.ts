@@ -1,5 +1,12 @@
 import type Database from "better-sqlite3";
-import { type Asset, type DataSource, type DataSourceType, dataTopic, feedbackTopic, type Icon } from "../../domain/data-source.ts";
+import {
+  type Asset,
+  type DataSource,
+  type DataSourceType,
+  dataTopic,
+  feedbackTopic,
+  type Icon,
+} from "../../domain/data-source.ts";
 import type { DevicePasswordHash } from "../../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore, DeviceCredential, IngestCounters } from "../ports.ts";
 import type { DataSourceKeys } from "./data-source-keys.ts";
@@ -85,17 +92,24 @@ export class SqliteDataSourceStore implements DataSourceStore {
   }
 
   get(id: string): DataSource | undefined {
-    const row = this.db.prepare("SELECT * FROM data_source WHERE id = ?").get(id) as DataSourceRow | undefined;
+    const row = this.db.prepare("SELECT * FROM data_source WHERE id = ?").get(id) as
+      | DataSourceRow
+      | undefined;
     return row ? toDataSource(row) : undefined;
   }
 
   list(): DataSource[] {
-    const rows = this.db.prepare("SELECT * FROM data_source ORDER BY created_at, key").all() as DataSourceRow[];
+    const rows = this.db
+      .prepare("SELECT * FROM data_source ORDER BY created_at, key")
+      .all() as DataSourceRow[];
     return rows.map(toDataSource);
   }
 
   update(id: string, patch: DataSourcePatch, now: number): DataSource | undefined {
-    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof DataSourcePatch, unknown][];
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
+      keyof DataSourcePatch,
+      unknown,
+    ][];
     const sets = entries.map(([k]) => `${COLUMNS[k]} = ?`);
     const values = entries.map(([, v]) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
     const info = this.db

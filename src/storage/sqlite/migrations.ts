@@ -81,7 +81,8 @@ const MIGRATIONS: readonly Migration[] = [
 export function migrate(db: Database.Database): number {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migration (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const current = (db.prepare("SELECT max(version) AS v FROM schema_migration").get() as { v: number | null }).v ?? 0;
+  const current =
+    (db.prepare("SELECT max(version) AS v FROM schema_migration").get() as { v: number | null }).v ?? 0;
   const newest = MIGRATIONS.at(-1)?.version ?? 0;
   if (current > newest) {
     throw new Error(

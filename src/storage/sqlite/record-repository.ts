@@ -77,9 +77,20 @@ export class SqliteRecordStore implements RecordStore {
         const c = counters.get(key) ?? [0, 0, 0, 0, 0];
         const record = outcome.record;
         if (record) {
-          this.insertRecord.run(key, record.timestamp, record.receivedAt, record.timestampSource === "device" ? 1 : 0);
+          this.insertRecord.run(
+            key,
+            record.timestamp,
+            record.receivedAt,
+            record.timestampSource === "device" ? 1 : 0,
+          );
           for (const v of record.values) {
-            this.upsertValue.run(key, record.timestamp, v.obis.key, v.value, qualityIndex.get(v.quality) ?? 3);
+            this.upsertValue.run(
+              key,
+              record.timestamp,
+              v.obis.key,
+              v.value,
+              qualityIndex.get(v.quality) ?? 3,
+            );
           }
           c[0] += 1;
           c[2] += record.values.length;
@@ -103,7 +114,9 @@ export class SqliteRecordStore implements RecordStore {
     const key = this.keys.get(dataSourceId);
     if (key === undefined) return undefined;
     const row = this.db
-      .prepare("SELECT ts, received_at, ts_source FROM aiida_record WHERE data_source_key = ? ORDER BY ts DESC LIMIT 1")
+      .prepare(
+        "SELECT ts, received_at, ts_source FROM aiida_record WHERE data_source_key = ? ORDER BY ts DESC LIMIT 1",
+      )
       .get(key) as RecordRow | undefined;
     if (!row) return undefined;
     return this.assemble(dataSourceId, key, [row], undefined)[0];
@@ -180,7 +193,7 @@ export class SqliteRecordStore implements RecordStore {
     const wanted = obis ? new Set(obis.map((c) => obisByCode(c)?.key ?? -1)) : undefined;
     const rows = this.db
       .prepare(
-        `SELECT obis_key, (ts - ?) / ? AS bucket, min(value) AS min, avg(value) AS avg, max(value) AS max,
+        `SELECT obis_key, CAST((ts - ?) / ? AS INTEGER) AS bucket, min(value) AS min, avg(value) AS avg, max(value) AS max,
            count(*) AS count FROM aiida_record_value WHERE data_source_key = ? AND ts BETWEEN ? AND ?
          GROUP BY obis_key, bucket ORDER BY obis_key, bucket`,
       )
@@ -192,15 +205,20 @@ export class SqliteRecordStore implements RecordStore {
       max: number;
       count: number;
     }[];
+    // Parameters bind as REAL, so bucket numbers are cast to get integer division.
     // SQLite cannot pick "the value at the newest time" next to min/max in one GROUP BY, so ask separately.
     const lasts = this.db
       .prepare(
-        `SELECT v.obis_key, v.value, (v.ts - ?) / ? AS bucket FROM aiida_record_value v
+        `SELECT v.obis_key, v.value, CAST((v.ts - ?) / ? AS INTEGER) AS bucket FROM aiida_record_value v
          JOIN (SELECT obis_key, max(ts) AS ts FROM aiida_record_value WHERE data_source_key = ? AND ts BETWEEN ? AND ?
-               GROUP BY obis_key, (ts - ?) / ?) m ON m.obis_key = v.obis_key AND m.ts = v.ts
+               GROUP BY obis_key, CAST((ts - ?) / ? AS INTEGER)) m ON m.obis_key = v.obis_key AND m.ts = v.ts
          WHERE v.data_source_key = ?`,
       )
-      .all(from, bucketMs, key, from, to, from, bucketMs, key) as { obis_key: number; value: number; bucket: number }[];
+      .all(from, bucketMs, key, from, to, from, bucketMs, key) as {
+      obis_key: number;
+      value: number;
+      bucket: number;
+    }[];
     const lastOf = new Map(lasts.map((l) => [`${l.obis_key}:${l.bucket}`, l.value]));
     for (const r of rows) {
       if (wanted && !wanted.has(r.obis_key)) continue;
@@ -232,23 +250,29 @@ export class SqliteRecordStore implements RecordStore {
   deleteOlderThan(before: number, batch: number): number {
     return this.db.transaction(() => {
       // Records of deleted data sources go first, whatever their age.
-      const gone = this.db.prepare("SELECT key FROM deleted_data_source LIMIT 1").get() as { key: number } | undefined;
+      const gone = this.db.prepare("SELECT key FROM deleted_data_source LIMIT 1").get() as
+        | { key: number }
+        | undefined;
       if (gone) {
         const cut = this.db
-          .prepare(
-            `SELECT ts FROM aiida_record WHERE data_source_key = ? ORDER BY ts LIMIT 1 OFFSET ?`,
-          )
+          .prepare(`SELECT ts FROM aiida_record WHERE data_source_key = ? ORDER BY ts LIMIT 1 OFFSET ?`)
           .get(gone.key, batch - 1) as { ts: number } | undefined;
         const upto = cut?.ts ?? Number.MAX_SAFE_INTEGER;
-        this.db.prepare("DELETE FROM aiida_record_value WHERE data_source_key = ? AND ts <= ?").run(gone.key, upto);
-        const n = this.db.prepare("DELETE FROM aiida_record WHERE data_source_key = ? AND ts <= ?").run(gone.key, upto);
+        this.db
+          .prepare("DELETE FROM aiida_record_value WHERE data_source_key = ? AND ts <= ?")
+          .run(gone.key, upto);
+        const n = this.db
+          .prepare("DELETE FROM aiida_record WHERE data_source_key = ? AND ts <= ?")
+          .run(gone.key, upto);
         if (!cut) this.db.prepare("DELETE FROM deleted_data_source WHERE key = ?").run(gone.key);
         return n.changes + (cut ? 0 : 1);
       }
       const old = this.db
         .prepare("SELECT data_source_key AS key, ts FROM aiida_record WHERE ts < ? LIMIT ?")
         .all(before, batch) as { key: number; ts: number }[];
-      const delValues = this.db.prepare("DELETE FROM aiida_record_value WHERE data_source_key = ? AND ts = ?");
+      const delValues = this.db.prepare(
+        "DELETE FROM aiida_record_value WHERE data_source_key = ? AND ts = ?",
+      );
       const delRecord = this.db.prepare("DELETE FROM aiida_record WHERE data_source_key = ? AND ts = ?");
       for (const r of old) {
         delValues.run(r.key, r.ts);

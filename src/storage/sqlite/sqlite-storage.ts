@@ -1,10 +1,10 @@
 import type Database from "better-sqlite3";
-import { SqliteRecordStore } from "./record-repository.ts";
 import type { AdminStore, DataSourceStore, RecordStore } from "../ports.ts";
 import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
 import { openDatabase } from "./open-database.ts";
+import { SqliteRecordStore } from "./record-repository.ts";
 
 /** All stores of the hub over one SQLite file. */
 export interface Storage {

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { AiidaRecord } from "../domain/aiida-record.ts";
+import { obisByCode } from "../domain/obis-code.ts";
+import { silentLogger } from "../platform/logger.ts";
+import { hashDevicePassword } from "../platform/secrets.ts";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { RetentionJob } from "./retention.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.parse("2026-06-01T00:00:00Z");
+const energy = obisByCode("1-0:1.8.0");
+
+function record(dataSourceId: string, timestamp: number): AiidaRecord {
+  if (!energy) throw new Error("catalogue");
+  return {
+    dataSourceId,
+    timestamp,
+    timestampSource: "device",
+    receivedAt: timestamp,
+    values: [{ obis: energy, rawTag: "TOTAL_ACTIVE_ENERGY_CONSUMED_KWH", value: 1, quality: "AS_PROVIDED" }],
+  };
+}
+
+function source(id: string) {
+  return {
+    id,
+    name: id,
+    type: "CIM" as const,
+    asset: "SUBMETER" as const,
+    countryCode: "AT",
+    icon: "METER" as const,
+    meterId: null,
+    operatorId: null,
+    enabled: true,
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
+}
+
+describe("retention", () => {
+  it("deletes records older than the retention age, keeps newer ones, and purges deleted sources' records", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "aiida-retention-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const storage = openSqliteStorage(join(dir, "hub.sqlite"));
+    t.after(() => storage.close());
+    const kept = "00000000-0000-4000-8000-000000000001";
+    const gone = "00000000-0000-4000-8000-000000000002";
+    storage.dataSources.create(source(kept), hashDevicePassword("x"));
+    storage.dataSources.create(source(gone), hashDevicePassword("y"));
+    const outcomes = [];
+    for (let day = 0; day < 20; day++) {
+      for (const id of [kept, gone]) {
+        outcomes.push({
+          dataSourceId: id,
+          record: record(id, NOW - day * DAY),
+          feedback: undefined,
+          valuesRejected: 0,
+        });
+      }
+    }
+    storage.records.writeBatch(outcomes);
+    storage.dataSources.delete(gone);
+
+    const job = new RetentionJob(storage.records, 10 * DAY + 1, silentLogger, () => NOW);
+    await job.runOnce();
+    const left = storage.records.query(kept, { limit: 1000 }).map((r) => (NOW - r.timestamp) / DAY);
+    assert.deepEqual(left, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    storage.dataSources.create(source(gone), hashDevicePassword("z")); // same id again gets a fresh key
+    assert.deepEqual(storage.records.query(gone, { limit: 1000 }), []);
+  });
+});

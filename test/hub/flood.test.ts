@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { startTestHub } from "../helpers/hub-harness.ts";
+import { connectDevice } from "../helpers/mqtt-device.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+describe("a flooding device", () => {
+  it("is rate limited with feedback while another device's messages are stored", async (t) => {
+    const hub = await startTestHub(t, { config: { rateLimitPerSecond: "5" } });
+    const flooder = await hub.createDataSource({ name: "flooder" });
+    const calm = await hub.createDataSource({ name: "calm" });
+    const flooding = await connectDevice(t, hub.mqttUrl, flooder);
+    const calmDevice = await connectDevice(t, hub.mqttUrl, calm);
+    const base = Date.parse("2026-04-01T00:00:00Z");
+    const message = (i: number) =>
+      JSON.stringify({
+        "dateAndOrTime.dateTime": new Date(base + i * 1000).toISOString(),
+        Quantity: [{ quantity: i, type: "2" }],
+      });
+    for (let i = 0; i < 300; i++) flooding.publish(flooder.topic, message(i), { qos: 0 });
+    await calmDevice.publishAsync(calm.topic, message(0), { qos: 1 });
+    assert.equal((await hub.api("GET", `/api/datasources/${calm.id}/records/latest`)).status, 200);
+
+    const stats = await waitFor(async () => {
+      const s = (await hub.api("GET", `/api/datasources/${flooder.id}`)).body.stats;
+      return s.messagesAccepted + s.messagesRejected === 300 ? s : undefined;
+    }, "all 300 flood messages to be accounted for");
+    assert.ok(stats.messagesRejected > 200, `most of the flood is rejected (${stats.messagesRejected})`);
+    assert.ok(stats.messagesAccepted >= 10, `the burst allowance is stored (${stats.messagesAccepted})`);
+    const feedback = (await hub.api("GET", `/api/datasources/${flooder.id}/feedback?limit=1`)).body;
+    assert.match(feedback[0].problems[0].reason, /rate limit exceeded: at most 5 messages per second/);
+  });
+});
