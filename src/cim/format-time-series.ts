@@ -47,7 +47,8 @@ const qualityNameByCodeOrName = new Map<string, string>(
 function qualityName(quality: string | undefined): string {
   if (quality === undefined) return "AS_PROVIDED";
   const name = qualityNameByCodeOrName.get(quality);
-  if (name === undefined) throw new RangeError(`quality "${quality}" is not a CIM StandardQualityTypeList entry`);
+  if (name === undefined)
+    throw new RangeError(`quality "${quality}" is not a CIM StandardQualityTypeList entry`);
   return name;
 }
 
@@ -57,7 +58,11 @@ function wireQuantity(q: TimeSeriesQuantity): CimQuantityJson {
   }
   if (!Number.isFinite(q.quantity)) throw new RangeError(`quantity of type ${q.type} is not a finite number`);
   // AIIDA's enum parser wants the type as a string; -0 would print as "0" anyway but keep the value clean.
-  return { quantity: q.quantity === 0 ? 0 : q.quantity, type: String(q.type), quality: qualityName(q.quality) };
+  return {
+    quantity: q.quantity === 0 ? 0 : q.quantity,
+    type: String(q.type),
+    quality: qualityName(q.quality),
+  };
 }
 
 /**
