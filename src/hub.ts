@@ -48,6 +48,8 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
   const recordBus = new RecordBus(logger);
   const feedbackBus = new FeedbackBus(logger);
   const broker = new EmbeddedBroker(
+    // Room above the payload limit so that oversized payloads still get a feedback report.
+    config.maxPayloadBytes * 2 + 65_536,
     directory,
     (source, payload) => {
       if (!pipeline) return Promise.reject(new Error("the hub is not running"));

@@ -5,6 +5,7 @@ import { type DataSource, dataTopic, feedbackTopic } from "../domain/data-source
 import type { Logger } from "../platform/logger.ts";
 import { verifyDevicePassword } from "../platform/secrets.ts";
 import type { DeviceDirectory } from "./device-directory.ts";
+import { guardPacketSize } from "./packet-size-guard.ts";
 
 /** Called for every publish a device is allowed to make; resolves once the message is durably handled. */
 export type DevicePublishHandler = (source: DataSource, payload: Buffer) => Promise<void>;
@@ -23,6 +24,8 @@ export class EmbeddedBroker {
   private aedes: Aedes | undefined;
 
   constructor(
+    /** Packets larger than this close the connection before they are read into memory. */
+    private readonly maxPacketBytes: number,
     private readonly devices: DeviceDirectory,
     private readonly onPublish: DevicePublishHandler,
     private readonly events: ConnectionEvents,
@@ -68,6 +71,9 @@ export class EmbeddedBroker {
     this.aedes = aedes;
     const server = createServer({ noDelay: true }, (socket) => {
       const client = aedes.handle(socket);
+      if (!guardPacketSize(client, socket, this.maxPacketBytes)) {
+        this.logger.warn("packet size guard unavailable with this Aedes version; large packets are buffered");
+      }
       // The socket's close is the one event that fires for every connection, however it ends.
       socket.once("close", () => this.forgetClient(client));
     });

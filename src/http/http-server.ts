@@ -12,11 +12,9 @@ export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstan
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   app.setErrorHandler(errorHandler(logger));
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        error: { code: "NOT_FOUND", message: `No route ${request.method} ${request.url.split("?")[0]}.` },
-      }),
+    reply.status(404).send({
+      error: { code: "NOT_FOUND", message: `No route ${request.method} ${request.url.split("?")[0]}.` },
+    }),
   );
   registerAuthRoutes(app, ctx);
   registerCatalogueRoutes(app, ctx);

@@ -4,18 +4,29 @@ import type { DataSource } from "../domain/data-source.ts";
 import type { FeedbackReport, IngestOutcome } from "../storage/ports.ts";
 import type { AdapterContext } from "./adapter-registry.ts";
 
+/** Most problems and ignored fields listed in one report; a hostile message could otherwise carry thousands. */
+const MAX_LISTED = 100;
+
+/** The first MAX_LISTED entries, and a note of how many more there were. */
+function capped<T>(items: readonly T[], what: string, notes: string[]): readonly T[] {
+  if (items.length <= MAX_LISTED) return items;
+  notes.push(`${items.length - MAX_LISTED} more ${what} not listed`);
+  return items.slice(0, MAX_LISTED);
+}
+
 /** Turns one CIM TimeSeries message into a record to store and, where anything was off, a feedback report. */
 export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: AdapterContext): IngestOutcome {
   const receivedIso = new Date(ctx.receivedAt).toISOString();
   const parsed = parseTimeSeries(payload, { now: ctx.receivedAt, maxFutureMs: ctx.maxFutureMs });
   if (!parsed.ok) {
+    const notes = ["nothing from this message was stored"];
     const feedback: FeedbackReport = {
       dataSourceId: source.id,
       receivedAt: receivedIso,
       status: "rejected",
-      problems: parsed.problems,
-      ignoredFields: parsed.ignoredFields,
-      notes: ["nothing from this message was stored"],
+      problems: capped(parsed.problems, "problems", notes),
+      ignoredFields: capped(parsed.ignoredFields, "ignored fields", notes),
+      notes,
       kept: { timestamp: null, timestampSource: null, values: [] },
     };
     return { dataSourceId: source.id, record: undefined, feedback, valuesRejected: parsed.problems.length };
@@ -42,8 +53,8 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
         dataSourceId: source.id,
         receivedAt: receivedIso,
         status: series.problems.length > 0 ? "partial" : "accepted-with-warnings",
-        problems: series.problems,
-        ignoredFields: series.ignoredFields,
+        problems: capped(series.problems, "problems", notes),
+        ignoredFields: capped(series.ignoredFields, "ignored fields", notes),
         notes,
         kept: {
           timestamp: new Date(record.timestamp).toISOString(),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { startTestHub } from "../helpers/hub-harness.ts";
-import { connectDevice, nextMessage } from "../helpers/mqtt-device.ts";
+import { connectDevice, nextMessage, whenClosed } from "../helpers/mqtt-device.ts";
 
 const TIME = "2026-01-01T00:00:00Z";
 const q = (quantity: unknown, type: unknown, extra: Record<string, unknown> = {}) => ({
@@ -167,6 +167,19 @@ describe("bad payloads get precise feedback and store nothing wrong", () => {
     assert.equal(latest.body.values[0].value, 7);
   });
 
+  it("lists at most 100 problems in one report and says how many more there were", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const device = await connectDevice(t, hub.mqttUrl, creds);
+    const feedbackTopic = `aiida/${creds.id}/feedback`;
+    await device.subscribeAsync(feedbackTopic, { qos: 1 });
+    const feedback = nextMessage(device, feedbackTopic);
+    await device.publishAsync(creds.topic, msg(Array.from({ length: 300 }, () => q(null, "0"))), { qos: 1 });
+    const report = JSON.parse(String(await feedback));
+    assert.equal(report.problems.length, 100);
+    assert.ok(report.notes.includes("201 more problems not listed"), JSON.stringify(report.notes));
+  });
+
   it("keeps only the last 50 feedback reports per data source", async (t) => {
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource();
@@ -176,5 +189,24 @@ describe("bad payloads get precise feedback and store nothing wrong", () => {
     assert.equal(kept.body.length, 50);
     const stats = (await hub.api("GET", `/api/datasources/${creds.id}`)).body.stats;
     assert.equal(stats.messagesRejected, 55);
+  });
+});
+
+describe("a packet far over the size limit", () => {
+  it("closes that device's connection before reading the packet, and the hub keeps serving others", async (t) => {
+    const hub = await startTestHub(t, { config: { maxPayloadBytes: "1024" } });
+    const big = await hub.createDataSource({ name: "big" });
+    const other = await hub.createDataSource({ name: "other" });
+    const bigDevice = await connectDevice(t, hub.mqttUrl, big);
+    const otherDevice = await connectDevice(t, hub.mqttUrl, other);
+    const closed = whenClosed(bigDevice);
+    bigDevice.publish(big.topic, Buffer.alloc(5 * 1024 * 1024, 0x20), { qos: 1 });
+    await closed;
+    await otherDevice.publishAsync(other.topic, msg([q(5, "2")]), { qos: 1 });
+    assert.equal(
+      (await hub.api("GET", `/api/datasources/${other.id}/records/latest`)).body.values[0].value,
+      5,
+    );
+    assert.equal((await hub.api("GET", `/api/datasources/${big.id}/records/latest`)).status, 404);
   });
 });
