@@ -15,16 +15,7 @@ import type { DataSourcePatch, DataSourceStore } from "../storage/ports.ts";
 export const DEVICE_PASSWORD_LENGTH = 24;
 
 /** What a user supplies to create a data source (already validated). */
-export interface NewDataSource {
-  readonly name: string;
-  readonly type: DataSourceType;
-  readonly asset: Asset;
-  readonly countryCode: string;
-  readonly icon: Icon;
-  readonly meterId: string | null;
-  readonly operatorId: string | null;
-  readonly enabled: boolean;
-}
+export type NewDataSource = Omit<DataSource, "id" | "createdAt" | "updatedAt">;
 
 /** The connection details handed to the user; the password appears here and nowhere else, once. */
 export interface DeviceSecrets {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice, nextMessage, whenClosed } from "../helpers/mqtt-device.ts";
 
@@ -114,17 +114,26 @@ const cases: readonly Case[] = [
   },
 ];
 
+/** Starts a hub with one device subscribed to its feedback, publishes `payload`, and returns the report. */
+async function publishForFeedback(
+  t: TestContext,
+  payload: string | Buffer,
+  config: Record<string, string> = {},
+) {
+  const hub = await startTestHub(t, { config });
+  const creds = await hub.createDataSource();
+  const device = await connectDevice(t, hub.mqttUrl, creds);
+  const feedbackTopic = `aiida/${creds.id}/feedback`;
+  await device.subscribeAsync(feedbackTopic, { qos: 1 });
+  const feedback = nextMessage(device, feedbackTopic);
+  await device.publishAsync(creds.topic, payload, { qos: 1 });
+  return { hub, creds, device, report: JSON.parse(String(await feedback)) };
+}
+
 describe("bad payloads get precise feedback and store nothing wrong", () => {
   for (const c of cases) {
     it(`${c.name}: ${c.status} at ${c.path}`, async (t) => {
-      const hub = await startTestHub(t);
-      const creds = await hub.createDataSource();
-      const device = await connectDevice(t, hub.mqttUrl, creds);
-      const feedbackTopic = `aiida/${creds.id}/feedback`;
-      await device.subscribeAsync(feedbackTopic, { qos: 1 });
-      const feedback = nextMessage(device, feedbackTopic);
-      await device.publishAsync(creds.topic, c.payload, { qos: 1 });
-      const report = JSON.parse(String(await feedback));
+      const { hub, creds, report } = await publishForFeedback(t, c.payload);
       assert.equal(report.status, c.status);
       const paths = [...report.problems.map((p: { path: string }) => p.path), ...report.ignoredFields];
       assert.ok(
@@ -152,14 +161,11 @@ describe("bad payloads get precise feedback and store nothing wrong", () => {
   }
 
   it("rejects an oversized payload without storing it, and keeps the device connected", async (t) => {
-    const hub = await startTestHub(t, { config: { maxPayloadBytes: "1024" } });
-    const creds = await hub.createDataSource();
-    const device = await connectDevice(t, hub.mqttUrl, creds);
-    const feedbackTopic = `aiida/${creds.id}/feedback`;
-    await device.subscribeAsync(feedbackTopic, { qos: 1 });
-    const feedback = nextMessage(device, feedbackTopic);
-    await device.publishAsync(creds.topic, msg([q(1, "0")], { padding: "x".repeat(2000) }), { qos: 1 });
-    const report = JSON.parse(String(await feedback));
+    const { hub, creds, device, report } = await publishForFeedback(
+      t,
+      msg([q(1, "0")], { padding: "x".repeat(2000) }),
+      { maxPayloadBytes: "1024" },
+    );
     assert.equal(report.status, "rejected");
     assert.match(report.problems[0].reason, /exceeds the limit of 1024 bytes/);
     await device.publishAsync(creds.topic, msg([q(7, "0")]), { qos: 1 });
@@ -168,14 +174,7 @@ describe("bad payloads get precise feedback and store nothing wrong", () => {
   });
 
   it("lists at most 100 problems in one report and says how many more there were", async (t) => {
-    const hub = await startTestHub(t);
-    const creds = await hub.createDataSource();
-    const device = await connectDevice(t, hub.mqttUrl, creds);
-    const feedbackTopic = `aiida/${creds.id}/feedback`;
-    await device.subscribeAsync(feedbackTopic, { qos: 1 });
-    const feedback = nextMessage(device, feedbackTopic);
-    await device.publishAsync(creds.topic, msg(Array.from({ length: 300 }, () => q(null, "0"))), { qos: 1 });
-    const report = JSON.parse(String(await feedback));
+    const { report } = await publishForFeedback(t, msg(Array.from({ length: 300 }, () => q(null, "0"))));
     assert.equal(report.problems.length, 100);
     assert.ok(report.notes.includes("201 more problems not listed"), JSON.stringify(report.notes));
   });
