@@ -179,6 +179,18 @@ describe("bad payloads get precise feedback and store nothing wrong", () => {
     assert.ok(report.notes.includes("201 more problems not listed"), JSON.stringify(report.notes));
   });
 
+  it("keeps the last message time and health when a rejected message follows a good one", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const device = await connectDevice(t, hub.mqttUrl, creds);
+    await device.publishAsync(creds.topic, msg([q(1, "0")]), { qos: 1 });
+    const before = (await hub.api("GET", `/api/datasources/${creds.id}/health`)).body;
+    await device.publishAsync(creds.topic, "not json", { qos: 1 });
+    const after = (await hub.api("GET", `/api/datasources/${creds.id}/health`)).body;
+    assert.equal(after.status, "UP");
+    assert.equal(after.lastMessageAt, before.lastMessageAt);
+  });
+
   it("keeps only the last 50 feedback reports per data source", async (t) => {
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource();

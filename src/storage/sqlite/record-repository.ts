@@ -63,7 +63,7 @@ export class SqliteRecordStore implements RecordStore {
     this.addCounters = db.prepare(
       `UPDATE data_source SET messages_accepted = messages_accepted + ?, messages_rejected = messages_rejected + ?,
          values_accepted = values_accepted + ?, values_rejected = values_rejected + ?,
-         last_message_at = max(coalesce(last_message_at, 0), ?) WHERE key = ?`,
+         last_message_at = nullif(max(coalesce(last_message_at, 0), ?), 0) WHERE key = ?`,
     );
   }
 
@@ -105,7 +105,8 @@ export class SqliteRecordStore implements RecordStore {
           feedbackKeys.add(key);
         }
       }
-      for (const [key, c] of counters) this.addCounters.run(c[0], c[1], c[2], c[3], c[4] || null, key);
+      // c[4] is 0 when only rejected messages came: max() keeps the stored time (SQLite's max() is NULL if any argument is).
+      for (const [key, c] of counters) this.addCounters.run(c[0], c[1], c[2], c[3], c[4], key);
       for (const key of feedbackKeys) this.trimFeedback.run(key, key);
     })();
   }
