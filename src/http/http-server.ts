@@ -6,6 +6,7 @@ import { registerDataSourceRoutes } from "./data-source-routes.ts";
 import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
 import { registerRecordRoutes } from "./record-routes.ts";
+import { registerStaticUi } from "./static-ui.ts";
 
 /** Builds the HTTP app: REST API under /api with one error mapping. */
 export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstance {
@@ -20,5 +21,6 @@ export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstan
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerStaticUi(app, logger);
   return app;
 }

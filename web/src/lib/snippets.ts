@@ -1,0 +1,98 @@
+import type { Credentials } from "./types.ts";
+
+/** Host, port and TLS of an mqtt:// or mqtts:// broker URL. */
+export function brokerParts(brokerUrl: string): { host: string; port: number; tls: boolean } {
+  const url = new URL(brokerUrl);
+  const tls = url.protocol === "mqtts:" || url.protocol === "ssl:";
+  return { host: url.hostname || "localhost", port: Number(url.port) || (tls ? 8883 : 1883), tls };
+}
+
+/** The hub's feedback topic for a data source: why a message was (partly) rejected. */
+export function feedbackTopicOf(topic: string): string {
+  return topic.replace(/\/data$/, "/feedback");
+}
+
+/** A POSIX shell single-quoted word. */
+function sh(value: string): string {
+  return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+
+/**
+ * A `mosquitto_pub` command sending one CIM message (meter total 25 kWh, power 1.75 kW). The
+ * timestamp comes from `date` so the hub records the moment of sending.
+ */
+export function mosquittoSnippet(c: Credentials, password: string): string {
+  const { host, port, tls } = brokerParts(c.brokerUrl);
+  // Single-quoted JSON may span lines; the date is spliced in between two quoted parts.
+  const message = [
+    `'{"version":"1.0",`,
+    `      "dateAndOrTime.dateTime":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'",`,
+    `      "Quantity":[{"quantity":25,"type":"0","quality":"AS_PROVIDED"},`,
+    `                  {"quantity":1.75,"type":"2","quality":"AS_PROVIDED"}]}'`,
+  ].join("\n");
+  return [
+    `mosquitto_pub -h ${host} -p ${port}${tls ? " --tls-use-os-certs" : ""} -q 1 \\`,
+    `  -u ${sh(c.username)} -P ${sh(password)} \\`,
+    `  -t ${sh(c.topic)} \\`,
+    `  -m ${message}`,
+  ].join("\n");
+}
+
+/** A small Python publisher (paho-mqtt 2.x): simulated meter every 10 s, prints the hub's feedback. */
+export function pythonSnippet(c: Credentials, password: string): string {
+  const { host, port, tls } = brokerParts(c.brokerUrl);
+  const py = (s: string) => JSON.stringify(s);
+  return `# pip install "paho-mqtt>=2"
+import json
+import random
+import time
+from datetime import datetime, timezone
+
+import paho.mqtt.client as mqtt
+
+HOST = ${py(host)}
+PORT = ${port}
+USERNAME = ${py(c.username)}
+PASSWORD = ${py(password)}
+TOPIC = ${py(c.topic)}
+FEEDBACK_TOPIC = ${py(feedbackTopicOf(c.topic))}
+
+
+def on_connect(client, userdata, flags, reason_code, properties):
+    print("connected:", reason_code)
+    client.subscribe(FEEDBACK_TOPIC)  # the hub explains rejected values here
+
+
+def on_message(client, userdata, message):
+    print("hub feedback:", message.payload.decode())
+
+
+client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+client.username_pw_set(USERNAME, PASSWORD)
+${tls ? "client.tls_set()\n" : ""}client.on_connect = on_connect
+client.on_message = on_message
+client.connect(HOST, PORT)
+client.loop_start()
+
+total_kwh = 0.0
+while True:
+    power_kw = round(random.uniform(0.2, 3.0), 3)
+    total_kwh += power_kw * 10 / 3600
+    payload = {
+        "version": "1.0",
+        "dateAndOrTime.dateTime": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Quantity": [
+            {"quantity": round(total_kwh, 4), "type": "0", "quality": "AS_PROVIDED"},
+            {"quantity": power_kw, "type": "2", "quality": "AS_PROVIDED"},
+        ],
+    }
+    client.publish(TOPIC, json.dumps(payload), qos=1)
+    print("sent", payload["Quantity"])
+    time.sleep(10)
+`;
+}
+
+/** The hub's own publisher CLI with its simulated household meter. */
+export function cliSnippet(c: Credentials, password: string): string {
+  return `npx aiida-hub publish simulate --broker ${c.brokerUrl} --username ${sh(c.username)} --password ${sh(password)}`;
+}

@@ -1,0 +1,90 @@
+import "uplot/dist/uPlot.min.css";
+import "./styles/base.css";
+import "./styles/components.css";
+import "./styles/dialogs.css";
+import "./styles/pages.css";
+import "./styles/source.css";
+import "./styles/history.css";
+// Last, so its narrow-screen rules win over the ones above.
+import "./styles/phone.css";
+import { whenUnauthenticated } from "./lib/api.ts";
+import { h, replace } from "./lib/dom.ts";
+import { type Cleanup, navigate, route, startRouter, type View } from "./lib/router.ts";
+import { currentUser, forgetSession, logout } from "./lib/session.ts";
+import { loginView } from "./views/login-view.ts";
+import { sourcePage } from "./views/source-page.ts";
+import { sourcesView } from "./views/sources-view.ts";
+
+let user: string | undefined;
+
+const userName = h("span", { class: "user" });
+const logoutButton = h("button", { type: "button", class: "link-button" }, "Log out");
+const header = h(
+  "header",
+  { class: "app-header" },
+  h(
+    "a",
+    { href: "/", class: "brand" },
+    h("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }),
+    "aiida-hub",
+  ),
+  h("nav", { "aria-label": "Main" }, h("a", { href: "/" }, "Data sources")),
+  h("div", { class: "session" }, userName, logoutButton),
+);
+const main = h("main", { id: "main", tabindex: -1 });
+
+logoutButton.addEventListener("click", async () => {
+  await logout();
+  user = undefined;
+  navigate("/login");
+});
+
+whenUnauthenticated(() => {
+  forgetSession();
+  user = undefined;
+  if (location.pathname !== "/login")
+    navigate(`/login?expired&next=${encodeURIComponent(location.pathname)}`);
+});
+
+const login: View = loginView((name) => {
+  user = name;
+  const next = new URLSearchParams(location.search).get("next");
+  // Only paths inside the app: a crafted link must not send the user elsewhere after login.
+  navigate(next?.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
+});
+
+route("/login", login);
+route("/", sourcesView);
+route("/sources/:id", sourcePage("live"));
+route("/sources/:id/history", sourcePage("history"));
+
+function render(view: View, params: Record<string, string>): Cleanup | undefined {
+  if (view !== login && user === undefined) {
+    navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+    return undefined;
+  }
+  if (view === login && user !== undefined) {
+    navigate("/", { replace: true });
+    return undefined;
+  }
+  header.hidden = view === login;
+  replace(userName, user ?? "");
+  main.replaceChildren();
+  const cleanup = view(main, params);
+  // Move focus to the new page's heading so keyboard and screen-reader users start there.
+  if (document.activeElement === document.body || document.activeElement === null) {
+    const heading = main.querySelector("h1");
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
+  }
+  return cleanup;
+}
+
+const app = document.getElementById("app");
+if (app) {
+  replace(app, header, main);
+  user = await currentUser();
+  startRouter(render);
+}

@@ -1,0 +1,155 @@
+import { copyText } from "../lib/clipboard.ts";
+import { openDialog } from "../lib/dialog.ts";
+import { h, replace } from "../lib/dom.ts";
+import { brokerParts, cliSnippet, mosquittoSnippet, pythonSnippet } from "../lib/snippets.ts";
+import { tabs } from "../lib/tabs.ts";
+import { toast } from "../lib/toast.ts";
+import type { Credentials } from "../lib/types.ts";
+
+const MASK = "••••••••••••••••••••••••";
+
+/** A Copy button that copies the (real) text given when clicked. */
+function copyButton(what: string, text: () => string): HTMLButtonElement {
+  const button = h("button", { type: "button", class: "small", "aria-label": `Copy ${what}` }, "Copy");
+  button.addEventListener("click", async () => {
+    const ok = await copyText(text());
+    toast(
+      ok ? `${what} copied.` : `Could not copy: select the ${what.toLowerCase()} and copy it by hand.`,
+      ok ? "info" : "error",
+    );
+  });
+  return button;
+}
+
+function row(label: string, value: string, key: string): HTMLElement[] {
+  return [
+    h("dt", {}, label),
+    h(
+      "dd",
+      {},
+      h("code", { class: "credential", "data-credential": key }, value),
+      copyButton(label, () => value),
+    ),
+  ];
+}
+
+/**
+ * Shows a data source's connection details after it was created or re-keyed: the password once,
+ * masked with Show and Copy, and ready-to-paste publisher snippets filled in with the same values.
+ */
+export function showCredentials(name: string, c: Credentials, why: "created" | "regenerated"): Promise<void> {
+  return new Promise((resolve) => {
+    let shown = false;
+    const password = h("input", {
+      type: "password",
+      readonly: true,
+      value: c.password,
+      class: "password",
+      "data-credential": "password",
+      "aria-label": "Password",
+      spellcheck: "false",
+    });
+    const toggle = h("button", { type: "button", class: "small", "aria-pressed": "false" }, "Show");
+    const snippetCode = [h("code", {}), h("code", {}), h("code", {})] as const;
+    const builders = [mosquittoSnippet, pythonSnippet, cliSnippet] as const;
+    const renderSnippets = () => {
+      // Snippets follow the mask, so the password is on screen only after an explicit Show.
+      builders.forEach((build, i) => {
+        const code = snippetCode[i];
+        if (code) replace(code, build(c, shown ? c.password : MASK));
+      });
+    };
+    toggle.addEventListener("click", () => {
+      shown = !shown;
+      password.type = shown ? "text" : "password";
+      toggle.textContent = shown ? "Hide" : "Show";
+      toggle.setAttribute("aria-pressed", String(shown));
+      renderSnippets();
+    });
+    renderSnippets();
+
+    const snippet = (id: string, title: string, intro: string, i: 0 | 1 | 2) => ({
+      id,
+      label: title,
+      panel: h(
+        "div",
+        { class: "snippet", "data-snippet": id },
+        h("p", { class: "hint" }, intro),
+        h("pre", {}, snippetCode[i]),
+        copyButton(`${title} snippet`, () => builders[i](c, c.password)),
+      ),
+    });
+    const done = h("button", { type: "button", class: "primary" }, "Done — I have saved the password");
+    const dialog = openDialog(
+      why === "created" ? `${name} is ready to connect` : `New password for ${name}`,
+      [
+        h(
+          "p",
+          { class: "warning", role: "note" },
+          h("strong", {}, "Save the password now. "),
+          "It is shown only this once and cannot be shown again. If it gets lost, generate a new one.",
+          why === "regenerated"
+            ? " The old password no longer works; devices using it were disconnected."
+            : "",
+        ),
+        h(
+          "dl",
+          { class: "credentials" },
+          row("Broker URL", c.brokerUrl, "brokerUrl"),
+          row("Topic", c.topic, "topic"),
+          row("Username", c.username, "username"),
+          h("dt", {}, "Password"),
+          h(
+            "dd",
+            {},
+            password,
+            toggle,
+            copyButton("Password", () => c.password),
+          ),
+        ),
+        loopbackHint(c.brokerUrl),
+        h("h3", {}, "Send data"),
+        h(
+          "p",
+          { class: "hint" },
+          "Copy one of these into a terminal on any computer in your network to send a test reading.",
+        ),
+        tabs("Publisher snippets", [
+          snippet(
+            "mosquitto",
+            "mosquitto_pub",
+            "One message from the command line (Debian: apt install mosquitto-clients).",
+            0,
+          ),
+          snippet("python", "Python", "A small publisher that sends a reading every 10 seconds.", 1),
+          snippet(
+            "cli",
+            "aiida-hub simulator",
+            "The hub's own publisher with a simulated household meter.",
+            2,
+          ),
+        ]),
+        h("div", { class: "actions" }, done),
+      ],
+      () => resolve(),
+      { wide: true },
+    );
+    dialog.element.classList.add("credentials-dialog");
+    done.addEventListener("click", () => dialog.close());
+  });
+}
+
+/** A broker on a loopback address is reachable only from the hub's own computer; say how to change that. */
+function loopbackHint(brokerUrl: string): HTMLElement | undefined {
+  const { host } = brokerParts(brokerUrl);
+  if (!/^(localhost|127\.[\d.]+|\[?::1\]?)$/.test(host)) return undefined;
+  return h(
+    "p",
+    { class: "notice" },
+    `${host} works only on the hub's own computer. For devices elsewhere in your network, start the hub with `,
+    h("code", {}, "--host 0.0.0.0"),
+    " and use its network address, or set ",
+    h("code", {}, "--public-mqtt-url"),
+    ".",
+  );
+}

@@ -1,0 +1,85 @@
+import { h, replace } from "../lib/dom.ts";
+import { formatTime, formatValue } from "../lib/format.ts";
+import type { FeedbackReport } from "../lib/types.ts";
+
+/** Most reports kept on screen, like the API's own history. */
+const MAX_REPORTS = 50;
+
+const STATUS_TEXT: Record<FeedbackReport["status"], string> = {
+  rejected: "Rejected — nothing stored",
+  partial: "Partly stored — some values rejected",
+  "accepted-with-warnings": "Stored, with warnings",
+};
+
+/** The hub's feedback reports, newest first: why messages were rejected, with JSON paths. */
+export class FeedbackList {
+  readonly element: HTMLElement;
+  private readonly list = h("ol", { class: "feedback-list" });
+  private readonly empty = h(
+    "p",
+    { class: "muted" },
+    "No problems so far. When the hub rejects a message, or part of one, the reason shows up here.",
+  );
+
+  constructor() {
+    this.element = h(
+      "section",
+      { class: "card feedback", "aria-labelledby": "feedback-title" },
+      h("h2", { id: "feedback-title" }, "Feedback on received messages"),
+      this.empty,
+      this.list,
+    );
+    this.list.hidden = true;
+  }
+
+  /** Shows reports as the API returns them (newest first). */
+  set(reports: readonly FeedbackReport[]): void {
+    replace(this.list, reports.slice(0, MAX_REPORTS).map(item));
+    this.update();
+  }
+
+  /** Adds a report that just arrived on the live stream. */
+  add(report: FeedbackReport): void {
+    this.list.prepend(item(report));
+    while (this.list.children.length > MAX_REPORTS) this.list.lastElementChild?.remove();
+    this.update();
+  }
+
+  private update(): void {
+    const any = this.list.children.length > 0;
+    this.list.hidden = !any;
+    this.empty.hidden = any;
+  }
+}
+
+function item(report: FeedbackReport): HTMLElement {
+  const kept = report.kept.values;
+  return h(
+    "li",
+    { class: `feedback-item status-${report.status}` },
+    h(
+      "div",
+      { class: "feedback-head" },
+      h("span", { class: `badge feedback-${report.status}` }, STATUS_TEXT[report.status]),
+      h("time", { datetime: report.receivedAt }, formatTime(report.receivedAt)),
+    ),
+    report.problems.length > 0 &&
+      h(
+        "ul",
+        { class: "problems" },
+        report.problems.map((p) =>
+          h("li", {}, h("code", { class: "json-path" }, p.path), " ", h("span", {}, p.reason)),
+        ),
+      ),
+    report.ignoredFields.length > 0 &&
+      h(
+        "p",
+        { class: "hint" },
+        "Ignored fields: ",
+        report.ignoredFields.flatMap((f, i) => [i > 0 ? ", " : "", h("code", {}, f)]),
+      ),
+    report.notes.map((n) => h("p", { class: "hint" }, n)),
+    kept.length > 0 &&
+      h("p", { class: "hint" }, `Kept: ${kept.map((v) => `${v.obis} = ${formatValue(v.value)}`).join(", ")}`),
+  );
+}

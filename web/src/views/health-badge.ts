@@ -1,0 +1,37 @@
+import { h } from "../lib/dom.ts";
+import type { DataSource } from "../lib/types.ts";
+
+const MEANING: Record<string, string> = {
+  UP: "a message arrived within the last 90 s",
+  WARNING: "no message for more than 90 s",
+  DOWN: "no message for more than 180 s",
+  UNKNOWN: "no message received yet",
+};
+
+/**
+ * The health status as a coloured badge with a tooltip saying why. A CSS tooltip rather than
+ * `title`, so it also shows when the badge gets keyboard focus.
+ */
+export function healthBadge(health: DataSource["health"]): HTMLElement {
+  const why = `${health.status}: ${health.reason} (${MEANING[health.status] ?? ""})`;
+  return h(
+    "span",
+    {
+      class: `badge tip health-${health.status.toLowerCase()}`,
+      "data-tip": why,
+      "aria-label": why,
+      role: "img",
+      tabindex: 0,
+    },
+    health.status,
+  );
+}
+
+/** Connected or not, in words with a dot. */
+export function connectedBadge(connected: boolean): HTMLElement {
+  return h(
+    "span",
+    { class: `connected ${connected ? "is-connected" : "is-disconnected"}` },
+    connected ? "Connected" : "Not connected",
+  );
+}

@@ -1,0 +1,150 @@
+import { ApiError, api, messageOf } from "../lib/api.ts";
+import { catalogue } from "../lib/catalogue.ts";
+import { h, replace } from "../lib/dom.ts";
+import { formatCount, formatTime, humanize, timeAgo } from "../lib/format.ts";
+import type { Cleanup } from "../lib/router.ts";
+import type { DataSource } from "../lib/types.ts";
+import { connectedBadge, healthBadge } from "./health-badge.ts";
+import { historyView } from "./history-view.ts";
+import { liveView } from "./live-view.ts";
+import { sourceActions } from "./source-actions.ts";
+
+/** How often the header refreshes health and counters. */
+const REFRESH_MS = 5000;
+
+/** One data source: header with health and actions, then its live or history tab. */
+export function sourcePage(tab: "live" | "history") {
+  return (main: HTMLElement, params: Record<string, string>): Cleanup => {
+    const id = params.id ?? "";
+    // The heading stays the same element across refreshes, so focus on it (after navigation) survives.
+    const title = h("h1", {}, "Loading…");
+    const badges = h("span", { class: "title-badges" });
+    const head = h("div", { class: "source-head" });
+    const body = h("div", { class: "source-body" });
+    replace(
+      main,
+      h("a", { href: "/", class: "back" }, "← All data sources"),
+      h("div", { class: "title-row" }, title, badges),
+      head,
+      body,
+    );
+    let stopped = false;
+    let bodyCleanup: Cleanup | undefined;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let shown = "";
+
+    const renderHead = async (source: DataSource) => {
+      const key = JSON.stringify(source);
+      if (key === shown) return;
+      shown = key;
+      const countries = (await catalogue()).countries;
+      const country = countries.find((c) => c.code === source.countryCode)?.name ?? source.countryCode;
+      // Keep focus on an action button when the header is rebuilt under it.
+      const rebuilt = [badges, head];
+      const active = document.activeElement;
+      const focused = rebuilt.some((el) => el.contains(active)) ? active?.textContent : undefined;
+      const detailsOpen = head.querySelector("details")?.open ?? false;
+      if (title.textContent !== source.name) title.textContent = source.name;
+      replace(
+        badges,
+        healthBadge(source.health),
+        connectedBadge(source.health.connected),
+        !source.enabled && h("span", { class: "badge badge-off" }, "Disabled"),
+      );
+      replace(
+        head,
+        h(
+          "p",
+          { class: "meta" },
+          [source.type, humanize(source.asset), country, humanize(source.icon)].join(" · "),
+          source.meterId && ` · Meter ${source.meterId}`,
+          source.operatorId && ` · Operator ${source.operatorId}`,
+        ),
+        h(
+          "p",
+          { class: "meta stats" },
+          "Last message: ",
+          h("span", { title: formatTime(source.health.lastMessageAt) }, timeAgo(source.health.lastMessageAt)),
+          ` · ${formatCount(source.stats.messagesAccepted)} accepted, ${formatCount(source.stats.messagesRejected)} rejected messages`,
+        ),
+        sourceActions(source, (saved) => void renderHead(saved)),
+        connectionDetails(source, detailsOpen),
+        h(
+          "nav",
+          { class: "tab-links", "aria-label": "Views of this data source" },
+          h("a", { href: `/sources/${id}`, "aria-current": tab === "live" ? "page" : false }, "Live"),
+          h(
+            "a",
+            { href: `/sources/${id}/history`, "aria-current": tab === "history" ? "page" : false },
+            "History",
+          ),
+        ),
+      );
+      if (focused) {
+        const again = rebuilt
+          .flatMap((el) => [...el.querySelectorAll<HTMLElement>("button, summary, a, [tabindex]")])
+          .find((b) => b.textContent === focused);
+        again?.focus();
+      }
+    };
+
+    const load = async (first: boolean) => {
+      try {
+        const source = await api<DataSource>("GET", `/datasources/${encodeURIComponent(id)}`);
+        if (stopped) return;
+        await renderHead(source);
+        if (first && !stopped) {
+          document.title = `${source.name} · aiida-hub`;
+          bodyCleanup = tab === "live" ? liveView(body, source, refreshSoon) : historyView(body, source);
+        }
+      } catch (err) {
+        if (stopped || (!first && !(err instanceof ApiError && err.status === 404))) return;
+        clearInterval(timer);
+        title.textContent = "Data source not available";
+        replace(badges);
+        replace(head);
+        replace(
+          body,
+          h("p", { class: "form-error", role: "alert" }, messageOf(err)),
+          h("a", { href: "/" }, "Back to the list"),
+        );
+      }
+    };
+    // When the live stream brings news, refresh health and counters promptly (at most every 2 s).
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    const refreshSoon = () => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        if (!stopped) void load(false);
+      }, 2000);
+    };
+    void load(true);
+    timer = setInterval(() => void load(false), REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(pending);
+      bodyCleanup?.();
+    };
+  };
+}
+
+function connectionDetails(source: DataSource, open: boolean): HTMLElement {
+  return h(
+    "details",
+    { class: "connection-details", open },
+    h("summary", {}, "Connection details"),
+    h(
+      "dl",
+      { class: "credentials" },
+      h("dt", {}, "Broker URL"),
+      h("dd", {}, h("code", {}, source.mqtt.brokerUrl)),
+      h("dt", {}, "Topic"),
+      h("dd", {}, h("code", {}, source.mqtt.topic)),
+      h("dt", {}, "Username"),
+      h("dd", {}, h("code", {}, source.mqtt.username)),
+      h("dt", {}, "Password"),
+      h("dd", {}, "Shown only when the source was created. Lost it? Use “New password”."),
+    ),
+  );
+}
