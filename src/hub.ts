@@ -51,9 +51,9 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     // Room above the payload limit so that oversized payloads still get a feedback report.
     config.maxPayloadBytes * 2 + 65_536,
     directory,
-    (source, payload) => {
+    (source, payload, qos) => {
       if (!pipeline) return Promise.reject(new Error("the hub is not running"));
-      return pipeline.ingest(source, payload);
+      return pipeline.ingest(source, payload, qos);
     },
     {
       connected: (id) => logger.info("device connected", { dataSource: id }),

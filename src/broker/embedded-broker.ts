@@ -8,7 +8,7 @@ import type { DeviceDirectory } from "./device-directory.ts";
 import { guardPacketSize } from "./packet-size-guard.ts";
 
 /** Called for every publish a device is allowed to make; resolves once the message is durably handled. */
-export type DevicePublishHandler = (source: DataSource, payload: Buffer) => Promise<void>;
+export type DevicePublishHandler = (source: DataSource, payload: Buffer, qos: 0 | 1 | 2) => Promise<void>;
 
 /** Connection state changes the hub tracks for health. */
 export interface ConnectionEvents {
@@ -46,7 +46,7 @@ export class EmbeddedBroker {
         }
         // The hub keeps the data; the broker must not hold device messages as retained copies.
         packet.retain = false;
-        this.onPublish(entry.source, packet.payload as Buffer).then(
+        this.onPublish(entry.source, packet.payload as Buffer, packet.qos).then(
           () => done(null),
           (err: unknown) => {
             this.logger.error("message could not be stored; the device will resend it", {

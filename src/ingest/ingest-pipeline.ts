@@ -17,7 +17,7 @@ export interface IngestSettings {
 /** Where feedback reports go after their message is committed (the device's feedback topic). */
 export type FeedbackSink = (report: FeedbackReport) => void;
 
-/** Longest a message may be held back for flow control before it is rejected as a flood. */
+/** Longest a QoS 0 message may be held back for flow control before it is rejected as a flood. */
 const MAX_RATE_WAIT_MS = 2000;
 
 /**
@@ -43,8 +43,9 @@ export class IngestPipeline {
     );
   }
 
-  async ingest(source: DataSource, payload: Buffer): Promise<void> {
-    const decision = this.limiter.take(source.id, this.now());
+  /** Handles one message; QoS 0 floods may be rejected, acknowledged messages are only ever slowed down. */
+  async ingest(source: DataSource, payload: Buffer, qos: 0 | 1 | 2): Promise<void> {
+    const decision = this.limiter.take(source.id, this.now(), qos === 0);
     if (decision.kind === "wait") await delay(decision.ms);
     const receivedAt = this.now();
     const outcome = this.outcomeOf(source, payload, receivedAt, decision.kind === "reject");

@@ -5,7 +5,7 @@ import { connectDevice } from "../helpers/mqtt-device.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
 describe("a flooding device", () => {
-  it("is rate limited with feedback while another device's messages are stored", async (t) => {
+  it("at QoS 0 is rate limited with feedback while another device's messages are stored", async (t) => {
     const hub = await startTestHub(t, { config: { rateLimitPerSecond: "5" } });
     const flooder = await hub.createDataSource({ name: "flooder" });
     const calm = await hub.createDataSource({ name: "calm" });
@@ -29,5 +29,23 @@ describe("a flooding device", () => {
     assert.ok(stats.messagesAccepted >= 10, `the burst allowance is stored (${stats.messagesAccepted})`);
     const feedback = (await hub.api("GET", `/api/datasources/${flooder.id}/feedback?limit=1`)).body;
     assert.match(feedback[0].problems[0].reason, /rate limit exceeded: at most 5 messages per second/);
+  });
+
+  it("at QoS 1 is slowed down, never dropped: every acknowledged message is stored", async (t) => {
+    const hub = await startTestHub(t, { config: { rateLimitPerSecond: "100" } });
+    const creds = await hub.createDataSource();
+    const device = await connectDevice(t, hub.mqttUrl, creds);
+    const base = Date.parse("2026-04-02T00:00:00Z");
+    const sends = [];
+    for (let i = 0; i < 600; i++) {
+      const payload = {
+        "dateAndOrTime.dateTime": new Date(base + i * 1000).toISOString(),
+        Quantity: [{ quantity: i, type: "2" }],
+      };
+      sends.push(device.publishAsync(creds.topic, JSON.stringify(payload), { qos: 1 }));
+    }
+    await Promise.all(sends);
+    const stats = (await hub.api("GET", `/api/datasources/${creds.id}`)).body.stats;
+    assert.deepEqual([stats.messagesAccepted, stats.messagesRejected], [600, 0]);
   });
 });

@@ -1,0 +1,103 @@
+import type { NoticeSink, PublisherNotice } from "./publisher-notice.ts";
+
+/** Where the reporter writes: payloads (--verbose) to `out` so they can be piped, everything else to `err`. */
+export interface ReporterStreams {
+  readonly out: { write(text: string): unknown };
+  readonly err: { write(text: string): unknown };
+}
+
+/** While a meter keeps failing, repeat the failure only this often (every read is shown with --verbose). */
+const REPEAT_READ_FAILURE_EVERY = 100;
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/**
+ * One line for a hub feedback report: "rejected: $.Quantity[0].type: …" for the hub's reports
+ * ({status, problems: [{path, reason}], notes}), compact JSON for anything else.
+ */
+export function describeFeedback(payload: string): string {
+  let report: unknown;
+  try {
+    report = JSON.parse(payload);
+  } catch {
+    return payload.length > 500 ? `${payload.slice(0, 500)}…` : payload;
+  }
+  const { status, problems, notes } = (report ?? {}) as {
+    status?: unknown;
+    problems?: unknown;
+    notes?: unknown;
+  };
+  if (typeof status !== "string" || !Array.isArray(problems)) return JSON.stringify(report);
+  const details = [
+    ...problems.map((p: { path?: unknown; reason?: unknown }) => `${String(p?.path)}: ${String(p?.reason)}`),
+    ...(Array.isArray(notes) ? notes.map(String) : []),
+  ];
+  return details.length > 0 ? `${status}: ${details.join("; ")}` : status;
+}
+
+/** The line for a notice, or undefined when it is only shown with --verbose and verbose is off. */
+function describe(notice: PublisherNotice, verbose: boolean): string | undefined {
+  switch (notice.kind) {
+    case "started":
+      return (
+        `publishing ${notice.source} to ${notice.broker} (topic ${notice.topic}); queue ${notice.queueFile}` +
+        (notice.backlog > 0 ? ` holds ${plural(notice.backlog, "reading")} from before, sent first` : "")
+      );
+    case "queued":
+      return undefined;
+    case "acknowledged":
+      return verbose ? `acknowledged #${notice.seq}` : undefined;
+    case "dropped":
+      return (
+        `queue full (limit ${notice.limit}): dropped the oldest ${plural(notice.count, "reading")} ` +
+        `(${notice.droppedTotal} dropped in total)`
+      );
+    case "read-failed":
+      if (!verbose && notice.consecutive !== 1 && notice.consecutive % REPEAT_READ_FAILURE_EVERY !== 0)
+        return undefined;
+      return notice.consecutive === 1
+        ? `read failed: ${notice.message}`
+        : `read failed (${notice.consecutive} in a row): ${notice.message}`;
+    case "read-recovered":
+      return `meter readable again after ${plural(notice.failedReads, "failed read")}`;
+    case "connected":
+      return `connected to ${notice.broker}`;
+    case "connection-lost":
+      return `lost the broker (${notice.message}); readings stay queued until it is back`;
+    case "connect-failed":
+      return `${notice.message}; retrying in ${seconds(notice.retryInMs)}`;
+    case "feedback":
+      return `hub feedback: ${describeFeedback(notice.payload)}`;
+    case "feedback-unavailable":
+      return verbose
+        ? `the broker does not allow subscribing to ${notice.topic}; hub feedback will not be shown`
+        : undefined;
+    case "summary":
+      return (
+        `last ${seconds(notice.periodMs)}: ${notice.sent} sent, ${notice.failed} failed, ${notice.backlog} queued` +
+        (notice.droppedTotal > 0 ? `, ${notice.droppedTotal} dropped by the queue limit so far` : "")
+      );
+    case "stopped":
+      return (
+        `stopped after sending ${plural(notice.sentTotal, "reading")}; ` +
+        (notice.backlog > 0
+          ? `${plural(notice.backlog, "reading")} kept in the queue for the next start`
+          : "queue empty")
+      );
+  }
+}
+
+/** Prints notices for a person at a terminal: one timestamped line each, payloads only with --verbose. */
+export function createConsoleReporter(verbose: boolean, streams: ReporterStreams): NoticeSink {
+  return (notice) => {
+    if (notice.kind === "queued" && verbose) streams.out.write(`${notice.payload}\n`);
+    const line = describe(notice, verbose);
+    if (line !== undefined) streams.err.write(`${new Date().toISOString()} ${line}\n`);
+  };
+}

@@ -1,0 +1,119 @@
+import { ConfigurationError } from "./configuration-error.ts";
+import { createConsoleReporter, type ReporterStreams } from "./console-reporter.ts";
+import type { PublishOptions } from "./publish-options.ts";
+import { Publisher, type PublisherOutcome } from "./publisher.ts";
+import { QueueLockedError, queueFilePath } from "./reading-queue.ts";
+import { createSource, type SourceKind } from "./source-registry.ts";
+
+/** Exit codes of `publish` and `probe-modbus`. */
+export const EXIT_CODES = {
+  ok: 0,
+  /** --once could not read or send, or the source ended with readings left unsent. */
+  failed: 1,
+  /** Bad options, config file or profile, or the queue is in use by another publisher. */
+  configuration: 2,
+  /** --once: the broker refused the username or password. */
+  credentialsRefused: 3,
+} as const;
+
+const exitCodeOf: Record<PublisherOutcome, number> = {
+  done: EXIT_CODES.ok,
+  stopped: EXIT_CODES.ok,
+  unsent: EXIT_CODES.failed,
+  "read-failed": EXIT_CODES.failed,
+  "credentials-refused": EXIT_CODES.credentialsRefused,
+};
+
+/** Errors that mean the state dir cannot hold the queue, rather than a bug. */
+const QUEUE_PLACE_ERRORS = new Set([
+  "EACCES",
+  "EPERM",
+  "EROFS",
+  "ENOTDIR",
+  "SQLITE_CANTOPEN",
+  "SQLITE_READONLY",
+]);
+
+/** Time to wait for a CONNACK before counting the attempt as failed. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+function requiredCredential(value: string | undefined, option: string, env: string, what: string): string {
+  if (value === undefined || value === "") {
+    throw new ConfigurationError(
+      `${option} is required: ${what} (or set ${env}, or "${option.slice(2)}" in --config)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Runs `publish <kind>` with validated options until done or `signal` aborts; returns the exit code.
+ * Throws ConfigurationError for problems the user must fix before anything can run.
+ */
+export async function runPublish(
+  kind: SourceKind,
+  options: PublishOptions,
+  streams: ReporterStreams,
+  signal: AbortSignal,
+): Promise<number> {
+  const username = requiredCredential(
+    options.username,
+    "--username",
+    "AIIDA_USERNAME",
+    "the data source id from the hub",
+  );
+  const password = requiredCredential(
+    options.password,
+    "--password",
+    "AIIDA_PASSWORD",
+    "the data source's MQTT password",
+  );
+  const registeredResource =
+    options.mrid === undefined
+      ? undefined
+      : options.codingScheme === undefined
+        ? { value: options.mrid }
+        : { value: options.mrid, codingScheme: options.codingScheme };
+  if (options.codingScheme !== undefined && options.mrid === undefined) {
+    throw new ConfigurationError("--coding-scheme needs --mrid (it describes the mRID's scheme)");
+  }
+  const source = createSource(kind, options, options.stateDir, username);
+  const publisher = new Publisher(
+    {
+      source,
+      queueFile: queueFilePath(options.stateDir, username),
+      queueLimit: options.queueLimit,
+      link: {
+        brokerUrl: options.broker,
+        username,
+        password,
+        clientId: `aiida-pub-${username}`,
+        feedbackTopic: `aiida/${username}/feedback`,
+        reconnectMinMs: 1000,
+        reconnectMaxMs: options.reconnectMax * 1000,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      },
+      topic: options.topic ?? `aiida/${username}/data`,
+      registeredResource,
+      maxInFlight: options.maxInFlight,
+      maxPerSecond: options.maxRate,
+      once: options.once,
+      flushTimeoutMs: options.flushTimeout * 1000,
+      summaryIntervalMs: options.summaryInterval * 1000,
+    },
+    createConsoleReporter(options.verbose, streams),
+  );
+  try {
+    return exitCodeOf[await publisher.run(signal)];
+  } catch (error) {
+    await source.close();
+    if (error instanceof QueueLockedError) throw new ConfigurationError(error.message);
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && QUEUE_PLACE_ERRORS.has(code)) {
+      throw new ConfigurationError(
+        `cannot keep the queue in ${options.stateDir} (${code}); choose another --state-dir`,
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ConfigurationError } from "./configuration-error.ts";
+
+/** Defaults of `aiida-hub publish`, shown in --help and applied when neither CLI, env nor config file says. */
+export const PUBLISH_DEFAULTS = {
+  broker: "mqtt://localhost:1883",
+  stateDir: "./publisher-state",
+  queueLimit: 200_000,
+  maxInFlight: 16,
+  maxRate: 50,
+  reconnectMax: 30,
+  flushTimeout: 10,
+  summaryInterval: 60,
+  interval: 3,
+  file: "-",
+  pvPeakKw: 5,
+} as const;
+
+const positiveSeconds = z.coerce.number().positive();
+const optionalInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max).optional();
+
+/**
+ * Every option of `publish`, by its camelCase name. The same names are the keys of a --config file,
+ * so a config file can hold any option (typically broker, username, password and the meter's address).
+ */
+export const publishOptionsSchema = z.strictObject({
+  broker: z.string().min(1),
+  username: z.string().min(1).optional(),
+  password: z.string().optional(),
+  topic: z.string().min(1).optional(),
+  config: z.string().optional(),
+  mrid: z.string().min(1).optional(),
+  codingScheme: z.string().min(1).optional(),
+  stateDir: z.string().min(1),
+  queueLimit: z.coerce.number().int().min(1),
+  maxInFlight: z.coerce.number().int().min(1).max(1000),
+  maxRate: z.coerce.number().positive(),
+  reconnectMax: positiveSeconds,
+  flushTimeout: positiveSeconds,
+  summaryInterval: positiveSeconds,
+  verbose: z.boolean().default(false),
+  once: z.boolean().default(false),
+  interval: positiveSeconds,
+  profile: z.string().min(1).optional(),
+  url: z.string().min(1).optional(),
+  map: z.array(z.string()).default([]),
+  set: z.array(z.string()).default([]),
+  host: z.string().min(1).optional(),
+  port: optionalInt(1, 65535),
+  unitId: optionalInt(0, 255),
+  connectDelayMs: optionalInt(0, 600_000),
+  requestSpacingMs: optionalInt(0, 600_000),
+  timeoutMs: optionalInt(1, 600_000),
+  retries: optionalInt(0, 100),
+  seed: z.coerce.number().int().optional(),
+  pvPeakKw: z.coerce.number().min(0),
+  file: z.string().min(1),
+});
+
+/** Validated options of one `publish` run. */
+export type PublishOptions = z.infer<typeof publishOptionsSchema>;
+
+/** The option names a config file may use. */
+export const CONFIG_FILE_KEYS = Object.keys(publishOptionsSchema.shape).filter((key) => key !== "config");
+
+/** Reads a --config JSON file: an object whose keys are option names (e.g. {"broker": …, "password": …}). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigurationError(`cannot read the config file ${path}: ${reason}`);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new ConfigurationError(
+      `the config file ${path} must hold a JSON object of option names and values`,
+    );
+  }
+  const unknown = Object.keys(json).filter((key) => !CONFIG_FILE_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new ConfigurationError(
+      `the config file ${path} has unknown key(s) ${unknown.join(", ")}; known keys: ${CONFIG_FILE_KEYS.join(", ")}`,
+    );
+  }
+  return json as Record<string, unknown>;
+}
+
+/** Validates merged option values; the message names every bad option. */
+export function parsePublishOptions(values: Record<string, unknown>): PublishOptions {
+  const result = publishOptionsSchema.safeParse(values);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `--${kebab(String(issue.path[0] ?? "?"))}: ${issue.message}`,
+    );
+    throw new ConfigurationError(`invalid option(s):\n  ${problems.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+/** "stateDir" → "state-dir", for messages that name options as the user types them. */
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}

@@ -1,0 +1,47 @@
+/** Everything the publisher tells its user about; the console reporter prints them, tests record them. */
+export type PublisherNotice =
+  | {
+      readonly kind: "started";
+      readonly source: string;
+      readonly broker: string;
+      readonly topic: string;
+      readonly queueFile: string;
+      readonly backlog: number;
+    }
+  /** A reading was committed to the on-disk queue. */
+  | { readonly kind: "queued"; readonly seq: number; readonly payload: string; readonly backlog: number }
+  /** The queue was full: the oldest readings were dropped to make room. */
+  | {
+      readonly kind: "dropped";
+      readonly count: number;
+      readonly droppedTotal: number;
+      readonly limit: number;
+    }
+  /** The broker acknowledged a reading; it has left the queue. */
+  | { readonly kind: "acknowledged"; readonly seq: number }
+  | { readonly kind: "read-failed"; readonly message: string; readonly consecutive: number }
+  | { readonly kind: "read-recovered"; readonly failedReads: number }
+  | { readonly kind: "connected"; readonly broker: string }
+  | { readonly kind: "connection-lost"; readonly message: string }
+  /** A connection attempt failed; `credentialsRefused` when the broker refused the username or password. */
+  | {
+      readonly kind: "connect-failed";
+      readonly message: string;
+      readonly retryInMs: number;
+      readonly credentialsRefused: boolean;
+    }
+  /** A report the hub published on `aiida/<id>/feedback` (JSON text, as received). */
+  | { readonly kind: "feedback"; readonly payload: string }
+  | { readonly kind: "feedback-unavailable"; readonly topic: string }
+  | {
+      readonly kind: "summary";
+      readonly periodMs: number;
+      readonly sent: number;
+      readonly failed: number;
+      readonly backlog: number;
+      readonly droppedTotal: number;
+    }
+  | { readonly kind: "stopped"; readonly backlog: number; readonly sentTotal: number };
+
+/** Receives notices; must not throw (the publisher does not guard against a failing reporter). */
+export type NoticeSink = (notice: PublisherNotice) => void;

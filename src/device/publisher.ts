@@ -1,0 +1,168 @@
+import { formatTimeSeries, type RegisteredResource } from "../cim/format-time-series.ts";
+import type { MeterReading, ReadingSource } from "./meter-reading.ts";
+import { MqttLink, type MqttLinkSettings } from "./mqtt-link.ts";
+import type { NoticeSink } from "./publisher-notice.ts";
+import { QueueSender } from "./queue-sender.ts";
+import { ReadingQueue } from "./reading-queue.ts";
+
+/** Everything one publisher run needs, already validated. */
+export interface PublisherSettings {
+  readonly source: ReadingSource;
+  readonly queueFile: string;
+  /** Size limit of the queue in readings; when full the oldest are dropped. */
+  readonly queueLimit: number;
+  readonly link: MqttLinkSettings;
+  readonly topic: string;
+  readonly registeredResource: RegisteredResource | undefined;
+  readonly maxInFlight: number;
+  /** Publishes per second at most (backlog flushes stay under the hub's per-device rate limit). */
+  readonly maxPerSecond: number;
+  /** Read one reading, send it (and any backlog before it), then finish. */
+  readonly once: boolean;
+  /** How long to keep sending after the source ended, --once, or Ctrl-C. */
+  readonly flushTimeoutMs: number;
+  readonly summaryIntervalMs: number;
+}
+
+/**
+ * How a run ended. done: everything read was acknowledged; stopped: interrupted (the rest stays queued);
+ * unsent: the source ended but the broker did not take everything in time; read-failed and
+ * credentials-refused: --once could not do its one job.
+ */
+export type PublisherOutcome = "done" | "stopped" | "unsent" | "read-failed" | "credentials-refused";
+
+/** Readings a bulk source (replay) may be ahead of the broker before it is held back. */
+const BULK_BACKLOG = 1000;
+
+/** Source → on-disk queue → MQTT, with a summary every interval and a flush at the end. */
+export class Publisher {
+  readonly #settings: PublisherSettings;
+  readonly #notify: NoticeSink;
+
+  constructor(settings: PublisherSettings, notify: NoticeSink) {
+    this.#settings = settings;
+    // One reporter serves the whole run; a bug in it must not stop the data.
+    this.#notify = (notice) => {
+      try {
+        notify(notice);
+      } catch {
+        // Deliberately ignored: losing a console line is better than losing readings.
+      }
+    };
+  }
+
+  /** Runs until the source ends, --once is done, or `signal` aborts (Ctrl-C). Throws if the queue cannot open. */
+  async run(signal: AbortSignal): Promise<PublisherOutcome> {
+    const s = this.#settings;
+    const queue = ReadingQueue.open(s.queueFile, s.queueLimit);
+    // --once gives up on refused credentials: retrying at the back-off cap cannot finish its one job.
+    const giveUp = new AbortController();
+    const notify: NoticeSink = (notice) => {
+      if (s.once && notice.kind === "connect-failed" && notice.credentialsRefused) giveUp.abort();
+      this.#notify(notice);
+    };
+    let sender: QueueSender | undefined;
+    const link = new MqttLink(s.link, notify, () => sender?.wake());
+    sender = new QueueSender(
+      queue,
+      link,
+      { topic: s.topic, maxInFlight: s.maxInFlight, maxPerSecond: s.maxPerSecond },
+      notify,
+    );
+    const readFailures = { sinceSummary: 0 };
+    notify({
+      kind: "started",
+      source: s.source.description,
+      broker: s.link.brokerUrl,
+      topic: s.topic,
+      queueFile: s.queueFile,
+      backlog: queue.size,
+    });
+    link.start();
+    sender.start();
+    const summaryTimer = s.once
+      ? undefined
+      : setInterval(() => {
+          const counts = sender.takeCounts();
+          const failed = counts.failed + readFailures.sinceSummary;
+          readFailures.sinceSummary = 0;
+          const { size: backlog, droppedTotal } = queue;
+          notify({
+            kind: "summary",
+            periodMs: s.summaryIntervalMs,
+            sent: counts.sent,
+            failed,
+            backlog,
+            droppedTotal,
+          });
+        }, s.summaryIntervalMs);
+    try {
+      const reading = AbortSignal.any([signal, giveUp.signal]);
+      const readOutcome = await this.#readAll(reading, queue, sender, notify, readFailures);
+      if (readOutcome === "read-failed" && !giveUp.signal.aborted) return "read-failed";
+      // After Ctrl-C only a live connection is worth waiting for; otherwise keep the backlog for next start.
+      const worthWaiting = !giveUp.signal.aborted && (!signal.aborted || link.isConnected);
+      const drained = worthWaiting && (await sender.drain(s.flushTimeoutMs, giveUp.signal));
+      if (giveUp.signal.aborted) return "credentials-refused";
+      return signal.aborted ? "stopped" : drained ? "done" : "unsent";
+    } finally {
+      clearInterval(summaryTimer);
+      await sender.stop();
+      await link.stop();
+      const backlog = queue.size;
+      queue.close();
+      notify({ kind: "stopped", backlog, sentTotal: sender.sentTotal });
+    }
+  }
+
+  /** Takes readings into the queue until the source ends or the signal aborts; with --once, one reading. */
+  async #readAll(
+    signal: AbortSignal,
+    queue: ReadingQueue,
+    sender: QueueSender,
+    notify: NoticeSink,
+    readFailures: { sinceSummary: number },
+  ): Promise<"ended" | "read-failed"> {
+    const s = this.#settings;
+    let consecutiveFailures = 0;
+    try {
+      for await (const event of s.source.events(signal)) {
+        const failure =
+          event.kind === "reading" ? this.#enqueue(event.reading, queue, notify) : event.message;
+        if (failure === undefined) {
+          sender.wake();
+          if (consecutiveFailures > 0) notify({ kind: "read-recovered", failedReads: consecutiveFailures });
+          consecutiveFailures = 0;
+        } else {
+          consecutiveFailures++;
+          readFailures.sinceSummary++;
+          notify({ kind: "read-failed", message: failure, consecutive: consecutiveFailures });
+        }
+        if (s.once) return failure === undefined ? "ended" : "read-failed";
+        if (s.source.bulk) await sender.whenBacklogBelow(Math.min(BULK_BACKLOG, s.queueLimit), signal);
+      }
+      return "ended";
+    } finally {
+      await s.source.close();
+    }
+  }
+
+  /** Commits a reading to the queue; returns why it cannot be sent, if it cannot. */
+  #enqueue(reading: MeterReading, queue: ReadingQueue, notify: NoticeSink): string | undefined {
+    const s = this.#settings;
+    let payload: string;
+    try {
+      const resource = s.registeredResource;
+      payload = formatTimeSeries(
+        resource === undefined ? reading : { ...reading, registeredResource: resource },
+      );
+    } catch (error) {
+      return `the reading cannot be sent as CIM: ${(error as Error).message}`;
+    }
+    const { seq, dropped } = queue.append(payload, reading.timestamp);
+    if (dropped > 0)
+      notify({ kind: "dropped", count: dropped, droppedTotal: queue.droppedTotal, limit: s.queueLimit });
+    notify({ kind: "queued", seq, payload, backlog: queue.size });
+    return undefined;
+  }
+}
