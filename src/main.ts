@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError, type ConfigOverrides, loadConfig, SETTINGS } from "./config/hub-config.ts";
+import { registerPublishCommands } from "./device/cli.ts";
 import { createHub, DATABASE_FILE } from "./hub.ts";
 import { createLogger } from "./platform/logger.ts";
 import { backupDatabase } from "./storage/sqlite/backup.ts";
@@ -80,5 +81,7 @@ program
 function camelCase(flag: string): string {
   return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
+
+registerPublishCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createConsoleReporter, describeFeedback } from "../../src/device/console-reporter.ts";
+import type { PublisherNotice } from "../../src/device/publisher-notice.ts";
+
+function report(verbose: boolean, notices: PublisherNotice[]) {
+  let out = "";
+  let err = "";
+  const sink = createConsoleReporter(verbose, {
+    out: { write: (text: string) => (out += text) },
+    err: { write: (text: string) => (err += text) },
+  });
+  for (const notice of notices) sink(notice);
+  // Drop the leading timestamps of the diagnostic lines.
+  return { out, err: err.replace(/^\S+ /gm, "") };
+}
+
+const queued: PublisherNotice = { kind: "queued", seq: 7, payload: '{"version":"1.0"}', backlog: 1 };
+
+describe("console output", () => {
+  it("--verbose prints each payload alone on stdout (pipeable) and each acknowledgement on stderr", () => {
+    const { out, err } = report(true, [queued, { kind: "acknowledged", seq: 7 }]);
+    assert.equal(out, '{"version":"1.0"}\n');
+    assert.equal(err, "acknowledged #7\n");
+  });
+
+  it("without --verbose prints neither", () => {
+    assert.deepEqual(report(false, [queued, { kind: "acknowledged", seq: 7 }]), { out: "", err: "" });
+  });
+
+  it("shows a failing meter once, then every 100th failure, and when it recovers", () => {
+    const failures: PublisherNotice[] = Array.from({ length: 150 }, (_, i) => ({
+      kind: "read-failed",
+      message: "cannot read the meter at http://m/rest: timed out",
+      consecutive: i + 1,
+    }));
+    const { err } = report(false, [...failures, { kind: "read-recovered", failedReads: 150 }]);
+    assert.equal(
+      err,
+      "read failed: cannot read the meter at http://m/rest: timed out\n" +
+        "read failed (100 in a row): cannot read the meter at http://m/rest: timed out\n" +
+        "meter readable again after 150 failed reads\n",
+    );
+  });
+
+  it("prints the summary, drops, and the final state", () => {
+    const { err } = report(false, [
+      { kind: "summary", periodMs: 60_000, sent: 20, failed: 1, backlog: 3, droppedTotal: 0 },
+      { kind: "dropped", count: 1, droppedTotal: 5, limit: 1000 },
+      { kind: "summary", periodMs: 60_000, sent: 0, failed: 0, backlog: 1000, droppedTotal: 5 },
+      { kind: "stopped", backlog: 2, sentTotal: 1 },
+    ]);
+    assert.equal(
+      err,
+      "last 60 s: 20 sent, 1 failed, 3 queued\n" +
+        "queue full (limit 1000): dropped the oldest 1 reading (5 dropped in total)\n" +
+        "last 60 s: 0 sent, 0 failed, 1000 queued, 5 dropped by the queue limit so far\n" +
+        "stopped after sending 1 reading; 2 readings kept in the queue for the next start\n",
+    );
+  });
+
+  it("shows the hub's feedback reports as status and problems", () => {
+    const payload = JSON.stringify({
+      status: "partial",
+      problems: [{ path: "$.Quantity[1].type", reason: '"99" is not a QuantityTypeKind' }],
+      notes: ["timestamp taken from the device"],
+    });
+    assert.equal(
+      describeFeedback(payload),
+      'partial: $.Quantity[1].type: "99" is not a QuantityTypeKind; timestamp taken from the device',
+    );
+    assert.equal(describeFeedback('{"other":true}'), '{"other":true}');
+    assert.equal(describeFeedback("plain text"), "plain text");
+  });
+});

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { TestContext } from "node:test";
+import modbusSerial from "modbus-serial";
+import { freePort } from "./free-port.ts";
+
+/** A register map fixture: unit id and holding register words by address. */
+export interface RegisterMap {
+  readonly unitId: number;
+  readonly holdingRegisters: Readonly<Record<string, number>>;
+}
+
+/** Reads a register map from test/fixtures/device. */
+export function registerMapFixture(name: string): RegisterMap {
+  return JSON.parse(
+    readFileSync(new URL(`../../fixtures/device/${name}`, import.meta.url), "utf8"),
+  ) as RegisterMap;
+}
+
+/** A real Modbus TCP server (modbus-serial's ServerTCP) answering from a register map; closed after the test. */
+export async function startModbusServer(
+  t: TestContext,
+  map: RegisterMap,
+): Promise<{ port: number; requests: number }> {
+  const port = await freePort();
+  const state = { port, requests: 0 };
+  const word = (address: number): number => {
+    const value = map.holdingRegisters[String(address)];
+    // Exception 2, "illegal data address", as a device answers for a register it does not have.
+    if (value === undefined) throw Object.assign(new Error(`no register ${address}`), { modbusErrorCode: 2 });
+    return value;
+  };
+  const server = new modbusSerial.ServerTCP(
+    {
+      getHoldingRegister: (address: number) => {
+        state.requests++;
+        return word(address);
+      },
+      getMultipleHoldingRegisters: (address: number, length: number) => {
+        state.requests++;
+        return Array.from({ length }, (_, i) => word(address + i));
+      },
+    },
+    // The server ignores requests for other unit ids, as a device on a shared address does.
+    { host: "127.0.0.1", port, unitID: map.unitId },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("initialized", () => resolve());
+    server.once("serverError", (error: Error) => reject(error));
+  });
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return state;
+}
+
+/** A node:http server answering JSON per request path (path with query); 404 otherwise. */
+export async function startJsonMeter(
+  t: TestContext,
+  answers: Record<string, () => unknown>,
+): Promise<{ baseUrl: string; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    const path = request.url ?? "/";
+    requests.push(path);
+    const answer = answers[path];
+    if (answer === undefined) {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no address");
+  return { baseUrl: `http://127.0.0.1:${address.port}`, requests };
+}

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ReadingSource, SourceEvent } from "../../src/device/meter-reading.ts";
+import { createModbusSource } from "../../src/device/modbus-source.ts";
+import { loadProfile } from "../../src/device/profile-catalogue.ts";
+import type { ModbusProfile, RestProfile } from "../../src/device/profile-schema.ts";
+import { createRestSource } from "../../src/device/rest-source.ts";
+import { registerMapFixture, startJsonMeter, startModbusServer } from "./helpers/fake-meters.ts";
+import { freePort } from "./helpers/free-port.ts";
+
+async function firstEvent(source: ReadingSource): Promise<SourceEvent> {
+  const controller = new AbortController();
+  try {
+    for await (const event of source.events(controller.signal)) return event;
+    throw new Error("no event");
+  } finally {
+    controller.abort();
+    await source.close();
+  }
+}
+
+function failureOf(event: SourceEvent): string {
+  assert.equal(event.kind, "read-failed", "the read should fail");
+  return event.kind === "read-failed" ? event.message : "";
+}
+
+const amis = loadProfile("amis-reader") as RestProfile;
+const tasmota = loadProfile("tasmota-sml") as RestProfile;
+const huawei = loadProfile("huawei-sun2000") as ModbusProfile;
+const fastTiming = { connectDelayMs: 0, requestSpacingMs: 0, timeoutMs: 300, retries: 1 };
+
+function rest(url: string, profile = amis, variables: Record<string, string> = {}) {
+  return createRestSource({ url, profile, extraFields: [], variables, intervalMs: 1000, timeoutMs: 1000 });
+}
+
+describe("reading a REST meter", () => {
+  it("says the meter cannot be reached, and where, when nothing listens", async () => {
+    const port = await freePort();
+    const message = failureOf(await firstEvent(rest(`http://127.0.0.1:${port}`)));
+    assert.match(
+      message,
+      new RegExp(`cannot read the meter at http://127\\.0\\.0\\.1:${port}/rest: connection refused`),
+    );
+  });
+
+  it("reports the HTTP status when the meter answers with an error", async (t) => {
+    const meter = await startJsonMeter(t, {});
+    assert.match(failureOf(await firstEvent(rest(meter.baseUrl))), /answered HTTP 404 Not Found/);
+  });
+
+  it("names every missing value and the quantity it was for", async (t) => {
+    const meter = await startJsonMeter(t, { "/rest": () => ({ "1.8.0": 1000, "2.8.0": "n/a" }) });
+    const message = failureOf(await firstEvent(rest(meter.baseUrl)));
+    assert.match(
+      message,
+      /no number at \/2\.8\.0 \(→ 1-0:2\.8\.0 \(type 1, TOTAL_ACTIVE_ENERGY_PRODUCED_KWH\)\)/,
+    );
+    assert.match(message, /\/1\.7\.0 .*\/2\.7\.0/);
+  });
+
+  it("uses a full --url as given and Tasmota labels from --set", async (t) => {
+    const meter = await startJsonMeter(t, {
+      "/cm?cmnd=status%2010": () => ({ StatusSNS: { MT681: { E_in: 12.5, Power: 400 } } }),
+    });
+    const event = await firstEvent(
+      rest(`${meter.baseUrl}/cm?cmnd=status%2010`, tasmota, {
+        meter: "MT681",
+        importEnergy: "E_in",
+        power: "Power",
+      }),
+    );
+    assert.equal(event.kind, "reading");
+    assert.deepEqual(event.kind === "reading" ? event.reading.quantities : [], [
+      { type: 0, quantity: 12.5 },
+      { type: 2, quantity: 0.4 },
+      { type: 3, quantity: 0 },
+    ]);
+  });
+
+  it("refuses a --set variable the profile does not have", () => {
+    assert.throws(
+      () => rest("http://127.0.0.1", tasmota, { powr: "x" }),
+      /tasmota-sml has no variable "powr"; it has meter/,
+    );
+  });
+});
+
+describe("reading a Modbus device", () => {
+  it("says the inverter refused the connection when nothing listens", async () => {
+    const port = await freePort();
+    const source = createModbusSource({
+      host: "127.0.0.1",
+      port,
+      unitId: 1,
+      timing: fastTiming,
+      profile: huawei,
+      intervalMs: 1000,
+    });
+    assert.match(
+      failureOf(await firstEvent(source)),
+      new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: connection refused`),
+    );
+  });
+
+  it("points to probe-modbus when the unit id gets no answer", async (t) => {
+    const server = await startModbusServer(t, registerMapFixture("huawei-sun2000-registers.json"));
+    const source = createModbusSource({
+      host: "127.0.0.1",
+      port: server.port,
+      unitId: 16,
+      timing: fastTiming,
+      profile: huawei,
+      intervalMs: 1000,
+    });
+    const message = failureOf(await firstEvent(source));
+    assert.match(
+      message,
+      /no answer from 127\.0\.0\.1:\d+ unit id 16 within 300 ms \(wrong unit id\? `aiida-hub probe-modbus`/,
+    );
+  });
+
+  it("reports a Modbus exception (no power meter registers) without retrying", async (t) => {
+    const server = await startModbusServer(t, { unitId: 1, holdingRegisters: { "37100": 1 } });
+    const source = createModbusSource({
+      host: "127.0.0.1",
+      port: server.port,
+      unitId: 1,
+      timing: fastTiming,
+      profile: huawei,
+      intervalMs: 1000,
+    });
+    assert.match(
+      failureOf(await firstEvent(source)),
+      /unit id 1 refused registers 37101\.\.37122: Modbus exception 2/,
+    );
+    assert.equal(server.requests, 1, "an exception is the device's answer; asking again would not change it");
+  });
+});
