@@ -11,7 +11,7 @@ import type { Logger } from "./platform/logger.ts";
 import { AdminAuth } from "./services/admin-auth.ts";
 import { DataSourceService } from "./services/data-source-service.ts";
 import { healthOf } from "./services/health.ts";
-import { RetentionJob } from "./services/retention.ts";
+import { RetentionJob, RollupJob } from "./services/retention.ts";
 import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
 import { HUB_VERSION } from "./version.ts";
 
@@ -41,6 +41,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
   let storage: Storage | undefined;
   let http: FastifyInstance | undefined;
   let retention: RetentionJob | undefined;
+  let rollup: RollupJob | undefined;
   let pipeline: IngestPipeline | undefined;
   let service: DataSourceService | undefined;
   let brokerUrl = config.publicMqttUrl ?? "";
@@ -67,14 +68,14 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
 
   async function start(): Promise<RunningHub> {
     prepareDataDir(config.dataDir);
-    const store = openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+    const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE));
     storage = store;
     const auth = new AdminAuth(store.admin);
     const generatedAdminPassword = await auth.ensureAdmin(config.adminPassword);
     service = new DataSourceService(store.dataSources, directory, broker, () => brokerUrl);
     service.loadDirectory();
     pipeline = new IngestPipeline(
-      store.records,
+      store.writer,
       recordBus,
       (report) => {
         broker.sendFeedback(report.dataSourceId, report);
@@ -117,8 +118,10 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     );
     const address = app.server.address();
     const httpPort = typeof address === "object" && address ? address.port : config.httpPort;
-    retention = new RetentionJob(store.records, config.retentionDays * 86_400_000, logger);
+    retention = new RetentionJob(store.writer, config.retentionDays * 86_400_000, logger);
     retention.start();
+    rollup = new RollupJob(store.writer, logger);
+    rollup.start();
     return {
       httpUrl: `http://${shownHost}:${httpPort}`,
       mqttUrl: `mqtt://${shownHost}:${mqttPort}`,
@@ -130,12 +133,13 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
 
   async function stop(): Promise<void> {
     await retention?.stop();
+    await rollup?.stop();
     await http?.close();
     // Commit what was received before closing the broker, so nothing in flight is dropped.
     await pipeline?.drain();
     await broker.close();
     await pipeline?.drain();
-    storage?.close();
+    await storage?.close();
     storage = undefined;
   }
 

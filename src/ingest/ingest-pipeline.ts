@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { DataSource } from "../domain/data-source.ts";
 import { CommitBatcher } from "../platform/commit-batcher.ts";
-import type { FeedbackReport, IngestOutcome, RecordStore } from "../storage/ports.ts";
+import type { FeedbackReport, IngestOutcome, RecordWriter } from "../storage/ports.ts";
 import { ADAPTERS } from "./adapter-registry.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import type { RecordBus } from "./record-bus.ts";
@@ -29,13 +29,13 @@ export class IngestPipeline {
   private readonly limiter: RateLimiter;
 
   constructor(
-    private readonly store: RecordStore,
+    private readonly writer: RecordWriter,
     private readonly bus: RecordBus,
     private readonly sendFeedback: FeedbackSink,
     private readonly settings: IngestSettings,
     private readonly now: () => number = Date.now,
   ) {
-    this.batcher = new CommitBatcher((outcomes) => this.store.writeBatch(outcomes), settings.commitBatchSize);
+    this.batcher = new CommitBatcher((outcomes) => this.writer.write(outcomes), settings.commitBatchSize);
     this.limiter = new RateLimiter(
       settings.rateLimitPerSecond,
       settings.rateLimitPerSecond * 2,

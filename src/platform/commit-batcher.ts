@@ -1,14 +1,16 @@
 /**
- * Collects items submitted within one event-loop turn and commits them together, resolving each
- * item's promise only after the commit that holds it has returned.
+ * Group commit: items submitted while a commit is running wait and go together in the next one,
+ * so under load each commit carries many items and at rest each item is committed at once. Each
+ * item's promise settles only after the commit that holds it has finished.
  */
 export class CommitBatcher<T> {
   private pending: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private scheduled = false;
+  private committing = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly commit: (items: T[]) => void,
+    private readonly commit: (items: T[]) => Promise<void>,
     private readonly maxBatch: number,
   ) {}
 
@@ -16,12 +18,7 @@ export class CommitBatcher<T> {
   submit(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (this.pending.length >= this.maxBatch) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        // setImmediate lets every message read in this turn join the same transaction.
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
@@ -30,26 +27,39 @@ export class CommitBatcher<T> {
     return this.pending.length;
   }
 
-  /** Commits whatever is pending now and resolves when nothing is left. */
+  /** Resolves once everything submitted so far is committed (or failed). */
   async drain(): Promise<void> {
-    this.flush();
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && !this.committing) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.maxBatch);
-      try {
-        this.commit(batch.map((p) => p.item));
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        for (const p of batch) p.reject(err);
-      }
+  private schedule(): void {
+    if (this.scheduled || this.committing) return;
+    this.scheduled = true;
+    // setImmediate lets every message read in this turn join the same commit.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.committing || this.pending.length === 0) return;
+    this.committing = true;
+    const batch = this.pending.splice(0, this.maxBatch);
+    try {
+      await this.commit(batch.map((p) => p.item));
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      this.committing = false;
     }
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
+    if (this.pending.length > 0) this.schedule();
+    else {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 }

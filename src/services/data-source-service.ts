@@ -1,12 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DeviceDirectory } from "../broker/device-directory.ts";
-import {
-  type Asset,
-  type DataSource,
-  type DataSourceType,
-  dataTopic,
-  type Icon,
-} from "../domain/data-source.ts";
+import { type DataSource, dataTopic } from "../domain/data-source.ts";
 import { HubError } from "../domain/hub-error.ts";
 import { hashDevicePassword, randomBase62 } from "../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore } from "../storage/ports.ts";

@@ -45,7 +45,7 @@ describe("retention", () => {
   it("deletes records older than the retention age, keeps newer ones, and purges deleted sources' records", async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "aiida-retention-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const storage = openSqliteStorage(join(dir, "hub.sqlite"));
+    const storage = await openSqliteStorage(join(dir, "hub.sqlite"));
     t.after(() => storage.close());
     const kept = "00000000-0000-4000-8000-000000000001";
     const gone = "00000000-0000-4000-8000-000000000002";
@@ -62,10 +62,10 @@ describe("retention", () => {
         });
       }
     }
-    storage.records.writeBatch(outcomes);
+    await storage.writer.write(outcomes);
     storage.dataSources.delete(gone);
 
-    const job = new RetentionJob(storage.records, 10 * DAY + 1, silentLogger, () => NOW);
+    const job = new RetentionJob(storage.writer, 10 * DAY + 1, silentLogger, () => NOW);
     await job.runOnce();
     const left = storage.records.query(kept, { limit: 1000 }).map((r) => (NOW - r.timestamp) / DAY);
     assert.deepEqual(left, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

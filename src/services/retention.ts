@@ -1,34 +1,31 @@
 import type { Logger } from "../platform/logger.ts";
-import type { RecordStore } from "../storage/ports.ts";
+import type { RecordWriter } from "../storage/ports.ts";
 
 const BATCH = 5000;
-const INTERVAL_MS = 3600_000;
 
-/**
- * Deletes records older than the retention age (and those of deleted data sources) in small
- * batches, yielding between them so ingest never waits long for the database.
- */
-export class RetentionJob {
+/** A background job that repeats one bounded step until there is nothing left, then sleeps. */
+class RepeatingJob {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private stopped = false;
 
   constructor(
-    private readonly store: RecordStore,
-    private readonly retentionMs: number,
+    private readonly name: string,
+    private readonly intervalMs: number,
+    private readonly step: () => Promise<number>,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
   ) {}
 
   start(): void {
     const tick = () => {
       void this.runOnce();
     };
-    this.timer = setInterval(tick, INTERVAL_MS);
+    this.timer = setInterval(tick, this.intervalMs);
     this.timer.unref();
     setImmediate(tick);
   }
 
-  /** One full pass; resolves with the number of rows removed. Concurrent calls share one pass. */
+  /** Steps until a step does nothing; resolves with the total work done. Concurrent calls share one pass. */
   runOnce(): Promise<number> {
     this.running ??= this.pass().finally(() => {
       this.running = undefined;
@@ -37,24 +34,37 @@ export class RetentionJob {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
 
   private async pass(): Promise<number> {
-    const before = this.now() - this.retentionMs;
     let total = 0;
     try {
       for (;;) {
-        const n = this.store.deleteOlderThan(before, BATCH);
-        total += n;
-        if (n === 0) break;
-        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopped) break; // leave the rest for the next start
+        const done = await this.step();
+        total += done;
+        if (done === 0) break;
       }
     } catch (err) {
-      this.logger.error("retention pass failed; it runs again in an hour", { error: String(err) });
+      this.logger.error(`${this.name} failed; it runs again later`, { error: String(err) });
     }
-    if (total > 0) this.logger.info("retention removed old records", { rows: total });
     return total;
+  }
+}
+
+/** Deletes records older than the retention age, and those of deleted data sources, hourly in batches. */
+export class RetentionJob extends RepeatingJob {
+  constructor(writer: RecordWriter, retentionMs: number, logger: Logger, now: () => number = Date.now) {
+    super("retention", 3600_000, () => writer.deleteOlderThan(now() - retentionMs, BATCH), logger);
+  }
+}
+
+/** Keeps the hourly rollups that long-range charts read up to date, every minute. */
+export class RollupJob extends RepeatingJob {
+  constructor(writer: RecordWriter, logger: Logger, now: () => number = Date.now) {
+    super("rollup", 60_000, async () => ((await writer.rollupStep(now())) ? 1 : 0), logger);
   }
 }

@@ -78,12 +78,11 @@ export interface SeriesPoint {
   readonly count: number;
 }
 
-/** Records (measurements) and feedback reports. */
+/** Reading records (measurements) and feedback reports. */
 export interface RecordStore {
-  /** Writes a batch of outcomes in one transaction; throws when nothing could be written. */
-  writeBatch(outcomes: readonly IngestOutcome[]): void;
   latest(dataSourceId: string): AiidaRecord | undefined;
   query(dataSourceId: string, query: RecordQuery): AiidaRecord[];
+  /** Buckets aligned to multiples of `bucketMs` since the epoch, per OBIS code. */
   series(
     dataSourceId: string,
     from: number,
@@ -92,8 +91,16 @@ export interface RecordStore {
     obis: readonly string[] | undefined,
   ): Map<string, SeriesPoint[]>;
   feedback(dataSourceId: string, limit: number): FeedbackReport[];
-  /** Deletes up to `batch` records older than `before`; returns how many went. */
-  deleteOlderThan(before: number, batch: number): number;
+}
+
+/** Writing records: off the main thread, so a commit's fsync never holds up MQTT or HTTP. */
+export interface RecordWriter {
+  /** Writes a batch of outcomes in one transaction; resolves once it is committed to disk. */
+  write(outcomes: readonly IngestOutcome[]): Promise<void>;
+  /** Deletes up to about `batch` old rows (records of deleted data sources first); resolves with how many went. */
+  deleteOlderThan(before: number, batch: number): Promise<number>;
+  /** Rolls one bounded piece of data up into hourly summaries; resolves false when there was nothing to do. */
+  rollupStep(now: number): Promise<boolean>;
 }
 
 /** The admin account and its sessions. */

@@ -10,7 +10,7 @@ interface Migration {
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: "data sources, device credentials, records, feedback, admin",
+    name: "data sources, device credentials, records, hourly rollups, feedback, admin",
     sql: `
       CREATE TABLE data_source (
         key INTEGER PRIMARY KEY AUTOINCREMENT, -- compact id for record rows; AUTOINCREMENT never reuses a deleted key
@@ -48,7 +48,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE aiida_record (
         data_source_key INTEGER NOT NULL,
         ts INTEGER NOT NULL,
-        received_at INTEGER NOT NULL,
+        received_delta INTEGER NOT NULL, -- receipt time minus ts: a few bytes instead of a full timestamp
         ts_source INTEGER NOT NULL, -- 1 = the device's timestamp, 0 = receipt time
         PRIMARY KEY (data_source_key, ts)
       ) WITHOUT ROWID;
@@ -57,8 +57,26 @@ const MIGRATIONS: readonly Migration[] = [
         ts INTEGER NOT NULL,
         obis_key INTEGER NOT NULL,
         value REAL NOT NULL,
-        quality INTEGER NOT NULL,
+        quality INTEGER NOT NULL, -- storage/sqlite/stored-quality.ts; 0 = AS_PROVIDED costs no data byte
         PRIMARY KEY (data_source_key, ts, obis_key)
+      ) WITHOUT ROWID;
+      CREATE TABLE aiida_rollup_hour (
+        data_source_key INTEGER NOT NULL,
+        obis_key INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        min REAL NOT NULL,
+        max REAL NOT NULL,
+        sum REAL NOT NULL,
+        count INTEGER NOT NULL,
+        last_ts INTEGER NOT NULL,
+        last_value REAL NOT NULL,
+        PRIMARY KEY (data_source_key, obis_key, hour)
+      ) WITHOUT ROWID;
+      CREATE TABLE aiida_rollup_state (data_source_key INTEGER PRIMARY KEY, rolled_up_to INTEGER NOT NULL);
+      CREATE TABLE aiida_rollup_dirty (
+        data_source_key INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        PRIMARY KEY (data_source_key, hour)
       ) WITHOUT ROWID;
       CREATE TABLE deleted_data_source (key INTEGER PRIMARY KEY);
       CREATE TABLE feedback_report (

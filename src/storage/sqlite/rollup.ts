@@ -1,0 +1,126 @@
+import type Database from "better-sqlite3";
+
+/** Length of one rollup row's interval. */
+export const HOUR_MS = 3_600_000;
+
+/** Hours rolled up in one transaction, so ingest never waits long for the database. */
+const HOURS_PER_STEP = 24;
+
+/**
+ * Hourly min/max/sum/count/last per data source and OBIS code, kept beside the raw values so a chart
+ * over months or a year reads thousands of rows instead of millions. Rolled up in the background
+ * up to a watermark per data source; a value that arrives later for an hour below the watermark
+ * marks that hour dirty, and the next pass recomputes it. Queries read raw values for whatever is
+ * not (yet) rolled up, so results never depend on the job's progress.
+ */
+export class HourlyRollup {
+  private readonly watermarks = new Map<number, number>();
+  private readonly markDirty;
+
+  constructor(private readonly db: Database.Database) {
+    for (const row of db
+      .prepare("SELECT data_source_key AS key, rolled_up_to AS upto FROM aiida_rollup_state")
+      .all() as {
+      key: number;
+      upto: number;
+    }[]) {
+      this.watermarks.set(row.key, row.upto);
+    }
+    this.markDirty = db.prepare(
+      "INSERT OR IGNORE INTO aiida_rollup_dirty (data_source_key, hour) VALUES (?, ?)",
+    );
+  }
+
+  /** Everything of this data source before this time is rolled up (except dirty hours); undefined if nothing is. */
+  watermark(key: number): number | undefined {
+    return this.watermarks.get(key);
+  }
+
+  /** Called inside the ingest transaction for every stored record. */
+  noteWrite(key: number, ts: number): void {
+    const upto = this.watermarks.get(key);
+    if (upto !== undefined && ts < upto) this.markDirty.run(key, Math.floor(ts / HOUR_MS) * HOUR_MS);
+  }
+
+  /**
+   * Does one bounded step of work: a dirty hour, or the next hours of one data source up to the
+   * last complete hour before `now`. Returns false when there was nothing to do.
+   */
+  step(now: number): boolean {
+    return this.db.transaction(
+      () => this.recomputeDirty() || this.advance(Math.floor(now / HOUR_MS) * HOUR_MS),
+    )();
+  }
+
+  /** Forgets a data source's rollups (its records are being purged). */
+  drop(key: number): void {
+    this.db.prepare("DELETE FROM aiida_rollup_hour WHERE data_source_key = ?").run(key);
+    this.db.prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ?").run(key);
+    this.db.prepare("DELETE FROM aiida_rollup_state WHERE data_source_key = ?").run(key);
+    this.watermarks.delete(key);
+  }
+
+  /** Removes rollup rows of hours that end before `before` (retention). */
+  deleteOlderThan(before: number): void {
+    this.db.prepare("DELETE FROM aiida_rollup_hour WHERE hour + ? <= ?").run(HOUR_MS, before);
+  }
+
+  private recomputeDirty(): boolean {
+    const dirty = this.db
+      .prepare("SELECT data_source_key AS key, hour FROM aiida_rollup_dirty LIMIT 1")
+      .get() as { key: number; hour: number } | undefined;
+    if (!dirty) return false;
+    this.rollUp(dirty.key, dirty.hour, dirty.hour + HOUR_MS);
+    this.db
+      .prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ? AND hour = ?")
+      .run(dirty.key, dirty.hour);
+    return true;
+  }
+
+  private advance(upto: number): boolean {
+    for (const { key } of this.db.prepare("SELECT key FROM data_source").all() as { key: number }[]) {
+      const from = this.watermarks.get(key) ?? this.firstHour(key);
+      if (from === undefined || from >= upto) continue;
+      const to = Math.min(upto, from + HOURS_PER_STEP * HOUR_MS);
+      this.rollUp(key, from, to);
+      this.db
+        .prepare(
+          `INSERT INTO aiida_rollup_state (data_source_key, rolled_up_to) VALUES (?, ?)
+           ON CONFLICT (data_source_key) DO UPDATE SET rolled_up_to = excluded.rolled_up_to`,
+        )
+        .run(key, to);
+      this.watermarks.set(key, to);
+      return true;
+    }
+    return false;
+  }
+
+  private firstHour(key: number): number | undefined {
+    const row = this.db
+      .prepare("SELECT ts FROM aiida_record WHERE data_source_key = ? ORDER BY ts LIMIT 1")
+      .get(key) as { ts: number } | undefined;
+    return row ? Math.floor(row.ts / HOUR_MS) * HOUR_MS : undefined;
+  }
+
+  private rollUp(key: number, from: number, to: number): void {
+    this.db
+      .prepare("DELETE FROM aiida_rollup_hour WHERE data_source_key = ? AND hour >= ? AND hour < ?")
+      .run(key, from, to);
+    this.db
+      .prepare(
+        `INSERT INTO aiida_rollup_hour (data_source_key, obis_key, hour, min, max, sum, count, last_ts, last_value)
+         SELECT ?, obis_key, (ts / ${HOUR_MS}) * ${HOUR_MS} AS hour, min(value), max(value), total(value), count(*),
+           max(ts), 0
+         FROM aiida_record_value WHERE data_source_key = ? AND ts >= ? AND ts < ? GROUP BY obis_key, hour`,
+      )
+      .run(key, key, from, to);
+    this.db
+      .prepare(
+        `UPDATE aiida_rollup_hour SET last_value = (SELECT value FROM aiida_record_value v
+           WHERE v.data_source_key = aiida_rollup_hour.data_source_key AND v.ts = aiida_rollup_hour.last_ts
+             AND v.obis_key = aiida_rollup_hour.obis_key)
+         WHERE data_source_key = ? AND hour >= ? AND hour < ?`,
+      )
+      .run(key, from, to);
+  }
+}
