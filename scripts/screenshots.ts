@@ -9,19 +9,10 @@ import { chromium, type Page } from "playwright-core";
 import { loadConfig } from "../src/config/hub-config.ts";
 import { createHub } from "../src/hub.ts";
 import { silentLogger } from "../src/platform/logger.ts";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../test/ui/browser.ts";
 
 const OUT = new URL("../docs/screenshots/", import.meta.url).pathname;
 const PASSWORD = "demo-admin-password";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 const STEP_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
@@ -64,7 +55,11 @@ const hub = createHub(
   silentLogger,
 );
 const running = await hub.start();
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS, headless: true });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM_PATH,
+  args: CHROMIUM_FLAGS,
+  headless: true,
+});
 try {
   mkdirSync(OUT, { recursive: true });
   const context = await browser.newContext({
