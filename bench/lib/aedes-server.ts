@@ -1,0 +1,33 @@
+/**
+ * Raw Aedes, the baseline: the same Aedes version as the hub, TCP_NODELAY, an in-memory password
+ * check, no ingest, no storage. Run as a child process by aedes-launcher.ts:
+ *   node --import tsx bench/lib/aedes-server.ts <users.json>
+ * prints `{"port":N}` once listening; SIGTERM closes it.
+ */
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { Aedes, type AuthenticateError } from "aedes";
+
+const usersFile = process.argv[2];
+const users = new Map<string, string>(
+  usersFile ? (JSON.parse(readFileSync(usersFile, "utf8")) as [string, string][]) : [],
+);
+
+const aedes = await Aedes.createBroker({
+  authenticate: (_client, username, password, done) => {
+    const expected = username === undefined ? undefined : users.get(username);
+    if (expected !== undefined && password?.toString("utf8") === expected) return done(null, true);
+    done(Object.assign(new Error("bad username or password"), { returnCode: 4 }) as AuthenticateError, false);
+  },
+});
+const server = createServer({ noDelay: true }, (socket) => aedes.handle(socket));
+server.listen(0, "127.0.0.1", () => {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+});
+process.on("SIGTERM", () => {
+  server.close();
+  aedes.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+});

@@ -1,0 +1,221 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { type Child, startChild } from "./child.ts";
+import type { RunContext } from "./context.ts";
+import { hubRoot, REPO_ROOT } from "./hub-modules.ts";
+import { freePort } from "./proc.ts";
+import { type Device, databaseFile } from "./provision.ts";
+
+const AEDES_SERVER = join(REPO_ROOT, "bench/lib/aedes-server.ts");
+const GC_PRELOAD = new URL("./gc-preload.mjs", import.meta.url).href;
+
+export const ADMIN_PASSWORD = "bench-admin-password";
+
+/** The subscriber the raw pub→sub comparisons use (known to raw Aedes's password check). */
+export const SUBSCRIBER = { username: "bench-subscriber", password: "bench-subscriber-password" };
+
+export type TargetKind = "hub" | "aedes" | "mosquitto";
+
+/** An MQTT server under test, running as its own process. */
+export interface Target {
+  readonly kind: TargetKind;
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  /** The username/password a device presents (Mosquitto runs anonymous: none). */
+  credentials(device: Device): { username?: string; password?: string };
+  /** SIGTERM, SIGKILL after `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** The hub as a child process, with its REST API. */
+export interface HubTarget extends Target {
+  readonly kind: "hub";
+  readonly httpUrl: string;
+  readonly dataDir: string;
+  readonly dbFile: string;
+  /** A bearer token (logs in once). */
+  token(): Promise<string>;
+  /** GET with the admin token; resolves with status, body text and wall time in ms; rejects after `timeoutMs`. */
+  get(path: string, timeoutMs?: number): Promise<{ status: number; text: string; ms: number }>;
+}
+
+export interface HubStartOptions {
+  readonly dataDir: string;
+  /** Names the log file and CPU profile. */
+  readonly label: string;
+  /** --rate-limit; the hub's default (100 msg/s per device) when undefined. */
+  readonly rateLimit?: number;
+  /** Start with --expose-gc and the SIGUSR2 → gc() preload (memory scenario). */
+  readonly gcHook?: boolean;
+}
+
+let profileCounter = 0;
+
+/** `aiida-hub start` as a user runs it (bin/aiida-hub.js through tsx), on free loopback ports. */
+export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<HubTarget> {
+  const nodeFlags: string[] = [];
+  if (o.gcHook) nodeFlags.push("--expose-gc", "--import", GC_PRELOAD);
+  if (ctx.options.cpuProf) {
+    // One folder per hub start: the main thread and the module loader's thread each write a profile.
+    profileCounter++;
+    const dir = join(ctx.profileDir, `${o.label}-${profileCounter}`);
+    mkdirSync(dir, { recursive: true });
+    nodeFlags.push("--cpu-prof", "--cpu-prof-dir", dir);
+  }
+  const args = [
+    ...nodeFlags,
+    join(hubRoot(), "bin/aiida-hub.js"),
+    "start",
+    "--host",
+    "127.0.0.1",
+    "--http-port",
+    "0",
+    "--mqtt-port",
+    "0",
+    "--data-dir",
+    o.dataDir,
+    // The year of query data must not be purged by the retention job.
+    "--retention-days",
+    "36500",
+    ...(o.rateLimit === undefined ? [] : ["--rate-limit", String(o.rateLimit)]),
+  ];
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AIIDA_HUB_")) env[k] = v;
+  env.AIIDA_HUB_ADMIN_PASSWORD = ADMIN_PASSWORD;
+  const { child, match } = await startChild(process.execPath, args, {
+    env,
+    logFile: join(o.dataDir, `${o.label}.log`),
+    ready: /aiida-hub is running http=(\S+) mqtt=mqtt:\/\/([^:\s]+):(\d+)/,
+    timeoutMs: 120_000,
+  });
+  const httpUrl = match?.[1] ?? "";
+  let token: string | undefined;
+  const getToken = async () => {
+    if (token) return token;
+    const res = await fetch(`${httpUrl}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: ADMIN_PASSWORD }),
+    });
+    if (res.status !== 200) throw new Error(`hub login failed: ${res.status} ${await res.text()}`);
+    token = ((await res.json()) as { token: string }).token;
+    return token;
+  };
+  return {
+    kind: "hub",
+    host: match?.[2] ?? "127.0.0.1",
+    port: Number(match?.[3]),
+    pid: child.pid,
+    httpUrl,
+    dataDir: o.dataDir,
+    dbFile: databaseFile(o.dataDir),
+    credentials: (d) => ({ username: d.id, password: d.password }),
+    token: getToken,
+    async get(path, timeoutMs) {
+      const auth = await getToken();
+      const t0 = performance.now();
+      const res = await fetch(`${httpUrl}${path}`, {
+        headers: { authorization: `Bearer ${auth}` },
+        ...(timeoutMs !== undefined && { signal: AbortSignal.timeout(timeoutMs) }),
+      });
+      const text = await res.text();
+      return { status: res.status, text, ms: performance.now() - t0 };
+    },
+    stop: (timeoutMs) => child.stop(timeoutMs),
+  };
+}
+
+/** Raw Aedes (same version as the hub) with TCP_NODELAY and an in-memory password check. */
+export async function startAedes(
+  ctx: RunContext,
+  devices: readonly Device[],
+  o: { label: string; gcHook?: boolean },
+): Promise<Target> {
+  const dir = ctx.temp(o.label);
+  const usersFile = join(dir, "users.json");
+  const users: [string, string][] = devices.map((d) => [d.id, d.password]);
+  users.push([SUBSCRIBER.username, SUBSCRIBER.password]);
+  writeFileSync(usersFile, JSON.stringify(users));
+  const nodeFlags = o.gcHook ? ["--expose-gc", "--import", GC_PRELOAD] : [];
+  const { child, match } = await startChild(
+    process.execPath,
+    [...nodeFlags, "--import", "tsx", AEDES_SERVER, usersFile],
+    { logFile: join(dir, "aedes.log"), ready: /\{"port":(\d+)\}/ },
+  );
+  return target("aedes", Number(match?.[1]), child, (d) => ({ username: d.id, password: d.password }));
+}
+
+/** A private Mosquitto on a free loopback port: anonymous, no persistence, TCP_NODELAY, no queue caps. */
+export async function startMosquitto(ctx: RunContext, o: { label: string }): Promise<Target> {
+  const dir = ctx.temp(o.label);
+  const port = await freePort();
+  const config = join(dir, "mosquitto.conf");
+  writeFileSync(
+    config,
+    [
+      `listener ${port} 127.0.0.1`,
+      "allow_anonymous true",
+      "persistence false",
+      "set_tcp_nodelay true",
+      // The defaults (20 in flight, 1000 queued) drop QoS 1 messages to a subscriber that lags;
+      // lifted so the pub→sub comparison delivers everything, like Aedes.
+      "max_inflight_messages 1000",
+      "max_queued_messages 1000000",
+      "connection_messages false",
+      "log_dest stderr",
+      "log_type error",
+      "log_type warning",
+      "",
+    ].join("\n"),
+  );
+  const { child } = await startChild("/usr/sbin/mosquitto", ["-c", config], {
+    logFile: join(dir, "mosquitto.log"),
+    ready: () => canConnect(port),
+  });
+  return target("mosquitto", port, child, () => ({}));
+}
+
+function target(kind: TargetKind, port: number, child: Child, credentials: Target["credentials"]): Target {
+  return {
+    kind,
+    host: "127.0.0.1",
+    port,
+    pid: child.pid,
+    credentials,
+    stop: (timeoutMs) => child.stop(timeoutMs),
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Starts a target of the given kind over the given devices (the hub's data dir must hold them). */
+export function startTarget(
+  ctx: RunContext,
+  kind: TargetKind,
+  devices: readonly Device[],
+  o: { label: string; hubDataDir?: string; rateLimit?: number; gcHook?: boolean },
+): Promise<Target> {
+  if (kind === "hub") {
+    if (!o.hubDataDir) throw new Error("the hub needs a data dir");
+    return startHub(ctx, {
+      dataDir: o.hubDataDir,
+      label: o.label,
+      ...(o.rateLimit !== undefined && { rateLimit: o.rateLimit }),
+      ...(o.gcHook !== undefined && { gcHook: o.gcHook }),
+    });
+  }
+  if (kind === "aedes")
+    return startAedes(ctx, devices, { label: o.label, ...(o.gcHook !== undefined && { gcHook: o.gcHook }) });
+  return startMosquitto(ctx, { label: o.label });
+}

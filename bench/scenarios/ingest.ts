@@ -1,0 +1,144 @@
+import type { RunContext, ScenarioResult } from "../lib/context.ts";
+import { sleep } from "../lib/proc.ts";
+import { provisionSources } from "../lib/provision.ts";
+import { averagePayloadBytes, connectPool, connectSubscriber, runWindowed } from "../lib/publishers.ts";
+import { RecordCounter, repetitions, ScenarioRecorder } from "../lib/scenario.ts";
+import { startAedes, startHub, startMosquitto, type Target } from "../lib/servers.ts";
+
+/** Rate limit for throughput runs: the hub's default (100 msg/s per device) would cap one device. */
+export const THROUGHPUT_RATE_LIMIT = 100_000;
+
+/** In-flight QoS 1 messages per device, by device count: 500, 20 and 2 in flight in total about 500–2,000. */
+export function windowFor(devices: number): number {
+  if (devices <= 1) return 500;
+  if (devices <= 100) return 20;
+  return 2;
+}
+
+/**
+ * Scenario 1: closed-loop QoS 1 throughput of 1, 100 and 1,000 devices against the hub (ack after
+ * commit), raw Aedes and raw Mosquitto (pub→sub: one subscriber on every data topic).
+ */
+export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
+  const quick = ctx.options.quick;
+  const counts = quick ? [1, 100] : [1, 100, 1000];
+  const warmupMs = quick ? 500 : 1000;
+  const measureMs = quick ? 1500 : 4000;
+  const reps = repetitions(ctx);
+  const dir = ctx.temp("ingest");
+  // Fresh devices for every count and repetition, so timestamps stay near the clock (see TS_LEAD_MS).
+  const total = counts.reduce((sum, n) => sum + n * reps, 0);
+  const devices = await provisionSources(dir, total);
+  let nextDevice = 0;
+  const rec = new ScenarioRecorder(ctx, "ingest", "1. Ingest throughput, QoS 1, windowed", {
+    deviceCounts: counts,
+    windowPerDevice: Object.fromEntries(counts.map((n) => [n, windowFor(n)])),
+    warmupMs,
+    measureMs,
+    repetitions: reps,
+    hubRateLimit: THROUGHPUT_RATE_LIMIT,
+    averagePayloadBytes: Math.round(averagePayloadBytes(devices)),
+    quantitiesPerMessage: "2–6 (by device)",
+    rawBrokers: "pub→sub: one QoS 1 subscriber on aiida/+/data in the bench process",
+  });
+  rec.notes.push(
+    `The hub runs with --rate-limit ${THROUGHPUT_RATE_LIMIT} (default 100 msg/s per device would cap one device at 200/s).`,
+  );
+  const hub = await startHub(ctx, { dataDir: dir, label: "ingest-hub", rateLimit: THROUGHPUT_RATE_LIMIT });
+  const aedes = await startAedes(ctx, devices, { label: "ingest-aedes" });
+  const mosquitto = await startMosquitto(ctx, { label: "ingest-mosquitto" });
+  const counter = new RecordCounter(hub.dbFile);
+  try {
+    for (const n of counts) {
+      for (let rep = 0; rep < reps; rep++) {
+        const rates: Record<string, number> = {};
+        const repDevices = devices.slice(nextDevice, nextDevice + n);
+        nextDevice += n;
+        for (const target of [hub, aedes, mosquitto] as Target[]) {
+          let delivered = 0;
+          const subscriber =
+            target.kind === "hub"
+              ? undefined
+              : await connectSubscriber(target, 1, () => {
+                  delivered++;
+                });
+          const pool = await connectPool(target, repDevices);
+          if (pool.failures > 0)
+            rec.error(`${target.kind}: ${pool.failures} devices failed to connect: ${pool.errors[0]}`);
+          const before = target.kind === "hub" ? counter.count() : 0;
+          const r = await runWindowed(pool.publishers, target.pid, {
+            window: windowFor(n),
+            warmupMs,
+            measureMs,
+          });
+          await pool.close();
+          let stored: number | undefined;
+          if (target.kind === "hub") {
+            stored = counter.count() - before;
+            if (stored < r.acked) rec.error(`hub, ${n} devices: ${r.acked} acked but only ${stored} stored`);
+          } else {
+            const deadline = Date.now() + 10_000;
+            while (delivered < r.acked && Date.now() < deadline) await sleep(50);
+            subscriber?.destroy();
+            if (delivered < r.acked)
+              rec.error(`${target.kind}, ${n} devices: ${r.acked} acked, ${delivered} delivered`);
+          }
+          if (r.unacked > 0) rec.error(`${target.kind}, ${n} devices: ${r.unacked} messages never acked`);
+          if (r.connectionsLost > 0)
+            rec.error(`${target.kind}, ${n} devices: ${r.connectionsLost} connections lost`);
+          rates[target.kind] = r.rate;
+          const k = `${target.kind}.${n}`;
+          rec.add(`${k}.rate`, `${target.kind}, ${n} devices: acked`, "msg/s", r.rate);
+          rec.add(
+            `${k}.ackP99`,
+            `${target.kind}, ${n} devices: PUBACK p99 under load`,
+            "ms",
+            r.ackLatency.p99,
+          );
+          rec.add(`${k}.serverCores`, `${target.kind}, ${n} devices: server CPU`, "cores", r.serverCores);
+          rec.add(
+            `${k}.generatorCores`,
+            `${target.kind}, ${n} devices: load generator CPU`,
+            "cores",
+            r.generatorCores,
+          );
+          rec.detail("runs", {
+            target: target.kind,
+            devices: n,
+            rep,
+            sent: r.sent,
+            acked: r.acked,
+            storedOrDelivered: stored ?? delivered,
+            rate: r.rate,
+            ackLatency: r.ackLatency,
+            serverCores: r.serverCores,
+            generatorCores: r.generatorCores,
+          });
+          ctx.log(
+            `  ingest ${target.kind} ${n} dev rep ${rep + 1}: ${Math.round(r.rate)} msg/s ` +
+              `(server ${r.serverCores.toFixed(2)} cores, generator ${r.generatorCores.toFixed(2)}, ` +
+              `${stored !== undefined ? `stored ${stored}` : `delivered ${delivered}`}/${r.acked} acked)`,
+          );
+        }
+        rec.add(
+          `ratio.aedes.${n}`,
+          `hub ÷ raw Aedes, ${n} devices`,
+          "×",
+          (rates.hub ?? 0) / (rates.aedes ?? 1),
+        );
+        rec.add(
+          `ratio.mosquitto.${n}`,
+          `hub ÷ raw Mosquitto, ${n} devices`,
+          "×",
+          (rates.hub ?? 0) / (rates.mosquitto ?? 1),
+        );
+      }
+    }
+  } finally {
+    counter.close();
+    await hub.stop();
+    await aedes.stop();
+    await mosquitto.stop();
+  }
+  return rec.finish();
+}
