@@ -8,6 +8,7 @@ import { feedbackQuery, recordsQuery } from "./schemas.ts";
 import { validate } from "./validate.ts";
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** Most buckets one series query may return per quantity, so a chart query stays bounded. */
 const MAX_BUCKETS = 10_000;
 /** Comment line sent to idle live streams so proxies do not cut them. */
@@ -28,21 +29,23 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
     const id = existing(request.params);
     const q = validate(recordsQuery, request.query, "records query");
     if (q.bucket !== undefined) {
+      // Buckets of an hour or more snap to whole hours, which the hourly rollups can answer quickly.
+      const bucketMs = q.bucket >= HOUR_MS ? Math.round(q.bucket / HOUR_MS) * HOUR_MS : q.bucket;
       const to = q.to ?? Date.now();
       const from = q.from ?? to - DAY_MS;
       if (from > to) throw invalid("from", "must not be after to");
-      if ((to - from) / q.bucket > MAX_BUCKETS) {
+      if ((to - from) / bucketMs > MAX_BUCKETS) {
         throw invalid(
           "bucket",
           `gives more than ${MAX_BUCKETS} buckets for this range; choose a larger bucket`,
         );
       }
-      const series = ctx.records.series(id, from, to, q.bucket, q.obis);
+      const series = ctx.records.series(id, from, to, bucketMs, q.obis);
       return {
         dataSourceId: id,
         from: new Date(from).toISOString(),
         to: new Date(to).toISOString(),
-        bucketMs: q.bucket,
+        bucketMs,
         series: [...series].map(([code, points]) => {
           const obis = obisByCode(code);
           return {

@@ -108,5 +108,11 @@ describe("long-range charts read hourly rollups and agree with the raw data", ()
     const hourly = await chart(hub, creds.id, BASE, BASE + 5 * HOUR - 1, "1h");
     assert.deepEqual(hourly, await expectedBuckets(hub, creds.id, BASE, BASE + 5 * HOUR - 1, HOUR));
     assert.equal(hourly[1]?.max, 100);
+
+    const snapped = await hub.api(
+      "GET",
+      `/api/datasources/${creds.id}/records?bucket=100m&from=${BASE}&to=${BASE + 5 * HOUR - 1}`,
+    );
+    assert.equal(snapped.body.bucketMs, 2 * HOUR, "a bucket of 100 minutes snaps to whole hours");
   });
 });
