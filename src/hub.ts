@@ -104,8 +104,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         recordBus,
         feedbackBus,
         brokerUrl: () => brokerUrl,
-        healthOf: (id) =>
-          healthOf(broker.isConnected(id), store.dataSources.counters(id)?.lastMessageAt ?? null, Date.now()),
+        healthOf: (id, lastMessageAt) => healthOf(broker.isConnected(id), lastMessageAt, Date.now()),
         version: HUB_VERSION,
       },
       logger,

@@ -30,8 +30,4 @@ export class DeviceDirectory {
   remove(id: string): void {
     this.entries.delete(id);
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

@@ -116,10 +116,6 @@ export class EmbeddedBroker {
     return (this.clientsBySource.get(dataSourceId)?.size ?? 0) > 0;
   }
 
-  get connectedClients(): number {
-    return this.aedes?.connectedClients ?? 0;
-  }
-
   /** Stops accepting connections, closes the ones there are, then the broker. */
   async close(): Promise<void> {
     const server = this.server;

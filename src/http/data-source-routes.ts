@@ -19,8 +19,11 @@ export function sourceIdOf(params: unknown): string {
 
 /** CRUD for data sources and password regeneration. */
 export function registerDataSourceRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  const dto = (source: DataSource) =>
-    dataSourceDto(source, ctx.brokerUrl(), ctx.healthOf(source.id), ctx.dataSourceStore.counters(source.id));
+  const dto = (source: DataSource) => {
+    const counters = ctx.dataSourceStore.counters(source.id);
+    const health = ctx.healthOf(source.id, counters?.lastMessageAt ?? null);
+    return dataSourceDto(source, ctx.brokerUrl(), health, counters);
+  };
 
   app.post("/api/datasources", async (request, reply) => {
     const body = validate(createDataSourceBody, request.body, "data source");
@@ -57,6 +60,6 @@ export function registerDataSourceRoutes(app: FastifyInstance, ctx: HttpContext)
 
   app.get("/api/datasources/:id/health", async (request) => {
     const id = ctx.dataSources.get(sourceIdOf(request.params)).id;
-    return ctx.healthOf(id);
+    return ctx.healthOf(id, ctx.dataSourceStore.counters(id)?.lastMessageAt ?? null);
   });
 }

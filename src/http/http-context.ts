@@ -13,6 +13,7 @@ export interface HttpContext {
   readonly recordBus: RecordBus;
   readonly feedbackBus: FeedbackBus;
   readonly brokerUrl: () => string;
-  readonly healthOf: (dataSourceId: string) => SourceHealth;
+  /** Health from the broker's connection state and the last message time the caller already read. */
+  readonly healthOf: (dataSourceId: string, lastMessageAt: number | null) => SourceHealth;
   readonly version: string;
 }

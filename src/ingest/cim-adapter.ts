@@ -16,13 +16,12 @@ function capped<T>(items: readonly T[], what: string, notes: string[]): readonly
 
 /** Turns one CIM TimeSeries message into a record to store and, where anything was off, a feedback report. */
 export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: AdapterContext): IngestOutcome {
-  const receivedIso = new Date(ctx.receivedAt).toISOString();
   const parsed = parseTimeSeries(payload, { now: ctx.receivedAt, maxFutureMs: ctx.maxFutureMs });
   if (!parsed.ok) {
     const notes = ["nothing from this message was stored"];
     const feedback: FeedbackReport = {
       dataSourceId: source.id,
-      receivedAt: receivedIso,
+      receivedAt: new Date(ctx.receivedAt).toISOString(),
       status: "rejected",
       problems: capped(parsed.problems, "problems", notes),
       ignoredFields: capped(parsed.ignoredFields, "ignored fields", notes),
@@ -51,7 +50,7 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
     ? undefined
     : {
         dataSourceId: source.id,
-        receivedAt: receivedIso,
+        receivedAt: new Date(ctx.receivedAt).toISOString(),
         status: series.problems.length > 0 ? "partial" : "accepted-with-warnings",
         problems: capped(series.problems, "problems", notes),
         ignoredFields: capped(series.ignoredFields, "ignored fields", notes),

@@ -22,11 +22,6 @@ export class CommitBatcher<T> {
     });
   }
 
-  /** Number of items waiting for a commit. */
-  get size(): number {
-    return this.pending.length;
-  }
-
   /** Resolves once everything submitted so far is committed (or failed). */
   async drain(): Promise<void> {
     if (this.pending.length === 0 && !this.committing) return;

@@ -24,8 +24,4 @@ export class FanOut<T> {
       }
     }
   }
-
-  get listenerCount(): number {
-    return this.listeners.size;
-  }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import { describeFeedback } from "../../src/device/console-reporter.ts";
 import { createModbusSource } from "../../src/device/modbus-source.ts";
 import { loadProfile } from "../../src/device/profile-catalogue.ts";
@@ -38,6 +38,20 @@ async function latestValues(hub: Awaited<ReturnType<typeof startTestHub>>, id: s
 
 function timestampOf(payload: string): string {
   return (JSON.parse(payload) as { "dateAndOrTime.dateTime": string })["dateAndOrTime.dateTime"];
+}
+
+/** An HTTP meter answering like the AMIS reader, and a rest source polling it every `intervalMs`. */
+async function amisSource(t: TestContext, reading: () => Record<string, number>, intervalMs: number) {
+  const meter = await startJsonMeter(t, { "/rest": reading });
+  const source = createRestSource({
+    url: meter.baseUrl,
+    profile: loadProfile("amis-reader") as RestProfile,
+    extraFields: [],
+    variables: {},
+    intervalMs,
+    timeoutMs: 2000,
+  });
+  return { meter, source };
 }
 
 describe("publishing to the hub (in-process hub, real data source credentials)", () => {
@@ -88,17 +102,11 @@ describe("publishing to the hub (in-process hub, real data source credentials)",
   it("an AMIS-style reader's W and Wh arrive as kW and kWh", async (t) => {
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource({ name: "AMIS reader" });
-    const meter = await startJsonMeter(t, {
-      "/rest": () => ({ "1.8.0": 4213080, "2.8.0": 1523470, "1.7.0": 742, "2.7.0": 0 }),
-    });
-    const source = createRestSource({
-      url: meter.baseUrl,
-      profile: loadProfile("amis-reader") as RestProfile,
-      extraFields: [],
-      variables: {},
-      intervalMs: 200,
-      timeoutMs: 2000,
-    });
+    const { meter, source } = await amisSource(
+      t,
+      () => ({ "1.8.0": 4213080, "2.8.0": 1523470, "1.7.0": 742, "2.7.0": 0 }),
+      200,
+    );
     const publisher = runPublisher(t, {
       source,
       broker: creds.brokerUrl,
@@ -158,17 +166,7 @@ describe("publishing to the hub (in-process hub, real data source credentials)",
   it("a wrong password: one clear sentence, retries only at the back-off cap, readings kept", async (t) => {
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource();
-    const meter = await startJsonMeter(t, {
-      "/rest": () => ({ "1.8.0": 1, "2.8.0": 2, "1.7.0": 3, "2.7.0": 0 }),
-    });
-    const source = createRestSource({
-      url: meter.baseUrl,
-      profile: loadProfile("amis-reader") as RestProfile,
-      extraFields: [],
-      variables: {},
-      intervalMs: 100,
-      timeoutMs: 2000,
-    });
+    const { source } = await amisSource(t, () => ({ "1.8.0": 1, "2.8.0": 2, "1.7.0": 3, "2.7.0": 0 }), 100);
     const publisher = runPublisher(t, {
       source,
       broker: creds.brokerUrl,

@@ -31,11 +31,6 @@ export class HourlyRollup {
     );
   }
 
-  /** Everything of this data source before this time is rolled up (except dirty hours); undefined if nothing is. */
-  watermark(key: number): number | undefined {
-    return this.watermarks.get(key);
-  }
-
   /** Called inside the ingest transaction for every stored record. */
   noteWrite(key: number, ts: number): void {
     const upto = this.watermarks.get(key);
