@@ -1,9 +1,10 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
-import { type DataSource, dataTopic, feedbackTopic } from "../domain/data-source.ts";
+import { type DataSource, dataTopic, feedbackTopic, isDataTopic } from "../domain/data-source.ts";
 import type { Logger } from "../platform/logger.ts";
 import { verifyDevicePassword } from "../platform/secrets.ts";
+import { skipRoutingOfDeviceData } from "./device-data-bypass.ts";
 import type { DeviceDirectory } from "./device-directory.ts";
 import { guardPacketSize } from "./packet-size-guard.ts";
 
@@ -65,6 +66,7 @@ export class EmbeddedBroker {
         done(null, null);
       },
     });
+    skipRoutingOfDeviceData(aedes, isDataTopic);
     aedes.on("clientError", (client, err) =>
       this.logger.debug("client error", { client: client.id, error: err.message }),
     );

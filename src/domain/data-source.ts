@@ -37,6 +37,11 @@ export function dataTopic(dataSourceId: string): string {
   return `aiida/${dataSourceId}/data`;
 }
 
+/** True for a topic of the form of {@link dataTopic}, whatever the data source. */
+export function isDataTopic(topic: string): boolean {
+  return topic.startsWith("aiida/") && topic.endsWith("/data");
+}
+
 /** The topic the hub publishes feedback reports to, the only one the device may subscribe to. */
 export function feedbackTopic(dataSourceId: string): string {
   return `aiida/${dataSourceId}/feedback`;
