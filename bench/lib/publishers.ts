@@ -456,7 +456,7 @@ export async function connectSubscriber(
     host: target.host,
     port: target.port,
     clientId: `bench-subscriber-${Math.random().toString(36).slice(2, 8)}`,
-    ...(target.kind === "aedes" ? SUBSCRIBER : {}),
+    ...(target.kind === "aedes" || target.kind === "aedes-fsync" ? SUBSCRIBER : {}),
     keepaliveSec: 0,
   });
   client.onPublish = onMessage;

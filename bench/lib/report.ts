@@ -51,6 +51,15 @@ export function checkGoals(results: Map<string, ScenarioResult>): GoalCheck[] {
   add("Ingest QoS 1, 100 devices: hub ÷ raw Aedes", "ingest", "ratio.aedes.100", 0.9, "min", "×");
   add("Ingest QoS 1, 100 devices: hub ÷ raw Mosquitto", "ingest", "ratio.mosquitto.100", 0.7, "min", "×");
   add("p99 publish→PUBACK at 1,000 msg/s: hub ÷ raw Aedes", "latency", "ratio.ackP99.aedes", 2, "max", "×");
+  // Not an issue goal: the same limit against a broker that, like the hub, fsyncs before acknowledging.
+  add(
+    "p99 publish→PUBACK: hub ÷ raw Aedes + fsync before ack (reference)",
+    "latency",
+    "ratio.ackP99.aedesFsync",
+    2,
+    "max",
+    "×",
+  );
   add("10,000-device connect storm: hub time ÷ raw Aedes", "connect-storm", "ratio.aedes", 2, "max", "×");
   add("RSS per idle device: hub ÷ raw Aedes", "memory", "ratio.aedes", 1.5, "max", "×");
   add("Year chart query (~1,000 points)", "queries", "chart.ms", 200, "max", "ms");

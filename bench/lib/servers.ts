@@ -15,7 +15,8 @@ export const ADMIN_PASSWORD = "bench-admin-password";
 /** The subscriber the raw pub→sub comparisons use (known to raw Aedes's password check). */
 export const SUBSCRIBER = { username: "bench-subscriber", password: "bench-subscriber-password" };
 
-export type TargetKind = "hub" | "aedes" | "mosquitto";
+/** "aedes-fsync": raw Aedes that commits each message to SQLite with fsync before acknowledging it. */
+export type TargetKind = "hub" | "aedes" | "aedes-fsync" | "mosquitto";
 
 /** An MQTT server under test, running as its own process. */
 export interface Target {
@@ -131,9 +132,10 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
 export async function startAedes(
   ctx: RunContext,
   devices: readonly Device[],
-  o: { label: string; gcHook?: boolean },
+  o: { label: string; gcHook?: boolean; durable?: boolean },
 ): Promise<Target> {
   const dir = ctx.temp(o.label);
+  const durable = o.durable ? ["--durable", join(dir, "durable.db")] : [];
   const usersFile = join(dir, "users.json");
   const users: [string, string][] = devices.map((d) => [d.id, d.password]);
   users.push([SUBSCRIBER.username, SUBSCRIBER.password]);
@@ -141,10 +143,13 @@ export async function startAedes(
   const nodeFlags = o.gcHook ? ["--expose-gc", "--import", GC_PRELOAD] : [];
   const { child, match } = await startChild(
     process.execPath,
-    [...nodeFlags, "--import", "tsx", AEDES_SERVER, usersFile],
+    [...nodeFlags, "--import", "tsx", AEDES_SERVER, usersFile, ...durable],
     { logFile: join(dir, "aedes.log"), ready: /\{"port":(\d+)\}/ },
   );
-  return target("aedes", Number(match?.[1]), child, (d) => ({ username: d.id, password: d.password }));
+  return target(o.durable ? "aedes-fsync" : "aedes", Number(match?.[1]), child, (d) => ({
+    username: d.id,
+    password: d.password,
+  }));
 }
 
 /** A private Mosquitto on a free loopback port: anonymous, no persistence, TCP_NODELAY, no queue caps. */
@@ -215,7 +220,11 @@ export function startTarget(
       ...(o.gcHook !== undefined && { gcHook: o.gcHook }),
     });
   }
-  if (kind === "aedes")
-    return startAedes(ctx, devices, { label: o.label, ...(o.gcHook !== undefined && { gcHook: o.gcHook }) });
+  if (kind === "aedes" || kind === "aedes-fsync")
+    return startAedes(ctx, devices, {
+      label: o.label,
+      durable: kind === "aedes-fsync",
+      ...(o.gcHook !== undefined && { gcHook: o.gcHook }),
+    });
   return startMosquitto(ctx, { label: o.label });
 }

@@ -35,11 +35,12 @@ export async function latencyScenario(ctx: RunContext): Promise<ScenarioResult> 
   });
   const hub = await startHub(ctx, { dataDir: dir, label: "latency-hub" });
   const aedes = await startAedes(ctx, devices, { label: "latency-aedes" });
+  const aedesFsync = await startAedes(ctx, devices, { label: "latency-aedes-fsync", durable: true });
   const mosquitto = await startMosquitto(ctx, { label: "latency-mosquitto" });
   try {
     for (let rep = 0; rep < reps; rep++) {
       const p99: Record<string, number> = {};
-      for (const target of [hub, aedes, mosquitto] as Target[]) {
+      for (const target of [hub, aedes, aedesFsync, mosquitto] as Target[]) {
         const tracker = new DeliveryTracker();
         const streams: LiveStream[] = [];
         let subscriber: { destroy(): void } | undefined;
@@ -105,6 +106,12 @@ export async function latencyScenario(ctx: RunContext): Promise<ScenarioResult> 
       }
       rec.add("ratio.ackP99.aedes", "hub ÷ raw Aedes, PUBACK p99", "×", (p99.hub ?? 0) / (p99.aedes ?? 1));
       rec.add(
+        "ratio.ackP99.aedesFsync",
+        "hub ÷ raw Aedes + fsync, PUBACK p99",
+        "×",
+        (p99.hub ?? 0) / (p99["aedes-fsync"] ?? 1),
+      );
+      rec.add(
         "ratio.ackP99.mosquitto",
         "hub ÷ raw Mosquitto, PUBACK p99",
         "×",
@@ -114,6 +121,7 @@ export async function latencyScenario(ctx: RunContext): Promise<ScenarioResult> 
   } finally {
     await hub.stop();
     await aedes.stop();
+    await aedesFsync.stop();
     await mosquitto.stop();
   }
   return rec.finish();
