@@ -20,7 +20,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
 
   app.get("/api/datasources/:id/records/latest", async (request) => {
     const id = existing(request.params);
-    const record = ctx.records.latest(id);
+    const record = await ctx.records.latest(id);
     if (!record) throw new HubError("NOT_FOUND", `Data source ${id} has no records yet.`);
     return recordDto(record);
   });
@@ -40,7 +40,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
           `gives more than ${MAX_BUCKETS} buckets for this range; choose a larger bucket`,
         );
       }
-      const series = ctx.records.series(id, from, to, bucketMs, q.obis);
+      const series = await ctx.records.series(id, from, to, bucketMs, q.obis);
       return {
         dataSourceId: id,
         from: new Date(from).toISOString(),
@@ -59,7 +59,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
     }
     if (q.from !== undefined && q.to !== undefined && q.from > q.to)
       throw invalid("from", "must not be after to");
-    const records = ctx.records.query(id, {
+    const records = await ctx.records.query(id, {
       limit: q.limit,
       ...(q.from !== undefined && { from: q.from }),
       ...(q.to !== undefined && { to: q.to }),
@@ -77,7 +77,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
   app.get("/api/datasources/:id/feedback", async (request) => {
     const id = existing(request.params);
     const q = validate(feedbackQuery, request.query, "feedback query");
-    return ctx.records.feedback(id, q.limit);
+    return await ctx.records.feedback(id, q.limit);
   });
 
   app.get("/api/datasources/:id/live", (request, reply) => {

@@ -67,9 +67,9 @@ describe("retention", () => {
 
     const job = new RetentionJob(storage.writer, 10 * DAY + 1, silentLogger, () => NOW);
     await job.runOnce();
-    const left = storage.records.query(kept, { limit: 1000 }).map((r) => (NOW - r.timestamp) / DAY);
+    const left = (await storage.records.query(kept, { limit: 1000 })).map((r) => (NOW - r.timestamp) / DAY);
     assert.deepEqual(left, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     storage.dataSources.create(source(gone), hashDevicePassword("z")); // same id again gets a fresh key
-    assert.deepEqual(storage.records.query(gone, { limit: 1000 }), []);
+    assert.deepEqual(await storage.records.query(gone, { limit: 1000 }), []);
   });
 });

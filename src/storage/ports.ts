@@ -78,10 +78,13 @@ export interface SeriesPoint {
   readonly count: number;
 }
 
-/** Reading records (measurements) and feedback reports. */
+/**
+ * Reading records (measurements) and feedback reports: off the main thread, so a long chart query
+ * never holds up MQTT or HTTP. An unknown (or deleted) data source reads as empty.
+ */
 export interface RecordStore {
-  latest(dataSourceId: string): AiidaRecord | undefined;
-  query(dataSourceId: string, query: RecordQuery): AiidaRecord[];
+  latest(dataSourceId: string): Promise<AiidaRecord | undefined>;
+  query(dataSourceId: string, query: RecordQuery): Promise<AiidaRecord[]>;
   /** Buckets aligned to multiples of `bucketMs` since the epoch, per OBIS code. */
   series(
     dataSourceId: string,
@@ -89,8 +92,8 @@ export interface RecordStore {
     to: number,
     bucketMs: number,
     obis: readonly string[] | undefined,
-  ): Map<string, SeriesPoint[]>;
-  feedback(dataSourceId: string, limit: number): FeedbackReport[];
+  ): Promise<Map<string, SeriesPoint[]>>;
+  feedback(dataSourceId: string, limit: number): Promise<FeedbackReport[]>;
 }
 
 /** Writing records: off the main thread, so a commit's fsync never holds up MQTT or HTTP. */

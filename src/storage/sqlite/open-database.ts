@@ -12,3 +12,14 @@ export function openDatabase(file: string): Database.Database {
   migrate(db);
   return db;
 }
+
+/**
+ * Opens the hub's SQLite file for reading only, without migrating it: the main connection has already
+ * created, migrated and put it in WAL mode, and WAL lets this connection read while others write.
+ */
+export function openReadOnlyDatabase(file: string): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  // A WAL reader can still meet a lock for a moment (recovery, a WAL restart): wait rather than fail.
+  db.pragma("busy_timeout = 5000");
+  return db;
+}

@@ -2,8 +2,7 @@ import type Database from "better-sqlite3";
 import type { AiidaRecord, AiidaRecordValue } from "../../domain/aiida-record.ts";
 import { obisByCode, obisByKey } from "../../domain/obis-code.ts";
 import { quantityTypeByObis } from "../../domain/quantity-type.ts";
-import type { FeedbackReport, RecordQuery, RecordStore, SeriesPoint } from "../ports.ts";
-import type { DataSourceKeys } from "./data-source-keys.ts";
+import type { FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
 import { SeriesQuery } from "./series-query.ts";
 import { qualityName } from "./stored-quality.ts";
 
@@ -31,20 +30,18 @@ function toValue(row: ValueRow): AiidaRecordValue | undefined {
   };
 }
 
-/** Reads records and feedback reports from SQLite; the writer thread writes them. */
-export class SqliteRecordStore implements RecordStore {
+/**
+ * Reads records and feedback reports from SQLite by data source key; the writer thread writes them.
+ * Runs on the reader thread, which keeps no key map: the main thread resolves each id to its key.
+ */
+export class SqliteRecordReader {
   private readonly seriesQuery: SeriesQuery;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly keys: DataSourceKeys,
-  ) {
+  constructor(private readonly db: Database.Database) {
     this.seriesQuery = new SeriesQuery(db);
   }
 
-  latest(dataSourceId: string): AiidaRecord | undefined {
-    const key = this.keys.get(dataSourceId);
-    if (key === undefined) return undefined;
+  latest(dataSourceId: string, key: number): AiidaRecord | undefined {
     const row = this.db
       .prepare(
         "SELECT ts, received_delta, ts_source FROM aiida_record WHERE data_source_key = ? ORDER BY ts DESC LIMIT 1",
@@ -54,9 +51,7 @@ export class SqliteRecordStore implements RecordStore {
     return this.assemble(dataSourceId, key, [row], undefined)[0];
   }
 
-  query(dataSourceId: string, q: RecordQuery): AiidaRecord[] {
-    const key = this.keys.get(dataSourceId);
-    if (key === undefined) return [];
+  query(dataSourceId: string, key: number, q: RecordQuery): AiidaRecord[] {
     const upper = Math.min(q.to ?? Number.MAX_SAFE_INTEGER, (q.before ?? Number.MAX_SAFE_INTEGER) - 1);
     const lower = q.from ?? Number.MIN_SAFE_INTEGER;
     const obisKeys = q.obis?.map((code) => obisByCode(code)?.key ?? -1);
@@ -113,21 +108,17 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   series(
-    dataSourceId: string,
+    key: number,
     from: number,
     to: number,
     bucketMs: number,
     obis: readonly string[] | undefined,
   ): Map<string, SeriesPoint[]> {
-    const key = this.keys.get(dataSourceId);
-    if (key === undefined) return new Map();
     const wanted = obis ? new Set(obis.map((c) => obisByCode(c)?.key ?? -1)) : undefined;
     return this.seriesQuery.run(key, from, to, bucketMs, wanted);
   }
 
-  feedback(dataSourceId: string, limit: number): FeedbackReport[] {
-    const key = this.keys.get(dataSourceId);
-    if (key === undefined) return [];
+  feedback(key: number, limit: number): FeedbackReport[] {
     const rows = this.db
       .prepare("SELECT report FROM feedback_report WHERE data_source_key = ? ORDER BY id DESC LIMIT ?")
       .all(key, limit) as { report: string }[];

@@ -4,7 +4,7 @@ import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
 import { openDatabase } from "./open-database.ts";
-import { SqliteRecordStore } from "./record-repository.ts";
+import { WorkerRecordReader } from "./worker-record-reader.ts";
 import { WorkerRecordWriter } from "./worker-record-writer.ts";
 
 /** All stores of the hub over one SQLite file. */
@@ -13,30 +13,34 @@ export interface Storage {
   readonly records: RecordStore;
   readonly writer: RecordWriter;
   readonly admin: AdminStore;
-  /** Lets the writer finish what it was given, then closes both connections. */
+  /** Lets the reader and the writer finish what they were given, then closes all three connections. */
   close(): Promise<void>;
 }
 
 /**
- * Opens the SQLite file, migrates it and wires the stores. Records are written by a worker thread
- * on its own connection; everything else uses this thread's connection (WAL lets both work at once).
+ * Opens the SQLite file, migrates it and wires the stores. Records are written by a writer thread and
+ * read by a reader thread, each on its own connection; data sources, credentials and the admin use this
+ * thread's connection (WAL lets all three work at once).
  */
 export async function openSqliteStorage(file: string): Promise<Storage> {
   const db: Database.Database = openDatabase(file);
   const keys = DataSourceKeys.load(db);
   const writer = new WorkerRecordWriter(file, keys);
+  const reader = new WorkerRecordReader(file, keys);
   try {
-    await writer.ready;
+    await Promise.all([writer.ready, reader.ready]);
   } catch (err) {
+    await Promise.allSettled([reader.close(), writer.close()]); // the one that did start must not linger
     db.close();
     throw err;
   }
   return {
     dataSources: new SqliteDataSourceStore(db, keys),
-    records: new SqliteRecordStore(db, keys),
+    records: reader,
     writer,
     admin: new SqliteAdminStore(db),
     close: async () => {
+      await reader.close();
       await writer.close();
       db.close();
     },
