@@ -103,6 +103,29 @@ describe("the documented example", () => {
     assert.deepEqual(accepted(Buffer.from(fixture("source-page-camel-case.json"))), EXAMPLE);
   });
 
+  test("bytes viewed inside a larger buffer are read from the view only", () => {
+    const bytes = new TextEncoder().encode(`}}${fixture("dotted.json")}{{`);
+    assert.deepEqual(accepted(bytes.subarray(2, bytes.length - 2)), EXAMPLE);
+    const buffer = Buffer.from(bytes);
+    assert.deepEqual(accepted(buffer.subarray(2, buffer.length - 2)), EXAMPLE);
+  });
+
+  test("a leading UTF-8 byte order mark is dropped", () => {
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf);
+    assert.deepEqual(accepted(Buffer.concat([bom, Buffer.from(fixture("dotted.json"))])), EXAMPLE);
+    assert.deepEqual(
+      accepted(new Uint8Array(Buffer.concat([bom, Buffer.from(fixture("dotted.json"))]))),
+      EXAMPLE,
+    );
+  });
+
+  test("characters beyond ASCII are decoded as UTF-8", () => {
+    const value = "Zähler € 𝄞 ünd ß";
+    const payload = Buffer.from(dottedWith({ "registeredResource.mRID": { value, codingScheme: "NAT" } }));
+    assert.deepEqual(accepted(payload).resource, { value, codingScheme: "NAT" });
+    assert.deepEqual(accepted(new Uint8Array(payload)).resource, { value, codingScheme: "NAT" });
+  });
+
   test("the two spellings may be mixed in one message", () => {
     const dotted = JSON.parse(fixture("dotted.json")) as Json;
     const camel = JSON.parse(fixture("source-page-camel-case.json")) as Json;
@@ -332,6 +355,46 @@ describe("refused messages", () => {
       problems: [["$", /^not valid UTF-8$/]],
     },
     {
+      name: "a UTF-8 sequence cut short at the end",
+      payload: Uint8Array.of(...new TextEncoder().encode('{"version":"1"}'), 0xe2, 0x82),
+      problems: [["$", /^not valid UTF-8$/]],
+    },
+    {
+      name: "an overlong UTF-8 encoding",
+      payload: Uint8Array.of(...new TextEncoder().encode('{"version":"'), 0xc0, 0xaf, 0x22, 0x7d),
+      problems: [["$", /^not valid UTF-8$/]],
+    },
+    {
+      name: "a UTF-16 surrogate encoded in UTF-8",
+      payload: Uint8Array.of(...new TextEncoder().encode('{"version":"'), 0xed, 0xa0, 0x80, 0x22, 0x7d),
+      problems: [["$", /^not valid UTF-8$/]],
+    },
+    {
+      name: "a code point beyond U+10FFFF",
+      payload: Uint8Array.of(...new TextEncoder().encode('{"version":"'), 0xf4, 0x90, 0x80, 0x80, 0x22, 0x7d),
+      problems: [["$", /^not valid UTF-8$/]],
+    },
+    {
+      name: "invalid UTF-8 in a Buffer",
+      payload: Buffer.from([0x7b, 0x80, 0x7d]),
+      problems: [["$", /^not valid UTF-8$/]],
+    },
+    {
+      name: "two byte order marks (only the first is dropped)",
+      payload: Uint8Array.of(0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, 0x7b, 0x7d),
+      problems: [["$", /^not valid JSON: /]],
+    },
+    {
+      name: "a byte order mark in a string payload",
+      payload: `\uFEFF${fixture("dotted.json")}`,
+      problems: [["$", /^not valid JSON: /]],
+    },
+    {
+      name: "empty bytes",
+      payload: new Uint8Array(0),
+      problems: [["$", /^not valid JSON: /]],
+    },
+    {
       name: "both spellings of the quantity list",
       payload: dottedWith({ quantities: [{ quantity: 1, type: "0" }] }),
       problems: [["$.quantities", /^duplicate of \$\.Quantity: /]],
@@ -528,6 +591,47 @@ describe("refused messages", () => {
     });
   }
 
+  test("every problem is listed: duplicates, version, mRID, date-time, quantities, then the list", () => {
+    const payload = JSON.stringify({
+      Quantity: [{ quantity: 1, type: "99" }, 7],
+      version: true,
+      "registeredResource.mRID": { value: 1, codingScheme: 2 },
+      quantities: [],
+      "dateAndOrTime.dateTime": "2025-02-29T00:00:00Z",
+      dateAndOrTimeDateTime: "x",
+    });
+    assert.deepEqual(refused(payload).problems, [
+      { path: "$.quantities", reason: "duplicate of $.Quantity: send each field in one spelling only" },
+      {
+        path: "$.dateAndOrTimeDateTime",
+        reason: "duplicate of $['dateAndOrTime.dateTime']: send each field in one spelling only",
+      },
+      { path: "$.version", reason: 'expected a version string such as "1.0", got boolean true' },
+      { path: "$['registeredResource.mRID'].value", reason: "expected a string, got number 1" },
+      {
+        path: "$['registeredResource.mRID'].codingScheme",
+        reason: 'expected a string such as "NAT", got number 2',
+      },
+      {
+        path: "$['dateAndOrTime.dateTime']",
+        reason: '"2025-02-29T00:00:00Z" is not a real date: 2025-02 has days 01 to 28',
+      },
+      {
+        path: "$.Quantity[0].type",
+        reason: 'unknown quantity type "99": expected "0".."35" (CIM v1.12 QuantityTypeKind)',
+      },
+      { path: "$.Quantity[1]", reason: "expected a quantity object, got number 7" },
+      { path: "$.Quantity", reason: "no valid quantity remained: all 2 were rejected" },
+    ]);
+  });
+
+  test("a refused message's list problem comes after the other problems", () => {
+    assert.deepEqual(refused(dottedWith({ version: [], Quantity: undefined })).problems, [
+      { path: "$.version", reason: 'expected a version string such as "1.0", got array' },
+      { path: "$.Quantity", reason: "missing: a TimeSeries needs a Quantity (or quantities) array" },
+    ]);
+  });
+
   test("a refused message still lists its ignored fields", () => {
     assert.deepEqual(refused(dottedWith({ foo: 1, Quantity: [] })).ignoredFields, ["$.foo"]);
   });
@@ -701,6 +805,46 @@ describe("one bad quantity among good ones", () => {
     assertProblems(series.problems, [["$.Quantity[1].quantity", /^Infinity is too large/]]);
   });
 
+  test("problems in a camelCase list use its path, for duplicates and non-objects too", () => {
+    const series = accepted(
+      dottedWith({
+        Quantity: undefined,
+        quantities: [{ quantity: 1, type: "0" }, "x", { quantity: 2, type: 0, quality: "A04" }],
+      }),
+    );
+    assert.deepEqual(series.problems, [
+      { path: "$.quantities[1]", reason: 'expected a quantity object, got string "x"' },
+      {
+        path: "$.quantities[2].type",
+        reason:
+          "duplicate quantity type 0 (TOTAL_ACTIVE_ENERGY_CONSUMED_KWH): the one at $.quantities[0] is kept",
+      },
+    ]);
+  });
+
+  test("a duplicate names the first valid one of its type, after an invalid one", () => {
+    const series = accepted(
+      withQuantities(
+        { quantity: 1, type: "4", quality: "X" },
+        { quantity: 1, type: "0" },
+        { quantity: 2, type: "4" },
+        { quantity: 3, type: "4" },
+        { quantity: 4, type: 0 },
+      ),
+    );
+    assert.deepEqual(
+      series.problems.map((p) => [p.path, p.reason.replace(/^.*the one at /, "")]),
+      [
+        [
+          "$.Quantity[0].quality",
+          'unknown quality "X": expected a name such as AS_PROVIDED or a code such as A04',
+        ],
+        ["$.Quantity[3].type", "$.Quantity[2] is kept"],
+        ["$.Quantity[4].type", "$.Quantity[1] is kept"],
+      ],
+    );
+  });
+
   test("the bad one is reported with the camelCase path when the list is spelled so", () => {
     const series = accepted(fixture("source-page-camel-case.json").replace('"type": "2"', '"type": "2.0"'));
     assertProblems(series.problems, [["$.quantities[1].type", /unknown quantity type "2.0"/]]);
@@ -743,6 +887,43 @@ describe("unknown fields", () => {
       "$.Quantity[0].unit",
     ]);
     assert.deepEqual(series.problems, []);
+  });
+
+  test("names needing brackets are quoted below the top level too", () => {
+    const series = accepted(
+      dottedWith({
+        "registeredResource.mRID": { value: "m", "it's": 1, "a b": 2 },
+        Quantity: [{ quantity: 1, type: "0", "x.y": 3, $ok: 4, "1x": 5 }],
+      }),
+    );
+    assert.deepEqual(series.ignoredFields, [
+      "$['registeredResource.mRID']['it\\'s']",
+      "$['registeredResource.mRID']['a b']",
+      "$.Quantity[0]['x.y']",
+      "$.Quantity[0].$ok",
+      "$.Quantity[0]['1x']",
+    ]);
+  });
+
+  test("ignored fields are listed in message order across levels", () => {
+    const series = accepted(
+      JSON.stringify({
+        z: 1,
+        Quantity: [
+          { u: 1, quantity: 1, type: "0" },
+          { quantity: 2, type: "1", v: 2 },
+        ],
+        "registeredResource.mRID": { w: 1, value: "m" },
+        a: 2,
+      }),
+    );
+    assert.deepEqual(series.ignoredFields, [
+      "$.z",
+      "$.a",
+      "$['registeredResource.mRID'].w",
+      "$.Quantity[0].u",
+      "$.Quantity[1].v",
+    ]);
   });
 
   test("AccountingPoint is known, but its camelCase twin is not", () => {

@@ -59,17 +59,38 @@ export interface ParseTimeSeriesOptions {
 
 type Field = "version" | "resource" | "dateTime" | "quantities" | "accountingPoint";
 
+/** One name a top-level field may be sent under, with its JSON path (built once, not per message). */
+interface Spelling {
+  readonly field: Field;
+  readonly key: string;
+  readonly path: string;
+}
+
+function spelling(field: Field, key: string): Spelling {
+  return { field, key, path: memberPath("$", key) };
+}
+
+// The names AIIDA parses; a field the message leaves out is reported under these.
+const AIIDA_SPELLINGS: Readonly<Record<Field, Spelling>> = {
+  version: spelling("version", "version"),
+  resource: spelling("resource", "registeredResource.mRID"),
+  dateTime: spelling("dateTime", "dateAndOrTime.dateTime"),
+  quantities: spelling("quantities", "Quantity"),
+  accountingPoint: spelling("accountingPoint", "AccountingPoint"),
+};
+
 // AIIDA itself parses only the dotted names; its docs show the camelCase ones, so devices may send either.
-const SPELLINGS: ReadonlyMap<string, Field> = new Map<string, Field>([
-  ["version", "version"],
-  ["registeredResource.mRID", "resource"],
-  ["registeredResourceMRID", "resource"],
-  ["dateAndOrTime.dateTime", "dateTime"],
-  ["dateAndOrTimeDateTime", "dateTime"],
-  ["Quantity", "quantities"],
-  ["quantities", "quantities"],
-  ["AccountingPoint", "accountingPoint"],
-]);
+const SPELLINGS: ReadonlyMap<string, Spelling> = new Map(
+  [
+    ...Object.values(AIIDA_SPELLINGS),
+    spelling("resource", "registeredResourceMRID"),
+    spelling("dateTime", "dateAndOrTimeDateTime"),
+    spelling("quantities", "quantities"),
+  ].map((s) => [s.key, s]),
+);
+
+/** The spelling of each known field that a message uses; undefined for fields it does not send. */
+type SpellingsUsed = Record<Field, Spelling | undefined>;
 
 // fatal: invalid bytes must refuse the message instead of silently becoming U+FFFD.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -88,61 +109,51 @@ export function parseTimeSeries(
   if (!isJsonObject(root))
     return refuse([{ path: "$", reason: `expected an object, got ${jsonTypeOf(root)}` }], []);
 
-  const fatal: CimProblem[] = [];
+  const problems: CimProblem[] = [];
   const ignoredFields: string[] = [];
-  const keys = spellingsUsed(root, fatal, ignoredFields);
-  const located = (name: Field, dottedKey: string) => {
-    const key = keys.get(name);
-    const raw = key === undefined ? undefined : ownField(root, key);
-    // Paths use the spelling the device sent; the dotted one when the field is missing.
-    return { raw, path: memberPath("$", key ?? dottedKey) };
-  };
+  const used = spellingsUsed(root, problems, ignoredFields);
+  // Each field is read under the spelling the message used; a missing one is reported under AIIDA's.
+  const version = used.version ?? AIIDA_SPELLINGS.version;
+  checkVersion(ownField(root, version.key), version.path, problems);
+  const mrid = used.resource ?? AIIDA_SPELLINGS.resource;
+  const resource = parseResource(ownField(root, mrid.key), mrid.path, problems, ignoredFields);
+  const dateTime = used.dateTime ?? AIIDA_SPELLINGS.dateTime;
+  const timestamp = readTimestamp(ownField(root, dateTime.key), dateTime.path, options, problems);
+  // Every problem so far refuses the message; the quantity list's own problems come after them.
+  const refusing = problems.length > 0;
+  const list = used.quantities ?? AIIDA_SPELLINGS.quantities;
+  const quantities = parseQuantityList(ownField(root, list.key), list.path, problems, ignoredFields);
 
-  const version = located("version", "version");
-  checkVersion(version.raw, version.path, fatal);
-  const resourceField = located("resource", "registeredResource.mRID");
-  const resource = parseResource(resourceField.raw, resourceField.path, fatal, ignoredFields);
-  const dateTime = located("dateTime", "dateAndOrTime.dateTime");
-  const timestamp = readTimestamp(dateTime.raw, dateTime.path, options, fatal);
-  const list = located("quantities", "Quantity");
-  const quantities = parseQuantityList(list.raw, list.path, ignoredFields);
-
-  const listProblems = quantities.fatal === undefined ? [] : [quantities.fatal];
-  if (fatal.length > 0 || quantities.fatal !== undefined) {
-    return refuse([...fatal, ...quantities.problems, ...listProblems], ignoredFields);
-  }
-  return {
-    ok: true,
-    series: {
-      timestamp,
-      resource,
-      quantities: quantities.accepted,
-      problems: quantities.problems,
-      ignoredFields,
-    },
-  };
+  if (refusing || quantities === undefined) return refuse(problems, ignoredFields);
+  return { ok: true, series: { timestamp, resource, quantities, problems, ignoredFields } };
 }
 
-/** Which key the message uses for each known field; unknown keys are ignored, a second spelling is fatal. */
-function spellingsUsed(root: JsonObject, fatal: CimProblem[], ignoredFields: string[]): Map<Field, string> {
-  const keys = new Map<Field, string>();
+/** Which spelling the message uses for each known field; unknown keys are ignored, a second spelling is fatal. */
+function spellingsUsed(root: JsonObject, problems: CimProblem[], ignoredFields: string[]): SpellingsUsed {
+  const used: SpellingsUsed = {
+    version: undefined,
+    resource: undefined,
+    dateTime: undefined,
+    quantities: undefined,
+    accountingPoint: undefined,
+  };
   for (const key of Object.keys(root)) {
-    const field = SPELLINGS.get(key);
-    if (field === undefined) {
+    const known = SPELLINGS.get(key);
+    if (known === undefined) {
       ignoredFields.push(memberPath("$", key));
       continue;
     }
-    const first = keys.get(field);
+    const first = used[known.field];
     if (first === undefined) {
-      keys.set(field, key);
+      used[known.field] = known;
       continue;
     }
-    fatal.push({
-      path: memberPath("$", key),
-      reason: `duplicate of ${memberPath("$", first)}: send each field in one spelling only`,
+    problems.push({
+      path: known.path,
+      reason: `duplicate of ${first.path}: send each field in one spelling only`,
     });
   }
-  return keys;
+  return used;
 }
 
 function refuse(problems: readonly CimProblem[], ignoredFields: readonly string[]): ParseTimeSeriesResult {

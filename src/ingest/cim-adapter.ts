@@ -1,11 +1,12 @@
-import { parseTimeSeries } from "../cim/parse-time-series.ts";
-import type { AiidaRecord } from "../domain/aiida-record.ts";
+import { type ParsedQuantity, type ParsedTimeSeries, parseTimeSeries } from "../cim/parse-time-series.ts";
+import type { AiidaRecord, AiidaRecordValue } from "../domain/aiida-record.ts";
 import type { DataSource } from "../domain/data-source.ts";
 import type { FeedbackReport, IngestOutcome } from "../storage/ports.ts";
 import type { AdapterContext } from "./adapter-registry.ts";
 
 /** Most problems and ignored fields listed in one report; a hostile message could otherwise carry thousands. */
 const MAX_LISTED = 100;
+const RECEIPT_TIME_NOTE = "no dateAndOrTime.dateTime in the message: the receipt time was used";
 
 /** The first MAX_LISTED entries, and a note of how many more there were. */
 function capped<T>(items: readonly T[], what: string, notes: string[]): readonly T[] {
@@ -37,33 +38,41 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
     timestamp: series.timestamp ?? ctx.receivedAt,
     timestampSource: fromDevice ? "device" : "receipt",
     receivedAt: ctx.receivedAt,
-    values: series.quantities.map((q) => ({
-      obis: q.type.obis,
-      rawTag: q.type.name,
-      value: q.value,
-      quality: q.quality,
-    })),
+    values: series.quantities.map(recordValue),
   };
-  const notes = fromDevice ? [] : ["no dateAndOrTime.dateTime in the message: the receipt time was used"];
-  const clean = series.problems.length === 0 && series.ignoredFields.length === 0 && notes.length === 0;
-  const feedback: FeedbackReport | undefined = clean
-    ? undefined
-    : {
-        dataSourceId: source.id,
-        receivedAt: new Date(ctx.receivedAt).toISOString(),
-        status: series.problems.length > 0 ? "partial" : "accepted-with-warnings",
-        problems: capped(series.problems, "problems", notes),
-        ignoredFields: capped(series.ignoredFields, "ignored fields", notes),
-        notes,
-        kept: {
-          timestamp: new Date(record.timestamp).toISOString(),
-          timestampSource: record.timestampSource,
-          values: series.quantities.map((q) => ({
-            type: String(q.type.code),
-            obis: q.type.obis.code,
-            value: q.value,
-          })),
-        },
-      };
+  // Most messages are clean: the report, its notes and its copies of the values are built only when needed.
+  const clean = fromDevice && series.problems.length === 0 && series.ignoredFields.length === 0;
+  const feedback = clean ? undefined : acceptedReport(source, series, record, ctx);
   return { dataSourceId: source.id, record, feedback, valuesRejected: series.problems.length };
+}
+
+function recordValue(q: ParsedQuantity): AiidaRecordValue {
+  return { obis: q.type.obis, rawTag: q.type.name, value: q.value, quality: q.quality };
+}
+
+/** The report on a stored message that had problems, ignored fields or no device time. */
+function acceptedReport(
+  source: DataSource,
+  series: ParsedTimeSeries,
+  record: AiidaRecord,
+  ctx: AdapterContext,
+): FeedbackReport {
+  const notes = record.timestampSource === "device" ? [] : [RECEIPT_TIME_NOTE];
+  return {
+    dataSourceId: source.id,
+    receivedAt: new Date(ctx.receivedAt).toISOString(),
+    status: series.problems.length > 0 ? "partial" : "accepted-with-warnings",
+    problems: capped(series.problems, "problems", notes),
+    ignoredFields: capped(series.ignoredFields, "ignored fields", notes),
+    notes,
+    kept: {
+      timestamp: new Date(record.timestamp).toISOString(),
+      timestampSource: record.timestampSource,
+      values: series.quantities.map(keptValue),
+    },
+  };
+}
+
+function keptValue(q: ParsedQuantity): FeedbackReport["kept"]["values"][number] {
+  return { type: String(q.type.code), obis: q.type.obis.code, value: q.value };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { testDataSource } from "../../test/helpers/data-source-fixture.ts";
 import type { AiidaRecord } from "../domain/aiida-record.ts";
 import { obisByCode } from "../domain/obis-code.ts";
 import { silentLogger } from "../platform/logger.ts";
@@ -26,19 +27,7 @@ function record(dataSourceId: string, timestamp: number): AiidaRecord {
 }
 
 function source(id: string) {
-  return {
-    id,
-    name: id,
-    type: "CIM" as const,
-    asset: "SUBMETER" as const,
-    countryCode: "AT",
-    icon: "METER" as const,
-    meterId: null,
-    operatorId: null,
-    enabled: true,
-    createdAt: NOW,
-    updatedAt: NOW,
-  };
+  return testDataSource(id, NOW);
 }
 
 describe("retention", () => {

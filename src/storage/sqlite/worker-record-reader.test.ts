@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
+import { testDataSource } from "../../../test/helpers/data-source-fixture.ts";
 import { obisByCode } from "../../domain/obis-code.ts";
 import { hashDevicePassword } from "../../platform/secrets.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
@@ -23,22 +24,7 @@ describe("WorkerRecordReader", () => {
     const storage = await openSqliteStorage(join(tempDir(t), "hub.sqlite"));
     const energy = obisByCode("1-0:1.8.0");
     if (!energy) throw new Error("OBIS catalogue");
-    storage.dataSources.create(
-      {
-        id: ID,
-        name: "meter",
-        type: "CIM",
-        asset: "SUBMETER",
-        countryCode: "AT",
-        icon: "METER",
-        meterId: null,
-        operatorId: null,
-        enabled: true,
-        createdAt: NOW,
-        updatedAt: NOW,
-      },
-      hashDevicePassword("x"),
-    );
+    storage.dataSources.create(testDataSource(ID, NOW), hashDevicePassword("x"));
     await storage.writer.write(
       Array.from({ length: 50 }, (_, i) => ({
         dataSourceId: ID,

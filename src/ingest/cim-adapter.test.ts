@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { testDataSource } from "../../test/helpers/data-source-fixture.ts";
+import { obisByCode } from "../domain/obis-code.ts";
+import type { AdapterContext } from "./adapter-registry.ts";
+import { ingestCimMessage } from "./cim-adapter.ts";
+
+const SOURCE = testDataSource("5eef407d-d14f-49d4-b61a-769a20caa540");
+const RECEIVED_AT = Date.parse("2025-07-01T08:00:00.123Z");
+const CTX: AdapterContext = { receivedAt: RECEIVED_AT, maxFutureMs: 5 * 60_000 };
+const DEVICE_TIME = "2025-07-01T07:43:59.073Z";
+
+function ingest(message: unknown) {
+  return ingestCimMessage(SOURCE, Buffer.from(JSON.stringify(message)), CTX);
+}
+
+function obis(code: string) {
+  const entry = obisByCode(code);
+  if (entry === undefined) assert.fail(`no OBIS code ${code}`);
+  return entry;
+}
+
+describe("ingestCimMessage", () => {
+  test("a clean message gives a record and no feedback", () => {
+    const outcome = ingest({
+      "dateAndOrTime.dateTime": DEVICE_TIME,
+      Quantity: [
+        { quantity: 18234.5, type: "0", quality: "AS_PROVIDED" },
+        { quantity: 1.5, type: "2", quality: "A03" },
+      ],
+    });
+    assert.deepEqual(outcome, {
+      dataSourceId: SOURCE.id,
+      record: {
+        dataSourceId: SOURCE.id,
+        timestamp: Date.parse(DEVICE_TIME),
+        timestampSource: "device",
+        receivedAt: RECEIVED_AT,
+        values: [
+          {
+            obis: obis("1-0:1.8.0"),
+            rawTag: "TOTAL_ACTIVE_ENERGY_CONSUMED_KWH",
+            value: 18234.5,
+            quality: "AS_PROVIDED",
+          },
+          {
+            obis: obis("1-0:1.7.0"),
+            rawTag: "INSTANTANEOUS_ACTIVE_POWER_CONSUMPTION_KW",
+            value: 1.5,
+            quality: "ESTIMATED",
+          },
+        ],
+      },
+      feedback: undefined,
+      valuesRejected: 0,
+    });
+  });
+
+  test("a message without a date-time is stored at the receipt time, with a note", () => {
+    const outcome = ingest({ Quantity: [{ quantity: 1, type: "0" }] });
+    assert.equal(outcome.record?.timestamp, RECEIVED_AT);
+    assert.equal(outcome.record?.timestampSource, "receipt");
+    assert.deepEqual(outcome.feedback, {
+      dataSourceId: SOURCE.id,
+      receivedAt: "2025-07-01T08:00:00.123Z",
+      status: "accepted-with-warnings",
+      problems: [],
+      ignoredFields: [],
+      notes: ["no dateAndOrTime.dateTime in the message: the receipt time was used"],
+      kept: {
+        timestamp: "2025-07-01T08:00:00.123Z",
+        timestampSource: "receipt",
+        values: [{ type: "0", obis: "1-0:1.8.0", value: 1 }],
+      },
+    });
+    assert.equal(outcome.valuesRejected, 0);
+  });
+
+  test("ignored fields alone give an accepted-with-warnings report", () => {
+    const outcome = ingest({
+      "dateAndOrTime.dateTime": DEVICE_TIME,
+      extra: 1,
+      Quantity: [{ quantity: 2, type: 35, unit: "Hz" }],
+    });
+    assert.deepEqual(outcome.feedback, {
+      dataSourceId: SOURCE.id,
+      receivedAt: "2025-07-01T08:00:00.123Z",
+      status: "accepted-with-warnings",
+      problems: [],
+      ignoredFields: ["$.extra", "$.Quantity[0].unit"],
+      notes: [],
+      kept: {
+        timestamp: DEVICE_TIME,
+        timestampSource: "device",
+        values: [{ type: "35", obis: "1-0:14.7.0", value: 2 }],
+      },
+    });
+  });
+
+  test("a bad quantity among good ones gives a partial report", () => {
+    const outcome = ingest({
+      "dateAndOrTime.dateTime": DEVICE_TIME,
+      Quantity: [
+        { quantity: 1, type: "0" },
+        { quantity: 2, type: "99" },
+      ],
+    });
+    assert.equal(outcome.record?.values.length, 1);
+    assert.equal(outcome.valuesRejected, 1);
+    assert.deepEqual(outcome.feedback?.status, "partial");
+    assert.deepEqual(outcome.feedback?.problems, [
+      {
+        path: "$.Quantity[1].type",
+        reason: 'unknown quantity type "99": expected "0".."35" (CIM v1.12 QuantityTypeKind)',
+      },
+    ]);
+    assert.deepEqual(outcome.feedback?.notes, []);
+    assert.deepEqual(outcome.feedback?.kept.values, [{ type: "0", obis: "1-0:1.8.0", value: 1 }]);
+  });
+
+  test("a refused message stores nothing and says why", () => {
+    const outcome = ingest({ foo: 1, Quantity: [] });
+    assert.deepEqual(outcome, {
+      dataSourceId: SOURCE.id,
+      record: undefined,
+      feedback: {
+        dataSourceId: SOURCE.id,
+        receivedAt: "2025-07-01T08:00:00.123Z",
+        status: "rejected",
+        problems: [{ path: "$.Quantity", reason: "expected at least one quantity, got an empty array" }],
+        ignoredFields: ["$.foo"],
+        notes: ["nothing from this message was stored"],
+        kept: { timestamp: null, timestampSource: null, values: [] },
+      },
+      valuesRejected: 1,
+    });
+  });
+
+  test("long lists in a partial report are cut at 100, with notes saying how many more", () => {
+    const bad = Array.from({ length: 130 }, (_, i) => ({ quantity: 1, type: "99", [`x${i}`]: 1 }));
+    const outcome = ingest({ Quantity: [{ quantity: 1, type: "0" }, ...bad] });
+    assert.equal(outcome.valuesRejected, 130);
+    assert.equal(outcome.feedback?.problems.length, 100);
+    assert.equal(outcome.feedback?.problems[99]?.path, "$.Quantity[100].type");
+    assert.equal(outcome.feedback?.ignoredFields.length, 100);
+    assert.equal(outcome.feedback?.ignoredFields[99], "$.Quantity[100].x99");
+    assert.deepEqual(outcome.feedback?.notes, [
+      "no dateAndOrTime.dateTime in the message: the receipt time was used",
+      "30 more problems not listed",
+      "30 more ignored fields not listed",
+    ]);
+  });
+
+  test("long lists in a rejection are cut at 100 too", () => {
+    const bad = Array.from({ length: 101 }, () => ({ type: "0", y: 1 }));
+    const outcome = ingest({ Quantity: bad });
+    assert.equal(outcome.valuesRejected, 102);
+    assert.equal(outcome.feedback?.problems.length, 100);
+    assert.deepEqual(outcome.feedback?.notes, [
+      "nothing from this message was stored",
+      "2 more problems not listed",
+      "1 more ignored fields not listed",
+    ]);
+  });
+});

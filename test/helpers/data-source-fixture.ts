@@ -1,0 +1,18 @@
+import type { DataSource } from "../../src/domain/data-source.ts";
+
+/** An enabled CIM submeter data source for tests that write through the storage layer directly. */
+export function testDataSource(id: string, at = 0): DataSource {
+  return {
+    id,
+    name: id,
+    type: "CIM",
+    asset: "SUBMETER",
+    countryCode: "AT",
+    icon: "METER",
+    meterId: null,
+    operatorId: null,
+    enabled: true,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
