@@ -3,6 +3,12 @@ import type Database from "better-sqlite3";
 /** Length of one rollup row's interval. */
 export const HOUR_MS = 3_600_000;
 
+/**
+ * An hour is rolled up only this long after it ends: messages a little late (clock skew, a device
+ * sending its backlog after a short outage) then land before the rollup and do not make the hour dirty.
+ */
+const LATE_GRACE_MS = 15 * 60_000;
+
 /** Hours rolled up in one transaction, so ingest never waits long for the database. */
 const HOURS_PER_STEP = 24;
 
@@ -39,11 +45,11 @@ export class HourlyRollup {
 
   /**
    * Does one bounded step of work: a dirty hour, or the next hours of one data source up to the
-   * last complete hour before `now`. Returns false when there was nothing to do.
+   * last hour that ended at least LATE_GRACE_MS before `now`. Returns false when there was nothing to do.
    */
   step(now: number): boolean {
     return this.db.transaction(
-      () => this.recomputeDirty() || this.advance(Math.floor(now / HOUR_MS) * HOUR_MS),
+      () => this.recomputeDirty() || this.advance(Math.floor((now - LATE_GRACE_MS) / HOUR_MS) * HOUR_MS),
     )();
   }
 

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { testDataSource } from "../../../test/helpers/data-source-fixture.ts";
+import { hashDevicePassword } from "../../platform/secrets.ts";
+import { DataSourceKeys } from "./data-source-keys.ts";
+import { SqliteDataSourceStore } from "./data-source-repository.ts";
+import { openDatabase } from "./open-database.ts";
+import { RecordBatchWriter } from "./record-batch-writer.ts";
+import { HOUR_MS, HourlyRollup } from "./rollup.ts";
+
+const HOUR_10 = Date.parse("2026-05-04T10:00:00Z");
+const MINUTE = 60_000;
+
+test("an hour is rolled up only after a grace period, so slightly late values do not make it dirty", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(join(dir, "hub.sqlite"));
+  t.after(() => db.close());
+  const keys = DataSourceKeys.load(db);
+  new SqliteDataSourceStore(db, keys).create(testDataSource("meter"), hashDevicePassword("x"));
+  const key = keys.get("meter");
+  assert.ok(key !== undefined);
+  const rollup = new HourlyRollup(db);
+  const writer = new RecordBatchWriter(db, rollup);
+  const write = (ts: number) =>
+    writer.write([{ key, record: [ts, ts, 1, [1, 5, 0]], feedback: null, valuesRejected: 0 }]);
+  const watermark = () =>
+    (db.prepare("SELECT rolled_up_to AS upto FROM aiida_rollup_state").get() as { upto: number } | undefined)
+      ?.upto;
+  const dirtyHours = () =>
+    (db.prepare("SELECT count(*) AS n FROM aiida_rollup_dirty").get() as { n: number }).n;
+  const rollUpAll = (now: number) => {
+    while (rollup.step(now)) {}
+  };
+
+  write(HOUR_10 - HOUR_MS + 30 * MINUTE); // 09:30
+  write(HOUR_10 + 50 * MINUTE); // 10:50
+  rollUpAll(HOUR_10 + HOUR_MS + 5 * MINUTE); // 11:05: hour 10 ended 5 minutes ago
+  assert.equal(watermark(), HOUR_10, "hour 9 is rolled up, hour 10 waits");
+  write(HOUR_10 + 59 * MINUTE); // arrives late for hour 10
+  assert.equal(dirtyHours(), 0);
+
+  rollUpAll(HOUR_10 + HOUR_MS + 16 * MINUTE);
+  assert.equal(watermark(), HOUR_10 + HOUR_MS);
+  const hour10 = db
+    .prepare("SELECT count, last_value FROM aiida_rollup_hour WHERE hour = ?")
+    .get(HOUR_10) as { count: number; last_value: number };
+  assert.deepEqual({ ...hour10 }, { count: 2, last_value: 5 });
+  write(HOUR_10 + 10 * MINUTE); // later still: now the hour is recomputed
+  assert.equal(dirtyHours(), 1);
+});
