@@ -17,6 +17,12 @@ export interface IngestSettings {
 /** Where feedback reports go after their message is committed (the device's feedback topic). */
 export type FeedbackSink = (report: FeedbackReport) => void;
 
+/**
+ * Commits handed to the writer before the first has answered: messages arriving during a commit go
+ * to the writer at once and join its next transaction, instead of waiting for a round trip first.
+ */
+const COMMITS_IN_FLIGHT = 8;
+
 /** Longest a QoS 0 message may be held back for flow control before it is rejected as a flood. */
 const MAX_RATE_WAIT_MS = 2000;
 
@@ -35,7 +41,11 @@ export class IngestPipeline {
     private readonly settings: IngestSettings,
     private readonly now: () => number = Date.now,
   ) {
-    this.batcher = new CommitBatcher((outcomes) => this.writer.write(outcomes), settings.commitBatchSize);
+    this.batcher = new CommitBatcher(
+      (outcomes) => this.writer.write(outcomes),
+      settings.commitBatchSize,
+      COMMITS_IN_FLIGHT,
+    );
     this.limiter = new RateLimiter(
       settings.rateLimitPerSecond,
       settings.rateLimitPerSecond * 2,

@@ -1,17 +1,19 @@
 /**
- * Group commit: items submitted while a commit is running wait and go together in the next one,
- * so under load each commit carries many items and at rest each item is committed at once. Each
- * item's promise settles only after the commit that holds it has finished.
+ * Group commit: items submitted in one event-loop turn go together in one commit, and up to
+ * `maxInFlight` commits may be outstanding at once, so an item arriving while the store is busy is
+ * handed over at once instead of waiting for the previous answer (the store may merge queued commits).
+ * Each item's promise settles only after the commit that holds it has finished.
  */
 export class CommitBatcher<T> {
   private pending: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private scheduled = false;
-  private committing = false;
+  private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly commit: (items: T[]) => Promise<void>,
     private readonly maxBatch: number,
+    private readonly maxInFlight: number,
   ) {}
 
   /** Queues an item; the promise settles when its batch is committed (or fails). */
@@ -24,12 +26,12 @@ export class CommitBatcher<T> {
 
   /** Resolves once everything submitted so far is committed (or failed). */
   async drain(): Promise<void> {
-    if (this.pending.length === 0 && !this.committing) return;
+    if (this.pending.length === 0 && this.inFlight === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.scheduled || this.committing) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     // setImmediate lets every message read in this turn join the same commit.
     setImmediate(() => {
@@ -39,19 +41,20 @@ export class CommitBatcher<T> {
   }
 
   private async flush(): Promise<void> {
-    if (this.committing || this.pending.length === 0) return;
-    this.committing = true;
+    if (this.inFlight >= this.maxInFlight || this.pending.length === 0) return;
+    this.inFlight++;
     const batch = this.pending.splice(0, this.maxBatch);
+    if (this.pending.length > 0) this.schedule();
     try {
       await this.commit(batch.map((p) => p.item));
       for (const p of batch) p.resolve();
     } catch (err) {
       for (const p of batch) p.reject(err);
     } finally {
-      this.committing = false;
+      this.inFlight--;
     }
     if (this.pending.length > 0) this.schedule();
-    else {
+    else if (this.inFlight === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();

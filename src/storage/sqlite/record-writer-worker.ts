@@ -1,8 +1,9 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { openDatabase } from "./open-database.ts";
 import { RecordBatchWriter } from "./record-batch-writer.ts";
 import type { WriterData, WriterRequest, WriterResponse } from "./record-writer-protocol.ts";
 import { HourlyRollup } from "./rollup.ts";
+import type { WireOutcome } from "./wire-outcome.ts";
 
 // The writer thread: owns the connection that writes records, so commits (and their fsync) never
 // block the thread that speaks MQTT and HTTP.
@@ -12,21 +13,61 @@ const db = openDatabase((workerData as WriterData).file);
 const rollup = new HourlyRollup(db);
 const writer = new RecordBatchWriter(db, rollup);
 
+type WriteRequest = Extract<WriterRequest, { kind: "write" }>;
+
 port.postMessage({ ready: true });
 port.on("message", (request: WriterRequest) => {
-  let response: WriterResponse;
+  if (request.kind !== "write") return handle(request);
+  // Writes that queued up while the last commit was running go into one transaction (group commit
+  // on this side too): one fsync for all of them, and none waits for a round trip to the main thread.
+  const writes: WriteRequest[] = [request];
+  let other: Exclude<WriterRequest, WriteRequest> | undefined;
+  for (let queued = receiveMessageOnPort(port); queued; queued = receiveMessageOnPort(port)) {
+    const message = queued.message as WriterRequest;
+    if (message.kind !== "write") {
+      other = message; // answered after the writes that came before it, keeping the order
+      break;
+    }
+    writes.push(message);
+  }
+  commitWrites(writes);
+  if (other) handle(other);
+});
+
+function commitWrites(writes: readonly WriteRequest[]): void {
+  const outcomes: WireOutcome[] = [];
+  for (const w of writes) for (const o of w.outcomes) outcomes.push(o);
+  const failure = attempt(() => {
+    writer.write(outcomes);
+    return null;
+  });
+  for (const w of writes) port?.postMessage(answer(w.id, failure));
+}
+
+function handle(request: Exclude<WriterRequest, WriteRequest>): void {
+  const result = attempt(() => {
+    if (request.kind === "deleteOlderThan") return writer.deleteOlderThan(request.before, request.batch);
+    if (request.kind === "rollupStep") return rollup.step(request.now);
+    db.close();
+    return null;
+  });
+  port?.postMessage(answer(request.id, result));
+  if (request.kind === "close") port?.close();
+}
+
+type Attempt =
+  | { ok: true; result: number | boolean | null }
+  | { ok: false; error: string; code: string | undefined };
+
+function attempt(run: () => number | boolean | null): Attempt {
   try {
-    let result: number | boolean | null = null;
-    if (request.kind === "write") writer.write(request.outcomes);
-    else if (request.kind === "deleteOlderThan")
-      result = writer.deleteOlderThan(request.before, request.batch);
-    else if (request.kind === "rollupStep") result = rollup.step(request.now);
-    else db.close();
-    response = { id: request.id, ok: true, result };
+    return { ok: true, result: run() };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    response = { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err), code };
+    return { ok: false, error: err instanceof Error ? err.message : String(err), code };
   }
-  port.postMessage(response);
-  if (request.kind === "close") port.close();
-});
+}
+
+function answer(id: number, outcome: Attempt): WriterResponse {
+  return { id, ...outcome };
+}
