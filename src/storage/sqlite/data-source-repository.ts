@@ -10,6 +10,7 @@ import {
 import type { DevicePasswordHash } from "../../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore, DeviceCredential, IngestCounters } from "../ports.ts";
 import type { DataSourceKeys } from "./data-source-keys.ts";
+import { inWriteTransaction } from "./write-transaction.ts";
 
 interface DataSourceRow {
   key: number;
@@ -60,7 +61,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
   ) {}
 
   create(source: DataSource, password: DevicePasswordHash): void {
-    this.db.transaction(() => {
+    inWriteTransaction(this.db, () => {
       const info = this.db
         .prepare(
           `INSERT INTO data_source (id, name, type, asset, country_code, icon, meter_id, operator_id, enabled,
@@ -88,7 +89,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
       acl.run(source.id, "publish", dataTopic(source.id));
       acl.run(source.id, "subscribe", feedbackTopic(source.id));
       this.keys.set(source.id, Number(info.lastInsertRowid));
-    })();
+    });
   }
 
   get(id: string): DataSource | undefined {
@@ -119,17 +120,17 @@ export class SqliteDataSourceStore implements DataSourceStore {
   }
 
   setPassword(id: string, password: DevicePasswordHash, now: number): boolean {
-    return this.db.transaction(() => {
+    return inWriteTransaction(this.db, () => {
       const info = this.db
         .prepare("UPDATE data_source_mqtt_user SET password_hash = ?, salt = ? WHERE username = ?")
         .run(password.hash, password.salt, id);
       this.db.prepare("UPDATE data_source SET updated_at = ? WHERE id = ?").run(now, id);
       return info.changes > 0;
-    })();
+    });
   }
 
   delete(id: string): boolean {
-    return this.db.transaction(() => {
+    return inWriteTransaction(this.db, () => {
       const key = this.keys.get(id);
       const info = this.db.prepare("DELETE FROM data_source WHERE id = ?").run(id);
       if (info.changes === 0 || key === undefined) return false;
@@ -140,7 +141,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
       this.db.prepare("INSERT OR IGNORE INTO deleted_data_source (key) VALUES (?)").run(key);
       this.keys.delete(id);
       return true;
-    })();
+    });
   }
 
   credentials(): DeviceCredential[] {

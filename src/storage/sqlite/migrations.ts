@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { inWriteTransaction } from "./write-transaction.ts";
 
 /** One schema step. Versions only ever grow; a released migration is never edited. */
 interface Migration {
@@ -109,14 +110,14 @@ export function migrate(db: Database.Database): number {
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
-    db.transaction(() => {
+    inWriteTransaction(db, () => {
       db.exec(m.sql);
       db.prepare("INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)").run(
         m.version,
         m.name,
         Date.now(),
       );
-    })();
+    });
   }
   return newest;
 }

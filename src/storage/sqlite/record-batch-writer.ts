@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { HourlyRollup } from "./rollup.ts";
 import type { WireOutcome } from "./wire-outcome.ts";
+import { inWriteTransaction } from "./write-transaction.ts";
 
 /** Reports kept per data source; older ones are trimmed when new ones arrive. */
 const FEEDBACK_KEPT = 50;
@@ -43,7 +44,7 @@ export class RecordBatchWriter {
 
   /** Writes one batch in one transaction; outcomes of data sources deleted meanwhile are skipped. */
   write(outcomes: readonly WireOutcome[]): void {
-    this.db.transaction(() => {
+    inWriteTransaction(this.db, () => {
       const counters = new Map<number, [number, number, number, number, number]>();
       const feedbackKeys = new Set<number>();
       const gone = new Set<number>();
@@ -80,7 +81,7 @@ export class RecordBatchWriter {
       }
       for (const [key, c] of counters) this.addCounters.run(c[0], c[1], c[2], c[3], c[4], key);
       for (const key of feedbackKeys) this.trimFeedback.run(key, key);
-    })();
+    });
   }
 
   /**
@@ -88,7 +89,7 @@ export class RecordBatchWriter {
    * than `before`. Returns how many went (0 when there is nothing left to do).
    */
   deleteOlderThan(before: number, batch: number): number {
-    return this.db.transaction(() => this.purgeDeletedSource(batch) ?? this.deleteOld(before, batch))();
+    return inWriteTransaction(this.db, () => this.purgeDeletedSource(batch) ?? this.deleteOld(before, batch));
   }
 
   private purgeDeletedSource(batch: number): number | undefined {

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { inWriteTransaction } from "./write-transaction.ts";
 
 /** Length of one rollup row's interval. */
 export const HOUR_MS = 3_600_000;
@@ -48,9 +49,10 @@ export class HourlyRollup {
    * last hour that ended at least LATE_GRACE_MS before `now`. Returns false when there was nothing to do.
    */
   step(now: number): boolean {
-    return this.db.transaction(
+    return inWriteTransaction(
+      this.db,
       () => this.recomputeDirty() || this.advance(Math.floor((now - LATE_GRACE_MS) / HOUR_MS) * HOUR_MS),
-    )();
+    );
   }
 
   /** Forgets a data source's rollups (its records are being purged). */
