@@ -71,7 +71,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE));
     storage = store;
     const auth = new AdminAuth(store.admin);
-    const generatedAdminPassword = await auth.ensureAdmin(config.adminPassword);
+    const pendingAdmin = await auth.pendingAdmin(config.adminPassword);
     service = new DataSourceService(store.dataSources, directory, broker, () => brokerUrl);
     service.loadDirectory();
     pipeline = new IngestPipeline(
@@ -115,6 +115,8 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
       `HTTP port ${config.httpPort} on ${config.host}`,
       "--http-port",
     );
+    // Both ports are ours now; no request has been read yet, so the account exists before the first login.
+    if (pendingAdmin) auth.createAdmin(pendingAdmin);
     const address = app.server.address();
     const httpPort = typeof address === "object" && address ? address.port : config.httpPort;
     retention = new RetentionJob(store.writer, config.retentionDays * 86_400_000, logger);
@@ -126,7 +128,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
       mqttUrl: `mqtt://${shownHost}:${mqttPort}`,
       httpPort,
       mqttPort,
-      generatedAdminPassword,
+      generatedAdminPassword: pendingAdmin?.generatedPassword,
     };
   }
 

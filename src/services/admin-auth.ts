@@ -13,6 +13,12 @@ export const ADMIN_USERNAME = "admin";
 
 const SESSION_MS = 7 * 24 * 3600 * 1000;
 
+/** An admin account hashed but not yet stored; `generatedPassword` is set when the hub made it up. */
+export interface PendingAdmin {
+  readonly hash: string;
+  readonly generatedPassword: string | undefined;
+}
+
 /** Admin login and bearer sessions. Passwords are kept as scrypt hashes, tokens as SHA-256 digests. */
 export class AdminAuth {
   constructor(
@@ -21,14 +27,21 @@ export class AdminAuth {
   ) {}
 
   /**
-   * Makes sure the admin account exists. Returns the generated password when one had to be made up
-   * (first start without AIIDA_HUB_ADMIN_PASSWORD), so the caller can show it once.
+   * The admin account to create on a first start (AIIDA_HUB_ADMIN_PASSWORD or a generated password,
+   * already hashed), or undefined when one exists. Stored by {@link createAdmin} only once the hub is
+   * listening: a start that fails later must not leave an account whose password nobody was shown.
    */
-  async ensureAdmin(configured: string | undefined): Promise<string | undefined> {
+  async pendingAdmin(configured: string | undefined): Promise<PendingAdmin | undefined> {
     if (this.store.passwordHash(ADMIN_USERNAME) !== undefined) return undefined;
     const password = configured ?? randomBase62(20);
-    this.store.setPasswordHash(ADMIN_USERNAME, await hashAdminPassword(password));
-    return configured === undefined ? password : undefined;
+    return {
+      hash: await hashAdminPassword(password),
+      generatedPassword: configured === undefined ? password : undefined,
+    };
+  }
+
+  createAdmin(pending: PendingAdmin): void {
+    this.store.setPasswordHash(ADMIN_USERNAME, pending.hash);
   }
 
   /** Checks the credentials and opens a session; the token is returned here only. */

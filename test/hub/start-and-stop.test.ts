@@ -93,6 +93,24 @@ describe("aiida-hub start", () => {
     assert.ok(!again.output().includes(match[1]), "the password is never printed again");
   });
 
+  it("creates the admin account only when the start succeeds, so a retry still shows the password", async (t) => {
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    t.after(() => blocker.close());
+    const taken = String((blocker.address() as { port: number }).port);
+    const dataDir = tempDataDir(t);
+    const failed = await spawnHubExpectingFailure(
+      ["--data-dir", dataDir, "--http-port", "0", "--mqtt-port", taken],
+      { AIIDA_HUB_ADMIN_PASSWORD: "" },
+    );
+    assert.equal(failed.code, 2);
+    assert.doesNotMatch(failed.output, /Password:/);
+    const retry = await spawnHub(t, ["--data-dir", dataDir, "--http-port", "0", "--mqtt-port", "0"], {
+      AIIDA_HUB_ADMIN_PASSWORD: "",
+    });
+    assert.match(retry.output(), /Username: admin {2}Password: \S+/);
+  });
+
   it("shuts down cleanly on SIGTERM with exit code 0, closing open MQTT connections", async (t) => {
     const hub = await spawnHub(t, ["--data-dir", tempDataDir(t), "--http-port", "0", "--mqtt-port", "0"]);
     const creds = await createSourceOver(hub.httpUrl);
