@@ -58,10 +58,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     },
     {
       connected: (id) => logger.info("device connected", { dataSource: id }),
-      disconnected: (id) => {
-        logger.info("device disconnected", { dataSource: id });
-        pipeline?.forgetDevice(id);
-      },
+      disconnected: (id) => logger.info("device disconnected", { dataSource: id }),
     },
     logger,
   );

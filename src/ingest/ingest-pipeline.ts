@@ -69,10 +69,6 @@ export class IngestPipeline {
     return this.batcher.drain();
   }
 
-  forgetDevice(dataSourceId: string): void {
-    this.limiter.forget(dataSourceId);
-  }
-
   private outcomeOf(
     source: DataSource,
     payload: Buffer,
