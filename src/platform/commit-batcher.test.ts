@@ -31,7 +31,7 @@ test("items of one turn share a commit; later items are handed over while earlie
     "the second commit starts before the first has finished",
   );
   const third = submit(4);
-  await nextTurn();
+  for (let i = 0; i < 5; i++) await nextTurn();
   assert.equal(store.commits.length, 2, "no more than two commits at once");
   assert.deepEqual(settled, [], "nothing settles before its commit");
 
@@ -65,6 +65,22 @@ test("a failed commit rejects exactly its own items, and drain waits for every c
   await assert.rejects(a, /disk full/);
   await drain;
   assert.equal(drained, true);
+});
+
+test("drain waits for what was submitted before it, not for items that keep arriving", async () => {
+  const store = new ManualStore();
+  const batcher = new CommitBatcher(store.commit, 100, 4);
+  const first = batcher.submit(1);
+  await nextTurn();
+  const drain = batcher.drain();
+  const later = batcher.submit(2);
+  await nextTurn();
+  store.commits[0]?.finish();
+  await first;
+  await drain; // resolves although item 2's commit is still running
+  assert.equal(store.commits.length, 2);
+  store.commits[1]?.finish();
+  await later;
 });
 
 test("a batch holds at most maxBatch items", async () => {

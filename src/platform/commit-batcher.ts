@@ -8,7 +8,8 @@ export class CommitBatcher<T> {
   private pending: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private scheduled = false;
   private inFlight = 0;
-  private idleWaiters: (() => void)[] = [];
+  /** Submitted items whose commit has not finished yet, for drain(). */
+  private readonly unsettled = new Set<Promise<void>>();
 
   constructor(
     private readonly commit: (items: T[]) => Promise<void>,
@@ -18,16 +19,19 @@ export class CommitBatcher<T> {
 
   /** Queues an item; the promise settles when its batch is committed (or fails). */
   submit(item: T): Promise<void> {
-    return new Promise((resolve, reject) => {
+    const committed = new Promise<void>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       this.schedule();
     });
+    this.unsettled.add(committed);
+    const forget = () => this.unsettled.delete(committed);
+    committed.then(forget, forget);
+    return committed;
   }
 
-  /** Resolves once everything submitted so far is committed (or failed). */
+  /** Resolves once everything submitted so far is committed (or failed); later items are not waited for. */
   async drain(): Promise<void> {
-    if (this.pending.length === 0 && this.inFlight === 0) return;
-    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await Promise.allSettled([...this.unsettled]);
   }
 
   private schedule(): void {
@@ -54,10 +58,5 @@ export class CommitBatcher<T> {
       this.inFlight--;
     }
     if (this.pending.length > 0) this.schedule();
-    else if (this.inFlight === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
   }
 }
