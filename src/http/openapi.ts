@@ -66,6 +66,12 @@ export function openApiDocument(version: string) {
         },
       },
       "/api/auth/logout": { post: { summary: "End the session", responses: { "204": ok("Logged out") } } },
+      "/api/openapi.json": {
+        get: { security: [], summary: "This document", responses: { "200": ok("OpenAPI 3.1 document") } },
+      },
+      "/api/auth/me": {
+        get: { summary: "The user the token or cookie belongs to", responses: { "200": ok("User") } },
+      },
       "/api/datasources": {
         get: { summary: "All data sources with health and counts", responses: { "200": ok("List") } },
         post: {
