@@ -52,3 +52,32 @@ test("an hour is rolled up only after a grace period, so slightly late values do
   write(HOUR_10 + 10 * MINUTE); // later still: now the hour is recomputed
   assert.equal(dirtyHours(), 1);
 });
+
+test("an empty stretch of decades is skipped in one step, not walked a day at a time", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(join(dir, "hub.sqlite"));
+  t.after(() => db.close());
+  const keys = DataSourceKeys.load(db);
+  new SqliteDataSourceStore(db, keys).create(testDataSource("meter"), hashDevicePassword("x"));
+  const key = keys.get("meter");
+  assert.ok(key !== undefined);
+  const rollup = new HourlyRollup(db);
+  const writer = new RecordBatchWriter(db, rollup);
+  const write = (ts: number, value: number) =>
+    writer.write([{ key, record: [ts, ts, 1, [1, value, 0]], feedback: null, valuesRejected: 0 }]);
+  write(Date.parse("1970-01-01T00:10:00Z"), 1); // a device whose clock was not set yet
+  write(HOUR_10 + 5 * MINUTE, 2);
+
+  let steps = 0;
+  while (rollup.step(HOUR_10 + 2 * HOUR_MS)) steps++;
+  assert.ok(steps <= 4, `${steps} steps`);
+  const hours = db.prepare("SELECT hour, last_value FROM aiida_rollup_hour ORDER BY hour").all();
+  assert.deepEqual(
+    hours.map((h) => ({ ...(h as object) })),
+    [
+      { hour: 0, last_value: 1 },
+      { hour: HOUR_10, last_value: 2 },
+    ],
+  );
+});

@@ -82,10 +82,15 @@ export class HourlyRollup {
 
   private advance(upto: number): boolean {
     for (const { key } of this.db.prepare("SELECT key FROM data_source").all() as { key: number }[]) {
-      const from = this.watermarks.get(key) ?? this.firstHour(key);
-      if (from === undefined || from >= upto) continue;
+      const watermark = this.watermarks.get(key);
+      if (watermark !== undefined && watermark >= upto) continue;
+      // Starts at the next stored record, so an empty stretch (a device clock that once said 1970)
+      // is skipped in one step instead of walked a day at a time.
+      const next = this.hourOfFirstRecord(key, watermark ?? Number.MIN_SAFE_INTEGER);
+      if (next === undefined && watermark === undefined) continue; // nothing stored yet
+      const from = Math.min(upto, next ?? upto);
       const to = Math.min(upto, from + HOURS_PER_STEP * HOUR_MS);
-      this.rollUp(key, from, to);
+      if (from < to) this.rollUp(key, from, to);
       this.db
         .prepare(
           `INSERT INTO aiida_rollup_state (data_source_key, rolled_up_to) VALUES (?, ?)
@@ -98,10 +103,10 @@ export class HourlyRollup {
     return false;
   }
 
-  private firstHour(key: number): number | undefined {
+  private hourOfFirstRecord(key: number, from: number): number | undefined {
     const row = this.db
-      .prepare("SELECT ts FROM aiida_record WHERE data_source_key = ? ORDER BY ts LIMIT 1")
-      .get(key) as { ts: number } | undefined;
+      .prepare("SELECT ts FROM aiida_record WHERE data_source_key = ? AND ts >= ? ORDER BY ts LIMIT 1")
+      .get(key, from) as { ts: number } | undefined;
     return row ? Math.floor(row.ts / HOUR_MS) * HOUR_MS : undefined;
   }
 
