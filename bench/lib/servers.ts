@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../../test/device/helpers/free-port.ts";
 import { type Child, startChild } from "./child.ts";
 import type { RunContext } from "./context.ts";
 import { hubRoot, REPO_ROOT } from "./hub-modules.ts";
-import { freePort } from "./proc.ts";
 import { type Device, databaseFile } from "./provision.ts";
 
 const AEDES_SERVER = join(REPO_ROOT, "bench/lib/aedes-server.ts");
