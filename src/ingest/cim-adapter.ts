@@ -3,33 +3,21 @@ import type { AiidaRecord, AiidaRecordValue } from "../domain/aiida-record.ts";
 import type { DataSource } from "../domain/data-source.ts";
 import type { FeedbackReport, IngestOutcome } from "../storage/ports.ts";
 import type { AdapterContext } from "./adapter-registry.ts";
+import { capped, rejectedOutcome } from "./feedback-report.ts";
 
-/** Most problems and ignored fields listed in one report; a hostile message could otherwise carry thousands. */
-const MAX_LISTED = 100;
 const RECEIPT_TIME_NOTE = "no dateAndOrTime.dateTime in the message: the receipt time was used";
-
-/** The first MAX_LISTED entries, and a note of how many more there were. */
-function capped<T>(items: readonly T[], what: string, notes: string[]): readonly T[] {
-  if (items.length <= MAX_LISTED) return items;
-  notes.push(`${items.length - MAX_LISTED} more ${what} not listed`);
-  return items.slice(0, MAX_LISTED);
-}
 
 /** Turns one CIM TimeSeries message into a record to store and, where anything was off, a feedback report. */
 export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: AdapterContext): IngestOutcome {
   const parsed = parseTimeSeries(payload, { now: ctx.receivedAt, maxFutureMs: ctx.maxFutureMs });
   if (!parsed.ok) {
-    const notes = ["nothing from this message was stored"];
-    const feedback: FeedbackReport = {
-      dataSourceId: source.id,
-      receivedAt: new Date(ctx.receivedAt).toISOString(),
-      status: "rejected",
-      problems: capped(parsed.problems, "problems", notes),
-      ignoredFields: capped(parsed.ignoredFields, "ignored fields", notes),
-      notes,
-      kept: { timestamp: null, timestampSource: null, values: [] },
-    };
-    return { dataSourceId: source.id, record: undefined, feedback, valuesRejected: parsed.problems.length };
+    return rejectedOutcome(
+      source.id,
+      ctx.receivedAt,
+      parsed.problems,
+      parsed.ignoredFields,
+      parsed.problems.length,
+    );
   }
   const series = parsed.series;
   const fromDevice = series.timestamp !== undefined;

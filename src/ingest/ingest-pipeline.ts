@@ -3,6 +3,7 @@ import type { DataSource } from "../domain/data-source.ts";
 import { CommitBatcher } from "../platform/commit-batcher.ts";
 import type { FeedbackReport, IngestOutcome, RecordWriter } from "../storage/ports.ts";
 import { ADAPTERS } from "./adapter-registry.ts";
+import { rejectedOutcome } from "./feedback-report.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import type { RecordBus } from "./record-bus.ts";
 
@@ -76,38 +77,13 @@ export class IngestPipeline {
     flooded: boolean,
   ): IngestOutcome {
     if (flooded) {
-      return this.rejected(source, receivedAt, {
-        path: "$",
-        reason: `rate limit exceeded: at most ${this.settings.rateLimitPerSecond} messages per second per device`,
-      });
+      const reason = `rate limit exceeded: at most ${this.settings.rateLimitPerSecond} messages per second per device`;
+      return rejectedOutcome(source.id, receivedAt, [{ path: "$", reason }], [], 0);
     }
     if (payload.length > this.settings.maxPayloadBytes) {
-      return this.rejected(source, receivedAt, {
-        path: "$",
-        reason: `payload of ${payload.length} bytes exceeds the limit of ${this.settings.maxPayloadBytes} bytes`,
-      });
+      const reason = `payload of ${payload.length} bytes exceeds the limit of ${this.settings.maxPayloadBytes} bytes`;
+      return rejectedOutcome(source.id, receivedAt, [{ path: "$", reason }], [], 0);
     }
     return ADAPTERS[source.type](source, payload, { receivedAt, maxFutureMs: this.settings.maxFutureMs });
-  }
-
-  private rejected(
-    source: DataSource,
-    receivedAt: number,
-    problem: { path: string; reason: string },
-  ): IngestOutcome {
-    return {
-      dataSourceId: source.id,
-      record: undefined,
-      valuesRejected: 0,
-      feedback: {
-        dataSourceId: source.id,
-        receivedAt: new Date(receivedAt).toISOString(),
-        status: "rejected",
-        problems: [problem],
-        ignoredFields: [],
-        notes: ["nothing from this message was stored"],
-        kept: { timestamp: null, timestampSource: null, values: [] },
-      },
-    };
   }
 }
