@@ -67,7 +67,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     prepareDataDir(config.dataDir);
     const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE));
     storage = store;
-    const auth = new AdminAuth(store.admin);
+    const auth = new AdminAuth(store.admin, logger);
     const pendingAdmin = await auth.pendingAdmin(config.adminPassword);
     service = new DataSourceService(store.dataSources, directory, broker, () => brokerUrl);
     service.loadDirectory();

@@ -3,8 +3,11 @@ export type HubErrorCode =
   | "VALIDATION_FAILED"
   | "NOT_FOUND"
   | "UNAUTHENTICATED"
+  | "FORBIDDEN"
   | "CONFLICT"
   | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "TOO_MANY_REQUESTS"
   | "UNAVAILABLE"
   | "INTERNAL";
 
@@ -18,11 +21,20 @@ export interface ProblemDetail {
 export class HubError extends Error {
   readonly code: HubErrorCode;
   readonly details: readonly ProblemDetail[] | undefined;
+  /** Seconds the client should wait before trying again (TOO_MANY_REQUESTS, UNAVAILABLE). */
+  retryAfterSeconds: number | undefined;
 
   constructor(code: HubErrorCode, message: string, details?: readonly ProblemDetail[], cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = "HubError";
     this.code = code;
     this.details = details;
+  }
+
+  /** A refusal to try again before `retryAfterMs` has passed. */
+  static tooManyRequests(message: string, retryAfterMs: number): HubError {
+    const error = new HubError("TOO_MANY_REQUESTS", message);
+    error.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return error;
   }
 }

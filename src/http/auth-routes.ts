@@ -1,49 +1,51 @@
+import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { HubError } from "../domain/hub-error.ts";
 import type { HttpContext } from "./http-context.ts";
+import { PUBLIC_ROUTE, requireSessionUnlessPublic } from "./route-access.ts";
 import { loginBody } from "./schemas.ts";
 import { validate } from "./validate.ts";
 
 /** Name of the session cookie the UI uses (the API also takes `Authorization: Bearer`). */
 export const SESSION_COOKIE = "aiida_hub_session";
 
-/** Routes reachable without a session. */
-const PUBLIC_ROUTES = new Set(["/api/health", "/api/auth/login", "/api/openapi.json"]);
+/** The bearer token of a request, if it sent one. */
+export function bearerTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+}
+
+/** The session cookie of a request, if it sent one. */
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  return header ? parseCookies(header)[SESSION_COOKIE] : undefined;
+}
 
 /** The bearer token or session cookie of a request, if any. */
 export function tokenOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith("Bearer ")) return header.slice(7).trim();
-  const cookies = request.headers.cookie ?? "";
-  for (const part of cookies.split(";")) {
-    const [name, ...rest] = part.trim().split("=");
-    if (name === SESSION_COOKIE) return decodeURIComponent(rest.join("="));
-  }
-  return undefined;
+  return bearerTokenOf(request) ?? sessionCookieOf(request);
 }
 
-/** Login, logout, and the hook that requires a session on every other /api route. */
+function sessionCookie(value: string, maxAgeSeconds: number): string {
+  return serializeCookie(SESSION_COOKIE, value, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "strict",
+    maxAge: maxAgeSeconds,
+  });
+}
+
+/** Login, logout, and the hook that requires a session on every route not declared public. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.addHook("onRequest", async (request) => {
-    const path = request.url.split("?")[0] ?? "";
-    if (!path.startsWith("/api/") || PUBLIC_ROUTES.has(path)) return;
+  requireSessionUnlessPublic(app, (request) => {
     const token = tokenOf(request);
-    if (!token || !ctx.auth.userOf(token)) {
-      throw new HubError(
-        "UNAUTHENTICATED",
-        "Log in first: send Authorization: Bearer <token> from POST /api/auth/login.",
-      );
-    }
+    return token !== undefined && ctx.auth.userOf(token) !== undefined;
   });
 
-  app.post("/api/auth/login", async (request, reply) => {
+  app.post("/api/auth/login", PUBLIC_ROUTE, async (request, reply) => {
     const body = validate(loginBody, request.body, "login request");
-    const session = await ctx.auth.login(body.username, body.password);
+    const session = await ctx.auth.login(body.username, body.password, request.ip);
     const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
-    reply.header(
-      "set-cookie",
-      `${SESSION_COOKIE}=${encodeURIComponent(session.token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`,
-    );
+    reply.header("set-cookie", sessionCookie(session.token, maxAge));
     return {
       token: session.token,
       tokenType: "Bearer",
@@ -54,7 +56,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
   app.post("/api/auth/logout", async (request, reply) => {
     const token = tokenOf(request);
     if (token) ctx.auth.logout(token);
-    reply.header("set-cookie", `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    reply.header("set-cookie", sessionCookie("", 0));
     return reply.status(204).send();
   });
 

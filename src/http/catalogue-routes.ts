@@ -5,17 +5,18 @@ import { OBIS_CODES } from "../domain/obis-code.ts";
 import { QUALITIES, QUANTITY_TYPES } from "../domain/quantity-type.ts";
 import type { HttpContext } from "./http-context.ts";
 import { openApiDocument } from "./openapi.ts";
+import { PUBLIC_ROUTE } from "./route-access.ts";
 
 /** Health, OpenAPI and the fixed lists a client needs to build forms. */
 export function registerCatalogueRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const started = Date.now();
   const openapi = openApiDocument(ctx.version);
-  app.get("/api/health", async () => ({
+  app.get("/api/health", PUBLIC_ROUTE, async () => ({
     status: "UP",
     version: ctx.version,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   }));
-  app.get("/api/openapi.json", async () => openapi);
+  app.get("/api/openapi.json", PUBLIC_ROUTE, async () => openapi);
   app.get("/api/catalogue", async () => ({
     types: DATA_SOURCE_TYPES,
     assets: ASSETS,

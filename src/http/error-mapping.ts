@@ -5,9 +5,12 @@ import type { Logger } from "../platform/logger.ts";
 const STATUS: Record<HubErrorCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 };
@@ -20,6 +23,8 @@ export function errorHandler(logger: Logger) {
     if (status >= 500) logger.error("request failed", { url: request.url, error: String(err) });
     const body: Record<string, unknown> = { code: hubError.code, message: hubError.message };
     if (hubError.details) body.details = hubError.details;
+    if (hubError.retryAfterSeconds !== undefined)
+      reply.header("retry-after", String(hubError.retryAfterSeconds));
     return reply.status(status).send({ error: body });
   };
 }
@@ -34,9 +39,7 @@ function toHubError(err: FastifyError | HubError): HubError {
     ]);
   }
   if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-    return new HubError("VALIDATION_FAILED", "Send the request body as application/json.", [
-      { path: "$", reason: "unsupported content type" },
-    ]);
+    return unsupportedMediaType();
   }
   if (err.statusCode === 400) {
     return new HubError("VALIDATION_FAILED", `The request body is not valid JSON: ${err.message}`, [
@@ -45,4 +48,11 @@ function toHubError(err: FastifyError | HubError): HubError {
   }
   if (err.statusCode === 404) return new HubError("NOT_FOUND", err.message);
   return new HubError("INTERNAL", "Something went wrong inside the hub; the log has the details.");
+}
+
+/** The answer to a body that is not JSON, on any route that takes one. */
+export function unsupportedMediaType(): HubError {
+  return new HubError("UNSUPPORTED_MEDIA_TYPE", "Send the request body as application/json.", [
+    { path: "$", reason: "unsupported content type" },
+  ]);
 }

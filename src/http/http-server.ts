@@ -6,9 +6,10 @@ import { registerDataSourceRoutes } from "./data-source-routes.ts";
 import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
 import { registerRecordRoutes } from "./record-routes.ts";
+import { guardStateChanges } from "./state-change-guard.ts";
 import { registerStaticUi } from "./static-ui.ts";
 
-/** Builds the HTTP app: REST API under /api with one error mapping. */
+/** Builds the HTTP app: REST API under /api and the web UI, with one error mapping. */
 export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   app.setErrorHandler(errorHandler(logger));
@@ -17,10 +18,16 @@ export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstan
       error: { code: "NOT_FOUND", message: `No route ${request.method} ${request.url.split("?")[0]}.` },
     }),
   );
+  registerRoutes(app, ctx, logger);
+  return app;
+}
+
+/** Every route and request guard of the hub, in the order they apply. */
+export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: Logger): void {
+  guardStateChanges(app);
   registerAuthRoutes(app, ctx);
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
   registerStaticUi(app, logger);
-  return app;
 }

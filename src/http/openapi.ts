@@ -12,6 +12,17 @@ const errorResponses = {
   "401": { description: "No or expired session", ...json({ $ref: "#/components/schemas/Error" }) },
   "404": { description: "Unknown id", ...json({ $ref: "#/components/schemas/Error" }) },
 };
+/** What every POST, PATCH and DELETE may also answer (cross-origin guard and JSON-only bodies). */
+const stateChangeResponses = {
+  "403": {
+    description: "A browser request from another origin (Origin / Sec-Fetch-Site) without a bearer token",
+    ...json({ $ref: "#/components/schemas/Error" }),
+  },
+  "415": {
+    description: "A body that is not application/json",
+    ...json({ $ref: "#/components/schemas/Error" }),
+  },
+};
 const inputSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 
 /** The OpenAPI 3.1 document of the hub's REST API. */
@@ -62,7 +73,15 @@ export function openApiDocument(version: string) {
           security: [],
           summary: "Log in as admin; returns a bearer token and sets a session cookie",
           requestBody: json({ $ref: "#/components/schemas/Login" }),
-          responses: { "200": ok("Token"), ...errorResponses },
+          responses: {
+            "200": ok("Token"),
+            ...errorResponses,
+            ...stateChangeResponses,
+            "429": {
+              description: "Too many failed logins from this address or for this account; see Retry-After",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
         },
       },
       "/api/auth/logout": { post: { summary: "End the session", responses: { "204": ok("Logged out") } } },
@@ -77,7 +96,7 @@ export function openApiDocument(version: string) {
         post: {
           summary: "Create a data source; the response holds the device password, the only time it is shown",
           requestBody: json({ $ref: "#/components/schemas/NewDataSource" }),
-          responses: { "201": ok("Created, with credentials"), ...errorResponses },
+          responses: { "201": ok("Created, with credentials"), ...errorResponses, ...stateChangeResponses },
         },
       },
       "/api/datasources/{id}": {
@@ -86,18 +105,18 @@ export function openApiDocument(version: string) {
         patch: {
           summary: "Change fields; disabling closes the device's connection",
           requestBody: json({ $ref: "#/components/schemas/DataSourceChange" }),
-          responses: { "200": ok("Changed"), ...errorResponses },
+          responses: { "200": ok("Changed"), ...errorResponses, ...stateChangeResponses },
         },
         delete: {
           summary: "Delete it, close its connection and purge its records",
-          responses: { "204": ok("Deleted"), ...errorResponses },
+          responses: { "204": ok("Deleted"), ...errorResponses, ...stateChangeResponses },
         },
       },
       "/api/datasources/{id}/regenerate-password": {
         parameters: [idParam],
         post: {
           summary: "New device password (shown once); the old one stops working at once",
-          responses: { "200": ok("Credentials"), ...errorResponses },
+          responses: { "200": ok("Credentials"), ...errorResponses, ...stateChangeResponses },
         },
       },
       "/api/datasources/{id}/health": {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "../platform/logger.ts";
+import { PUBLIC_ROUTE } from "./route-access.ts";
 import { type UiAsset, uiAssets } from "./ui-bundle.ts";
 
 /** The page's policy: only our own scripts; uPlot sizes its elements through inline styles. */
@@ -7,28 +8,42 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/** The pages of the web UI (its router's paths): each answers index.html, and the browser routes. */
+export const UI_PAGES = ["/", "/login", "/sources/:id", "/sources/:id/history"] as const;
+
+/** The files of the web UI by name (what the bundle and web/ hold; a test keeps the two equal). */
+export const UI_FILES = [
+  "/index.html",
+  "/favicon.svg",
+  "/bundle.js",
+  "/bundle.js.map",
+  "/bundle.css",
+  "/bundle.css.map",
+] as const;
+
 /**
- * Serves the web UI at `/`: assets by name, and index.html for every other GET path without a dot
- * (the UI routes in the browser). Register after the API routes; /api paths never reach it.
+ * Serves the web UI: index.html for each page, and the bundle's files by name. These routes are
+ * public (the login page must load without a session); every other path is not, so no spelling of
+ * an API path can land on a public catch-all.
  */
 export function registerStaticUi(app: FastifyInstance, logger: Logger): void {
   // Start bundling now so the first page load does not wait; a failure is logged once, and the API keeps working.
   const assets = uiAssets();
   assets.catch((err: unknown) => logger.error("web UI bundle failed", { error: String(err) }));
-
-  app.get("/*", async (request, reply) => {
-    const path = request.url.split("?")[0] ?? "/";
-    if (path.startsWith("/api/") || path === "/api") return reply.callNotFound();
+  const serve = async (name: string, request: FastifyRequest, reply: FastifyReply) => {
     const files = await assets.catch(() => undefined);
     if (!files) {
       return reply
         .status(503)
         .send({ error: { code: "UNAVAILABLE", message: "The web UI could not be built." } });
     }
-    const file = path.includes(".") ? files.get(path) : files.get("/index.html");
+    const file = files.get(name);
     if (!file) return reply.callNotFound();
     return send(request, reply, file);
-  });
+  };
+  for (const page of UI_PAGES)
+    app.get(page, PUBLIC_ROUTE, (request, reply) => serve("/index.html", request, reply));
+  for (const name of UI_FILES) app.get(name, PUBLIC_ROUTE, (request, reply) => serve(name, request, reply));
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, file: UiAsset) {

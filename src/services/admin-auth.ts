@@ -1,4 +1,5 @@
 import { HubError } from "../domain/hub-error.ts";
+import type { Logger } from "../platform/logger.ts";
 import {
   hashAdminPassword,
   randomBase62,
@@ -7,6 +8,7 @@ import {
   verifyAdminPassword,
 } from "../platform/secrets.ts";
 import type { AdminStore } from "../storage/ports.ts";
+import { LoginThrottle } from "./login-throttle.ts";
 
 /** The one admin account's name. */
 export const ADMIN_USERNAME = "admin";
@@ -21,10 +23,15 @@ export interface PendingAdmin {
 
 /** Admin login and bearer sessions. Passwords are kept as scrypt hashes, tokens as SHA-256 digests. */
 export class AdminAuth {
+  private readonly throttle: LoginThrottle;
+
   constructor(
     private readonly store: AdminStore,
+    private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.throttle = new LoginThrottle(now);
+  }
 
   /**
    * The admin account to create on a first start (AIIDA_HUB_ADMIN_PASSWORD or a generated password,
@@ -44,12 +51,37 @@ export class AdminAuth {
     this.store.setPasswordHash(ADMIN_USERNAME, pending.hash);
   }
 
-  /** Checks the credentials and opens a session; the token is returned here only. */
-  async login(username: string, password: string): Promise<{ token: string; expiresAt: number }> {
+  /**
+   * Checks the credentials and opens a session; the token is returned here only. Repeated failures
+   * from one address, or against one account, make the next try wait (TOO_MANY_REQUESTS) before any
+   * password is checked.
+   */
+  async login(
+    username: string,
+    password: string,
+    address: string,
+  ): Promise<{ token: string; expiresAt: number }> {
+    const account = username.slice(0, MAX_ACCOUNT_KEY);
+    const verdict = this.throttle.check(address, account);
+    if (verdict) throw throttled(verdict.retryAfterMs);
     const hash = this.store.passwordHash(username);
     // Hash even for an unknown user, so response time does not tell which usernames exist.
     const ok = await verifyAdminPassword(password, hash ?? DUMMY_HASH);
-    if (!hash || !ok) throw new HubError("UNAUTHENTICATED", "Wrong username or password.");
+    if (!hash || !ok) {
+      const lock = this.throttle.failed(address, account);
+      this.logger.warn("admin login failed", { address, username: account });
+      if (lock) {
+        this.logger.warn("admin logins throttled", {
+          address,
+          username: account,
+          limitedBy: lock.limitedBy,
+          failures: lock.failures,
+          retryAfterSeconds: Math.ceil(lock.retryAfterMs / 1000),
+        });
+      }
+      throw new HubError("UNAUTHENTICATED", "Wrong username or password.");
+    }
+    this.throttle.succeeded(address, account);
     const token = randomToken();
     const expiresAt = this.now() + SESSION_MS;
     this.store.createSession(tokenDigest(token), username, expiresAt);
@@ -64,6 +96,16 @@ export class AdminAuth {
   logout(token: string): void {
     this.store.deleteSession(tokenDigest(token));
   }
+}
+
+/** Longest username kept as a throttle key or logged; longer ones are cut (they match no account anyway). */
+const MAX_ACCOUNT_KEY = 64;
+
+function throttled(retryAfterMs: number): HubError {
+  return HubError.tooManyRequests(
+    `Too many failed logins; try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`,
+    retryAfterMs,
+  );
 }
 
 // A valid scrypt hash of a random string, so unknown usernames cost as much as known ones.

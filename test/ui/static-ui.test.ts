@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { UI_FILES } from "../../src/http/static-ui.ts";
+import { uiAssets } from "../../src/http/ui-bundle.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 
 test("the hub serves the web UI at / and index.html for app paths, without a build step", async (t) => {
@@ -40,11 +42,15 @@ test("an unchanged asset is revalidated with its ETag (304)", async (t) => {
   assert.equal(again.status, 304);
 });
 
-test("a missing file is a 404, and unknown /api paths still get the API's JSON errors", async (t) => {
+test("the UI's routes serve exactly the files the bundle makes", async () => {
+  assert.deepEqual([...(await uiAssets()).keys()].sort(), [...UI_FILES].sort());
+});
+
+test("a missing file is a 404 with a session, and unknown /api paths still get the API's JSON errors", async (t) => {
   const hub = await startTestHub(t);
-  const missing = await fetch(`${hub.httpUrl}/nothing-here.js`);
+  const missing = await hub.api("GET", "/nothing-here.js");
   assert.equal(missing.status, 404);
-  assert.equal(((await missing.json()) as { error: { code: string } }).error.code, "NOT_FOUND");
+  assert.equal(missing.body.error.code, "NOT_FOUND");
 
   const anonymous = await fetch(`${hub.httpUrl}/api/no-such-route`);
   assert.equal(anonymous.status, 401, "the session check runs before any UI fallback");

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import Fastify from "fastify";
+import type { HttpContext } from "../../src/http/http-context.ts";
+import { registerRoutes } from "../../src/http/http-server.ts";
+import { silentLogger } from "../../src/platform/logger.ts";
+import { startTestHub } from "../helpers/hub-harness.ts";
+import { rawRequest } from "../helpers/raw-http.ts";
+
+interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly isPublic: boolean;
+}
+
+/** Every route the hub registers, with whether it was declared public (handlers are not called). */
+async function registeredRoutes(): Promise<RegisteredRoute[]> {
+  const app = Fastify();
+  const routes: RegisteredRoute[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== "HEAD")
+        routes.push({ method, url: route.url, isPublic: route.config?.access === "public" });
+    }
+  });
+  registerRoutes(app, {} as HttpContext, silentLogger);
+  await app.ready();
+  await app.close();
+  return routes;
+}
+
+/** Ways of writing the same path that a router may decode or normalise; `host` is the hub's address. */
+function spellingsOf(path: string, host: string): Array<[string, string]> {
+  const [, first = "", ...rest] = path.split("/");
+  const tail = rest.length > 0 ? `/${rest.join("/")}` : "";
+  const escapeLetter = (segment: string) =>
+    segment.replace(/[a-z]/, (c) => `%${c.charCodeAt(0).toString(16)}`);
+  const escapeAll = (segment: string) =>
+    segment.replace(/[a-z]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return [
+    ["as registered", path],
+    ["first letter escaped", `/${escapeLetter(first)}${tail}`],
+    ["every letter escaped", `/${escapeAll(first)}${rest.map((s) => `/${escapeAll(s)}`).join("")}`],
+    ["last segment escaped", path.replace(/\/([^/]+)$/, (_, s: string) => `/${escapeLetter(s)}`)],
+    ["absolute form", `http://${host}${path}`],
+    ["absolute form, other host", `http://attacker.example${path}`],
+    ["absolute form, upper-case scheme", `HTTP://${host}${path}`],
+    ["leading double slash", `/${path}`],
+    ["inner double slash", `/${first}/${tail}`],
+    ["dot segment", `/${first}/.${tail}`],
+    ["dot-dot segment", `/x/..${path}`],
+    ["escaped dot-dot segment", `/x/%2e%2e${path}`],
+    ["escaped slash", `/${first}%2F${rest.join("%2F")}`],
+    ["backslash", `/${first}\\${rest.join("\\")}`],
+    ["upper case", path.toUpperCase()],
+    ["capitalised", `/${first.charAt(0).toUpperCase()}${first.slice(1)}${tail}`],
+    ["trailing slash", `${path}/`],
+    ["trailing dot", `${path}/.`],
+    ["semicolon parameter", `${path};x=1`],
+    ["semicolon in the first segment", `/${first};x=1${tail}`],
+    ["query string", `${path}?x=1`],
+    ["empty query", `${path}?`],
+    ["fragment", `${path}#x`],
+  ];
+}
+
+describe("who may use a route", () => {
+  it("only the login, health, OpenAPI and web UI routes are public", async () => {
+    const routes = await registeredRoutes();
+    assert.ok(routes.length > 15, `found ${routes.length} routes`);
+    const publicRoutes = routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(publicRoutes.sort(), [
+      "GET /",
+      "GET /api/health",
+      "GET /api/openapi.json",
+      "GET /bundle.css",
+      "GET /bundle.css.map",
+      "GET /bundle.js",
+      "GET /bundle.js.map",
+      "GET /favicon.svg",
+      "GET /index.html",
+      "GET /login",
+      "GET /sources/:id",
+      "GET /sources/:id/history",
+      "POST /api/auth/login",
+    ]);
+  });
+
+  it("every private route answers 401 without a session, however its path is spelled", async (t) => {
+    const hub = await startTestHub(t);
+    const device = await hub.createDataSource({ name: "Secret meter name" });
+    const httpPort = Number(new URL(hub.httpUrl).port);
+    const host = `127.0.0.1:${httpPort}`;
+    const routes = (await registeredRoutes()).filter((r) => !r.isPublic);
+    const failures: string[] = [];
+    let checked = 0;
+    for (const route of routes) {
+      const path = route.url.replace(":id", device.id);
+      for (const [spelling, target] of spellingsOf(path, host)) {
+        const withBody = route.method !== "GET" && route.method !== "DELETE";
+        const res = await rawRequest(
+          httpPort,
+          `${route.method} ${target} HTTP/1.1`,
+          withBody ? { "content-type": "application/json" } : {},
+          withBody ? "{}" : "",
+        );
+        checked += 1;
+        const leaked = res.body.includes(device.id) || res.body.includes("Secret meter name");
+        if (res.status !== 401 || leaked || !res.body.includes('"UNAUTHENTICATED"')) {
+          failures.push(`${route.method} ${target} (${spelling}) → ${res.status} ${res.body.slice(0, 120)}`);
+        }
+      }
+    }
+    assert.ok(checked >= routes.length * 20, `checked ${checked} requests`);
+    assert.deepEqual(failures, [], `${failures.length} requests got through without a session`);
+
+    // The same canonical requests do reach their routes with a session: the table tests real routes.
+    const list = await rawRequest(httpPort, "GET /api/datasources HTTP/1.1", {
+      authorization: `Bearer ${hub.token}`,
+    });
+    assert.equal(list.status, 200);
+    assert.ok(list.body.includes(device.id));
+  });
+
+  it("an unknown path answers 401 without a session and 404 with one, telling nothing else", async (t) => {
+    const hub = await startTestHub(t);
+    const httpPort = Number(new URL(hub.httpUrl).port);
+    const unknown = [
+      "/api/no-such-route",
+      "/no/such/page",
+      "/API",
+      "//",
+      "/%2e%2e/etc/passwd",
+      "/nothing.js",
+    ];
+    for (const target of unknown) {
+      const anonymous = await rawRequest(httpPort, `GET ${target} HTTP/1.1`);
+      assert.equal(anonymous.status, 401, target);
+      assert.match(anonymous.body, /"UNAUTHENTICATED"/, target);
+      const known = await rawRequest(httpPort, `GET ${target} HTTP/1.1`, {
+        authorization: `Bearer ${hub.token}`,
+      });
+      assert.equal(known.status, 404, target);
+    }
+  });
+});
