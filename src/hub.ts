@@ -82,6 +82,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         maxPayloadBytes: config.maxPayloadBytes,
         rateLimitPerSecond: config.rateLimitPerSecond,
         maxFutureMs: config.maxFutureSkewSeconds * 1000,
+        maxPastMs: config.maxPastDays * 86_400_000,
         commitBatchSize: config.commitBatchSize,
       },
     );
