@@ -30,3 +30,18 @@ describe("--max-past-days", () => {
     );
   });
 });
+
+describe("live stream limits", () => {
+  test("default to 100 streams in total and 10 per session", () => {
+    const config = loadConfig({}, {});
+    assert.deepEqual([config.maxLiveStreams, config.maxLiveStreamsPerSession], [100, 10]);
+  });
+
+  test("are read from their flags and environment variables", () => {
+    const config = loadConfig(
+      { maxLiveStreams: "7" },
+      { AIIDA_HUB_MAX_LIVE_STREAMS: "50", AIIDA_HUB_MAX_LIVE_STREAMS_PER_SESSION: "3" },
+    );
+    assert.deepEqual([config.maxLiveStreams, config.maxLiveStreamsPerSession], [7, 3]);
+  });
+});

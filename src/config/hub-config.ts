@@ -20,6 +20,10 @@ export interface HubConfig {
   readonly maxPastDays: number;
   /** The largest number of messages committed in one transaction. */
   readonly commitBatchSize: number;
+  /** Live event streams (GET /api/datasources/{id}/live) open at once, all sessions together. */
+  readonly maxLiveStreams: number;
+  /** Live event streams one session (token or cookie) may have open at once. */
+  readonly maxLiveStreamsPerSession: number;
 }
 
 /** One configuration setting: its CLI flag, environment variable, default and parser. */
@@ -160,6 +164,22 @@ export const SETTINGS = [
     describe: "most messages committed in one transaction",
     fallback: "1000",
     parse: integer("--commit-batch-size", 1, 100000),
+  },
+  {
+    key: "maxLiveStreams",
+    flag: "--max-live-streams",
+    env: "AIIDA_HUB_MAX_LIVE_STREAMS",
+    describe: "live event streams open at once, all sessions together",
+    fallback: "100",
+    parse: integer("--max-live-streams", 1, 100000),
+  },
+  {
+    key: "maxLiveStreamsPerSession",
+    flag: "--max-live-streams-per-session",
+    env: "AIIDA_HUB_MAX_LIVE_STREAMS_PER_SESSION",
+    describe: "live event streams one login session may have open at once",
+    fallback: "10",
+    parse: integer("--max-live-streams-per-session", 1, 100000),
   },
 ] as const satisfies ReadonlyArray<Setting<keyof HubConfig>>;
 

@@ -5,6 +5,7 @@ export type HubErrorCode =
   | "UNAUTHENTICATED"
   | "CONFLICT"
   | "PAYLOAD_TOO_LARGE"
+  | "TOO_MANY_REQUESTS"
   | "UNAVAILABLE"
   | "INTERNAL";
 
