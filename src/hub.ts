@@ -5,6 +5,7 @@ import { DeviceDirectory } from "./broker/device-directory.ts";
 import { EmbeddedBroker } from "./broker/embedded-broker.ts";
 import { ConfigError, type HubConfig } from "./config/hub-config.ts";
 import { buildHttpServer } from "./http/http-server.ts";
+import { LiveStreams } from "./http/live-streams.ts";
 import { IngestPipeline } from "./ingest/ingest-pipeline.ts";
 import { FeedbackBus, RecordBus } from "./ingest/record-bus.ts";
 import type { Logger } from "./platform/logger.ts";
@@ -33,7 +34,12 @@ export interface Hub {
   start(): Promise<RunningHub>;
   stop(): Promise<void>;
   /** The pieces, for tests and benchmarks. */
-  readonly internals: { storage(): Storage; broker: EmbeddedBroker; dataSources(): DataSourceService };
+  readonly internals: {
+    storage(): Storage;
+    broker: EmbeddedBroker;
+    dataSources(): DataSourceService;
+    liveStreams: LiveStreams;
+  };
 }
 
 /** The composition root: wires storage, broker, ingest, services and HTTP from one config. */
@@ -48,6 +54,10 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
   const directory = new DeviceDirectory();
   const recordBus = new RecordBus(logger);
   const feedbackBus = new FeedbackBus(logger);
+  const liveStreams = new LiveStreams({
+    maxStreams: config.maxLiveStreams,
+    maxStreamsPerSession: config.maxLiveStreamsPerSession,
+  });
   const broker = new EmbeddedBroker(
     // Room above the payload limit so that oversized payloads still get a feedback report.
     config.maxPayloadBytes * 2 + 65_536,
@@ -82,6 +92,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         maxPayloadBytes: config.maxPayloadBytes,
         rateLimitPerSecond: config.rateLimitPerSecond,
         maxFutureMs: config.maxFutureSkewSeconds * 1000,
+        maxPastMs: config.maxPastDays * 86_400_000,
         commitBatchSize: config.commitBatchSize,
       },
     );
@@ -100,6 +111,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         records: store.records,
         recordBus,
         feedbackBus,
+        liveStreams,
         brokerUrl: () => brokerUrl,
         healthOf: (id, lastMessageAt) => healthOf(broker.isConnected(id), lastMessageAt, Date.now()),
         version: HUB_VERSION,
@@ -154,6 +166,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         if (!service) throw new Error("the hub is not started");
         return service;
       },
+      liveStreams,
     },
   };
 }

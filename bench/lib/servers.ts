@@ -50,6 +50,11 @@ export interface HubStartOptions {
   readonly rateLimit?: number;
   /** Start with --expose-gc and the SIGUSR2 → gc() preload (memory scenario). */
   readonly gcHook?: boolean;
+  /**
+   * Live streams the one bench session may open (the total and per-session limits); the hub's defaults
+   * when undefined. Set through the environment, which versions without these limits (--hub-ref) ignore.
+   */
+  readonly liveStreams?: number;
 }
 
 let profileCounter = 0;
@@ -85,6 +90,10 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AIIDA_HUB_")) env[k] = v;
   env.AIIDA_HUB_ADMIN_PASSWORD = ADMIN_PASSWORD;
+  if (o.liveStreams !== undefined) {
+    env.AIIDA_HUB_MAX_LIVE_STREAMS = String(o.liveStreams);
+    env.AIIDA_HUB_MAX_LIVE_STREAMS_PER_SESSION = String(o.liveStreams);
+  }
   const { child, match } = await startChild(process.execPath, args, {
     env,
     logFile: join(o.dataDir, `${o.label}.log`),

@@ -33,7 +33,8 @@ export async function latencyScenario(ctx: RunContext): Promise<ScenarioResult> 
     visible:
       "hub: event: record on GET /api/datasources/{id}/live (one stream per device); raw: QoS 1 subscriber",
   });
-  const hub = await startHub(ctx, { dataDir: dir, label: "latency-hub" });
+  // One live stream per device, all in the bench's one session.
+  const hub = await startHub(ctx, { dataDir: dir, label: "latency-hub", liveStreams: deviceCount });
   const aedes = await startAedes(ctx, devices, { label: "latency-aedes" });
   const aedesFsync = await startAedes(ctx, devices, { label: "latency-aedes-fsync", durable: true });
   const mosquitto = await startMosquitto(ctx, { label: "latency-mosquitto" });

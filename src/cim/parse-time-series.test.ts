@@ -10,7 +10,14 @@ import {
 } from "./parse-time-series.ts";
 
 const NOW = Date.parse("2025-07-01T08:00:00Z");
-const OPTIONS: ParseTimeSeriesOptions = { now: NOW, maxFutureMs: 5 * 60_000 };
+const DAY_MS = 86_400_000;
+// No horizon in the past here: the cases below about old dates are about reading them, not their age.
+const OPTIONS: ParseTimeSeriesOptions = {
+  now: NOW,
+  maxFutureMs: 5 * 60_000,
+  maxPastMs: Number.POSITIVE_INFINITY,
+  pastWarningMs: 7 * DAY_MS,
+};
 
 function fixture(name: string): string {
   return readFileSync(new URL(`../../test/fixtures/cim/${name}`, import.meta.url), "utf8");
@@ -78,6 +85,7 @@ const EXAMPLE: ParsedTimeSeries = {
   ],
   problems: [],
   ignoredFields: [],
+  warnings: [],
 };
 
 describe("the documented example", () => {
@@ -312,6 +320,82 @@ describe("accepted date-times", () => {
       dottedWith({ "dateAndOrTime.dateTime": undefined, dateAndOrTimeDateTime: "2025-07-01T07:00:00+00:00" }),
     );
     assert.equal(series.timestamp, Date.parse("2025-07-01T07:00:00Z"));
+  });
+});
+
+describe("date-times in the past", () => {
+  const horizon: ParseTimeSeriesOptions = { ...OPTIONS, maxPastMs: 365 * DAY_MS, pastWarningMs: 7 * DAY_MS };
+  const dottedDate = "$['dateAndOrTime.dateTime']";
+  const at = (text: string) => dottedWith({ "dateAndOrTime.dateTime": text });
+
+  test("a reading of a few hours ago is accepted without a warning", () => {
+    const series = accepted(at("2025-07-01T02:00:00Z"), horizon);
+    assert.deepEqual(series.warnings, []);
+  });
+
+  test("exactly the warning age gives no warning, a millisecond more gives one", () => {
+    assert.deepEqual(accepted(at("2025-06-24T08:00:00Z"), horizon).warnings, []);
+    const series = accepted(at("2025-06-24T07:59:59.999Z"), horizon);
+    assert.equal(series.timestamp, Date.parse("2025-06-24T07:59:59.999Z"));
+    assertProblems(series.warnings, [
+      [dottedDate, /^"2025-06-24T07:59:59.999Z" is 7 days in the past: stored/],
+    ]);
+  });
+
+  test("30 days old is stored with a warning that gives the age", () => {
+    const series = accepted(at("2025-06-01T08:00:00Z"), horizon);
+    assert.equal(series.timestamp, Date.parse("2025-06-01T08:00:00Z"));
+    assert.deepEqual(series.warnings, [
+      {
+        path: dottedDate,
+        reason:
+          '"2025-06-01T08:00:00Z" is 30 days in the past: stored, but check the device\'s clock unless it sends old readings on purpose',
+      },
+    ]);
+  });
+
+  test("exactly the horizon is accepted, a millisecond older is refused with the horizon named", () => {
+    assert.equal(accepted(at("2024-07-01T08:00:00Z"), horizon).warnings.length, 1);
+    const result = parseTimeSeries(at("2024-07-01T07:59:59.999Z"), horizon);
+    assert.deepEqual(result, {
+      ok: false,
+      problems: [
+        {
+          path: dottedDate,
+          reason:
+            '"2024-07-01T07:59:59.999Z" is more than 365 days in the past (the oldest accepted is 2024-07-01T08:00:00.000Z)',
+        },
+      ],
+      ignoredFields: [],
+    });
+  });
+
+  for (const text of ["0001-01-01T00:00:00Z", "1900-01-01T00:00:00Z", "1970-01-01T00:00:00+01:00"]) {
+    test(`${text} is refused`, () => {
+      const result = parseTimeSeries(at(text), horizon);
+      if (result.ok) assert.fail("expected a refusal");
+      assertProblems(result.problems, [[dottedDate, /is more than 365 days in the past/]]);
+    });
+  }
+
+  test("a horizon of 36,500 days is written with grouping", () => {
+    const result = parseTimeSeries(at("0001-01-01T00:00:00Z"), { ...horizon, maxPastMs: 36_500 * DAY_MS });
+    if (result.ok) assert.fail("expected a refusal");
+    assertProblems(result.problems, [
+      [dottedDate, /is more than 36,500 days in the past \(the oldest accepted is 1925-/],
+    ]);
+  });
+
+  test("the warning uses the camelCase path when the message spells it so", () => {
+    const series = accepted(
+      dottedWith({ "dateAndOrTime.dateTime": undefined, dateAndOrTimeDateTime: "2025-05-01T00:00:00Z" }),
+      horizon,
+    );
+    assertProblems(series.warnings, [["$.dateAndOrTimeDateTime", /is 61 days in the past/]]);
+  });
+
+  test("a message without a date-time gets no warning", () => {
+    assert.deepEqual(accepted(dottedWith({ "dateAndOrTime.dateTime": undefined }), horizon).warnings, []);
   });
 });
 

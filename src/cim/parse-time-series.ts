@@ -38,6 +38,8 @@ export interface ParsedTimeSeries {
   readonly problems: readonly CimProblem[];
   /** JSON paths of unknown fields that were ignored. */
   readonly ignoredFields: readonly string[];
+  /** Things that were accepted but look wrong, such as a timestamp weeks old. */
+  readonly warnings: readonly CimProblem[];
 }
 
 /** The parsed message, or every problem that made it unusable. */
@@ -55,7 +57,15 @@ export interface ParseTimeSeriesOptions {
   readonly now: number;
   /** How far a device timestamp may lie ahead of `now` (device clocks drift) before the message is refused. */
   readonly maxFutureMs: number;
+  /** How far a device timestamp may lie behind `now` before the message is refused. */
+  readonly maxPastMs: number;
+  /** How far behind `now` an accepted device timestamp may lie before a warning says so. */
+  readonly pastWarningMs: number;
 }
+
+const DAY_MS = 86_400_000;
+// Shared by every message without warnings, so the common case allocates nothing for them.
+const NO_WARNINGS: readonly CimProblem[] = Object.freeze([]);
 
 type Field = "version" | "resource" | "dateTime" | "quantities" | "accountingPoint";
 
@@ -125,7 +135,11 @@ export function parseTimeSeries(
   const quantities = parseQuantityList(ownField(root, list.key), list.path, problems, ignoredFields);
 
   if (refusing || quantities === undefined) return refuse(problems, ignoredFields);
-  return { ok: true, series: { timestamp, resource, quantities, problems, ignoredFields } };
+  const warnings =
+    timestamp !== undefined && options.now - timestamp > options.pastWarningMs
+      ? [pastWarning(ownField(root, dateTime.key), dateTime.path, options.now - timestamp)]
+      : NO_WARNINGS;
+  return { ok: true, series: { timestamp, resource, quantities, problems, ignoredFields, warnings } };
 }
 
 /** Which spelling the message uses for each known field; unknown keys are ignored, a second spelling is fatal. */
@@ -213,5 +227,27 @@ function readTimestamp(
     });
     return undefined;
   }
+  if (options.now - parsed.epochMs > options.maxPastMs) {
+    const oldest = new Date(options.now - options.maxPastMs).toISOString();
+    problems.push({
+      path,
+      reason: `${showPrimitive(raw)} is more than ${days(options.maxPastMs)} days in the past (the oldest accepted is ${oldest})`,
+    });
+    return undefined;
+  }
   return parsed.epochMs;
+}
+
+/** The warning on a timestamp that was accepted although it lies `ageMs` in the past. */
+function pastWarning(raw: unknown, path: string, ageMs: number): CimProblem {
+  const wholeDays = Math.floor(ageMs / DAY_MS).toLocaleString("en-US");
+  return {
+    path,
+    reason: `${showPrimitive(raw)} is ${wholeDays} days in the past: stored, but check the device's clock unless it sends old readings on purpose`,
+  };
+}
+
+/** A duration in days, grouped for reading (36,500). */
+function days(ms: number): string {
+  return (ms / DAY_MS).toLocaleString("en-US", { maximumFractionDigits: 3 });
 }

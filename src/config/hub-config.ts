@@ -16,8 +16,14 @@ export interface HubConfig {
   /** Device timestamps further than this in the future are rejected. */
   readonly maxFutureSkewSeconds: number;
   readonly retentionDays: number;
+  /** Device timestamps further than this in the past are refused; at most retentionDays, which is the default. */
+  readonly maxPastDays: number;
   /** The largest number of messages committed in one transaction. */
   readonly commitBatchSize: number;
+  /** Live event streams (GET /api/datasources/{id}/live) open at once, all sessions together. */
+  readonly maxLiveStreams: number;
+  /** Live event streams one session (token or cookie) may have open at once. */
+  readonly maxLiveStreamsPerSession: number;
 }
 
 /** One configuration setting: its CLI flag, environment variable, default and parser. */
@@ -144,12 +150,36 @@ export const SETTINGS = [
     parse: integer("--retention-days", 1, 36500),
   },
   {
+    key: "maxPastDays",
+    flag: "--max-past-days",
+    env: "AIIDA_HUB_MAX_PAST_DAYS",
+    describe: "days a device timestamp may lie in the past (default: --retention-days)",
+    fallback: undefined,
+    parse: integer("--max-past-days", 1, 36500),
+  },
+  {
     key: "commitBatchSize",
     flag: "--commit-batch-size",
     env: "AIIDA_HUB_COMMIT_BATCH_SIZE",
     describe: "most messages committed in one transaction",
     fallback: "1000",
     parse: integer("--commit-batch-size", 1, 100000),
+  },
+  {
+    key: "maxLiveStreams",
+    flag: "--max-live-streams",
+    env: "AIIDA_HUB_MAX_LIVE_STREAMS",
+    describe: "live event streams open at once, all sessions together",
+    fallback: "100",
+    parse: integer("--max-live-streams", 1, 100000),
+  },
+  {
+    key: "maxLiveStreamsPerSession",
+    flag: "--max-live-streams-per-session",
+    env: "AIIDA_HUB_MAX_LIVE_STREAMS_PER_SESSION",
+    describe: "live event streams one login session may have open at once",
+    fallback: "10",
+    parse: integer("--max-live-streams-per-session", 1, 100000),
   },
 ] as const satisfies ReadonlyArray<Setting<keyof HubConfig>>;
 
@@ -168,13 +198,21 @@ export function loadConfig(
     values[setting.key] = raw === undefined ? undefined : setting.parse(raw);
   }
   const dataDir = values.dataDir as string;
+  const retentionDays = values.retentionDays as number;
+  const maxPastDays = (values.maxPastDays as number | undefined) ?? retentionDays;
+  if (maxPastDays > retentionDays) {
+    throw new ConfigError(
+      `--max-past-days (${maxPastDays}) must not be more than --retention-days (${retentionDays}): the retention job would delete such records at once.`,
+    );
+  }
   const adminPassword = env.AIIDA_HUB_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError("AIIDA_HUB_ADMIN_PASSWORD must be at least 8 characters long.");
   }
   return Object.freeze({
-    ...(values as Omit<HubConfig, "dataDir" | "publicMqttUrl" | "adminPassword">),
+    ...(values as Omit<HubConfig, "dataDir" | "publicMqttUrl" | "adminPassword" | "maxPastDays">),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    maxPastDays,
     publicMqttUrl: values.publicMqttUrl as string | undefined,
     adminPassword,
   });

@@ -3,6 +3,7 @@ import type { AdminAuth } from "../services/admin-auth.ts";
 import type { DataSourceService } from "../services/data-source-service.ts";
 import type { SourceHealth } from "../services/health.ts";
 import type { DataSourceStore, RecordStore } from "../storage/ports.ts";
+import type { LiveStreams } from "./live-streams.ts";
 
 /** What the HTTP routes need from the rest of the hub. */
 export interface HttpContext {
@@ -12,6 +13,8 @@ export interface HttpContext {
   readonly records: RecordStore;
   readonly recordBus: RecordBus;
   readonly feedbackBus: FeedbackBus;
+  /** The open Server-Sent Event streams and their limits. */
+  readonly liveStreams: LiveStreams;
   readonly brokerUrl: () => string;
   /** Health from the broker's connection state and the last message time the caller already read. */
   readonly healthOf: (dataSourceId: string, lastMessageAt: number | null) => SourceHealth;

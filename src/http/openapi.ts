@@ -177,8 +177,16 @@ export function openApiDocument(version: string) {
       "/api/datasources/{id}/live": {
         parameters: [idParam],
         get: {
-          summary: "Server-Sent Events: `record` for each stored record, `feedback` for each report",
-          responses: { "200": ok("Event stream") },
+          summary:
+            "Server-Sent Events: `record` for each stored record, `feedback` for each report; a last `closed` event when the hub ends a stream whose client does not read",
+          responses: {
+            "200": ok("Event stream"),
+            ...errorResponses,
+            "429": {
+              description: "Too many live streams open for this session or in total",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
         },
       },
       "/api/datasources/{id}/feedback": {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { HubError } from "../domain/hub-error.ts";
 import { obisByCode } from "../domain/obis-code.ts";
+import { tokenOf } from "./auth-routes.ts";
 import { sourceIdOf } from "./data-source-routes.ts";
 import { recordDto } from "./dto.ts";
 import type { HttpContext } from "./http-context.ts";
@@ -11,8 +12,6 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Most buckets one series query may return per quantity, so a chart query stays bounded. */
 const MAX_BUCKETS = 10_000;
-/** Comment line sent to idle live streams so proxies do not cut them. */
-const KEEPALIVE_MS = 15_000;
 
 /** Reading stored data back: latest record, raw pages, downsampled series, live stream, feedback. */
 export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): void {
@@ -82,26 +81,14 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
 
   app.get("/api/datasources/:id/live", (request, reply) => {
     const id = existing(request.params);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
-    res.write(": connected\n\n");
-    const send = (event: string, data: unknown) =>
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const stream = ctx.liveStreams.open(tokenOf(request) ?? "", reply);
     const offRecord = ctx.recordBus.subscribe((r) => {
-      if (r.dataSourceId === id) send("record", recordDto(r));
+      if (r.dataSourceId === id) stream.send("record", recordDto(r));
     });
     const offFeedback = ctx.feedbackBus.subscribe((f) => {
-      if (f.dataSourceId === id) send("feedback", f);
+      if (f.dataSourceId === id) stream.send("feedback", f);
     });
-    const keepalive = setInterval(() => res.write(": keepalive\n\n"), KEEPALIVE_MS);
-    request.raw.on("close", () => {
-      clearInterval(keepalive);
+    stream.onStop(() => {
       offRecord();
       offFeedback();
     });

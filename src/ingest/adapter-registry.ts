@@ -6,6 +6,8 @@ import { ingestCimMessage } from "./cim-adapter.ts";
 export interface AdapterContext {
   readonly receivedAt: number;
   readonly maxFutureMs: number;
+  /** Device timestamps older than this before receipt are refused. */
+  readonly maxPastMs: number;
 }
 
 /** Turns one device message into what to store and what to tell the device. Pure: no I/O. */

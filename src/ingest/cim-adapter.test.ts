@@ -3,11 +3,12 @@ import { describe, test } from "node:test";
 import { testDataSource } from "../../test/helpers/data-source-fixture.ts";
 import { obisByCode } from "../domain/obis-code.ts";
 import type { AdapterContext } from "./adapter-registry.ts";
-import { ingestCimMessage } from "./cim-adapter.ts";
+import { ingestCimMessage, PAST_WARNING_MS } from "./cim-adapter.ts";
 
 const SOURCE = testDataSource("5eef407d-d14f-49d4-b61a-769a20caa540");
 const RECEIVED_AT = Date.parse("2025-07-01T08:00:00.123Z");
-const CTX: AdapterContext = { receivedAt: RECEIVED_AT, maxFutureMs: 5 * 60_000 };
+const DAY_MS = 86_400_000;
+const CTX: AdapterContext = { receivedAt: RECEIVED_AT, maxFutureMs: 5 * 60_000, maxPastMs: 365 * DAY_MS };
 const DEVICE_TIME = "2025-07-01T07:43:59.073Z";
 
 function ingest(message: unknown) {
@@ -160,6 +161,55 @@ describe("ingestCimMessage", () => {
       "nothing from this message was stored",
       "2 more problems not listed",
       "1 more ignored fields not listed",
+    ]);
+  });
+
+  test("a reading as old as the warning age is clean: a backlog of a few days stays quiet", () => {
+    const outcome = ingest({
+      "dateAndOrTime.dateTime": new Date(RECEIVED_AT - PAST_WARNING_MS).toISOString(),
+      Quantity: [{ quantity: 1, type: "0" }],
+    });
+    assert.equal(outcome.record?.timestamp, RECEIVED_AT - PAST_WARNING_MS);
+    assert.equal(outcome.feedback, undefined);
+  });
+
+  test("a reading 30 days old is stored, with a warning note that names the field", () => {
+    const outcome = ingest({
+      "dateAndOrTime.dateTime": "2025-06-01T08:00:00.123Z",
+      Quantity: [{ quantity: 1, type: "0" }],
+    });
+    assert.equal(outcome.record?.timestamp, Date.parse("2025-06-01T08:00:00.123Z"));
+    assert.equal(outcome.valuesRejected, 0);
+    assert.deepEqual(outcome.feedback, {
+      dataSourceId: SOURCE.id,
+      receivedAt: "2025-07-01T08:00:00.123Z",
+      status: "accepted-with-warnings",
+      problems: [],
+      ignoredFields: [],
+      notes: [
+        "$['dateAndOrTime.dateTime']: \"2025-06-01T08:00:00.123Z\" is 30 days in the past: stored, but check the device's clock unless it sends old readings on purpose",
+      ],
+      kept: {
+        timestamp: "2025-06-01T08:00:00.123Z",
+        timestampSource: "device",
+        values: [{ type: "0", obis: "1-0:1.8.0", value: 1 }],
+      },
+    });
+  });
+
+  test("a reading older than the horizon stores nothing and names the horizon", () => {
+    const outcome = ingest({
+      "dateAndOrTime.dateTime": "1900-01-01T00:00:00Z",
+      Quantity: [{ quantity: 1, type: "0" }],
+    });
+    assert.equal(outcome.record, undefined);
+    assert.equal(outcome.feedback?.status, "rejected");
+    assert.deepEqual(outcome.feedback?.problems, [
+      {
+        path: "$['dateAndOrTime.dateTime']",
+        reason:
+          '"1900-01-01T00:00:00Z" is more than 365 days in the past (the oldest accepted is 2024-07-01T08:00:00.123Z)',
+      },
     ]);
   });
 });

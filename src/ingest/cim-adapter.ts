@@ -6,10 +6,20 @@ import type { AdapterContext } from "./adapter-registry.ts";
 import { capped, rejectedOutcome } from "./feedback-report.ts";
 
 const RECEIPT_TIME_NOTE = "no dateAndOrTime.dateTime in the message: the receipt time was used";
+/**
+ * Age beyond which a stored device timestamp gets a warning: a publisher flushing the queue of a
+ * weekend outage stays quiet, a clock set to a wrong year does not.
+ */
+export const PAST_WARNING_MS = 7 * 86_400_000;
 
 /** Turns one CIM TimeSeries message into a record to store and, where anything was off, a feedback report. */
 export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: AdapterContext): IngestOutcome {
-  const parsed = parseTimeSeries(payload, { now: ctx.receivedAt, maxFutureMs: ctx.maxFutureMs });
+  const parsed = parseTimeSeries(payload, {
+    now: ctx.receivedAt,
+    maxFutureMs: ctx.maxFutureMs,
+    maxPastMs: ctx.maxPastMs,
+    pastWarningMs: PAST_WARNING_MS,
+  });
   if (!parsed.ok) {
     return rejectedOutcome(
       source.id,
@@ -29,7 +39,11 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
     values: series.quantities.map(recordValue),
   };
   // Most messages are clean: the report, its notes and its copies of the values are built only when needed.
-  const clean = fromDevice && series.problems.length === 0 && series.ignoredFields.length === 0;
+  const clean =
+    fromDevice &&
+    series.problems.length === 0 &&
+    series.ignoredFields.length === 0 &&
+    series.warnings.length === 0;
   const feedback = clean ? undefined : acceptedReport(source, series, record, ctx);
   return { dataSourceId: source.id, record, feedback, valuesRejected: series.problems.length };
 }
@@ -38,7 +52,7 @@ function recordValue(q: ParsedQuantity): AiidaRecordValue {
   return { obis: q.type.obis, rawTag: q.type.name, value: q.value, quality: q.quality };
 }
 
-/** The report on a stored message that had problems, ignored fields or no device time. */
+/** The report on a stored message that had problems, ignored fields, warnings or no device time. */
 function acceptedReport(
   source: DataSource,
   series: ParsedTimeSeries,
@@ -46,6 +60,7 @@ function acceptedReport(
   ctx: AdapterContext,
 ): FeedbackReport {
   const notes = record.timestampSource === "device" ? [] : [RECEIPT_TIME_NOTE];
+  for (const warning of series.warnings) notes.push(`${warning.path}: ${warning.reason}`);
   return {
     dataSourceId: source.id,
     receivedAt: new Date(ctx.receivedAt).toISOString(),

@@ -12,6 +12,7 @@ export interface IngestSettings {
   readonly maxPayloadBytes: number;
   readonly rateLimitPerSecond: number;
   readonly maxFutureMs: number;
+  readonly maxPastMs: number;
   readonly commitBatchSize: number;
 }
 
@@ -84,6 +85,10 @@ export class IngestPipeline {
       const reason = `payload of ${payload.length} bytes exceeds the limit of ${this.settings.maxPayloadBytes} bytes`;
       return rejectedOutcome(source.id, receivedAt, [{ path: "$", reason }], [], 0);
     }
-    return ADAPTERS[source.type](source, payload, { receivedAt, maxFutureMs: this.settings.maxFutureMs });
+    return ADAPTERS[source.type](source, payload, {
+      receivedAt,
+      maxFutureMs: this.settings.maxFutureMs,
+      maxPastMs: this.settings.maxPastMs,
+    });
   }
 }

@@ -19,7 +19,15 @@ interface Case {
   readonly path: string;
   /** OBIS codes that must be stored from this message. */
   readonly stored: readonly string[];
+  /** What the reason at `path` must say, where that matters. */
+  readonly reason?: RegExp;
+  readonly config?: Record<string, string>;
 }
+
+const DAY_MS = 86_400_000;
+const DOTTED_DATE = "$['dateAndOrTime.dateTime']";
+const at = (dateTime: string) =>
+  JSON.stringify({ "dateAndOrTime.dateTime": dateTime, Quantity: [q(1, "0")] });
 
 const cases: readonly Case[] = [
   { name: "bad JSON", payload: "{not json", status: "rejected", path: "$", stored: [] },
@@ -62,6 +70,33 @@ const cases: readonly Case[] = [
     status: "rejected",
     path: "$['dateAndOrTime.dateTime']",
     stored: [],
+  },
+  {
+    name: "a timestamp in the year 0001",
+    payload: at("0001-01-01T00:00:00Z"),
+    status: "rejected",
+    path: DOTTED_DATE,
+    stored: [],
+    reason: /^"0001-01-01T00:00:00Z" is more than 365 days in the past \(the oldest accepted is /,
+    config: { retentionDays: "365" },
+  },
+  {
+    name: "a timestamp in 1900",
+    payload: at("1900-01-01T00:00:00+01:00"),
+    status: "rejected",
+    path: DOTTED_DATE,
+    stored: [],
+    reason: /is more than 365 days in the past/,
+    config: { retentionDays: "365" },
+  },
+  {
+    name: "a timestamp older than --max-past-days",
+    payload: at(new Date(Date.now() - 40 * DAY_MS).toISOString()),
+    status: "rejected",
+    path: DOTTED_DATE,
+    stored: [],
+    reason: /is more than 30 days in the past/,
+    config: { retentionDays: "365", maxPastDays: "30" },
   },
   {
     name: "an unknown quantity type next to a good one",
@@ -133,13 +168,17 @@ async function publishForFeedback(
 describe("bad payloads get precise feedback and store nothing wrong", () => {
   for (const c of cases) {
     it(`${c.name}: ${c.status} at ${c.path}`, async (t) => {
-      const { hub, creds, report } = await publishForFeedback(t, c.payload);
+      const { hub, creds, report } = await publishForFeedback(t, c.payload, c.config);
       assert.equal(report.status, c.status);
       const paths = [...report.problems.map((p: { path: string }) => p.path), ...report.ignoredFields];
       assert.ok(
         paths.includes(c.path),
         `expected a problem at ${c.path}, got ${JSON.stringify(report.problems)}`,
       );
+      if (c.reason) {
+        const atPath = report.problems.find((p: { path: string }) => p.path === c.path);
+        assert.match(atPath?.reason ?? "", c.reason);
+      }
       for (const p of report.problems) assert.ok(p.reason.length > 0, "every problem says why");
 
       const latest = await hub.api("GET", `/api/datasources/${creds.id}/records/latest`);
@@ -171,6 +210,22 @@ describe("bad payloads get precise feedback and store nothing wrong", () => {
     await device.publishAsync(creds.topic, msg([q(7, "0")]), { qos: 1 });
     const latest = await hub.api("GET", `/api/datasources/${creds.id}/records/latest`);
     assert.equal(latest.body.values[0].value, 7);
+  });
+
+  it("stores a reading 30 days old and warns about its age in the feedback", async (t) => {
+    const dateTime = new Date(Date.now() - 30 * DAY_MS).toISOString();
+    const { hub, creds, report } = await publishForFeedback(t, at(dateTime), { retentionDays: "365" });
+    assert.equal(report.status, "accepted-with-warnings");
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.notes.length, 1, JSON.stringify(report.notes));
+    assert.match(
+      report.notes[0],
+      /^\$\['dateAndOrTime\.dateTime'\]: "[^"]+" is 30 days in the past: stored, but check the device's clock/,
+    );
+    assert.equal(report.kept.timestamp, dateTime);
+    const latest = await hub.api("GET", `/api/datasources/${creds.id}/records/latest`);
+    assert.equal(latest.body.timestamp, dateTime);
+    assert.equal((await hub.api("GET", `/api/datasources/${creds.id}`)).body.stats.messagesAccepted, 1);
   });
 
   it("lists at most 100 problems in one report and says how many more there were", async (t) => {

@@ -11,7 +11,8 @@ describe("a flooding device", () => {
     const calm = await hub.createDataSource({ name: "calm" });
     const flooding = await connectDevice(t, hub.mqttUrl, flooder);
     const calmDevice = await connectDevice(t, hub.mqttUrl, calm);
-    const base = Date.parse("2026-04-01T00:00:00Z");
+    // Recent readings: weeks-old ones would each get a feedback report about their age.
+    const base = Date.now() - 3_600_000;
     const message = (i: number) =>
       JSON.stringify({
         "dateAndOrTime.dateTime": new Date(base + i * 1000).toISOString(),
@@ -35,7 +36,7 @@ describe("a flooding device", () => {
     const hub = await startTestHub(t, { config: { rateLimitPerSecond: "100" } });
     const creds = await hub.createDataSource();
     const device = await connectDevice(t, hub.mqttUrl, creds);
-    const base = Date.parse("2026-04-02T00:00:00Z");
+    const base = Date.now() - 3_600_000;
     const sends = [];
     for (let i = 0; i < 600; i++) {
       const payload = {

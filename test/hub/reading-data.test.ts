@@ -116,14 +116,16 @@ describe("reading data back", () => {
         buffer += decoder.decode(value, { stream: true });
       }
     };
+    // A recent reading: one weeks old would add a feedback event about its age.
+    const readAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString();
     const payload = {
-      "dateAndOrTime.dateTime": "2026-02-01T10:00:00Z",
+      "dateAndOrTime.dateTime": readAt,
       Quantity: [{ quantity: 2.2, type: "2" }],
     };
     await device.publishAsync(creds.topic, JSON.stringify(payload), { qos: 1 });
     const record = await nextEvent();
     assert.equal(record.event, "record");
-    assert.equal(record.data.timestamp, "2026-02-01T10:00:00.000Z");
+    assert.equal(record.data.timestamp, readAt);
     assert.equal(record.data.values[0].value, 2.2);
     await device.publishAsync(creds.topic, "nonsense", { qos: 1 });
     const feedback = await nextEvent();
