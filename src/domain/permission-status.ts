@@ -17,6 +17,11 @@ export const PERMISSION_STATUSES = [
 ] as const;
 export type PermissionStatus = (typeof PERMISSION_STATUSES)[number];
 
+/** True for one of AIIDA's statuses (e.g. for a status read from storage or a request). */
+export function isPermissionStatus(value: unknown): value is PermissionStatus {
+  return typeof value === "string" && (PERMISSION_STATUSES as readonly string[]).includes(value);
+}
+
 /** What can happen to a permission; each event is allowed only in some statuses (see TRANSITIONS). */
 export const PERMISSION_EVENTS = [
   "detailsFetched",
@@ -94,6 +99,13 @@ export type PermissionStatusGroup = (typeof PERMISSION_STATUS_GROUPS)[number];
 
 const PENDING: ReadonlySet<PermissionStatus> = new Set(["CREATED", "FETCHED_DETAILS"]);
 
+/** Where `event` leads from `status`; undefined when it does not (only own entries count: "constructor" is no event). */
+function target(status: PermissionStatus, event: PermissionEvent): PermissionStatus | undefined {
+  if (!Object.hasOwn(TRANSITIONS, status)) return undefined;
+  const events = TRANSITIONS[status];
+  return Object.hasOwn(events, event) ? events[event] : undefined;
+}
+
 /** True for a status that no event leaves. */
 export function isFinal(status: PermissionStatus): boolean {
   return Object.keys(TRANSITIONS[status]).length === 0;
@@ -112,7 +124,7 @@ export function statusesInGroup(group: PermissionStatusGroup): PermissionStatus[
 
 /** The events a permission in this status accepts (none for a final status). */
 export function allowedEvents(status: PermissionStatus): PermissionEvent[] {
-  return PERMISSION_EVENTS.filter((event) => TRANSITIONS[status][event] !== undefined);
+  return PERMISSION_EVENTS.filter((event) => target(status, event) !== undefined);
 }
 
 /** An event the permission's current status does not accept (answered as 409 Conflict). */
@@ -121,9 +133,10 @@ export class PermissionTransitionError extends HubError {
   readonly event: PermissionEvent;
 
   constructor(status: PermissionStatus, event: PermissionEvent) {
-    const allowed = allowedEvents(status);
-    const why =
-      allowed.length === 0
+    const allowed = isPermissionStatus(status) ? allowedEvents(status) : [];
+    const why = !isPermissionStatus(status)
+      ? `${status} is not a status`
+      : allowed.length === 0
         ? `${status} is final`
         : `in ${status} only ${allowed.map((e) => `"${e}"`).join(", ")} may happen`;
     super("CONFLICT", `A permission in status ${status} cannot take "${event}": ${why}.`);
@@ -135,7 +148,7 @@ export class PermissionTransitionError extends HubError {
 
 /** The status after `event`; throws PermissionTransitionError when the current status does not accept it. */
 export function nextStatus(current: PermissionStatus, event: PermissionEvent): PermissionStatus {
-  const next = TRANSITIONS[current][event];
+  const next = target(current, event);
   if (next === undefined) throw new PermissionTransitionError(current, event);
   return next;
 }

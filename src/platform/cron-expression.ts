@@ -40,15 +40,16 @@ export type CronParseResult =
   | { readonly ok: true; readonly expression: CronExpression }
   | { readonly ok: false; readonly reason: string };
 
-const MACROS: Readonly<Record<string, string>> = {
-  "@yearly": "0 0 0 1 1 *",
-  "@annually": "0 0 0 1 1 *",
-  "@monthly": "0 0 0 1 * *",
-  "@weekly": "0 0 0 * * 0",
-  "@daily": "0 0 0 * * *",
-  "@midnight": "0 0 0 * * *",
-  "@hourly": "0 0 * * * *",
-};
+// A Map, not an object literal: "constructor" must not find Object's.
+const MACROS: ReadonlyMap<string, string> = new Map([
+  ["@yearly", "0 0 0 1 1 *"],
+  ["@annually", "0 0 0 1 1 *"],
+  ["@monthly", "0 0 0 1 * *"],
+  ["@weekly", "0 0 0 * * 0"],
+  ["@daily", "0 0 0 * * *"],
+  ["@midnight", "0 0 0 * * *"],
+  ["@hourly", "0 0 * * * *"],
+]);
 
 interface FieldSpec {
   readonly position: number;
@@ -74,7 +75,7 @@ class FieldError extends Error {}
 export function parseCronExpression(text: string): CronParseResult {
   const trimmed = text.trim();
   if (trimmed === "") return { ok: false, reason: "the cron expression is empty" };
-  const expanded = MACROS[trimmed.toLowerCase()] ?? trimmed;
+  const expanded = MACROS.get(trimmed.toLowerCase()) ?? trimmed;
   const fields = expanded.split(/\s+/);
   if (fields.length !== 6) {
     return {

@@ -24,14 +24,14 @@ export interface MqttCredentials {
 }
 
 /** Paho's schemes (tcp, ssl) and their mqtt.js names; mqtt.js takes the other four as they are. */
-const SCHEMES: Readonly<Record<string, string>> = {
-  "tcp:": "mqtt:",
-  "ssl:": "mqtts:",
-  "mqtt:": "mqtt:",
-  "mqtts:": "mqtts:",
-  "ws:": "ws:",
-  "wss:": "wss:",
-};
+const SCHEMES: ReadonlyMap<string, string> = new Map([
+  ["tcp:", "mqtt:"],
+  ["ssl:", "mqtts:"],
+  ["mqtt:", "mqtt:"],
+  ["mqtts:", "mqtts:"],
+  ["ws:", "ws:"],
+  ["wss:", "wss:"],
+]);
 
 /**
  * Checks EDDIE's MqttDto for permission `permissionId`: the username must be that id, the topics
@@ -86,7 +86,7 @@ function toBrokerUrl(serverUri: string, problems: ProblemDetail[]): string | und
     problems.push({ path: "$.serverUri", reason: `not a URL: ${describeJson(serverUri)}` });
     return undefined;
   }
-  const scheme = SCHEMES[url.protocol];
+  const scheme = SCHEMES.get(url.protocol);
   if (scheme === undefined || url.hostname === "") {
     const why =
       scheme === undefined ? `the scheme "${url.protocol.slice(0, -1)}" is not one` : "there is no host";

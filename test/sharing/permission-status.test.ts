@@ -4,6 +4,7 @@ import { HubError } from "../../src/domain/hub-error.ts";
 import {
   allowedEvents,
   isFinal,
+  isPermissionStatus,
   nextStatus,
   PERMISSION_EVENTS,
   PERMISSION_STATUSES,
@@ -104,6 +105,18 @@ describe("permission status", () => {
       message:
         'A permission in status FETCHED_DETAILS cannot take "credentialsReceived": in FETCHED_DETAILS only "validationFailed", "userRejected", "userAccepted" may happen.',
     });
+  });
+
+  it("refuses names of the object prototype and unknown statuses as events or statuses, never returning them", () => {
+    assert.throws(() => nextStatus("CREATED", "constructor" as PermissionEvent), PermissionTransitionError);
+    assert.throws(() => nextStatus("CREATED", "toString" as PermissionEvent), PermissionTransitionError);
+    assert.throws(() => nextStatus("REVOCATION_RECEIVED" as PermissionStatus, "userRevoked"), {
+      message:
+        'A permission in status REVOCATION_RECEIVED cannot take "userRevoked": REVOCATION_RECEIVED is not a status.',
+    });
+    assert.equal(isPermissionStatus("STREAMING_DATA"), true);
+    assert.equal(isPermissionStatus("REVOCATION_RECEIVED"), false);
+    assert.equal(isPermissionStatus("constructor"), false);
   });
 
   it("has no stuck status: the user can leave every non-final one, and every granted one also ends with time", () => {

@@ -102,6 +102,20 @@ describe("Spring cron expressions", () => {
       assert.deepEqual(parseCronExpression(text), { ok: false, reason }, text);
   });
 
+  it("refuses names of the object prototype instead of taking them for macros", () => {
+    for (const text of ["constructor", "__proto__", "@constructor"]) {
+      assert.deepEqual(
+        parseCronExpression(text),
+        {
+          ok: false,
+          reason:
+            "a cron expression needs 6 fields (second minute hour day-of-month month day-of-week), found 1",
+        },
+        text,
+      );
+    }
+  });
+
   it("finds the shortest time between two firings", () => {
     const cases: Array<[string, number]> = [
       ["*/5 * * * * *", 5],
