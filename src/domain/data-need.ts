@@ -11,12 +11,6 @@ export const SUPPORTED_OUTBOUND_SCHEMAS = [
 ] as const;
 export type OutboundSchema = (typeof SUPPORTED_OUTBOUND_SCHEMAS)[number];
 
-/** Commands a data need may grant (TERMINATE needs no grant). */
-export const GRANTABLE_PERMISSION_COMMANDS = [
-  "SET_TRANSMISSION_ENABLED",
-  "UPDATE_TRANSMISSION_SCHEDULE",
-] as const;
-
 /** An outbound-aiida data need as the hub keeps it: the copy EDDIE sent with the permission's details. */
 export interface OutboundDataNeed {
   readonly id: string;

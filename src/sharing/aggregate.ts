@@ -1,4 +1,5 @@
 import type { AiidaRecord, AiidaRecordValue } from "../domain/aiida-record.ts";
+import { wantsDataTag } from "../domain/data-need.ts";
 import { type OutboundRecord, toOutboundValue } from "../domain/outbound-record.ts";
 
 /**
@@ -23,7 +24,7 @@ export function aggregateInterval(
       );
     }
     for (const value of record.values) {
-      if (dataTags.length > 0 && !dataTags.includes(value.obis.code)) continue;
+      if (!wantsDataTag({ dataTags }, value.obis.code)) continue;
       const kept = newest.get(value.obis.key);
       if (kept === undefined || record.timestamp >= kept.timestamp) {
         newest.set(value.obis.key, { value, timestamp: record.timestamp });
