@@ -17,6 +17,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   services: ["domain", "platform", "storage", "broker"],
   http: ["domain", "services", "ingest", "storage", "platform", "cim"],
   device: ["domain", "cim", "platform"],
+  sharing: ["domain", "cim", "platform", "storage"],
 };
 
 function files(dir: string): string[] {
@@ -33,7 +34,12 @@ describe("architecture", () => {
     for (const file of files(SRC)) {
       const from = relative(SRC, file).split("/")[0] ?? "";
       const allowed = ALLOWED[from];
-      if (!allowed) continue; // hub.ts, main.ts, version.ts: the composition root may import anything
+      if (!allowed) {
+        // hub.ts, main.ts, version.ts at the top of src/: the composition root may import anything.
+        // A folder without a row would go unchecked, so it fails here until it gets one.
+        assert.ok(!relative(SRC, file).includes("/"), `src/${from}/ has no row in ALLOWED`);
+        continue;
+      }
       for (const match of readFileSync(file, "utf8").matchAll(/from "(\.[^"]+)"/g)) {
         const target = relative(SRC, join(file, "..", match[1] ?? "")).split("/")[0] ?? "";
         if (target !== from && !allowed.includes(target))
