@@ -1,0 +1,63 @@
+import type { OutboundDataNeed } from "../domain/data-need.ts";
+import type { MqttCredentials } from "./mqtt-credentials.ts";
+import type { PermissionCommand } from "./permission-command.ts";
+import type { StatusMessageStatus } from "./status-message.ts";
+
+/**
+ * The seam between the permission side (handshake, state machine, API) and the streaming side (MQTT
+ * client per permission, schedule, outbox). The permission side owns permissions and their status;
+ * the streaming side owns the EP broker connections, the outbox and what was sent.
+ */
+
+/** The data source a permission shares, as the documents name it. */
+export interface SharedDataSource {
+  readonly id: string;
+  readonly asset: string;
+  readonly countryCode: string;
+  readonly meterId: string | null;
+  readonly operatorId: string | null;
+}
+
+/** Everything streaming needs of one granted permission; the broker password only ever in memory. */
+export interface GrantedPermission {
+  readonly permissionId: string;
+  readonly eddieId: string;
+  readonly connectionId: string;
+  readonly dataNeedId: string;
+  /** This hub's AIIDA id (finalCustomerId in every CIM document). */
+  readonly aiidaId: string;
+  readonly dataNeed: OutboundDataNeed;
+  readonly dataSource: SharedDataSource;
+  readonly credentials: MqttCredentials;
+  /** Epoch ms: records measured before the start or at/after the expiration are not shared. */
+  readonly startTime: number;
+  readonly expirationTime: number;
+  readonly transmissionEnabled: boolean;
+  /** The effective 6-field cron schedule (the permission's override, else the data need's). */
+  readonly transmissionSchedule: string;
+}
+
+/** What the streaming side does for the permission side. Every method is idempotent. */
+export interface PermissionStreaming {
+  /** Streams a permission that is STREAMING_DATA (also after a hub start). */
+  start(permission: GrantedPermission): void;
+  /**
+   * Ends a permission: queues its final status message in the outbox (durable before this resolves),
+   * stops taking records, then delivers what the outbox still holds while EDDIE's broker accepts the
+   * credentials, and discards (and counts) the rest. Works also when the permission never streamed.
+   */
+  finish(permission: GrantedPermission, status: StatusMessageStatus): Promise<void>;
+  /** A persisted SET_TRANSMISSION_ENABLED: held messages stay in the outbox while disabled. */
+  setTransmissionEnabled(permissionId: string, enabled: boolean): void;
+  /** A persisted UPDATE_TRANSMISSION_SCHEDULE (already authorised). */
+  setTransmissionSchedule(permissionId: string, schedule: string): void;
+  /** Closes every EP connection (hub stop); the outbox keeps what was not delivered. */
+  close(): Promise<void>;
+}
+
+/**
+ * What the streaming side hands the permission side: a command that arrived on a permission's own command
+ * topic and passed authorizeCommand (permission id of the topic, granted commands, schedule no faster than
+ * the data need's). The permission side persists its effect and calls back into PermissionStreaming.
+ */
+export type AuthorisedCommandHandler = (permissionId: string, command: PermissionCommand) => Promise<void>;
