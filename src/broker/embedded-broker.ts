@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { type DataSource, dataTopic, feedbackTopic, isDataTopic } from "../domain/data-source.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -21,6 +21,7 @@ export interface ConnectionEvents {
 export class EmbeddedBroker {
   private readonly clientsBySource = new Map<string, Set<Client>>();
   private readonly sourceOfClient = new WeakMap<Client, string>();
+  private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private aedes: Aedes | undefined;
 
@@ -76,8 +77,12 @@ export class EmbeddedBroker {
       if (!guardPacketSize(client, socket, this.maxPacketBytes)) {
         this.logger.warn("packet size guard unavailable with this Aedes version; large packets are buffered");
       }
+      this.sockets.add(socket);
       // The socket's close is the one event that fires for every connection, however it ends.
-      socket.once("close", () => this.forgetClient(client));
+      socket.once("close", () => {
+        this.sockets.delete(socket);
+        this.forgetClient(client);
+      });
     });
     this.server = server;
     server.listen(port, host);
@@ -125,6 +130,9 @@ export class EmbeddedBroker {
     // server.close() only stops accepting; it completes once aedes has closed the open connections.
     const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // A connection that replaced another one with its client id registers with Aedes only once the old
+    // one has closed; caught in between, Aedes never closes it, and it would hold the server open.
+    for (const socket of this.sockets) socket.destroy();
     await serverClosed;
   }
 
