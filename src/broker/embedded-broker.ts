@@ -4,6 +4,7 @@ import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { type DataSource, dataTopic, feedbackTopic, isDataTopic } from "../domain/data-source.ts";
 import type { Logger } from "../platform/logger.ts";
 import { verifyDevicePassword } from "../platform/secrets.ts";
+import { ClientIdOwners } from "./client-id-owners.ts";
 import { skipRoutingOfDeviceData } from "./device-data-bypass.ts";
 import type { DeviceDirectory } from "./device-directory.ts";
 import { guardPacketSize } from "./packet-size-guard.ts";
@@ -22,6 +23,9 @@ export class EmbeddedBroker {
   private readonly clientsBySource = new Map<string, Set<Client>>();
   private readonly sourceOfClient = new WeakMap<Client, string>();
   private readonly sockets = new Set<Socket>();
+  private readonly clientIdOwners = new ClientIdOwners(
+    (sourceId) => this.devices.get(sourceId) !== undefined,
+  );
   private server: Server | undefined;
   private aedes: Aedes | undefined;
 
@@ -61,10 +65,19 @@ export class EmbeddedBroker {
       },
       authorizeSubscribe: (client, subscription, done) => {
         const sourceId = this.sourceOfClient.get(client);
-        if (sourceId !== undefined && subscription.topic === feedbackTopic(sourceId))
+        if (sourceId !== undefined && subscription.topic === feedbackTopic(sourceId)) {
+          if (!client.clean) this.clientIdOwners.keepSession(client.id, sourceId);
           return done(null, subscription);
+        }
         this.logger.warn("subscription refused", { dataSource: sourceId, topic: subscription.topic });
         done(null, null);
+      },
+      // Every message on its way to a device, live or from a session's queue, must be its own feedback.
+      authorizeForward: (client, packet) => {
+        const sourceId = this.sourceOfClient.get(client);
+        if (sourceId !== undefined && packet.topic === feedbackTopic(sourceId)) return packet;
+        this.logger.warn("message for another device dropped", { dataSource: sourceId, topic: packet.topic });
+        return null;
       },
     });
     skipRoutingOfDeviceData(aedes, isDataTopic);
@@ -154,6 +167,14 @@ export class EmbeddedBroker {
       return;
     }
     const id = entry.source.id;
+    if (!this.clientIdOwners.claim(client.id, id, client.clean)) {
+      this.logger.info("device connection refused: client id held by another data source", {
+        dataSource: id,
+        clientId: client.id,
+      });
+      done(authError("client id is in use by another data source", 2), false);
+      return;
+    }
     this.sourceOfClient.set(client, id);
     const clients = this.clientsBySource.get(id) ?? new Set<Client>();
     clients.add(client);
@@ -166,6 +187,7 @@ export class EmbeddedBroker {
     const id = this.sourceOfClient.get(client);
     if (id === undefined) return;
     this.sourceOfClient.delete(client);
+    this.clientIdOwners.release(client.id, id);
     const clients = this.clientsBySource.get(id);
     if (!clients?.delete(client)) return;
     if (clients.size === 0) {
@@ -175,6 +197,6 @@ export class EmbeddedBroker {
   }
 }
 
-function authError(message: string, returnCode: 4 | 5): AuthenticateError {
+function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode });
 }
