@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { type HubConfig, loadConfig } from "../../src/config/hub-config.ts";
 import { createHub, type Hub } from "../../src/hub.ts";
-import { silentLogger } from "../../src/platform/logger.ts";
+import { type Logger, silentLogger } from "../../src/platform/logger.ts";
 
 /** The admin password every test hub is created with. */
 export const TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -66,10 +66,10 @@ export function testConfig(
 /** Starts a hub for one test and stops it when the test ends. */
 export async function startTestHub(
   t: TestContext,
-  options: { dataDir?: string; config?: Partial<Record<keyof HubConfig, string>> } = {},
+  options: { dataDir?: string; config?: Partial<Record<keyof HubConfig, string>>; logger?: Logger } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? tempDataDir(t);
-  const hub = createHub(testConfig(dataDir, options.config), silentLogger);
+  const hub = createHub(testConfig(dataDir, options.config), options.logger ?? silentLogger);
   const running = await hub.start();
   let stopped = false;
   const stop = async () => {
