@@ -97,7 +97,8 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
   const { child, match } = await startChild(process.execPath, args, {
     env,
     logFile: join(o.dataDir, `${o.label}.log`),
-    ready: /aiida-hub is running http=(\S+) mqtt=mqtt:\/\/([^:\s]+):(\d+)/,
+    // The JSON log line that says the hub is running: {"level":"info",…,"http":"…","mqtt":"mqtt://host:port",…}
+    ready: /"http":"([^"]+)","mqtt":"mqtt:\/\/([^:"]+):(\d+)"/,
     timeoutMs: 120_000,
   });
   const httpUrl = match?.[1] ?? "";

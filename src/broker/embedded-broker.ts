@@ -1,12 +1,20 @@
 import { once } from "node:events";
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { type DataSource, dataTopic, feedbackTopic, isDataTopic } from "../domain/data-source.ts";
-import type { Logger } from "../platform/logger.ts";
+import { clip, type Logger, type LogLevel } from "../platform/logger.ts";
+import { RepeatedEventLog } from "../platform/repeated-event-log.ts";
 import { verifyDevicePassword } from "../platform/secrets.ts";
+import { ClientIdOwners } from "./client-id-owners.ts";
 import { skipRoutingOfDeviceData } from "./device-data-bypass.ts";
 import type { DeviceDirectory } from "./device-directory.ts";
 import { guardPacketSize } from "./packet-size-guard.ts";
+
+/** Longest text from the network (usernames, client ids, topics) written to the log. */
+const MAX_LOGGED_CHARS = 128;
+
+/** A refusal from one address is logged in full once, then counted and logged once per this interval. */
+const REFUSAL_SUMMARY_MS = 60_000;
 
 /** Called for every publish a device is allowed to make; resolves once the message is durably handled. */
 export type DevicePublishHandler = (source: DataSource, payload: Buffer, qos: 0 | 1 | 2) => Promise<void>;
@@ -21,6 +29,12 @@ export interface ConnectionEvents {
 export class EmbeddedBroker {
   private readonly clientsBySource = new Map<string, Set<Client>>();
   private readonly sourceOfClient = new WeakMap<Client, string>();
+  private readonly sockets = new Set<Socket>();
+  private readonly addressOfClient = new WeakMap<Client, string>();
+  private readonly refusals: RepeatedEventLog;
+  private readonly clientIdOwners = new ClientIdOwners(
+    (sourceId) => this.devices.get(sourceId) !== undefined,
+  );
   private server: Server | undefined;
   private aedes: Aedes | undefined;
 
@@ -31,7 +45,9 @@ export class EmbeddedBroker {
     private readonly onPublish: DevicePublishHandler,
     private readonly events: ConnectionEvents,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.refusals = new RepeatedEventLog(logger, REFUSAL_SUMMARY_MS);
+  }
 
   /** Starts listening; resolves with the bound port. */
   async listen(host: string, port: number): Promise<number> {
@@ -42,7 +58,7 @@ export class EmbeddedBroker {
         const sourceId = this.sourceOfClient.get(client);
         const entry = sourceId === undefined ? undefined : this.devices.get(sourceId);
         if (!entry || packet.topic !== dataTopic(entry.source.id)) {
-          this.logger.warn("publish refused", { dataSource: sourceId, topic: packet.topic });
+          this.refuse(client, "warn", "publish refused", { dataSource: sourceId, topic: packet.topic });
           return done(new Error(`publishing to ${packet.topic} is not allowed`));
         }
         // The hub keeps the data; the broker must not hold device messages as retained copies.
@@ -60,26 +76,50 @@ export class EmbeddedBroker {
       },
       authorizeSubscribe: (client, subscription, done) => {
         const sourceId = this.sourceOfClient.get(client);
-        if (sourceId !== undefined && subscription.topic === feedbackTopic(sourceId))
+        if (sourceId !== undefined && subscription.topic === feedbackTopic(sourceId)) {
+          if (!client.clean) this.clientIdOwners.keepSession(client.id, sourceId);
           return done(null, subscription);
-        this.logger.warn("subscription refused", { dataSource: sourceId, topic: subscription.topic });
+        }
+        this.refuse(client, "warn", "subscription refused", {
+          dataSource: sourceId,
+          topic: subscription.topic,
+        });
         done(null, null);
+      },
+      // Every message on its way to a device, live or from a session's queue, must be its own feedback.
+      authorizeForward: (client, packet) => {
+        const sourceId = this.sourceOfClient.get(client);
+        if (sourceId !== undefined && packet.topic === feedbackTopic(sourceId)) return packet;
+        this.refuse(client, "warn", "message for another device dropped", {
+          dataSource: sourceId,
+          topic: packet.topic,
+        });
+        return null;
       },
     });
     skipRoutingOfDeviceData(aedes, isDataTopic);
     aedes.on("clientError", (client, err) =>
-      this.logger.debug("client error", { client: client.id, error: err.message }),
+      this.logger.debug("client error", {
+        client: clip(client.id ?? "", MAX_LOGGED_CHARS),
+        error: clip(err.message, MAX_LOGGED_CHARS),
+      }),
     );
     this.aedes = aedes;
     const server = createServer({ noDelay: true }, (socket) => {
       const client = aedes.handle(socket);
+      this.addressOfClient.set(client, socket.remoteAddress ?? "unknown");
       if (!guardPacketSize(client, socket, this.maxPacketBytes)) {
         this.logger.warn("packet size guard unavailable with this Aedes version; large packets are buffered");
       }
+      this.sockets.add(socket);
       // The socket's close is the one event that fires for every connection, however it ends.
-      socket.once("close", () => this.forgetClient(client));
+      socket.once("close", () => {
+        this.sockets.delete(socket);
+        this.forgetClient(client);
+      });
     });
     this.server = server;
+    this.refusals.start();
     server.listen(port, host);
     await Promise.race([
       once(server, "listening"),
@@ -125,7 +165,11 @@ export class EmbeddedBroker {
     // server.close() only stops accepting; it completes once aedes has closed the open connections.
     const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // A connection that replaced another one with its client id registers with Aedes only once the old
+    // one has closed; caught in between, Aedes never closes it, and it would hold the server open.
+    for (const socket of this.sockets) socket.destroy();
     await serverClosed;
+    this.refusals.close();
   }
 
   private authenticate(
@@ -136,16 +180,26 @@ export class EmbeddedBroker {
   ): void {
     const entry = username === undefined ? undefined : this.devices.get(username);
     if (!entry || !password || !verifyDevicePassword(password.toString("utf8"), entry.password)) {
-      this.logger.info("device connection refused: bad username or password", { username });
+      this.refuse(client, "info", "device connection refused: bad username or password", { username });
       done(authError("bad username or password", 4), false);
       return;
     }
     if (!entry.source.enabled) {
-      this.logger.info("device connection refused: data source disabled", { dataSource: entry.source.id });
+      this.refuse(client, "info", "device connection refused: data source disabled", {
+        dataSource: entry.source.id,
+      });
       done(authError("data source is disabled", 5), false);
       return;
     }
     const id = entry.source.id;
+    if (!this.clientIdOwners.claim(client.id, id, client.clean)) {
+      this.refuse(client, "info", "device connection refused: client id held by another data source", {
+        dataSource: id,
+        clientId: client.id,
+      });
+      done(authError("client id is in use by another data source", 2), false);
+      return;
+    }
     this.sourceOfClient.set(client, id);
     const clients = this.clientsBySource.get(id) ?? new Set<Client>();
     clients.add(client);
@@ -154,10 +208,24 @@ export class EmbeddedBroker {
     done(null, true);
   }
 
+  /** Logs a refusal: in full the first time from an address, then only counted; text from the network clipped. */
+  private refuse(
+    client: Client,
+    level: LogLevel,
+    message: string,
+    fields: Record<string, string | undefined>,
+  ): void {
+    const clipped: Record<string, string | undefined> = {};
+    for (const [key, value] of Object.entries(fields)) clipped[key] = value && clip(value, MAX_LOGGED_CHARS);
+    const address = this.addressOfClient.get(client) ?? "unknown";
+    this.refusals.record(level, message, address, clipped);
+  }
+
   private forgetClient(client: Client): void {
     const id = this.sourceOfClient.get(client);
     if (id === undefined) return;
     this.sourceOfClient.delete(client);
+    this.clientIdOwners.release(client.id, id);
     const clients = this.clientsBySource.get(id);
     if (!clients?.delete(client)) return;
     if (clients.size === 0) {
@@ -167,6 +235,6 @@ export class EmbeddedBroker {
   }
 }
 
-function authError(message: string, returnCode: 4 | 5): AuthenticateError {
+function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode });
 }

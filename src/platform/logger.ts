@@ -1,3 +1,5 @@
+import { type DestinationStream, pino } from "pino";
+
 /** Severity of a log line. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -9,35 +11,52 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** Longest string field written. A backstop: text from the network is clipped shorter where it is logged. */
+const MAX_FIELD_CHARS = 1024;
 
-/** Writes one line per event to stderr: time, level, message, then key=value fields. */
-export function createLogger(
-  minLevel: LogLevel = "info",
-  write: (line: string) => void = defaultWrite,
-): Logger {
-  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[level] < ORDER[minLevel]) return;
-    const extra = fields
-      ? Object.entries(fields)
-          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-          .join(" ")
-      : "";
-    write(
-      `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra ? ` ${extra}` : ""}`,
-    );
-  };
+/** `text` cut to `max` characters, with its original length noted when it was longer. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length} chars)`;
+}
+
+/**
+ * Writes one JSON object per event (pino): level, time, msg and the fields. JSON escaping keeps
+ * every field on its own line, whatever it holds. Goes to stderr, or line by line to `write`.
+ */
+export function createLogger(minLevel: LogLevel = "info", write?: (line: string) => void): Logger {
+  const destination: DestinationStream = write
+    ? { write: (chunk) => write(chunk.endsWith("\n") ? chunk.slice(0, -1) : chunk) }
+    : // Synchronous, so that the last lines before process.exit() are not lost.
+      pino.destination({ dest: 2, sync: true });
+  const log = pino(
+    {
+      level: minLevel,
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }), log: clipStrings },
+    },
+    destination,
+  );
   return {
-    debug: (m, f) => log("debug", m, f),
-    info: (m, f) => log("info", m, f),
-    warn: (m, f) => log("warn", m, f),
-    error: (m, f) => log("error", m, f),
+    debug: (message, fields) => log.debug(fields ?? {}, message),
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+    error: (message, fields) => log.error(fields ?? {}, message),
   };
 }
 
-function defaultWrite(line: string): void {
-  process.stderr.write(`${line}\n`);
+function clipStrings(fields: Record<string, unknown>): Record<string, unknown> {
+  let clipped: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value !== "string" || value.length <= MAX_FIELD_CHARS) continue;
+    // A copy: the object is the caller's.
+    clipped ??= { ...fields };
+    clipped[key] = clip(value, MAX_FIELD_CHARS);
+  }
+  return clipped ?? fields;
 }
+
+const ignore = () => {};
 
 /** A logger that drops everything, for tests that do not look at logs. */
-export const silentLogger: Logger = createLogger("error", () => {});
+export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore };

@@ -31,8 +31,8 @@ export async function spawnHub(
   const running = new Promise<{ http: string; mqtt: string }>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /aiida-hub is running http=(\S+) mqtt=(\S+)/.exec(output);
-      if (match?.[1] && match[2]) resolve({ http: match[1], mqtt: match[2] });
+      const running = runningLine(output);
+      if (running) resolve(running);
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
@@ -42,6 +42,16 @@ export async function spawnHub(
   });
   const urls = await running;
   return { child, httpUrl: urls.http, mqttUrl: urls.mqtt, output: () => output };
+}
+
+/** The addresses from the log line (one JSON object) that says the hub is running, once it is complete. */
+function runningLine(output: string): { http: string; mqtt: string } | undefined {
+  // stdout (the admin password notice) and stderr (the log) are read into one string.
+  const completeLines = output.split("\n").slice(0, -1);
+  const line = completeLines.find((l) => l.startsWith("{") && l.includes('"msg":"aiida-hub is running"'));
+  if (!line) return undefined;
+  const entry = JSON.parse(line) as { http: string; mqtt: string };
+  return { http: entry.http, mqtt: entry.mqtt };
 }
 
 /** Runs `aiida-hub start` expecting it to fail; resolves with its exit code and output. */

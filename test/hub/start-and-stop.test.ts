@@ -125,6 +125,9 @@ describe("aiida-hub start", () => {
     await closed;
     const [code] = (await once(hub.child, "exit")) as [number | null];
     assert.equal(code, 0);
-    assert.match(hub.output(), /shutting down signal=SIGTERM/);
+    assert.match(
+      hub.output(),
+      /^\{"level":"info","time":"[^"]+","signal":"SIGTERM","msg":"shutting down"\}$/m,
+    );
   });
 });
