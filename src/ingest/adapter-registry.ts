@@ -6,6 +6,8 @@ import { ingestCimMessage } from "./cim-adapter.ts";
 export interface AdapterContext {
   readonly receivedAt: number;
   readonly maxFutureMs: number;
+  /** The time to store a message without a timestamp under: its receipt time, unique per data source. */
+  readonly receiptTimestamp: () => number;
 }
 
 /** Turns one device message into what to store and what to tell the device. Pure: no I/O. */

@@ -5,6 +5,7 @@ import type { FeedbackReport, IngestOutcome, RecordWriter } from "../storage/por
 import { ADAPTERS } from "./adapter-registry.ts";
 import { rejectedOutcome } from "./feedback-report.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { ReceiptStamps } from "./receipt-stamps.ts";
 import type { RecordBus } from "./record-bus.ts";
 
 /** Settings of the ingest path. */
@@ -34,6 +35,7 @@ const MAX_RATE_WAIT_MS = 2000;
 export class IngestPipeline {
   private readonly batcher: CommitBatcher<IngestOutcome>;
   private readonly limiter: RateLimiter;
+  private readonly stamps = new ReceiptStamps();
 
   constructor(
     private readonly writer: RecordWriter,
@@ -84,6 +86,10 @@ export class IngestPipeline {
       const reason = `payload of ${payload.length} bytes exceeds the limit of ${this.settings.maxPayloadBytes} bytes`;
       return rejectedOutcome(source.id, receivedAt, [{ path: "$", reason }], [], 0);
     }
-    return ADAPTERS[source.type](source, payload, { receivedAt, maxFutureMs: this.settings.maxFutureMs });
+    return ADAPTERS[source.type](source, payload, {
+      receivedAt,
+      maxFutureMs: this.settings.maxFutureMs,
+      receiptTimestamp: () => this.stamps.stamp(source.id, receivedAt),
+    });
   }
 }
