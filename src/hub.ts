@@ -12,6 +12,7 @@ import { AdminAuth } from "./services/admin-auth.ts";
 import { DataSourceService } from "./services/data-source-service.ts";
 import { healthOf } from "./services/health.ts";
 import { RetentionJob, RollupJob } from "./services/retention.ts";
+import { StorageHealth } from "./services/storage-health.ts";
 import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
 import { HUB_VERSION } from "./version.ts";
 
@@ -33,7 +34,13 @@ export interface Hub {
   start(): Promise<RunningHub>;
   stop(): Promise<void>;
   /** The pieces, for tests and benchmarks. */
-  readonly internals: { storage(): Storage; broker: EmbeddedBroker; dataSources(): DataSourceService };
+  readonly internals: {
+    storage(): Storage;
+    broker: EmbeddedBroker;
+    dataSources(): DataSourceService;
+    /** Runs the rollup job's pass now instead of at its next minute; resolves when it is done. */
+    rollUp(): Promise<void>;
+  };
 }
 
 /** The composition root: wires storage, broker, ingest, services and HTTP from one config. */
@@ -48,6 +55,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
   const directory = new DeviceDirectory();
   const recordBus = new RecordBus(logger);
   const feedbackBus = new FeedbackBus(logger);
+  const storageHealth = new StorageHealth(logger);
   const broker = new EmbeddedBroker(
     // Room above the payload limit so that oversized payloads still get a feedback report.
     config.maxPayloadBytes * 2 + 65_536,
@@ -101,7 +109,11 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         recordBus,
         feedbackBus,
         brokerUrl: () => brokerUrl,
-        healthOf: (id, lastMessageAt) => healthOf(broker.isConnected(id), lastMessageAt, Date.now()),
+        healthOf: (id, lastMessageAt) =>
+          healthOf(broker.isConnected(id), lastMessageAt, Date.now(), {
+            hub: storageHealth.problem,
+            rollup: storageHealth.rollupProblemOf(id),
+          }),
         version: HUB_VERSION,
       },
       logger,
@@ -118,7 +130,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     const httpPort = typeof address === "object" && address ? address.port : config.httpPort;
     retention = new RetentionJob(store.writer, config.retentionDays * 86_400_000, logger);
     retention.start();
-    rollup = new RollupJob(store.writer, logger);
+    rollup = new RollupJob(store.writer, logger, (failing) => storageHealth.rollupFailing(failing));
     rollup.start();
     return {
       httpUrl: `http://${shownHost}:${httpPort}`,
@@ -153,6 +165,10 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
       dataSources: () => {
         if (!service) throw new Error("the hub is not started");
         return service;
+      },
+      rollUp: async () => {
+        if (!rollup) throw new Error("the hub is not started");
+        await rollup.runOnce();
       },
     },
   };

@@ -1,7 +1,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { openDatabase } from "./open-database.ts";
 import { RecordBatchWriter } from "./record-batch-writer.ts";
-import type { WriterData, WriterRequest, WriterResponse } from "./record-writer-protocol.ts";
+import type { WriterData, WriterRequest, WriterResponse, WriterResult } from "./record-writer-protocol.ts";
 import { HourlyRollup } from "./rollup.ts";
 import type { WireOutcome } from "./wire-outcome.ts";
 
@@ -55,11 +55,9 @@ function handle(request: Exclude<WriterRequest, WriteRequest>): void {
   if (request.kind === "close") port?.close();
 }
 
-type Attempt =
-  | { ok: true; result: number | boolean | null }
-  | { ok: false; error: string; code: string | undefined };
+type Attempt = { ok: true; result: WriterResult } | { ok: false; error: string; code: string | undefined };
 
-function attempt(run: () => number | boolean | null): Attempt {
+function attempt(run: () => WriterResult): Attempt {
   try {
     return { ok: true, result: run() };
   } catch (err) {

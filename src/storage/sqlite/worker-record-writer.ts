@@ -1,6 +1,7 @@
-import type { IngestOutcome, RecordWriter } from "../ports.ts";
+import type { IngestOutcome, RecordWriter, RollupProgress } from "../ports.ts";
 import type { DataSourceKeys } from "./data-source-keys.ts";
-import type { WriterData, WriterRequest } from "./record-writer-protocol.ts";
+import type { WriterData, WriterRequest, WriterResult } from "./record-writer-protocol.ts";
+import type { RollupStepResult } from "./rollup.ts";
 import { toWire, type WireOutcome } from "./wire-outcome.ts";
 import { type WithoutId, WorkerChannel } from "./worker-channel.ts";
 
@@ -36,8 +37,14 @@ export class WorkerRecordWriter implements RecordWriter {
     return (await this.call({ kind: "deleteOlderThan", before, batch })) as number;
   }
 
-  async rollupStep(now: number): Promise<boolean> {
-    return (await this.call({ kind: "rollupStep", now })) as boolean;
+  async rollupStep(now: number): Promise<RollupProgress> {
+    const step = (await this.call({ kind: "rollupStep", now })) as RollupStepResult;
+    const failing = new Map<string, string>();
+    for (const [key, error] of step.failing) {
+      const id = this.keys.idOf(key);
+      if (id !== undefined) failing.set(id, error); // undefined: deleted meanwhile
+    }
+    return { worked: step.worked, failing };
   }
 
   /** Finishes what was asked, closes the writer's connection and ends the thread. */
@@ -45,7 +52,7 @@ export class WorkerRecordWriter implements RecordWriter {
     return this.channel.close({ kind: "close" });
   }
 
-  private call(request: WithoutId<WriterRequest>): Promise<number | boolean | null> {
-    return this.channel.call(request) as Promise<number | boolean | null>;
+  private call(request: WithoutId<WriterRequest>): Promise<WriterResult> {
+    return this.channel.call(request) as Promise<WriterResult>;
   }
 }
