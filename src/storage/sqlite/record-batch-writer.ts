@@ -148,12 +148,13 @@ export class RecordBatchWriter {
         .get(key, before, batch - deleted - 1) as { ts: number } | undefined;
       const upto = cut ? cut.ts : before - 1;
       this.db.prepare("DELETE FROM aiida_record_value WHERE data_source_key = ? AND ts <= ?").run(key, upto);
-      deleted += this.db
+      const records = this.db
         .prepare("DELETE FROM aiida_record WHERE data_source_key = ? AND ts <= ?")
         .run(key, upto).changes;
+      if (records > 0) this.rollup.forgetThrough(key, upto);
+      deleted += records;
       if (deleted >= batch) break;
     }
-    this.rollup.deleteOlderThan(before);
     return deleted;
   }
 }

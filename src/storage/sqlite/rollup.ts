@@ -98,9 +98,16 @@ export class HourlyRollup {
     this.failures.delete(key);
   }
 
-  /** Removes rollup rows of hours that end before `before` (retention). */
-  deleteOlderThan(before: number): void {
-    this.db.prepare("DELETE FROM aiida_rollup_hour WHERE hour + ? <= ?").run(HOUR_MS, before);
+  /**
+   * Retention deleted a data source's records up to `upto` (inclusive): the rollups of the hours that
+   * are wholly gone go too, and the hour it cut into is marked dirty, so its min/avg/count are
+   * recomputed from what is left (queries read it raw until then).
+   */
+  forgetThrough(key: number, upto: number): void {
+    const firstKept = Math.floor((upto + 1) / HOUR_MS) * HOUR_MS;
+    this.db.prepare("DELETE FROM aiida_rollup_hour WHERE data_source_key = ? AND hour < ?").run(key, firstKept);
+    this.db.prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ? AND hour < ?").run(key, firstKept);
+    if (firstKept <= upto) this.noteWrite(key, upto);
   }
 
   /** The data sources put aside at `now` after a failure. */
