@@ -146,3 +146,24 @@ test("one data source whose rollup fails is put aside and reported while the oth
   assert.deepEqual(hours("broken"), [{ hour: HOUR_10, count: 1, min: 1, max: 1 }]);
   assert.deepEqual(rollup.step(later).failing, [], "it is reported no more");
 });
+
+test("a rollup whose COMMIT fails leaves its hours to the next step instead of skipping them", (t) => {
+  const { db, rollup, write, hours, keyOf } = setUp(t, ["meter"]);
+  for (let hour = 0; hour < 3; hour++) write("meter", HOUR_10 + hour * HOUR_MS, hour);
+  // A deferred foreign key is checked at COMMIT: the rollup's statements all succeed, its COMMIT fails.
+  db.exec(`CREATE TABLE guard_parent (id INTEGER PRIMARY KEY);
+    CREATE TABLE guard (parent INTEGER REFERENCES guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
+    CREATE TRIGGER fail_commit AFTER INSERT ON aiida_rollup_state BEGIN INSERT INTO guard VALUES (1); END;`);
+  const now = HOUR_10 + 4 * HOUR_MS;
+  const failed = rollup.step(now);
+  assert.deepEqual(failed.failing, [[keyOf("meter"), "FOREIGN KEY constraint failed"]]);
+  assert.equal(db.inTransaction, false);
+
+  db.exec("DROP TRIGGER fail_commit");
+  const later = now + 11 * MINUTE;
+  while (rollup.step(later).worked) {}
+  assert.deepEqual(
+    hours("meter").map((h) => (h as { hour: number }).hour),
+    [HOUR_10, HOUR_10 + HOUR_MS, HOUR_10 + 2 * HOUR_MS],
+  );
+});

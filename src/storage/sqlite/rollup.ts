@@ -42,6 +42,8 @@ export class HourlyRollup {
   private readonly failures = new Map<number, { error: string; retryAt: number }>();
   /** The data source the running step works on, so a failure is put down to it. */
   private working: number | undefined;
+  /** The watermark the running step moves to; kept in memory only once its transaction has committed. */
+  private advanced: { key: number; to: number } | undefined;
   private readonly markDirty;
 
   constructor(private readonly db: Database.Database) {
@@ -74,11 +76,13 @@ export class HourlyRollup {
     const upto = Math.floor((now - LATE_GRACE_MS) / HOUR_MS) * HOUR_MS;
     const skipped = this.skippedAt(now);
     this.working = undefined;
+    this.advanced = undefined;
     try {
       const worked = inWriteTransaction(
         this.db,
         () => this.recomputeDirty(skipped) || this.advance(upto, skipped),
       );
+      this.keepAdvancedWatermark();
       if (this.working !== undefined) this.failures.delete(this.working);
       return { worked, failing: this.failing() };
     } catch (err) {
@@ -105,9 +109,18 @@ export class HourlyRollup {
    */
   forgetThrough(key: number, upto: number): void {
     const firstKept = Math.floor((upto + 1) / HOUR_MS) * HOUR_MS;
-    this.db.prepare("DELETE FROM aiida_rollup_hour WHERE data_source_key = ? AND hour < ?").run(key, firstKept);
-    this.db.prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ? AND hour < ?").run(key, firstKept);
+    this.db
+      .prepare("DELETE FROM aiida_rollup_hour WHERE data_source_key = ? AND hour < ?")
+      .run(key, firstKept);
+    this.db
+      .prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ? AND hour < ?")
+      .run(key, firstKept);
     if (firstKept <= upto) this.noteWrite(key, upto);
+  }
+
+  /** Only once the step has committed: after a failed COMMIT (disk full) the watermark stays where the database has it. */
+  private keepAdvancedWatermark(): void {
+    if (this.advanced) this.watermarks.set(this.advanced.key, this.advanced.to);
   }
 
   /** The data sources put aside at `now` after a failure. */
@@ -155,7 +168,7 @@ export class HourlyRollup {
            ON CONFLICT (data_source_key) DO UPDATE SET rolled_up_to = excluded.rolled_up_to`,
         )
         .run(key, to);
-      this.watermarks.set(key, to);
+      this.advanced = { key, to };
       return true;
     }
     return false;
