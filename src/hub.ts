@@ -33,6 +33,12 @@ export interface RunningHub {
 export interface Hub {
   start(): Promise<RunningHub>;
   stop(): Promise<void>;
+  /**
+   * Resolves, with why, when the hub can no longer store data and only a restart helps (its writer
+   * thread died). It then refuses every message and reports DOWN; the process should stop and be
+   * restarted by its service manager.
+   */
+  readonly failed: Promise<string>;
   /** The pieces, for tests and benchmarks. */
   readonly internals: {
     storage(): Storage;
@@ -56,6 +62,10 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
   const recordBus = new RecordBus(logger);
   const feedbackBus = new FeedbackBus(logger);
   const storageHealth = new StorageHealth(logger);
+  let hubFailed: (reason: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => {
+    hubFailed = resolve;
+  });
   const broker = new EmbeddedBroker(
     // Room above the payload limit so that oversized payloads still get a feedback report.
     config.maxPayloadBytes * 2 + 65_536,
@@ -75,6 +85,11 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     prepareDataDir(config.dataDir);
     const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE));
     storage = store;
+    store.writer.onFailure((err) => {
+      const reason = `${err.message}: nothing is stored until the hub is restarted`;
+      storageHealth.failed(reason);
+      hubFailed(reason);
+    });
     const auth = new AdminAuth(store.admin);
     const pendingAdmin = await auth.pendingAdmin(config.adminPassword);
     service = new DataSourceService(store.dataSources, directory, broker, () => brokerUrl);
@@ -114,6 +129,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
             hub: storageHealth.problem,
             rollup: storageHealth.rollupProblemOf(id),
           }),
+        hubProblem: () => storageHealth.problem,
         version: HUB_VERSION,
       },
       logger,
@@ -156,6 +172,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
   return {
     start,
     stop,
+    failed,
     internals: {
       storage: () => {
         if (!storage) throw new Error("the hub is not started");

@@ -55,7 +55,14 @@ export function openApiDocument(version: string) {
     security: [{ bearer: [] }],
     paths: {
       "/api/health": {
-        get: { security: [], summary: "Liveness of the hub", responses: { "200": ok("Hub is running") } },
+        get: {
+          security: [],
+          summary: "Health of the hub",
+          responses: {
+            "200": ok("UP: the hub is running and stores data"),
+            "503": ok("DOWN: the hub can store nothing; `reason` says why"),
+          },
+        },
       },
       "/api/auth/login": {
         post: {

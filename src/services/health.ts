@@ -11,7 +11,7 @@ export interface SourceHealth {
 
 /** Storage problems that override or qualify AIIDA's rule. */
 export interface StorageProblems {
-  /** The hub can store nothing (for any data source). */
+  /** Why the hub can store nothing (for any data source): a sentence that says so. */
   readonly hub?: string | undefined;
   /** This data source's hourly rollup fails (its data is stored; long charts read it raw). */
   readonly rollup?: string | undefined;
@@ -33,7 +33,7 @@ export function healthOf(
   const last = lastMessageAt === null ? null : new Date(lastMessageAt).toISOString();
   const base = { connected, lastMessageAt: last };
   if (problems.hub !== undefined) {
-    return { ...base, status: "DOWN", reason: `the hub cannot store data: ${problems.hub}` };
+    return { ...base, status: "DOWN", reason: problems.hub };
   }
   const health = byMessageAge(base, lastMessageAt, now);
   if (problems.rollup === undefined) return health;

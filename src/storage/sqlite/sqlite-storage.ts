@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { AdminStore, DataSourceStore, RecordStore, RecordWriter } from "../ports.ts";
+import type { AdminStore, DataSourceStore, RecordStore } from "../ports.ts";
 import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
@@ -11,7 +11,7 @@ import { WorkerRecordWriter } from "./worker-record-writer.ts";
 export interface Storage {
   readonly dataSources: DataSourceStore;
   readonly records: RecordStore;
-  readonly writer: RecordWriter;
+  readonly writer: WorkerRecordWriter;
   readonly admin: AdminStore;
   /** Lets the reader and the writer finish what they were given, then closes all three connections. */
   close(): Promise<void>;

@@ -47,6 +47,16 @@ export class WorkerRecordWriter implements RecordWriter {
     return { worked: step.worked, failing };
   }
 
+  /** Calls `listener` once if the thread dies: from then on every write is refused, nothing restarts it. */
+  onFailure(listener: (err: Error) => void): void {
+    this.channel.onFailure(listener);
+  }
+
+  /** Ends the thread at once, as a crash would (for tests of what the hub does then). */
+  kill(): Promise<void> {
+    return this.channel.kill();
+  }
+
   /** Finishes what was asked, closes the writer's connection and ends the thread. */
   close(): Promise<void> {
     return this.channel.close({ kind: "close" });
