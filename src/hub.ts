@@ -46,6 +46,8 @@ export interface Hub {
     dataSources(): DataSourceService;
     /** Runs the rollup job's pass now instead of at its next minute; resolves when it is done. */
     rollUp(): Promise<void>;
+    /** Device messages received whose commit has not finished yet. */
+    ingestWaiting(): number;
   };
 }
 
@@ -183,6 +185,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         if (!service) throw new Error("the hub is not started");
         return service;
       },
+      ingestWaiting: () => pipeline?.waiting ?? 0,
       rollUp: async () => {
         if (!rollup) throw new Error("the hub is not started");
         await rollup.runOnce();

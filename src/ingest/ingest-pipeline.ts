@@ -48,6 +48,8 @@ export class IngestPipeline {
       (outcomes) => this.writer.write(outcomes),
       settings.commitBatchSize,
       COMMITS_IN_FLIGHT,
+      // One message that fails the write (see RecordWriter.write) must not fail the others with it.
+      (err) => (err as { isolable?: unknown }).isolable === true,
     );
     this.limiter = new RateLimiter(
       settings.rateLimitPerSecond,
@@ -65,6 +67,11 @@ export class IngestPipeline {
     await this.batcher.submit(outcome);
     if (outcome.feedback) this.sendFeedback(outcome.feedback);
     if (outcome.record) this.bus.publish(outcome.record);
+  }
+
+  /** Messages received whose commit has not finished yet. */
+  get waiting(): number {
+    return this.batcher.waiting;
   }
 
   /** Commits everything still pending (used at shutdown). */

@@ -106,7 +106,11 @@ export interface RollupProgress {
 
 /** Writing records: off the main thread, so a commit's fsync never holds up MQTT or HTTP. */
 export interface RecordWriter {
-  /** Writes a batch of outcomes in one transaction; resolves once it is committed to disk. */
+  /**
+   * Writes a batch of outcomes in one transaction; resolves once it is committed to disk. A failure
+   * that one of the outcomes may have caused (a constraint) has `isolable: true` on its error: written
+   * in smaller pieces, the other outcomes may succeed.
+   */
   write(outcomes: readonly IngestOutcome[]): Promise<void>;
   /** Deletes up to about `batch` old rows (records of deleted data sources first); resolves with how many went. */
   deleteOlderThan(before: number, batch: number): Promise<number>;

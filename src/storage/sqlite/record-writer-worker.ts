@@ -4,6 +4,7 @@ import { RecordBatchWriter } from "./record-batch-writer.ts";
 import type { WriterData, WriterRequest, WriterResponse, WriterResult } from "./record-writer-protocol.ts";
 import { HourlyRollup } from "./rollup.ts";
 import type { WireOutcome } from "./wire-outcome.ts";
+import { mayBeOneMessage } from "./write-failure.ts";
 
 // The writer thread: owns the connection that writes records, so commits (and their fsync) never
 // block the thread that speaks MQTT and HTTP.
@@ -37,11 +38,20 @@ port.on("message", (request: WriterRequest) => {
 function commitWrites(writes: readonly WriteRequest[]): void {
   const outcomes: WireOutcome[] = [];
   for (const w of writes) for (const o of w.outcomes) outcomes.push(o);
-  const failure = attempt(() => {
+  const result = write(outcomes);
+  if (!result.ok && writes.length > 1 && mayBeOneMessage(result.code)) {
+    // One request's message may have failed them all: each request alone, so the others commit.
+    for (const w of writes) port?.postMessage(answer(w.id, write(w.outcomes)));
+    return;
+  }
+  for (const w of writes) port?.postMessage(answer(w.id, result));
+}
+
+function write(outcomes: readonly WireOutcome[]): Attempt {
+  return attempt(() => {
     writer.write(outcomes);
     return null;
   });
-  for (const w of writes) port?.postMessage(answer(w.id, failure));
 }
 
 function handle(request: Exclude<WriterRequest, WriteRequest>): void {

@@ -4,6 +4,7 @@ import type { WriterData, WriterRequest, WriterResult } from "./record-writer-pr
 import type { RollupStepResult } from "./rollup.ts";
 import { toWire, type WireOutcome } from "./wire-outcome.ts";
 import { type WithoutId, WorkerChannel } from "./worker-channel.ts";
+import { mayBeOneMessage } from "./write-failure.ts";
 
 /** The main thread's handle on the writer thread: every call is one message and one answer, in order. */
 export class WorkerRecordWriter implements RecordWriter {
@@ -30,7 +31,12 @@ export class WorkerRecordWriter implements RecordWriter {
       const key = this.keys.get(o.dataSourceId);
       if (key !== undefined) wire.push(toWire(o, key)); // no key: deleted while the message was in flight
     }
-    if (wire.length > 0) await this.call({ kind: "write", outcomes: wire });
+    if (wire.length === 0) return;
+    try {
+      await this.call({ kind: "write", outcomes: wire });
+    } catch (err) {
+      throw Object.assign(err as Error, { isolable: mayBeOneMessage((err as { code?: string }).code) });
+    }
   }
 
   async deleteOlderThan(before: number, batch: number): Promise<number> {
