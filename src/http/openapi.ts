@@ -125,13 +125,13 @@ export function openApiDocument(version: string) {
             name: "from",
             in: "query",
             schema: { type: "string" },
-            description: "ISO-8601 or epoch ms, inclusive",
+            description: "ISO-8601 or epoch ms (negative before 1970), inclusive",
           },
           {
             name: "to",
             in: "query",
             schema: { type: "string" },
-            description: "ISO-8601 or epoch ms, inclusive",
+            description: "ISO-8601 or epoch ms (negative before 1970), inclusive",
           },
           {
             name: "before",
