@@ -102,7 +102,12 @@ test("a commit that one item fails is tried again in pieces: only that item is r
     commits.push(items);
     if (items.includes(3)) throw Object.assign(new Error("item 3 breaks a constraint"), { isolable: true });
   };
-  const batcher = new CommitBatcher(commit, 100, 4, (err) => (err as { isolable?: boolean }).isolable === true);
+  const batcher = new CommitBatcher(
+    commit,
+    100,
+    4,
+    (err) => (err as { isolable?: boolean }).isolable === true,
+  );
   const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => batcher.submit(n)));
   assert.deepEqual(
     results.map((r) => r.status),
@@ -119,7 +124,12 @@ test("a failure that every commit would meet (disk full) is not tried again piec
     commits++;
     throw new Error("disk full");
   };
-  const batcher = new CommitBatcher(commit, 100, 4, (err) => (err as { isolable?: boolean }).isolable === true);
+  const batcher = new CommitBatcher(
+    commit,
+    100,
+    4,
+    (err) => (err as { isolable?: boolean }).isolable === true,
+  );
   const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.submit(n)));
   assert.ok(results.every((r) => r.status === "rejected"));
   assert.equal(commits, 1);

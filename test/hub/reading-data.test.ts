@@ -81,7 +81,10 @@ describe("reading data back", () => {
 
     const bad = await hub.api("GET", `${base}?from=-`);
     assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.error.details.map((d: any) => d.path), ["from"]);
+    assert.deepEqual(
+      bad.body.error.details.map((d: any) => d.path),
+      ["from"],
+    );
   });
 
   it("downsamples into min/avg/max/last per bucket for charts", async (t) => {
