@@ -87,6 +87,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     prepareDataDir(config.dataDir);
     const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE));
     storage = store;
+    store.onDatabaseLost((reason) => storageHealth.failed(reason));
     store.writer.onFailure((err) => {
       const reason = `${err.message}: nothing is stored until the hub is restarted`;
       storageHealth.failed(reason);

@@ -1,5 +1,6 @@
 import type { IngestOutcome, RecordWriter, RollupProgress } from "../ports.ts";
 import type { DataSourceKeys } from "./data-source-keys.ts";
+import { DATABASE_LOST } from "./database-file.ts";
 import type { WriterData, WriterRequest, WriterResult } from "./record-writer-protocol.ts";
 import type { RollupStepResult } from "./rollup.ts";
 import { toWire, type WireOutcome } from "./wire-outcome.ts";
@@ -9,6 +10,9 @@ import { mayBeOneMessage } from "./write-failure.ts";
 /** The main thread's handle on the writer thread: every call is one message and one answer, in order. */
 export class WorkerRecordWriter implements RecordWriter {
   private readonly channel: WorkerChannel<WriterRequest>;
+  /** The writer thread's refusal once it found the database file gone: later writes get it at once. */
+  private lost: Error | undefined;
+  private readonly lostListeners: ((reason: string) => void)[] = [];
   /** Settles when the thread has opened the database (or failed to start). */
   readonly ready: Promise<void>;
 
@@ -32,10 +36,16 @@ export class WorkerRecordWriter implements RecordWriter {
       if (key !== undefined) wire.push(toWire(o, key)); // no key: deleted while the message was in flight
     }
     if (wire.length === 0) return;
+    if (this.lost) throw this.lost;
     try {
       await this.call({ kind: "write", outcomes: wire });
     } catch (err) {
-      throw Object.assign(err as Error, { isolable: mayBeOneMessage((err as { code?: string }).code) });
+      const code = (err as { code?: string }).code;
+      if (code === DATABASE_LOST && !this.lost) {
+        this.lost = err as Error;
+        for (const listener of this.lostListeners) listener(this.lost.message);
+      }
+      throw Object.assign(err as Error, { isolable: mayBeOneMessage(code) });
     }
   }
 
@@ -56,6 +66,11 @@ export class WorkerRecordWriter implements RecordWriter {
   /** Calls `listener` once if the thread dies: from then on every write is refused, nothing restarts it. */
   onFailure(listener: (err: Error) => void): void {
     this.channel.onFailure(listener);
+  }
+
+  /** Calls `listener` once, with why, when the writer thread finds the database file deleted or replaced. */
+  onDatabaseLost(listener: (reason: string) => void): void {
+    this.lostListeners.push(listener);
   }
 
   /** Ends the thread at once, as a crash would (for tests of what the hub does then). */

@@ -1,3 +1,5 @@
+import { DATABASE_LOST } from "./database-file.ts";
+
 /**
  * SQLite result codes (and extended codes under them) that fail every write alike: the disk is full,
  * I/O fails, the file is locked, read-only, gone or damaged. Splitting a batch cannot help with them.
@@ -11,5 +13,5 @@ const EVERY_WRITE_FAILS =
  * code (a thread that died or was closed, a bug) is not.
  */
 export function mayBeOneMessage(code: string | undefined): boolean {
-  return code !== undefined && !EVERY_WRITE_FAILS.test(code);
+  return code !== undefined && code !== DATABASE_LOST && !EVERY_WRITE_FAILS.test(code);
 }
