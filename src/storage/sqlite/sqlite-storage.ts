@@ -17,6 +17,8 @@ export interface Storage {
   readonly records: RecordStore;
   readonly writer: WorkerRecordWriter;
   readonly admin: AdminStore;
+  /** The main thread's connection, for tests that set limits on it (PRAGMA max_page_count: a full disk). */
+  readonly mainConnection: Database.Database;
   /**
    * Calls `listener` once, with why, when the database file is deleted or replaced under the running
    * hub (found within DATABASE_CHECK_MS, or at the first commit after it): the writer then refuses
@@ -64,6 +66,7 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
     records: reader,
     writer,
     admin: new SqliteAdminStore(db),
+    mainConnection: db,
     onDatabaseLost: (listener) => {
       lostListeners.push(listener);
     },
