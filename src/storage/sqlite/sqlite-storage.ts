@@ -55,12 +55,12 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
     clearInterval(watch);
     for (const listener of lostListeners) listener(reason);
   };
-  writer.onDatabaseLost(loseOnce);
   // Also while no message arrives, so health tells at once; the writer checks after every commit.
   const watch = setInterval(() => {
     void identity.lost().then((reason) => reason !== undefined && loseOnce(reason));
   }, DATABASE_CHECK_MS);
   watch.unref();
+  writer.onDatabaseLost(loseOnce);
   return {
     dataSources: new SqliteDataSourceStore(db, keys),
     records: reader,
