@@ -13,6 +13,7 @@ import { AdminAuth } from "./services/admin-auth.ts";
 import { DataSourceService } from "./services/data-source-service.ts";
 import { healthOf } from "./services/health.ts";
 import { RetentionJob, RollupJob } from "./services/retention.ts";
+import { StorageHealth } from "./services/storage-health.ts";
 import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
 import { HUB_VERSION } from "./version.ts";
 
@@ -33,12 +34,22 @@ export interface RunningHub {
 export interface Hub {
   start(): Promise<RunningHub>;
   stop(): Promise<void>;
+  /**
+   * Resolves, with why, when the hub can no longer store data and only a restart helps (its writer
+   * thread died). It then refuses every message and reports DOWN; the process should stop and be
+   * restarted by its service manager.
+   */
+  readonly failed: Promise<string>;
   /** The pieces, for tests and benchmarks. */
   readonly internals: {
     storage(): Storage;
     broker: EmbeddedBroker;
     dataSources(): DataSourceService;
     liveStreams: LiveStreams;
+    /** Runs the rollup job's pass now instead of at its next minute; resolves when it is done. */
+    rollUp(): Promise<void>;
+    /** Device messages received whose commit has not finished yet. */
+    ingestWaiting(): number;
   };
 }
 
@@ -57,6 +68,11 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
   const liveStreams = new LiveStreams({
     maxStreams: config.maxLiveStreams,
     maxStreamsPerSession: config.maxLiveStreamsPerSession,
+  });
+  const storageHealth = new StorageHealth(logger);
+  let hubFailed: (reason: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => {
+    hubFailed = resolve;
   });
   const broker = new EmbeddedBroker(
     // Room above the payload limit so that oversized payloads still get a feedback report.
@@ -77,6 +93,12 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     prepareDataDir(config.dataDir);
     const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE));
     storage = store;
+    store.onDatabaseLost((reason) => storageHealth.failed(reason));
+    store.writer.onFailure((err) => {
+      const reason = `${err.message}: nothing is stored until the hub is restarted`;
+      storageHealth.failed(reason);
+      hubFailed(reason);
+    });
     const auth = new AdminAuth(store.admin, logger);
     const pendingAdmin = await auth.pendingAdmin(config.adminPassword);
     service = new DataSourceService(store.dataSources, directory, broker, () => brokerUrl);
@@ -113,7 +135,12 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         feedbackBus,
         liveStreams,
         brokerUrl: () => brokerUrl,
-        healthOf: (id, lastMessageAt) => healthOf(broker.isConnected(id), lastMessageAt, Date.now()),
+        healthOf: (id, lastMessageAt) =>
+          healthOf(broker.isConnected(id), lastMessageAt, Date.now(), {
+            hub: storageHealth.problem,
+            rollup: storageHealth.rollupProblemOf(id),
+          }),
+        hubProblem: () => storageHealth.problem,
         version: HUB_VERSION,
       },
       logger,
@@ -130,7 +157,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     const httpPort = typeof address === "object" && address ? address.port : config.httpPort;
     retention = new RetentionJob(store.writer, config.retentionDays * 86_400_000, logger);
     retention.start();
-    rollup = new RollupJob(store.writer, logger);
+    rollup = new RollupJob(store.writer, logger, (failing) => storageHealth.rollupFailing(failing));
     rollup.start();
     return {
       httpUrl: `http://${shownHost}:${httpPort}`,
@@ -156,6 +183,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
   return {
     start,
     stop,
+    failed,
     internals: {
       storage: () => {
         if (!storage) throw new Error("the hub is not started");
@@ -167,6 +195,11 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         return service;
       },
       liveStreams,
+      ingestWaiting: () => pipeline?.waiting ?? 0,
+      rollUp: async () => {
+        if (!rollup) throw new Error("the hub is not started");
+        await rollup.runOnce();
+      },
     },
   };
 }

@@ -45,18 +45,21 @@ start.action(async (options: Record<string, string | undefined>) => {
     throw err;
   }
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal });
     hub
       ?.stop()
-      .then(() => process.exit(0))
+      .then(() => process.exit(exitCode))
       .catch((err: unknown) => {
         logger.error("shutdown failed", { error: String(err) });
         process.exit(1);
       });
   };
+  // Only a restart helps (the writer thread died): stop cleanly and exit non-zero, so that a service
+  // manager (systemd Restart=on-failure) starts the hub again; devices resend what was not acknowledged.
+  void hub?.failed.then(() => shutdown("failure", 1));
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 });

@@ -11,11 +11,16 @@ import { PUBLIC_ROUTE } from "./route-access.ts";
 export function registerCatalogueRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const started = Date.now();
   const openapi = openApiDocument(ctx.version);
-  app.get("/api/health", PUBLIC_ROUTE, async () => ({
-    status: "UP",
-    version: ctx.version,
-    uptimeSeconds: Math.round((Date.now() - started) / 1000),
-  }));
+  // 503 while the hub can store nothing, so a load balancer or service monitor sees it without parsing.
+  app.get("/api/health", PUBLIC_ROUTE, async (_request, reply) => {
+    const problem = ctx.hubProblem();
+    return reply.status(problem === undefined ? 200 : 503).send({
+      status: problem === undefined ? "UP" : "DOWN",
+      ...(problem !== undefined && { reason: problem }),
+      version: ctx.version,
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    });
+  });
   app.get("/api/openapi.json", PUBLIC_ROUTE, async () => openapi);
   app.get("/api/catalogue", async () => ({
     types: DATA_SOURCE_TYPES,

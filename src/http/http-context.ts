@@ -18,5 +18,7 @@ export interface HttpContext {
   readonly brokerUrl: () => string;
   /** Health from the broker's connection state and the last message time the caller already read. */
   readonly healthOf: (dataSourceId: string, lastMessageAt: number | null) => SourceHealth;
+  /** Why the hub as a whole is not healthy (it can store nothing), or undefined while it is. */
+  readonly hubProblem: () => string | undefined;
   readonly version: string;
 }

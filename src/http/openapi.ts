@@ -66,7 +66,14 @@ export function openApiDocument(version: string) {
     security: [{ bearer: [] }],
     paths: {
       "/api/health": {
-        get: { security: [], summary: "Liveness of the hub", responses: { "200": ok("Hub is running") } },
+        get: {
+          security: [],
+          summary: "Health of the hub",
+          responses: {
+            "200": ok("UP: the hub is running and stores data"),
+            "503": ok("DOWN: the hub can store nothing; `reason` says why"),
+          },
+        },
       },
       "/api/auth/login": {
         post: {
@@ -137,13 +144,13 @@ export function openApiDocument(version: string) {
             name: "from",
             in: "query",
             schema: { type: "string" },
-            description: "ISO-8601 or epoch ms, inclusive",
+            description: "ISO-8601 or epoch ms (negative before 1970), inclusive",
           },
           {
             name: "to",
             in: "query",
             schema: { type: "string" },
-            description: "ISO-8601 or epoch ms, inclusive",
+            description: "ISO-8601 or epoch ms (negative before 1970), inclusive",
           },
           {
             name: "before",

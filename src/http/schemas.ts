@@ -49,8 +49,9 @@ export const loginBody = z.strictObject({
   password: z.string().min(1, "must not be empty"),
 });
 
+// Epoch milliseconds may be negative (before 1970), as ISO dates may; Date.parse would read "-150000" as a year.
 const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = typeof v === "number" || /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  const ms = typeof v === "number" || /^-?\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(ms)) {
     ctx.addIssue({ code: "custom", message: "must be an ISO-8601 date-time or epoch milliseconds" });
     return z.NEVER;

@@ -8,6 +8,8 @@ export interface AdapterContext {
   readonly maxFutureMs: number;
   /** Device timestamps older than this before receipt are refused. */
   readonly maxPastMs: number;
+  /** The time to store a message without a timestamp under: its receipt time, unique per data source. */
+  readonly receiptTimestamp: () => number;
 }
 
 /** Turns one device message into what to store and what to tell the device. Pure: no I/O. */

@@ -8,7 +8,12 @@ import { ingestCimMessage, PAST_WARNING_MS } from "./cim-adapter.ts";
 const SOURCE = testDataSource("5eef407d-d14f-49d4-b61a-769a20caa540");
 const RECEIVED_AT = Date.parse("2025-07-01T08:00:00.123Z");
 const DAY_MS = 86_400_000;
-const CTX: AdapterContext = { receivedAt: RECEIVED_AT, maxFutureMs: 5 * 60_000, maxPastMs: 365 * DAY_MS };
+const CTX: AdapterContext = {
+  receivedAt: RECEIVED_AT,
+  maxFutureMs: 5 * 60_000,
+  maxPastMs: 365 * DAY_MS,
+  receiptTimestamp: () => RECEIVED_AT,
+};
 const DEVICE_TIME = "2025-07-01T07:43:59.073Z";
 
 function ingest(message: unknown) {

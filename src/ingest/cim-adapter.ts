@@ -33,7 +33,7 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
   const fromDevice = series.timestamp !== undefined;
   const record: AiidaRecord = {
     dataSourceId: source.id,
-    timestamp: series.timestamp ?? ctx.receivedAt,
+    timestamp: series.timestamp ?? ctx.receiptTimestamp(),
     timestampSource: fromDevice ? "device" : "receipt",
     receivedAt: ctx.receivedAt,
     values: series.quantities.map(recordValue),

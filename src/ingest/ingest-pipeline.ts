@@ -5,6 +5,7 @@ import type { FeedbackReport, IngestOutcome, RecordWriter } from "../storage/por
 import { ADAPTERS } from "./adapter-registry.ts";
 import { rejectedOutcome } from "./feedback-report.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { ReceiptStamps } from "./receipt-stamps.ts";
 import type { RecordBus } from "./record-bus.ts";
 
 /** Settings of the ingest path. */
@@ -35,6 +36,7 @@ const MAX_RATE_WAIT_MS = 2000;
 export class IngestPipeline {
   private readonly batcher: CommitBatcher<IngestOutcome>;
   private readonly limiter: RateLimiter;
+  private readonly stamps = new ReceiptStamps();
 
   constructor(
     private readonly writer: RecordWriter,
@@ -47,6 +49,8 @@ export class IngestPipeline {
       (outcomes) => this.writer.write(outcomes),
       settings.commitBatchSize,
       COMMITS_IN_FLIGHT,
+      // One message that fails the write (see RecordWriter.write) must not fail the others with it.
+      (err) => (err as { isolable?: unknown }).isolable === true,
     );
     this.limiter = new RateLimiter(
       settings.rateLimitPerSecond,
@@ -64,6 +68,11 @@ export class IngestPipeline {
     await this.batcher.submit(outcome);
     if (outcome.feedback) this.sendFeedback(outcome.feedback);
     if (outcome.record) this.bus.publish(outcome.record);
+  }
+
+  /** Messages received whose commit has not finished yet. */
+  get waiting(): number {
+    return this.batcher.waiting;
   }
 
   /** Commits everything still pending (used at shutdown). */
@@ -89,6 +98,7 @@ export class IngestPipeline {
       receivedAt,
       maxFutureMs: this.settings.maxFutureMs,
       maxPastMs: this.settings.maxPastMs,
+      receiptTimestamp: () => this.stamps.stamp(source.id, receivedAt),
     });
   }
 }

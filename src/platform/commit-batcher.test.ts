@@ -95,3 +95,42 @@ test("a batch holds at most maxBatch items", async () => {
   for (const c of store.commits) c.finish();
   await Promise.all(all);
 });
+
+test("a commit that one item fails is tried again in pieces: only that item is rejected", async () => {
+  const commits: number[][] = [];
+  const commit = async (items: number[]) => {
+    commits.push(items);
+    if (items.includes(3)) throw Object.assign(new Error("item 3 breaks a constraint"), { isolable: true });
+  };
+  const batcher = new CommitBatcher(
+    commit,
+    100,
+    4,
+    (err) => (err as { isolable?: boolean }).isolable === true,
+  );
+  const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => batcher.submit(n)));
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"],
+  );
+  assert.match(String((results[2] as PromiseRejectedResult).reason), /item 3 breaks a constraint/);
+  assert.deepEqual(commits[0], [1, 2, 3, 4, 5]);
+  assert.ok(commits.length <= 7, `${commits.length} commits`);
+});
+
+test("a failure that every commit would meet (disk full) is not tried again piece by piece", async () => {
+  let commits = 0;
+  const commit = async () => {
+    commits++;
+    throw new Error("disk full");
+  };
+  const batcher = new CommitBatcher(
+    commit,
+    100,
+    4,
+    (err) => (err as { isolable?: boolean }).isolable === true,
+  );
+  const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.submit(n)));
+  assert.ok(results.every((r) => r.status === "rejected"));
+  assert.equal(commits, 1);
+});

@@ -1,11 +1,15 @@
+type Pending<T> = { item: T; resolve: () => void; reject: (err: unknown) => void };
+
 /**
  * Group commit: items submitted in one event-loop turn go together in one commit, and up to
  * `maxInFlight` commits may be outstanding at once, so an item arriving while the store is busy is
  * handed over at once instead of waiting for the previous answer (the store may merge queued commits).
- * Each item's promise settles only after the commit that holds it has finished.
+ * Each item's promise settles only after the commit that holds it has finished. A commit that fails
+ * in a way one item may have caused (`isolable`) is tried again in halves, down to single items, so
+ * only the items that fail on their own are rejected.
  */
 export class CommitBatcher<T> {
-  private pending: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private pending: Pending<T>[] = [];
   private scheduled = false;
   private inFlight = 0;
   /** Submitted items whose commit has not finished yet, for drain(). */
@@ -15,7 +19,14 @@ export class CommitBatcher<T> {
     private readonly commit: (items: T[]) => Promise<void>,
     private readonly maxBatch: number,
     private readonly maxInFlight: number,
+    /** Whether a failed commit may be down to one of its items rather than to the store as a whole. */
+    private readonly isolable: (err: unknown) => boolean = () => false,
   ) {}
+
+  /** Items submitted whose commit has not finished yet. */
+  get waiting(): number {
+    return this.unsettled.size;
+  }
 
   /** Queues an item; the promise settles when its batch is committed (or fails). */
   submit(item: T): Promise<void> {
@@ -50,13 +61,26 @@ export class CommitBatcher<T> {
     const batch = this.pending.splice(0, this.maxBatch);
     if (this.pending.length > 0) this.schedule();
     try {
-      await this.commit(batch.map((p) => p.item));
-      for (const p of batch) p.resolve();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
+      await this.commitIsolating(batch);
     } finally {
       this.inFlight--;
     }
     if (this.pending.length > 0) this.schedule();
+  }
+
+  /** Commits `batch`; if it fails isolably, commits its halves one after the other, down to single items. */
+  private async commitIsolating(batch: readonly Pending<T>[]): Promise<void> {
+    try {
+      await this.commit(batch.map((p) => p.item));
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      if (batch.length === 1 || !this.isolable(err)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await this.commitIsolating(batch.slice(0, half));
+      await this.commitIsolating(batch.slice(half));
+    }
   }
 }

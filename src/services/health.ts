@@ -9,13 +9,47 @@ export interface SourceHealth {
   readonly reason: string;
 }
 
+/** Storage problems that override or qualify AIIDA's rule. */
+export interface StorageProblems {
+  /** Why the hub can store nothing (for any data source): a sentence that says so. */
+  readonly hub?: string | undefined;
+  /** This data source's hourly rollup fails (its data is stored; long charts read it raw). */
+  readonly rollup?: string | undefined;
+}
+
 const UP_WITHIN_MS = 90_000;
 const WARNING_WITHIN_MS = 180_000;
 
-/** AIIDA's rule: no message yet → UNKNOWN; newest ≤ 90 s → UP; ≤ 180 s → WARNING; older → DOWN. */
-export function healthOf(connected: boolean, lastMessageAt: number | null, now: number): SourceHealth {
+/**
+ * AIIDA's rule: no message yet → UNKNOWN; newest ≤ 90 s → UP; ≤ 180 s → WARNING; older → DOWN. A hub
+ * that can store nothing makes every data source DOWN; a failing rollup makes an UP one WARNING.
+ */
+export function healthOf(
+  connected: boolean,
+  lastMessageAt: number | null,
+  now: number,
+  problems: StorageProblems = {},
+): SourceHealth {
   const last = lastMessageAt === null ? null : new Date(lastMessageAt).toISOString();
   const base = { connected, lastMessageAt: last };
+  if (problems.hub !== undefined) {
+    return { ...base, status: "DOWN", reason: problems.hub };
+  }
+  const health = byMessageAge(base, lastMessageAt, now);
+  if (problems.rollup === undefined) return health;
+  return {
+    ...health,
+    status: health.status === "UP" ? "WARNING" : health.status,
+    reason: `${health.reason}; hourly rollup fails: ${problems.rollup}`,
+  };
+}
+
+function byMessageAge(
+  base: Pick<SourceHealth, "connected" | "lastMessageAt">,
+  lastMessageAt: number | null,
+  now: number,
+): SourceHealth {
+  const { connected } = base;
   if (lastMessageAt === null) {
     return {
       ...base,

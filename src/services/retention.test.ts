@@ -11,6 +11,8 @@ import { hashDevicePassword } from "../platform/secrets.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { RetentionJob } from "./retention.ts";
 
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-06-01T00:00:00Z");
 const energy = obisByCode("1-0:1.8.0");
@@ -60,5 +62,47 @@ describe("retention", () => {
     assert.deepEqual(left, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     storage.dataSources.create(source(gone), hashDevicePassword("z")); // same id again gets a fresh key
     assert.deepEqual(await storage.records.query(gone, { limit: 1000 }), []);
+  });
+
+  it("recomputes the rollup of the hour the retention cut falls into, so charts count only what is left", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "aiida-retention-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const storage = await openSqliteStorage(join(dir, "hub.sqlite"));
+    t.after(() => storage.close());
+    const id = "00000000-0000-4000-8000-000000000003";
+    storage.dataSources.create(source(id), hashDevicePassword("x"));
+    const start = NOW - 20 * DAY;
+    const outcomes = [];
+    for (let minute = 0; minute < 180; minute += 10) {
+      outcomes.push({
+        dataSourceId: id,
+        record: record(id, start + minute * MINUTE),
+        feedback: undefined,
+        valuesRejected: 0,
+      });
+    }
+    await storage.writer.write(outcomes);
+    while ((await storage.writer.rollupStep(NOW)).worked) {}
+    const hourly = async () =>
+      (
+        (await storage.records.series(id, start, start + 3 * HOUR - 1, HOUR, undefined)).get("1-0:1.8.0") ??
+        []
+      ).map((p) => [(p.t - start) / HOUR, p.count]);
+    assert.deepEqual(await hourly(), [
+      [0, 6],
+      [1, 6],
+      [2, 6],
+    ]);
+
+    // The cut falls at 1:25 into the range: hour 0 goes, hour 1 keeps 1:30, 1:40 and 1:50.
+    const cut = start + HOUR + 25 * MINUTE;
+    await new RetentionJob(storage.writer, NOW - cut, silentLogger, () => NOW).runOnce();
+    const left = [
+      [1, 3],
+      [2, 6],
+    ];
+    assert.deepEqual(await hourly(), left, "right at once");
+    while ((await storage.writer.rollupStep(NOW)).worked) {}
+    assert.deepEqual(await hourly(), left, "and after the rollup recomputed the hour");
   });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from "../platform/logger.ts";
-import type { RecordWriter } from "../storage/ports.ts";
+import type { RecordWriter, RollupProgress } from "../storage/ports.ts";
 
 const BATCH = 5000;
 
@@ -62,9 +62,26 @@ export class RetentionJob extends RepeatingJob {
   }
 }
 
-/** Keeps the hourly rollups that long-range charts read up to date, every minute. */
+/**
+ * Keeps the hourly rollups that long-range charts read up to date, every minute, and hands on after
+ * each step which data sources' rollups fail.
+ */
 export class RollupJob extends RepeatingJob {
-  constructor(writer: RecordWriter, logger: Logger, now: () => number = Date.now) {
-    super("rollup", 60_000, async () => ((await writer.rollupStep(now())) ? 1 : 0), logger);
+  constructor(
+    writer: RecordWriter,
+    logger: Logger,
+    failing: (failing: RollupProgress["failing"]) => void,
+    now: () => number = Date.now,
+  ) {
+    super(
+      "rollup",
+      60_000,
+      async () => {
+        const step = await writer.rollupStep(now());
+        failing(step.failing);
+        return step.worked ? 1 : 0;
+      },
+      logger,
+    );
   }
 }

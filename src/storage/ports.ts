@@ -96,14 +96,26 @@ export interface RecordStore {
   feedback(dataSourceId: string, limit: number): Promise<FeedbackReport[]>;
 }
 
+/** What one rollup step did. */
+export interface RollupProgress {
+  /** False when there was nothing to do. */
+  readonly worked: boolean;
+  /** Data sources whose hourly rollup fails, and why: they are tried again later, the others go on. */
+  readonly failing: ReadonlyMap<string, string>;
+}
+
 /** Writing records: off the main thread, so a commit's fsync never holds up MQTT or HTTP. */
 export interface RecordWriter {
-  /** Writes a batch of outcomes in one transaction; resolves once it is committed to disk. */
+  /**
+   * Writes a batch of outcomes in one transaction; resolves once it is committed to disk. A failure
+   * that one of the outcomes may have caused (a constraint) has `isolable: true` on its error: written
+   * in smaller pieces, the other outcomes may succeed.
+   */
   write(outcomes: readonly IngestOutcome[]): Promise<void>;
   /** Deletes up to about `batch` old rows (records of deleted data sources first); resolves with how many went. */
   deleteOlderThan(before: number, batch: number): Promise<number>;
-  /** Rolls one bounded piece of data up into hourly summaries; resolves false when there was nothing to do. */
-  rollupStep(now: number): Promise<boolean>;
+  /** Rolls one bounded piece of one data source's data up into hourly summaries. */
+  rollupStep(now: number): Promise<RollupProgress>;
 }
 
 /** The admin account and its sessions. */

@@ -55,6 +55,38 @@ describe("reading data back", () => {
     assert.deepEqual(bad.body.error.details.map((d: any) => d.path).sort(), ["from", "limit", "obis"]);
   });
 
+  it("takes negative epoch milliseconds for from, to and before, as it takes ISO dates before 1970", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const device = await connectDevice(t, hub.mqttUrl, creds);
+    for (const ts of [-3 * 60_000, -2 * 60_000, -60_000]) {
+      const payload = {
+        "dateAndOrTime.dateTime": new Date(ts).toISOString(),
+        Quantity: [{ quantity: ts, type: "2" }],
+      };
+      await device.publishAsync(creds.topic, JSON.stringify(payload), { qos: 1 });
+    }
+    const base = `/api/datasources/${creds.id}/records`;
+    const values = (body: any) => body.records.map((r: any) => r.values[0].value);
+    const byMs = await hub.api("GET", `${base}?from=-150000&to=-1`);
+    assert.equal(byMs.status, 200, JSON.stringify(byMs.body));
+    const byIso = await hub.api(
+      "GET",
+      `${base}?from=${new Date(-150_000).toISOString()}&to=${new Date(-1).toISOString()}`,
+    );
+    assert.deepEqual(values(byMs.body), [-60_000, -120_000]);
+    assert.deepEqual(values(byMs.body), values(byIso.body));
+    const older = await hub.api("GET", `${base}?before=-60000`);
+    assert.deepEqual(values(older.body), [-120_000, -180_000]);
+
+    const bad = await hub.api("GET", `${base}?from=-`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(
+      bad.body.error.details.map((d: any) => d.path),
+      ["from"],
+    );
+  });
+
   it("downsamples into min/avg/max/last per bucket for charts", async (t) => {
     const { hub, creds } = await publishSeries(t, 12); // two minutes of 10-second data
     const from = new Date(BASE).toISOString();

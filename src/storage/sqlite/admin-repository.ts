@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { AdminStore } from "../ports.ts";
+import { inRequestTransaction } from "./write-transaction.ts";
 
 /** The admin account (a slow password hash) and its sessions (token digests only) in SQLite. */
 export class SqliteAdminStore implements AdminStore {
@@ -13,18 +14,22 @@ export class SqliteAdminStore implements AdminStore {
   }
 
   setPasswordHash(username: string, hash: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO admin_user (username, password_hash) VALUES (?, ?)
-         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
-      )
-      .run(username, hash);
+    inRequestTransaction(this.db, () =>
+      this.db
+        .prepare(
+          `INSERT INTO admin_user (username, password_hash) VALUES (?, ?)
+           ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
+        )
+        .run(username, hash),
+    );
   }
 
   createSession(tokenDigest: string, username: string, expiresAt: number): void {
-    this.db
-      .prepare("INSERT INTO admin_session (token_digest, username, expires_at) VALUES (?, ?, ?)")
-      .run(tokenDigest, username, expiresAt);
+    inRequestTransaction(this.db, () =>
+      this.db
+        .prepare("INSERT INTO admin_session (token_digest, username, expires_at) VALUES (?, ?, ?)")
+        .run(tokenDigest, username, expiresAt),
+    );
   }
 
   sessionUser(tokenDigest: string, now: number): string | undefined {
@@ -35,6 +40,8 @@ export class SqliteAdminStore implements AdminStore {
   }
 
   deleteSession(tokenDigest: string): void {
-    this.db.prepare("DELETE FROM admin_session WHERE token_digest = ?").run(tokenDigest);
+    inRequestTransaction(this.db, () =>
+      this.db.prepare("DELETE FROM admin_session WHERE token_digest = ?").run(tokenDigest),
+    );
   }
 }

@@ -10,7 +10,7 @@ import {
 import type { DevicePasswordHash } from "../../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore, DeviceCredential, IngestCounters } from "../ports.ts";
 import type { DataSourceKeys } from "./data-source-keys.ts";
-import { inWriteTransaction } from "./write-transaction.ts";
+import { inRequestTransaction } from "./write-transaction.ts";
 
 interface DataSourceRow {
   key: number;
@@ -61,7 +61,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
   ) {}
 
   create(source: DataSource, password: DevicePasswordHash): void {
-    inWriteTransaction(this.db, () => {
+    const key = inRequestTransaction(this.db, () => {
       const info = this.db
         .prepare(
           `INSERT INTO data_source (id, name, type, asset, country_code, icon, meter_id, operator_id, enabled,
@@ -88,8 +88,9 @@ export class SqliteDataSourceStore implements DataSourceStore {
       );
       acl.run(source.id, "publish", dataTopic(source.id));
       acl.run(source.id, "subscribe", feedbackTopic(source.id));
-      this.keys.set(source.id, Number(info.lastInsertRowid));
+      return Number(info.lastInsertRowid);
     });
+    this.keys.set(source.id, key); // only once committed: a failed COMMIT leaves no key behind
   }
 
   get(id: string): DataSource | undefined {
@@ -113,14 +114,16 @@ export class SqliteDataSourceStore implements DataSourceStore {
     ][];
     const sets = entries.map(([k]) => `${COLUMNS[k]} = ?`);
     const values = entries.map(([, v]) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
-    const info = this.db
-      .prepare(`UPDATE data_source SET ${[...sets, "updated_at = ?"].join(", ")} WHERE id = ?`)
-      .run(...values, now, id);
+    const info = inRequestTransaction(this.db, () =>
+      this.db
+        .prepare(`UPDATE data_source SET ${[...sets, "updated_at = ?"].join(", ")} WHERE id = ?`)
+        .run(...values, now, id),
+    );
     return info.changes === 0 ? undefined : this.get(id);
   }
 
   setPassword(id: string, password: DevicePasswordHash, now: number): boolean {
-    return inWriteTransaction(this.db, () => {
+    return inRequestTransaction(this.db, () => {
       const info = this.db
         .prepare("UPDATE data_source_mqtt_user SET password_hash = ?, salt = ? WHERE username = ?")
         .run(password.hash, password.salt, id);
@@ -130,7 +133,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
   }
 
   delete(id: string): boolean {
-    return inWriteTransaction(this.db, () => {
+    const deleted = inRequestTransaction(this.db, () => {
       const key = this.keys.get(id);
       const info = this.db.prepare("DELETE FROM data_source WHERE id = ?").run(id);
       if (info.changes === 0 || key === undefined) return false;
@@ -139,9 +142,10 @@ export class SqliteDataSourceStore implements DataSourceStore {
       this.db.prepare("DELETE FROM feedback_report WHERE data_source_key = ?").run(key);
       // Records can be millions of rows: the retention job purges them in batches.
       this.db.prepare("INSERT OR IGNORE INTO deleted_data_source (key) VALUES (?)").run(key);
-      this.keys.delete(id);
       return true;
     });
+    if (deleted) this.keys.delete(id); // only once committed
+    return deleted;
   }
 
   credentials(): DeviceCredential[] {

@@ -10,6 +10,8 @@ const FEEDBACK_KEPT = 50;
 export class RecordBatchWriter {
   private readonly insertRecord;
   private readonly upsertValue;
+  private readonly insertValueIfNew;
+  private readonly updateValue;
   private readonly insertFeedback;
   private readonly trimFeedback;
   private readonly addCounters;
@@ -19,7 +21,8 @@ export class RecordBatchWriter {
     private readonly db: Database.Database,
     private readonly rollup: HourlyRollup,
   ) {
-    // A redelivered QoS 1 message has the same (source, time): keep the first receipt time.
+    // A redelivered QoS 1 message has the same (source, time): keep the first receipt time. `changes`
+    // tells a new record (1) from one merged into a stored record (0).
     this.insertRecord = db.prepare(
       "INSERT INTO aiida_record (data_source_key, ts, received_delta, ts_source) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
     );
@@ -27,6 +30,13 @@ export class RecordBatchWriter {
     this.upsertValue = db.prepare(
       `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
+    );
+    // For a message merged into a stored record: which of its values are new, so counters count what is stored.
+    this.insertValueIfNew = db.prepare(
+      "INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    );
+    this.updateValue = db.prepare(
+      "UPDATE aiida_record_value SET value = ?, quality = ? WHERE data_source_key = ? AND ts = ? AND obis_key = ?",
     );
     this.insertFeedback = db.prepare("INSERT INTO feedback_report (data_source_key, report) VALUES (?, ?)");
     this.trimFeedback = db.prepare(
@@ -62,13 +72,17 @@ export class RecordBatchWriter {
         }
         if (o.record) {
           const [ts, receivedAt, tsSource, values] = o.record;
-          this.insertRecord.run(o.key, ts, receivedAt - ts, tsSource);
-          for (let i = 0; i < values.length; i += 3) {
-            this.upsertValue.run(o.key, ts, values[i], values[i + 1], values[i + 2]);
+          if (this.insertRecord.run(o.key, ts, receivedAt - ts, tsSource).changes === 1) {
+            for (let i = 0; i < values.length; i += 3) {
+              this.upsertValue.run(o.key, ts, values[i], values[i + 1], values[i + 2]);
+            }
+            c[0] += 1;
+            c[2] += values.length / 3;
+          } else {
+            if (tsSource === 0) throw receiptTimeTaken(ts);
+            c[2] += this.merge(o.key, ts, values);
           }
           this.rollup.noteWrite(o.key, ts);
-          c[0] += 1;
-          c[2] += values.length / 3;
           c[4] = Math.max(c[4], receivedAt);
         } else {
           c[1] += 1;
@@ -82,6 +96,16 @@ export class RecordBatchWriter {
       for (const [key, c] of counters) this.addCounters.run(c[0], c[1], c[2], c[3], c[4], key);
       for (const key of feedbackKeys) this.trimFeedback.run(key, key);
     });
+  }
+
+  /** Writes a message's values into the stored record at its time (later wins); returns how many are new. */
+  private merge(key: number, ts: number, values: readonly number[]): number {
+    let added = 0;
+    for (let i = 0; i < values.length; i += 3) {
+      if (this.insertValueIfNew.run(key, ts, values[i], values[i + 1], values[i + 2]).changes === 1) added++;
+      else this.updateValue.run(values[i + 1], values[i + 2], key, ts, values[i]);
+    }
+    return added;
   }
 
   /**
@@ -124,12 +148,27 @@ export class RecordBatchWriter {
         .get(key, before, batch - deleted - 1) as { ts: number } | undefined;
       const upto = cut ? cut.ts : before - 1;
       this.db.prepare("DELETE FROM aiida_record_value WHERE data_source_key = ? AND ts <= ?").run(key, upto);
-      deleted += this.db
+      const records = this.db
         .prepare("DELETE FROM aiida_record WHERE data_source_key = ? AND ts <= ?")
         .run(key, upto).changes;
+      if (records > 0) this.rollup.forgetThrough(key, upto);
+      deleted += records;
       if (deleted >= batch) break;
     }
-    this.rollup.deleteOlderThan(before);
     return deleted;
   }
+}
+
+/**
+ * A hub-stamped time is unique among this run's stamps, but a record stored before a restart (or a
+ * device's own timestamp) may hold it: merging would swallow a distinct message, so it is refused and
+ * the device sends it again under a later stamp.
+ */
+function receiptTimeTaken(ts: number): Error {
+  return Object.assign(
+    new Error(
+      `a record at the receipt time ${new Date(ts).toISOString()} is already stored; send the message again`,
+    ),
+    { code: "AIIDA_RECEIPT_TIME_TAKEN" },
+  );
 }

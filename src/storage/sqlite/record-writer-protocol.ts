@@ -1,3 +1,4 @@
+import type { RollupStepResult } from "./rollup.ts";
 import type { WireOutcome } from "./wire-outcome.ts";
 
 /** A request to the writer thread. */
@@ -9,8 +10,11 @@ export type WriterRequest =
 
 /** The writer thread's answer to one request. */
 export type WriterResponse =
-  | { readonly id: number; readonly ok: true; readonly result: number | boolean | null }
+  | { readonly id: number; readonly ok: true; readonly result: WriterResult }
   | { readonly id: number; readonly ok: false; readonly error: string; readonly code: string | undefined };
+
+/** What a request's answer carries: rows deleted, a rollup step's result, or nothing. */
+export type WriterResult = number | RollupStepResult | null;
 
 /** What the writer thread is started with. */
 export interface WriterData {

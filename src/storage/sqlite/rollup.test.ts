@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { testDataSource } from "../../../test/helpers/data-source-fixture.ts";
 import { hashDevicePassword } from "../../platform/secrets.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
@@ -33,7 +33,7 @@ test("an hour is rolled up only after a grace period, so slightly late values do
   const dirtyHours = () =>
     (db.prepare("SELECT count(*) AS n FROM aiida_rollup_dirty").get() as { n: number }).n;
   const rollUpAll = (now: number) => {
-    while (rollup.step(now)) {}
+    while (rollup.step(now).worked) {}
   };
 
   write(HOUR_10 - HOUR_MS + 30 * MINUTE); // 09:30
@@ -70,7 +70,7 @@ test("an empty stretch of decades is skipped in one step, not walked a day at a 
   write(HOUR_10 + 5 * MINUTE, 2);
 
   let steps = 0;
-  while (rollup.step(HOUR_10 + 2 * HOUR_MS)) steps++;
+  while (rollup.step(HOUR_10 + 2 * HOUR_MS).worked) steps++;
   assert.ok(steps <= 4, `${steps} steps`);
   const hours = db.prepare("SELECT hour, last_value FROM aiida_rollup_hour ORDER BY hour").all();
   assert.deepEqual(
@@ -79,5 +79,91 @@ test("an empty stretch of decades is skipped in one step, not walked a day at a 
       { hour: 0, last_value: 1 },
       { hour: HOUR_10, last_value: 2 },
     ],
+  );
+});
+
+/** A database with data sources `ids`, a writer and a rollup over it. */
+function setUp(t: TestContext, ids: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(join(dir, "hub.sqlite"));
+  t.after(() => db.close());
+  const keys = DataSourceKeys.load(db);
+  const store = new SqliteDataSourceStore(db, keys);
+  for (const id of ids) store.create(testDataSource(id), hashDevicePassword("x"));
+  const keyOf = (id: string) => keys.get(id) ?? assert.fail(`no key for ${id}`);
+  const rollup = new HourlyRollup(db);
+  const writer = new RecordBatchWriter(db, rollup);
+  const write = (id: string, ts: number, value: number) =>
+    writer.write([{ key: keyOf(id), record: [ts, ts, 1, [1, value, 0]], feedback: null, valuesRejected: 0 }]);
+  const hours = (id: string) =>
+    db
+      .prepare("SELECT hour, count, min, max FROM aiida_rollup_hour WHERE data_source_key = ? ORDER BY hour")
+      .all(keyOf(id))
+      .map((h) => ({ ...(h as object) }));
+  return { db, rollup, write, hours, keyOf };
+}
+
+test("a value before 1970 is rolled up into its own hour, and a late one for that hour is recomputed", (t) => {
+  const { rollup, write, hours } = setUp(t, ["meter"]);
+  write("meter", Date.parse("1969-12-31T23:30:00Z"), 1);
+  write("meter", Date.parse("1970-01-01T00:10:00Z"), 2);
+  const now = Date.parse("1970-01-01T03:00:00Z");
+  while (rollup.step(now).worked) {}
+  assert.deepEqual(hours("meter"), [
+    { hour: -HOUR_MS, count: 1, min: 1, max: 1 },
+    { hour: 0, count: 1, min: 2, max: 2 },
+  ]);
+  write("meter", Date.parse("1969-12-31T23:45:00Z"), 3); // late, for the rolled-up hour before 1970
+  const failing = [];
+  for (let step = rollup.step(now); step.worked; step = rollup.step(now)) failing.push(...step.failing);
+  assert.deepEqual(failing, []);
+  assert.deepEqual(hours("meter"), [
+    { hour: -HOUR_MS, count: 2, min: 1, max: 3 },
+    { hour: 0, count: 1, min: 2, max: 2 },
+  ]);
+});
+
+test("one data source whose rollup fails is put aside and reported while the others are rolled up", (t) => {
+  const { db, rollup, write, hours, keyOf } = setUp(t, ["broken", "fine"]);
+  // A real failure inside the rollup's transaction, for one data source's rows only.
+  db.exec(`CREATE TRIGGER refuse_broken BEFORE INSERT ON aiida_rollup_hour
+    WHEN NEW.data_source_key = ${keyOf("broken")} BEGIN SELECT RAISE(ABORT, 'broken rollup'); END`);
+  write("broken", HOUR_10 + 5 * MINUTE, 1);
+  write("fine", HOUR_10 + 5 * MINUTE, 2);
+  const now = HOUR_10 + 2 * HOUR_MS;
+  let last = rollup.step(now);
+  for (let steps = 0; last.worked && steps < 10; steps++) last = rollup.step(now);
+  assert.equal(last.worked, false, "the pass ends although one data source keeps failing");
+  assert.deepEqual(hours("fine"), [{ hour: HOUR_10, count: 1, min: 2, max: 2 }]);
+  assert.deepEqual(hours("broken"), []);
+  assert.deepEqual(last.failing, [[keyOf("broken"), "broken rollup"]]);
+
+  db.exec("DROP TRIGGER refuse_broken");
+  assert.equal(rollup.step(now + MINUTE).worked, false, "not tried again at once");
+  const later = now + 11 * MINUTE;
+  while (rollup.step(later).worked) {}
+  assert.deepEqual(hours("broken"), [{ hour: HOUR_10, count: 1, min: 1, max: 1 }]);
+  assert.deepEqual(rollup.step(later).failing, [], "it is reported no more");
+});
+
+test("a rollup whose COMMIT fails leaves its hours to the next step instead of skipping them", (t) => {
+  const { db, rollup, write, hours, keyOf } = setUp(t, ["meter"]);
+  for (let hour = 0; hour < 3; hour++) write("meter", HOUR_10 + hour * HOUR_MS, hour);
+  // A deferred foreign key is checked at COMMIT: the rollup's statements all succeed, its COMMIT fails.
+  db.exec(`CREATE TABLE guard_parent (id INTEGER PRIMARY KEY);
+    CREATE TABLE guard (parent INTEGER REFERENCES guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
+    CREATE TRIGGER fail_commit AFTER INSERT ON aiida_rollup_state BEGIN INSERT INTO guard VALUES (1); END;`);
+  const now = HOUR_10 + 4 * HOUR_MS;
+  const failed = rollup.step(now);
+  assert.deepEqual(failed.failing, [[keyOf("meter"), "FOREIGN KEY constraint failed"]]);
+  assert.equal(db.inTransaction, false);
+
+  db.exec("DROP TRIGGER fail_commit");
+  const later = now + 11 * MINUTE;
+  while (rollup.step(later).worked) {}
+  assert.deepEqual(
+    hours("meter").map((h) => (h as { hour: number }).hour),
+    [HOUR_10, HOUR_10 + HOUR_MS, HOUR_10 + 2 * HOUR_MS],
   );
 });

@@ -13,6 +13,22 @@ const LATE_GRACE_MS = 15 * 60_000;
 /** Hours rolled up in one transaction, so ingest never waits long for the database. */
 const HOURS_PER_STEP = 24;
 
+/** A data source whose rollup failed is tried again after this long; the others go on meanwhile. */
+const RETRY_FAILED_MS = 10 * 60_000;
+
+/**
+ * The hour an instant belongs to, in SQL: floor division, so an instant before 1970 belongs to the
+ * hour before it (integer division truncates toward zero). Dividing by a REAL makes the division exact
+ * and floor() (built into better-sqlite3's SQLite) rounds down.
+ */
+const HOUR_OF_TS = `CAST(floor(ts / ${HOUR_MS}.0) AS INTEGER) * ${HOUR_MS}`;
+
+/** What one step did: whether there was work, and the data sources whose rollup fails (storage key → error). */
+export interface RollupStepResult {
+  readonly worked: boolean;
+  readonly failing: ReadonlyArray<readonly [number, string]>;
+}
+
 /**
  * Hourly min/max/sum/count/last per data source and OBIS code, kept beside the raw values so a chart
  * over months or a year reads thousands of rows instead of millions. Rolled up in the background
@@ -22,6 +38,12 @@ const HOURS_PER_STEP = 24;
  */
 export class HourlyRollup {
   private readonly watermarks = new Map<number, number>();
+  /** Data sources whose last rollup step failed: skipped until `retryAt`, so the others go on. */
+  private readonly failures = new Map<number, { error: string; retryAt: number }>();
+  /** The data source the running step works on, so a failure is put down to it. */
+  private working: number | undefined;
+  /** The watermark the running step moves to; kept in memory only once its transaction has committed. */
+  private advanced: { key: number; to: number } | undefined;
   private readonly markDirty;
 
   constructor(private readonly db: Database.Database) {
@@ -45,14 +67,30 @@ export class HourlyRollup {
   }
 
   /**
-   * Does one bounded step of work: a dirty hour, or the next hours of one data source up to the
-   * last hour that ended at least LATE_GRACE_MS before `now`. Returns false when there was nothing to do.
+   * Does one bounded step of work for one data source: a dirty hour, or its next hours up to the last
+   * hour that ended at least LATE_GRACE_MS before `now`. A step that fails puts its data source aside
+   * for RETRY_FAILED_MS and counts as work done, so one source's failure never stops the others.
+   * `worked` is false when there was nothing to do.
    */
-  step(now: number): boolean {
-    return inWriteTransaction(
-      this.db,
-      () => this.recomputeDirty() || this.advance(Math.floor((now - LATE_GRACE_MS) / HOUR_MS) * HOUR_MS),
-    );
+  step(now: number): RollupStepResult {
+    const upto = Math.floor((now - LATE_GRACE_MS) / HOUR_MS) * HOUR_MS;
+    const skipped = this.skippedAt(now);
+    this.working = undefined;
+    this.advanced = undefined;
+    try {
+      const worked = inWriteTransaction(
+        this.db,
+        () => this.recomputeDirty(skipped) || this.advance(upto, skipped),
+      );
+      this.keepAdvancedWatermark();
+      if (this.working !== undefined) this.failures.delete(this.working);
+      return { worked, failing: this.failing() };
+    } catch (err) {
+      if (this.working === undefined) throw err; // not one data source's failure (e.g. no write lock)
+      const error = err instanceof Error ? err.message : String(err);
+      this.failures.set(this.working, { error, retryAt: now + RETRY_FAILED_MS });
+      return { worked: true, failing: this.failing() };
+    }
   }
 
   /** Forgets a data source's rollups (its records are being purged). */
@@ -61,18 +99,49 @@ export class HourlyRollup {
     this.db.prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ?").run(key);
     this.db.prepare("DELETE FROM aiida_rollup_state WHERE data_source_key = ?").run(key);
     this.watermarks.delete(key);
+    this.failures.delete(key);
   }
 
-  /** Removes rollup rows of hours that end before `before` (retention). */
-  deleteOlderThan(before: number): void {
-    this.db.prepare("DELETE FROM aiida_rollup_hour WHERE hour + ? <= ?").run(HOUR_MS, before);
+  /**
+   * Retention deleted a data source's records up to `upto` (inclusive): the rollups of the hours that
+   * are wholly gone go too, and the hour it cut into is marked dirty, so its min/avg/count are
+   * recomputed from what is left (queries read it raw until then).
+   */
+  forgetThrough(key: number, upto: number): void {
+    const firstKept = Math.floor((upto + 1) / HOUR_MS) * HOUR_MS;
+    this.db
+      .prepare("DELETE FROM aiida_rollup_hour WHERE data_source_key = ? AND hour < ?")
+      .run(key, firstKept);
+    this.db
+      .prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ? AND hour < ?")
+      .run(key, firstKept);
+    if (firstKept <= upto) this.noteWrite(key, upto);
   }
 
-  private recomputeDirty(): boolean {
+  /** Only once the step has committed: after a failed COMMIT (disk full) the watermark stays where the database has it. */
+  private keepAdvancedWatermark(): void {
+    if (this.advanced) this.watermarks.set(this.advanced.key, this.advanced.to);
+  }
+
+  /** The data sources put aside at `now` after a failure. */
+  private skippedAt(now: number): Set<number> {
+    const skipped = new Set<number>();
+    for (const [key, failure] of this.failures) if (failure.retryAt > now) skipped.add(key);
+    return skipped;
+  }
+
+  private failing(): [number, string][] {
+    return [...this.failures].map(([key, failure]) => [key, failure.error]);
+  }
+
+  private recomputeDirty(skipped: ReadonlySet<number>): boolean {
     const dirty = this.db
-      .prepare("SELECT data_source_key AS key, hour FROM aiida_rollup_dirty LIMIT 1")
-      .get() as { key: number; hour: number } | undefined;
+      .prepare(
+        "SELECT data_source_key AS key, hour FROM aiida_rollup_dirty WHERE data_source_key NOT IN (SELECT value FROM json_each(?)) LIMIT 1",
+      )
+      .get(JSON.stringify([...skipped])) as { key: number; hour: number } | undefined;
     if (!dirty) return false;
+    this.working = dirty.key;
     this.rollUp(dirty.key, dirty.hour, dirty.hour + HOUR_MS);
     this.db
       .prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ? AND hour = ?")
@@ -80,10 +149,12 @@ export class HourlyRollup {
     return true;
   }
 
-  private advance(upto: number): boolean {
+  private advance(upto: number, skipped: ReadonlySet<number>): boolean {
     for (const { key } of this.db.prepare("SELECT key FROM data_source").all() as { key: number }[]) {
+      if (skipped.has(key)) continue;
       const watermark = this.watermarks.get(key);
       if (watermark !== undefined && watermark >= upto) continue;
+      this.working = key;
       // Starts at the next stored record, so an empty stretch (a device clock that once said 1970)
       // is skipped in one step instead of walked a day at a time.
       const next = this.hourOfFirstRecord(key, watermark ?? Number.MIN_SAFE_INTEGER);
@@ -97,7 +168,7 @@ export class HourlyRollup {
            ON CONFLICT (data_source_key) DO UPDATE SET rolled_up_to = excluded.rolled_up_to`,
         )
         .run(key, to);
-      this.watermarks.set(key, to);
+      this.advanced = { key, to };
       return true;
     }
     return false;
@@ -117,7 +188,7 @@ export class HourlyRollup {
     this.db
       .prepare(
         `INSERT INTO aiida_rollup_hour (data_source_key, obis_key, hour, min, max, sum, count, last_ts, last_value)
-         SELECT ?, obis_key, (ts / ${HOUR_MS}) * ${HOUR_MS} AS hour, min(value), max(value), total(value), count(*),
+         SELECT ?, obis_key, ${HOUR_OF_TS} AS hour, min(value), max(value), total(value), count(*),
            max(ts), 0
          FROM aiida_record_value WHERE data_source_key = ? AND ts >= ? AND ts < ? GROUP BY obis_key, hour`,
       )

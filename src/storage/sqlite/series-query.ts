@@ -44,15 +44,16 @@ export class SeriesQuery {
     this.dirty = db.prepare(
       "SELECT hour FROM aiida_rollup_dirty WHERE data_source_key = ? AND hour >= ? AND hour < ? ORDER BY hour",
     );
-    // ts and the bucket size bind as REAL: CAST gives the integer bucket index.
+    // ts and the bucket size bind as REAL: floor gives the bucket index, also before 1970 (CAST alone
+    // would truncate toward zero and put -1 ms into bucket 0).
     this.raw = db.prepare(
-      `SELECT obis_key, CAST(ts / ? AS INTEGER) AS b, min(value) AS min, max(value) AS max, total(value) AS sum,
+      `SELECT obis_key, CAST(floor(ts / ?) AS INTEGER) AS b, min(value) AS min, max(value) AS max, total(value) AS sum,
          count(*) AS count, max(ts) AS last_ts, 0 AS last
        FROM aiida_record_value WHERE data_source_key = ? AND ts >= ? AND ts <= ? GROUP BY obis_key, b`,
     );
     // One row per hour, merged in JS: SQL could not carry the last value of the newest hour through a GROUP BY.
     this.rolled = db.prepare(
-      `SELECT obis_key, CAST(hour / ? AS INTEGER) AS b, min, max, sum, count, last_ts, last_value AS last
+      `SELECT obis_key, CAST(floor(hour / ?) AS INTEGER) AS b, min, max, sum, count, last_ts, last_value AS last
        FROM aiida_rollup_hour WHERE data_source_key = ? AND hour >= ? AND hour < ?`,
     );
     this.valueAt = db.prepare(

@@ -1,18 +1,30 @@
 import type Database from "better-sqlite3";
-import type { AdminStore, DataSourceStore, RecordStore, RecordWriter } from "../ports.ts";
+import type { AdminStore, DataSourceStore, RecordStore } from "../ports.ts";
 import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
+import { DatabaseFile } from "./database-file.ts";
 import { openDatabase } from "./open-database.ts";
 import { WorkerRecordReader } from "./worker-record-reader.ts";
 import { WorkerRecordWriter } from "./worker-record-writer.ts";
+
+/** How often the database file's identity is checked while the hub runs (one stat, off the event loop). */
+const DATABASE_CHECK_MS = 2000;
 
 /** All stores of the hub over one SQLite file. */
 export interface Storage {
   readonly dataSources: DataSourceStore;
   readonly records: RecordStore;
-  readonly writer: RecordWriter;
+  readonly writer: WorkerRecordWriter;
   readonly admin: AdminStore;
+  /** The main thread's connection, for tests that set limits on it (PRAGMA max_page_count: a full disk). */
+  readonly mainConnection: Database.Database;
+  /**
+   * Calls `listener` once, with why, when the database file is deleted or replaced under the running
+   * hub (found within DATABASE_CHECK_MS, or at the first commit after it): the writer then refuses
+   * every write, since nothing written to the file it still holds would be kept.
+   */
+  onDatabaseLost(listener: (reason: string) => void): void;
   /** Lets the reader and the writer finish what they were given, then closes all three connections. */
   close(): Promise<void>;
 }
@@ -24,6 +36,7 @@ export interface Storage {
  */
 export async function openSqliteStorage(file: string): Promise<Storage> {
   const db: Database.Database = openDatabase(file);
+  const identity = new DatabaseFile(file);
   const keys = DataSourceKeys.load(db);
   const writer = new WorkerRecordWriter(file, keys);
   const reader = new WorkerRecordReader(file, keys);
@@ -34,12 +47,31 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
     db.close();
     throw err;
   }
+  const lostListeners: ((reason: string) => void)[] = [];
+  let lost: string | undefined;
+  const loseOnce = (reason: string) => {
+    if (lost !== undefined) return;
+    lost = reason;
+    clearInterval(watch);
+    for (const listener of lostListeners) listener(reason);
+  };
+  // Also while no message arrives, so health tells at once; the writer checks after every commit.
+  const watch = setInterval(() => {
+    void identity.lost().then((reason) => reason !== undefined && loseOnce(reason));
+  }, DATABASE_CHECK_MS);
+  watch.unref();
+  writer.onDatabaseLost(loseOnce);
   return {
     dataSources: new SqliteDataSourceStore(db, keys),
     records: reader,
     writer,
     admin: new SqliteAdminStore(db),
+    mainConnection: db,
+    onDatabaseLost: (listener) => {
+      lostListeners.push(listener);
+    },
     close: async () => {
+      clearInterval(watch);
       await reader.close();
       await writer.close();
       db.close();

@@ -20,6 +20,7 @@ export class WorkerChannel<Request extends { readonly id: number; readonly kind:
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: Error | undefined;
+  private readonly failureListeners: ((err: Error) => void)[] = [];
   private startFailed: (err: Error) => void = () => {};
   /** Settles when the thread has opened its connection (it posts `{ ready: true }`) or failed to start. */
   readonly ready: Promise<void>;
@@ -53,6 +54,19 @@ export class WorkerChannel<Request extends { readonly id: number; readonly kind:
     return this.failure;
   }
 
+  /**
+   * Calls `listener` once when the thread fails or exits without having been closed (a crash): the
+   * owner decides what happens next, since nothing restarts the thread here.
+   */
+  onFailure(listener: (err: Error) => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  /** Ends the thread at once without closing its connection, as a crash does (for tests of what follows). */
+  async kill(): Promise<void> {
+    await this.worker.terminate();
+  }
+
   /** Sends one request; resolves with the thread's result. */
   call(request: WithoutId<Request>): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
@@ -82,7 +96,10 @@ export class WorkerChannel<Request extends { readonly id: number; readonly kind:
   }
 
   private fail(err: Error): void {
-    this.failure ??= err;
+    if (this.failure === undefined) {
+      this.failure = err;
+      for (const listener of this.failureListeners) listener(err);
+    }
     this.startFailed(err); // no effect once the thread has started
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { HubError } from "../../domain/hub-error.ts";
 
 /**
  * Runs `fn` in a transaction that takes the write lock at its start (BEGIN IMMEDIATE). Several
@@ -8,4 +9,23 @@ import type Database from "better-sqlite3";
  */
 export function inWriteTransaction<T>(db: Database.Database, fn: () => T): T {
   return db.transaction(fn).immediate();
+}
+
+/** What a person is told when a change is refused because the disk is full. */
+export const DISK_FULL_MESSAGE =
+  "The disk that holds the hub's database is full, so nothing was changed; free some space and try again.";
+
+/**
+ * {@link inWriteTransaction} for the changes a person asks for (a login, a new data source): a full
+ * disk (SQLITE_FULL, which is also how SQLite reports ENOSPC) becomes UNAVAILABLE with a sentence
+ * that says so, instead of an internal error. The transaction is rolled back: nothing is half-done.
+ */
+export function inRequestTransaction<T>(db: Database.Database, fn: () => T): T {
+  try {
+    return inWriteTransaction(db, fn);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "SQLITE_FULL")
+      throw new HubError("UNAVAILABLE", DISK_FULL_MESSAGE, undefined, err);
+    throw err;
+  }
 }
