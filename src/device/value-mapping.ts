@@ -12,11 +12,13 @@ function cimTypeOf(obis: string): number {
 
 /**
  * Turns one raw device number into its CIM quantities: scale, sign, magnitude, and for a split field
- * (obisWhenNegative) the positive side and the negative side, the idle side sent as 0.
+ * (obisWhenNegative) the positive side and the negative side, the idle side sent as 0; a positiveOnly
+ * field is a split whose negative side is not sent, so it gets 0 then.
  */
 export function mapValue(mapping: ValueMapping, raw: number): TimeSeriesQuantity[] {
   let value = raw * mapping.scale * mapping.sign;
   if (mapping.absolute) value = Math.abs(value);
+  if (mapping.positiveOnly && value < 0) value = 0;
   const mainType = cimTypeOf(mapping.obis);
   if (mapping.obisWhenNegative === undefined) return [{ type: mainType, quantity: roundMeasurement(value) }];
   const negativeType = cimTypeOf(mapping.obisWhenNegative);

@@ -131,7 +131,7 @@ describe("reading a Modbus device", () => {
     });
     assert.match(
       failureOf(await firstEvent(source)),
-      /unit id 1 refused registers 37101\.\.37122: Modbus exception 2/,
+      /unit id 1 refused registers 37101\.\.37137: Modbus exception 2/,
     );
     assert.equal(server.requests, 1, "an exception is the device's answer; asking again would not change it");
   });
