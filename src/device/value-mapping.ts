@@ -1,3 +1,4 @@
+import { isDecimalText } from "../cim/decimal-text.ts";
 import type { TimeSeriesQuantity } from "../cim/format-time-series.ts";
 import { quantityTypeByObis } from "../domain/quantity-type.ts";
 import { roundMeasurement } from "./meter-reading.ts";
@@ -33,10 +34,14 @@ export function mapValue(mapping: ValueMapping, raw: number): TimeSeriesQuantity
       ];
 }
 
-/** A JSON value as a number: numbers, and strings that hold one (some readers quote them); else undefined. */
+/**
+ * A JSON value as a number: numbers, and strings that hold a decimal number (some readers quote them),
+ * by the hub's own rule, so the publisher never sends what the hub would refuse ("0x5DC", "0b101", " 5");
+ * else undefined.
+ */
 export function numericValue(value: unknown): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "string" && value.trim() !== "") {
+  if (typeof value === "string" && isDecimalText(value)) {
     const parsed = Number(value);
     return Number.isFinite(parsed) ? parsed : undefined;
   }

@@ -5,7 +5,12 @@ import { createModbusSource } from "../../src/device/modbus-source.ts";
 import { loadProfile } from "../../src/device/profile-catalogue.ts";
 import type { ModbusProfile, RestProfile } from "../../src/device/profile-schema.ts";
 import { createRestSource } from "../../src/device/rest-source.ts";
-import { registerMapFixture, startJsonMeter, startModbusServer } from "./helpers/fake-meters.ts";
+import {
+  registerMapFixture,
+  startHttpMeter,
+  startJsonMeter,
+  startModbusServer,
+} from "./helpers/fake-meters.ts";
 import { freePort } from "./helpers/free-port.ts";
 
 async function firstEvent(source: ReadingSource): Promise<SourceEvent> {
@@ -29,8 +34,8 @@ const tasmota = loadProfile("tasmota-sml") as RestProfile;
 const huawei = loadProfile("huawei-sun2000") as ModbusProfile;
 const fastTiming = { connectDelayMs: 0, requestSpacingMs: 0, timeoutMs: 300, retries: 1 };
 
-function rest(url: string, profile = amis, variables: Record<string, string> = {}) {
-  return createRestSource({ url, profile, extraFields: [], variables, intervalMs: 1000, timeoutMs: 1000 });
+function rest(url: string, profile = amis, variables: Record<string, string> = {}, timeoutMs = 1000) {
+  return createRestSource({ url, profile, extraFields: [], variables, intervalMs: 1000, timeoutMs });
 }
 
 describe("reading a REST meter", () => {
@@ -56,6 +61,51 @@ describe("reading a REST meter", () => {
       /no number at \/2\.8\.0 \(→ 1-0:2\.8\.0 \(type 1, TOTAL_ACTIVE_ENERGY_PRODUCED_KWH\)\)/,
     );
     assert.match(message, /\/1\.7\.0 .*\/2\.7\.0/);
+  });
+
+  it("refuses hexadecimal, binary and space-padded numbers, as the hub does, and says what it got", async (t) => {
+    const meter = await startJsonMeter(t, {
+      "/rest": () => ({ "1.7.0": "0x5DC", "2.7.0": "0b101", "1.8.0": " 25", "2.8.0": "1.5e3" }),
+    });
+    const message = failureOf(await firstEvent(rest(meter.baseUrl)));
+    assert.match(message, /\/1\.7\.0 \(→ 1-0:1\.7\.0 [^)]*\)\), got string "0x5DC"/);
+    assert.match(message, /\/2\.7\.0 \(→ 1-0:2\.7\.0 [^)]*\)\), got string "0b101"/);
+    assert.match(message, /\/1\.8\.0 \(→ 1-0:1\.8\.0 [^)]*\)\), got string " 25"/);
+    assert.doesNotMatch(message, /2\.8\.0/, '"1.5e3" is a decimal number the hub accepts');
+  });
+
+  it("reports an answer whose body stalls as a timeout, naming the URL and the seconds", async (t) => {
+    const meter = await startHttpMeter(t, (_request, response) => {
+      // Headers and half a JSON document, then nothing: the connection stays open.
+      response.writeHead(200, { "content-type": "application/json" });
+      response.write('{"1.7.0": 1200, "2.7.0"');
+    });
+    assert.equal(
+      failureOf(await firstEvent(rest(meter.baseUrl, amis, {}, 300))),
+      `the meter at ${meter.baseUrl}/rest did not finish its answer within 0.3 s`,
+    );
+  });
+
+  it("reports a meter that sends nothing at all as a timeout, naming the URL and the seconds", async (t) => {
+    const meter = await startHttpMeter(t, () => {
+      // Never answers: no headers, no body.
+    });
+    assert.equal(
+      failureOf(await firstEvent(rest(meter.baseUrl, amis, {}, 300))),
+      `the meter at ${meter.baseUrl}/rest did not answer within 0.3 s`,
+    );
+  });
+
+  it('says a redirect loop is one, instead of only "fetch failed"', async (t) => {
+    const meter = await startHttpMeter(t, (_request, response) => {
+      response.writeHead(302, { location: "/rest" }).end();
+    });
+    assert.match(
+      failureOf(await firstEvent(rest(meter.baseUrl))),
+      new RegExp(
+        `^cannot read the meter at ${meter.baseUrl}/rest: too many redirects \\(more than 20: a redirect loop\\?\\)$`,
+      ),
+    );
   });
 
   it("uses a full --url as given and Tasmota labels from --set", async (t) => {

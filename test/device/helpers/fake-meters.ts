@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type RequestListener } from "node:http";
 import type { TestContext } from "node:test";
 import modbusSerial from "modbus-serial";
 import { freePort } from "./free-port.ts";
@@ -52,13 +52,27 @@ export async function startModbusServer(
   return state;
 }
 
+/** A node:http server on 127.0.0.1 answering with `handler`; its connections are cut and it is closed after the test. */
+export async function startHttpMeter(t: TestContext, handler: RequestListener): Promise<{ baseUrl: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    // A handler may leave an answer hanging on purpose; close() alone would wait for it.
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no address");
+  return { baseUrl: `http://127.0.0.1:${address.port}` };
+}
+
 /** A node:http server answering JSON per request path (path with query); 404 otherwise. */
 export async function startJsonMeter(
   t: TestContext,
   answers: Record<string, () => unknown>,
 ): Promise<{ baseUrl: string; requests: string[] }> {
   const requests: string[] = [];
-  const server = createServer((request, response) => {
+  const { baseUrl } = await startHttpMeter(t, (request, response) => {
     const path = request.url ?? "/";
     requests.push(path);
     const answer = answers[path];
@@ -68,9 +82,5 @@ export async function startJsonMeter(
     }
     response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer()));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  return { baseUrl: `http://127.0.0.1:${address.port}`, requests };
+  return { baseUrl, requests };
 }
