@@ -38,10 +38,15 @@ interface LibraryError {
   readonly modbusCode?: number;
 }
 
-/** One TCP connection to a Modbus device, opened lazily and reopened after it breaks. */
+/**
+ * One TCP connection to a Modbus device, opened lazily, and dropped after any failed read so the next
+ * attempt opens a new one: inverters and dongles that stop answering often keep the connection open.
+ */
 export class ModbusConnection {
   #client: ModbusClient | undefined;
   #lastRequestAt = 0;
+  /** Unit ids that have answered at this address: a later timeout is the device's silence, not a wrong unit id. */
+  readonly #answeredUnits = new Set<number>();
 
   constructor(
     readonly host: string,
@@ -95,12 +100,15 @@ export class ModbusConnection {
           kind === "holding"
             ? await client.readHoldingRegisters(start, count)
             : await client.readInputRegisters(start, count);
+        this.#answeredUnits.add(unitId);
         return result.data;
       } catch (error) {
         lastError = this.#explain(error as LibraryError, unitId, start, count);
         // An exception is the device's considered answer; asking again would get the same one.
         if (lastError.kind === "exception") throw lastError;
-        if (!client.isOpen) await this.close();
+        // A device that went silent rarely recovers on the same connection, and a late answer there could
+        // be taken for the next request's: the next attempt (a retry, or the next poll) starts afresh.
+        await this.close();
       } finally {
         this.#lastRequestAt = Date.now();
       }
@@ -114,6 +122,13 @@ export class ModbusConnection {
       return new ModbusError(
         `unit id ${unitId} refused ${registers}: ${error.message ?? "Modbus exception"}`,
         "exception",
+      );
+    }
+    if (error.name === "TransactionTimedOutError" && this.#answeredUnits.has(unitId)) {
+      return new ModbusError(
+        `no answer from ${this.host}:${this.port} unit id ${unitId} within ${this.timing.timeoutMs} ms, ` +
+          "though it answered before; the next attempt opens a new connection",
+        "timeout",
       );
     }
     if (error.name === "TransactionTimedOutError") {

@@ -10,6 +10,7 @@ import {
   startHttpMeter,
   startJsonMeter,
   startModbusServer,
+  startSilencingRelay,
 } from "./helpers/fake-meters.ts";
 import { freePort } from "./helpers/free-port.ts";
 
@@ -18,6 +19,22 @@ async function firstEvent(source: ReadingSource): Promise<SourceEvent> {
   try {
     for await (const event of source.events(controller.signal)) return event;
     throw new Error("no event");
+  } finally {
+    controller.abort();
+    await source.close();
+  }
+}
+
+/** The first `count` events of a source, then it is stopped and closed. */
+async function firstEvents(source: ReadingSource, count: number): Promise<SourceEvent[]> {
+  const controller = new AbortController();
+  const events: SourceEvent[] = [];
+  try {
+    for await (const event of source.events(controller.signal)) {
+      events.push(event);
+      if (events.length === count) break;
+    }
+    return events;
   } finally {
     controller.abort();
     await source.close();
@@ -167,6 +184,55 @@ describe("reading a Modbus device", () => {
       message,
       /no answer from 127\.0\.0\.1:\d+ unit id 16 within 300 ms \(wrong unit id\? `aiida-hub probe-modbus`/,
     );
+  });
+
+  it("reconnects on the next poll after a read timed out on a connection that stays open", async (t) => {
+    const server = await startModbusServer(t, registerMapFixture("huawei-sun2000-registers.json"));
+    const relay = await startSilencingRelay(t, server.port, 1);
+    const source = createModbusSource({
+      host: "127.0.0.1",
+      port: relay.port,
+      unitId: 1,
+      timing: { ...fastTiming, retries: 0 },
+      profile: huawei,
+      intervalMs: 50,
+    });
+    const events = await firstEvents(source, 3);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["reading", "read-failed", "reading"],
+      "the read after the silent one goes through a new connection",
+    );
+    assert.equal(relay.connections, 2);
+    const message = failureOf(events[1] as SourceEvent);
+    assert.match(
+      message,
+      /^no answer from 127\.0\.0\.1:\d+ unit id 1 within 300 ms, though it answered before; the next attempt opens a new connection$/,
+    );
+    assert.doesNotMatch(
+      message,
+      /wrong unit id|probe-modbus/,
+      "unit id 1 just answered: it is not the culprit",
+    );
+  });
+
+  it("retries a timed-out read on a new connection", async (t) => {
+    const server = await startModbusServer(t, registerMapFixture("huawei-sun2000-registers.json"));
+    const relay = await startSilencingRelay(t, server.port, 1);
+    const source = createModbusSource({
+      host: "127.0.0.1",
+      port: relay.port,
+      unitId: 1,
+      timing: { ...fastTiming, retries: 1 },
+      profile: huawei,
+      intervalMs: 50,
+    });
+    const events = await firstEvents(source, 2);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["reading", "reading"],
+    );
+    assert.equal(relay.connections, 2);
   });
 
   it("reports a Modbus exception (no power meter registers) without retrying", async (t) => {
