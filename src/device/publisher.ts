@@ -1,4 +1,5 @@
 import { formatTimeSeries, type RegisteredResource } from "../cim/format-time-series.ts";
+import type { Clock } from "./clock.ts";
 import type { MeterReading, ReadingSource } from "./meter-reading.ts";
 import { MqttLink, type MqttLinkSettings } from "./mqtt-link.ts";
 import type { NoticeSink } from "./publisher-notice.ts";
@@ -22,6 +23,8 @@ export interface PublisherSettings {
   /** How long to keep sending after the source ended, --once, or Ctrl-C. */
   readonly flushTimeoutMs: number;
   readonly summaryIntervalMs: number;
+  /** The clocks to pace sending by; the machine's when absent (tests step the wall clock). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -68,6 +71,7 @@ export class Publisher {
       link,
       { topic: s.topic, maxInFlight: s.maxInFlight, maxPerSecond: s.maxPerSecond },
       notify,
+      s.clock,
     );
     const readFailures = { sinceSummary: 0 };
     notify({
