@@ -132,20 +132,25 @@ export class QueueSender {
     this.#inFlight.add(reading.seq);
     const connectionBefore = this.#link.connectionNumber;
     try {
-      await this.#link.publish(this.#topic, reading.payload);
-      // Only the broker's acknowledgement lets a reading leave the disk.
-      this.#queue.acknowledge(reading.seq);
+      try {
+        await this.#link.publish(this.#topic, reading.payload);
+      } catch {
+        // Lost connection or refused publish: the reading stays queued and is resent.
+        this.#counts.failed++;
+        this.#rewindPending = true;
+        if (this.#link.isConnected && this.#link.connectionNumber === connectionBefore) {
+          // Same connection still up: the broker or client refused this publish; do not hammer it.
+          this.#holdUntil = this.#clock.monotonicNow() + RESEND_PAUSE_MS;
+        }
+        return;
+      }
+      // Only the broker's acknowledgement lets a reading leave the disk. A delete that fails (a full disk)
+      // is no reason to send it again: the queue remembers it as acknowledged and deletes it later.
+      const deleteFailure = this.#queue.acknowledge(reading.seq);
       this.#sentTotal++;
       this.#counts.sent++;
       this.#notify({ kind: "acknowledged", seq: reading.seq });
-    } catch {
-      // Lost connection, refused publish, or a queue closed at shutdown: the reading stays queued and is resent.
-      this.#counts.failed++;
-      this.#rewindPending = true;
-      if (this.#link.isConnected && this.#link.connectionNumber === connectionBefore) {
-        // Same connection still up: the broker or client refused this publish; do not hammer it.
-        this.#holdUntil = this.#clock.monotonicNow() + RESEND_PAUSE_MS;
-      }
+      if (deleteFailure !== undefined) this.#notify({ kind: "delete-failed", ...deleteFailure });
     } finally {
       this.#inFlight.delete(reading.seq);
       this.#wakeup.notify();
