@@ -1,10 +1,9 @@
 import { QUALITIES, QUANTITY_TYPES, type QuantityType, quantityTypeByCode } from "../domain/quantity-type.ts";
+import { isDecimalText } from "./decimal-text.ts";
 import { indexPath, memberPath } from "./json-path.ts";
 import { describeJson, isJsonObject, showPrimitive } from "./json-value.ts";
 import type { CimProblem, ParsedQuantity } from "./parse-time-series.ts";
 
-// What java.math.BigDecimal(String) accepts, which is how AIIDA coerces a string quantity.
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 // A type sent as a string is known only as "0".."35" written canonically: no sign, no leading zero, no spaces.
 const typeByText: ReadonlyMap<string, QuantityType> = new Map(QUANTITY_TYPES.map((t) => [String(t.code), t]));
 const DEFAULT_QUALITY = "AS_PROVIDED";
@@ -66,7 +65,7 @@ function readValue(
   }
   let value: number;
   if (typeof raw === "number") value = raw;
-  else if (typeof raw === "string" && DECIMAL.test(raw)) value = Number(raw);
+  else if (typeof raw === "string" && isDecimalText(raw)) value = Number(raw);
   else {
     const reason = `expected a number or a decimal string such as "1.5e3", got ${describeJson(raw)}`;
     problems.push(fieldProblem(listPath, index, "quantity", reason));

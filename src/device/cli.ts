@@ -32,8 +32,8 @@ Sources:
 
 Every reading is committed to an on-disk queue (--state-dir, one SQLite file per data source) and leaves it
 only when the broker acknowledged it (QoS 1); after an outage the backlog goes out in order with its original
-timestamps. When the queue holds --queue-limit readings, the OLDEST are dropped to make room, and the drop is
-reported. Ctrl-C sends what it can within --flush-timeout and keeps the rest for the next start.
+timestamps. When the queue holds --queue-limit readings, or the disk is full, the OLDEST are dropped to make
+room, and the drop is reported. Ctrl-C sends what it can within --flush-timeout and keeps the rest for the next start.
 
 Environment: AIIDA_BROKER, AIIDA_USERNAME, AIIDA_PASSWORD. Precedence: options > environment > --config file.
 Exit codes: 0 ok, 1 --once or the source's end could not send everything, 2 bad configuration,

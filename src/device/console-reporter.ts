@@ -58,6 +58,31 @@ function describe(notice: PublisherNotice, verbose: boolean): string | undefined
         `queue full (limit ${notice.limit}): dropped the oldest ${plural(notice.count, "reading")} ` +
         `(${notice.droppedTotal} dropped in total)`
       );
+    case "disk-full":
+      if (!verbose && notice.consecutive !== 1 && notice.consecutive % REPEAT_READ_FAILURE_EVERY !== 0)
+        return undefined;
+      return notice.consecutive === 1
+        ? `disk full: dropped the oldest ${plural(notice.count, "reading")} to make room ` +
+            `(${notice.droppedTotal} dropped in total); until the disk has room, the queue keeps its size ` +
+            "by dropping its oldest readings"
+        : `disk still full: dropped the oldest ${plural(notice.count, "reading")} ` +
+            `(${notice.droppedTotal} dropped in total)`;
+    case "not-queued":
+      if (!verbose && notice.consecutive !== 1 && notice.consecutive % REPEAT_READ_FAILURE_EVERY !== 0)
+        return undefined;
+      return (
+        `disk full: a reading could not be queued, ${notice.message}` +
+        `${notice.consecutive === 1 ? "" : ` (${notice.consecutive} in a row)`}; readings are lost until the disk has room`
+      );
+    case "disk-room":
+      return `the disk has room again; the queue is back to its limit of ${plural(notice.limit, "reading")}`;
+    case "delete-failed":
+      if (!verbose && notice.waiting !== 1 && notice.waiting % REPEAT_READ_FAILURE_EVERY !== 0)
+        return undefined;
+      return (
+        `${notice.diskFull ? "disk full: " : ""}acknowledged readings cannot be deleted from the queue ` +
+        `(${notice.message}; ${notice.waiting} waiting); they are not sent again and are deleted once it can write`
+      );
     case "read-failed":
       if (!verbose && notice.consecutive !== 1 && notice.consecutive % REPEAT_READ_FAILURE_EVERY !== 0)
         return undefined;
@@ -81,7 +106,7 @@ function describe(notice: PublisherNotice, verbose: boolean): string | undefined
     case "summary":
       return (
         `last ${seconds(notice.periodMs)}: ${notice.sent} sent, ${notice.failed} failed, ${notice.backlog} queued` +
-        (notice.droppedTotal > 0 ? `, ${notice.droppedTotal} dropped by the queue limit so far` : "")
+        (notice.droppedTotal > 0 ? `, ${notice.droppedTotal} dropped to make room so far` : "")
       );
     case "stopped":
       return (

@@ -45,6 +45,7 @@ export function parseMapOption(spec: string): RestField {
     scale: 1,
     sign: 1,
     absolute: false,
+    positiveOnly: false,
     optional: false,
   };
   for (const modifier of modifiers) {

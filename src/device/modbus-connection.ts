@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import modbusSerial from "modbus-serial";
+import { type Clock, systemClock } from "./clock.ts";
 import { describeNetworkError } from "./network-error.ts";
 
 // Under NodeNext the CommonJS default export is typed as the module object; its `default` is the client class.
@@ -38,15 +39,22 @@ interface LibraryError {
   readonly modbusCode?: number;
 }
 
-/** One TCP connection to a Modbus device, opened lazily and reopened after it breaks. */
+/**
+ * One TCP connection to a Modbus device, opened lazily, and dropped after any failed read so the next
+ * attempt opens a new one: inverters and dongles that stop answering often keep the connection open.
+ */
 export class ModbusConnection {
   #client: ModbusClient | undefined;
-  #lastRequestAt = 0;
+  /** Monotonic time of the last request, for the spacing: a wall clock stepped back would stall reads. */
+  #lastRequestAt = Number.NEGATIVE_INFINITY;
+  /** Unit ids that have answered at this address: a later timeout is the device's silence, not a wrong unit id. */
+  readonly #answeredUnits = new Set<number>();
 
   constructor(
     readonly host: string,
     readonly port: number,
     readonly timing: ModbusTiming,
+    readonly clock: Clock = systemClock,
   ) {}
 
   async #connected(): Promise<ModbusClient> {
@@ -87,7 +95,7 @@ export class ModbusConnection {
     let lastError: ModbusError | undefined;
     for (let attempt = 0; attempt <= this.timing.retries; attempt++) {
       const client = await this.#connected();
-      const wait = this.#lastRequestAt + this.timing.requestSpacingMs - Date.now();
+      const wait = this.#lastRequestAt + this.timing.requestSpacingMs - this.clock.monotonicNow();
       if (wait > 0) await delay(wait);
       client.setID(unitId);
       try {
@@ -95,14 +103,17 @@ export class ModbusConnection {
           kind === "holding"
             ? await client.readHoldingRegisters(start, count)
             : await client.readInputRegisters(start, count);
+        this.#answeredUnits.add(unitId);
         return result.data;
       } catch (error) {
         lastError = this.#explain(error as LibraryError, unitId, start, count);
         // An exception is the device's considered answer; asking again would get the same one.
         if (lastError.kind === "exception") throw lastError;
-        if (!client.isOpen) await this.close();
+        // A device that went silent rarely recovers on the same connection, and a late answer there could
+        // be taken for the next request's: the next attempt (a retry, or the next poll) starts afresh.
+        await this.close();
       } finally {
-        this.#lastRequestAt = Date.now();
+        this.#lastRequestAt = this.clock.monotonicNow();
       }
     }
     throw lastError ?? new ModbusError("no attempt was made", "timeout");
@@ -114,6 +125,13 @@ export class ModbusConnection {
       return new ModbusError(
         `unit id ${unitId} refused ${registers}: ${error.message ?? "Modbus exception"}`,
         "exception",
+      );
+    }
+    if (error.name === "TransactionTimedOutError" && this.#answeredUnits.has(unitId)) {
+      return new ModbusError(
+        `no answer from ${this.host}:${this.port} unit id ${unitId} within ${this.timing.timeoutMs} ms, ` +
+          "though it answered before; the next attempt opens a new connection",
+        "timeout",
       );
     }
     if (error.name === "TransactionTimedOutError") {

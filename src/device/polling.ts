@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { type Clock, systemClock } from "./clock.ts";
 import type { MeterReading, SourceEvent } from "./meter-reading.ts";
 
 /** The message of anything thrown, for one-line reports. */
@@ -8,14 +9,16 @@ export function describeError(error: unknown): string {
 
 /**
  * Calls `read` every `intervalMs` on a fixed grid (a slow read skips the ticks it overran instead of
- * bunching reads up) and yields each outcome, until the signal aborts.
+ * bunching reads up) and yields each outcome, until the signal aborts. The grid runs on the monotonic
+ * clock: on the wall clock, a step back by NTP would stop reading for as long as the step.
  */
 export async function* pollReadings(
   intervalMs: number,
   read: () => Promise<MeterReading>,
   signal: AbortSignal,
+  clock: Clock = systemClock,
 ): AsyncGenerator<SourceEvent> {
-  let nextTick = Date.now();
+  let nextTick = clock.monotonicNow();
   while (!signal.aborted) {
     try {
       const reading = await read();
@@ -25,7 +28,7 @@ export async function* pollReadings(
       if (signal.aborted) return;
       yield { kind: "read-failed", message: describeError(error) };
     }
-    const now = Date.now();
+    const now = clock.monotonicNow();
     while (nextTick <= now) nextTick += intervalMs;
     try {
       await delay(nextTick - now, undefined, { signal });

@@ -18,6 +18,11 @@ const valueMapping = {
   sign: z.union([z.literal(1), z.literal(-1)]).default(1),
   /** Send the magnitude (for currents that some meters sign by direction). */
   absolute: z.boolean().default(false),
+  /**
+   * Send negative values (after `sign`) as 0: a split whose negative side CIM has no type for, such as
+   * per-phase power, where CIM carries consumption but not generation.
+   */
+  positiveOnly: z.boolean().default(false),
   /** A missing value is left out of the reading instead of failing it. */
   optional: z.boolean().default(false),
 };
@@ -79,6 +84,13 @@ export const deviceProfileSchema = z
   .superRefine((profile, context) => {
     const targets = new Map<string, number>();
     profile.fields.forEach((field, index) => {
+      if (field.positiveOnly && field.obisWhenNegative !== undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["fields", index],
+          message: "positiveOnly sends negative values as 0, obisWhenNegative sends them elsewhere: use one",
+        });
+      }
       for (const obis of [field.obis, field.obisWhenNegative]) {
         if (obis === undefined) continue;
         const earlier = targets.get(obis);
@@ -97,7 +109,7 @@ export const deviceProfileSchema = z
 /** How one value maps to CIM quantities (the common part of every field). */
 export type ValueMapping = Pick<
   z.infer<typeof restFieldSchema>,
-  "obis" | "obisWhenNegative" | "scale" | "sign" | "absolute" | "optional"
+  "obis" | "obisWhenNegative" | "scale" | "sign" | "absolute" | "positiveOnly" | "optional"
 >;
 /** A validated REST field. */
 export type RestField = z.infer<typeof restFieldSchema>;

@@ -109,6 +109,11 @@ export async function runPublish(
     await source.close();
     if (error instanceof QueueLockedError) throw new ConfigurationError(error.message);
     const code = (error as { code?: unknown }).code;
+    if (code === "SQLITE_FULL" || code === "ENOSPC") {
+      throw new ConfigurationError(
+        `the disk holding ${options.stateDir} is full: the queue cannot be created there; free some space or choose another --state-dir`,
+      );
+    }
     if (typeof code === "string" && QUEUE_PLACE_ERRORS.has(code)) {
       throw new ConfigurationError(
         `cannot keep the queue in ${options.stateDir} (${code}); choose another --state-dir`,

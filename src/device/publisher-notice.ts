@@ -17,8 +17,32 @@ export type PublisherNotice =
       readonly droppedTotal: number;
       readonly limit: number;
     }
+  /**
+   * The disk is full: the oldest readings were dropped to make room (`consecutive`: the how-many-th such
+   * drop since the disk filled; the queue keeps its size until the disk has room).
+   */
+  | {
+      readonly kind: "disk-full";
+      readonly count: number;
+      readonly droppedTotal: number;
+      readonly consecutive: number;
+    }
+  /** The disk is full and nothing could be dropped to make room: a reading was read but not queued. */
+  | { readonly kind: "not-queued"; readonly message: string; readonly consecutive: number }
+  /** The disk had been full and has room again: the queue is back to its size limit. */
+  | { readonly kind: "disk-room"; readonly limit: number }
   /** The broker acknowledged a reading; it has left the queue. */
   | { readonly kind: "acknowledged"; readonly seq: number }
+  /**
+   * An acknowledged reading could not be deleted from the queue file (`waiting` such readings now); it is
+   * remembered as acknowledged, not sent again, and deleted by a later write.
+   */
+  | {
+      readonly kind: "delete-failed";
+      readonly diskFull: boolean;
+      readonly message: string;
+      readonly waiting: number;
+    }
   | { readonly kind: "read-failed"; readonly message: string; readonly consecutive: number }
   | { readonly kind: "read-recovered"; readonly failedReads: number }
   | { readonly kind: "connected"; readonly broker: string }

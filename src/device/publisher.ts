@@ -1,9 +1,10 @@
 import { formatTimeSeries, type RegisteredResource } from "../cim/format-time-series.ts";
+import type { Clock } from "./clock.ts";
 import type { MeterReading, ReadingSource } from "./meter-reading.ts";
 import { MqttLink, type MqttLinkSettings } from "./mqtt-link.ts";
 import type { NoticeSink } from "./publisher-notice.ts";
 import { QueueSender } from "./queue-sender.ts";
-import { ReadingQueue } from "./reading-queue.ts";
+import { type AppendOutcome, QueueDiskFullError, ReadingQueue } from "./reading-queue.ts";
 
 /** Everything one publisher run needs, already validated. */
 export interface PublisherSettings {
@@ -22,6 +23,8 @@ export interface PublisherSettings {
   /** How long to keep sending after the source ended, --once, or Ctrl-C. */
   readonly flushTimeoutMs: number;
   readonly summaryIntervalMs: number;
+  /** The clocks to pace sending by; the machine's when absent (tests step the wall clock). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -38,6 +41,8 @@ const BULK_BACKLOG = 1000;
 export class Publisher {
   readonly #settings: PublisherSettings;
   readonly #notify: NoticeSink;
+  /** Drops for a full disk since it filled, so the console can say it once and then only now and then. */
+  #diskFullDrops = 0;
 
   constructor(settings: PublisherSettings, notify: NoticeSink) {
     this.#settings = settings;
@@ -68,6 +73,7 @@ export class Publisher {
       link,
       { topic: s.topic, maxInFlight: s.maxInFlight, maxPerSecond: s.maxPerSecond },
       notify,
+      s.clock,
     );
     const readFailures = { sinceSummary: 0 };
     notify({
@@ -125,12 +131,27 @@ export class Publisher {
   ): Promise<"ended" | "read-failed"> {
     const s = this.#settings;
     let consecutiveFailures = 0;
+    let consecutiveNotQueued = 0;
     try {
       for await (const event of s.source.events(signal)) {
-        const failure =
-          event.kind === "reading" ? this.#enqueue(event.reading, queue, notify) : event.message;
+        let failure = event.kind === "read-failed" ? event.message : undefined;
+        let queued = false;
+        if (event.kind === "reading") {
+          const outcome = this.#enqueue(event.reading, queue, notify);
+          if (outcome === "queued") {
+            queued = true;
+            consecutiveNotQueued = 0;
+            sender.wake();
+          } else if (outcome instanceof QueueDiskFullError) {
+            // The meter answered; the disk is what failed, so it is counted as failed but is no read failure.
+            readFailures.sinceSummary++;
+            consecutiveNotQueued++;
+            notify({ kind: "not-queued", message: outcome.message, consecutive: consecutiveNotQueued });
+          } else {
+            failure = outcome.unsendable;
+          }
+        }
         if (failure === undefined) {
-          sender.wake();
           if (consecutiveFailures > 0) notify({ kind: "read-recovered", failedReads: consecutiveFailures });
           consecutiveFailures = 0;
         } else {
@@ -138,7 +159,7 @@ export class Publisher {
           readFailures.sinceSummary++;
           notify({ kind: "read-failed", message: failure, consecutive: consecutiveFailures });
         }
-        if (s.once) return failure === undefined ? "ended" : "read-failed";
+        if (s.once) return queued ? "ended" : "read-failed";
         if (s.source.bulk) await sender.whenBacklogBelow(Math.min(BULK_BACKLOG, s.queueLimit), signal);
       }
       return "ended";
@@ -147,8 +168,15 @@ export class Publisher {
     }
   }
 
-  /** Commits a reading to the queue; returns why it cannot be sent, if it cannot. */
-  #enqueue(reading: MeterReading, queue: ReadingQueue, notify: NoticeSink): string | undefined {
+  /**
+   * Commits a reading to the queue. Returns "queued", the QueueDiskFullError when the disk had no room for
+   * it, or why it can never be sent.
+   */
+  #enqueue(
+    reading: MeterReading,
+    queue: ReadingQueue,
+    notify: NoticeSink,
+  ): "queued" | QueueDiskFullError | { readonly unsendable: string } {
     const s = this.#settings;
     let payload: string;
     try {
@@ -157,12 +185,32 @@ export class Publisher {
         resource === undefined ? reading : { ...reading, registeredResource: resource },
       );
     } catch (error) {
-      return `the reading cannot be sent as CIM: ${(error as Error).message}`;
+      return { unsendable: `the reading cannot be sent as CIM: ${(error as Error).message}` };
     }
-    const { seq, dropped } = queue.append(payload, reading.timestamp);
-    if (dropped > 0)
-      notify({ kind: "dropped", count: dropped, droppedTotal: queue.droppedTotal, limit: s.queueLimit });
-    notify({ kind: "queued", seq, payload, backlog: queue.size });
-    return undefined;
+    const droppedForSpace = (count: number) => {
+      if (count === 0) return;
+      this.#diskFullDrops++;
+      const { droppedTotal } = queue;
+      notify({ kind: "disk-full", count, droppedTotal, consecutive: this.#diskFullDrops });
+    };
+    let outcome: AppendOutcome;
+    try {
+      outcome = queue.append(payload, reading.timestamp);
+    } catch (error) {
+      if (!(error instanceof QueueDiskFullError)) throw error;
+      droppedForSpace(error.droppedForSpace);
+      return error;
+    }
+    if (outcome.diskHasRoomAgain) {
+      this.#diskFullDrops = 0;
+      notify({ kind: "disk-room", limit: s.queueLimit });
+    }
+    if (outcome.dropped > 0) {
+      const { droppedTotal } = queue;
+      notify({ kind: "dropped", count: outcome.dropped, droppedTotal, limit: s.queueLimit });
+    }
+    droppedForSpace(outcome.droppedForSpace);
+    notify({ kind: "queued", seq: outcome.seq, payload, backlog: queue.size });
+    return "queued";
   }
 }

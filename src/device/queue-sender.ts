@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "./clock.ts";
 import type { MqttLink } from "./mqtt-link.ts";
 import type { NoticeSink } from "./publisher-notice.ts";
 import type { QueuedReading, ReadingQueue } from "./reading-queue.ts";
@@ -33,6 +34,8 @@ export class QueueSender {
   readonly #maxInFlight: number;
   readonly #spacingMs: number;
   readonly #notify: NoticeSink;
+  /** Pacing, holds and deadlines run on its monotonic time, so a wall clock stepped back cannot stall sending. */
+  readonly #clock: Clock;
   readonly #wakeup = new Wakeup();
   readonly #inFlight = new Set<number>();
   #running = false;
@@ -43,8 +46,15 @@ export class QueueSender {
   #sentTotal = 0;
   #counts = { sent: 0, failed: 0 };
 
-  constructor(queue: ReadingQueue, link: MqttLink, pacing: SendPacing, notify: NoticeSink) {
+  constructor(
+    queue: ReadingQueue,
+    link: MqttLink,
+    pacing: SendPacing,
+    notify: NoticeSink,
+    clock: Clock = systemClock,
+  ) {
     this.#queue = queue;
+    this.#clock = clock;
     this.#link = link;
     this.#topic = pacing.topic;
     this.#maxInFlight = pacing.maxInFlight;
@@ -90,7 +100,7 @@ export class QueueSender {
           await woken;
           continue;
         }
-        const hold = this.#holdUntil - Date.now();
+        const hold = this.#holdUntil - this.#clock.monotonicNow();
         if (hold > 0) {
           await this.#wakeup.nextOrTimeout(hold);
           continue;
@@ -106,12 +116,12 @@ export class QueueSender {
         continue;
       }
       for (const reading of batch) {
-        const wait = this.#nextSendAt - Date.now();
+        const wait = this.#nextSendAt - this.#clock.monotonicNow();
         if (wait > 0) {
           await this.#wakeup.nextOrTimeout(wait);
           break;
         }
-        this.#nextSendAt = Math.max(this.#nextSendAt, Date.now()) + this.#spacingMs;
+        this.#nextSendAt = Math.max(this.#nextSendAt, this.#clock.monotonicNow()) + this.#spacingMs;
         afterSeq = reading.seq;
         void this.#send(reading);
       }
@@ -122,20 +132,25 @@ export class QueueSender {
     this.#inFlight.add(reading.seq);
     const connectionBefore = this.#link.connectionNumber;
     try {
-      await this.#link.publish(this.#topic, reading.payload);
-      // Only the broker's acknowledgement lets a reading leave the disk.
-      this.#queue.acknowledge(reading.seq);
+      try {
+        await this.#link.publish(this.#topic, reading.payload);
+      } catch {
+        // Lost connection or refused publish: the reading stays queued and is resent.
+        this.#counts.failed++;
+        this.#rewindPending = true;
+        if (this.#link.isConnected && this.#link.connectionNumber === connectionBefore) {
+          // Same connection still up: the broker or client refused this publish; do not hammer it.
+          this.#holdUntil = this.#clock.monotonicNow() + RESEND_PAUSE_MS;
+        }
+        return;
+      }
+      // Only the broker's acknowledgement lets a reading leave the disk. A delete that fails (a full disk)
+      // is no reason to send it again: the queue remembers it as acknowledged and deletes it later.
+      const deleteFailure = this.#queue.acknowledge(reading.seq);
       this.#sentTotal++;
       this.#counts.sent++;
       this.#notify({ kind: "acknowledged", seq: reading.seq });
-    } catch {
-      // Lost connection, refused publish, or a queue closed at shutdown: the reading stays queued and is resent.
-      this.#counts.failed++;
-      this.#rewindPending = true;
-      if (this.#link.isConnected && this.#link.connectionNumber === connectionBefore) {
-        // Same connection still up: the broker or client refused this publish; do not hammer it.
-        this.#holdUntil = Date.now() + RESEND_PAUSE_MS;
-      }
+      if (deleteFailure !== undefined) this.#notify({ kind: "delete-failed", ...deleteFailure });
     } finally {
       this.#inFlight.delete(reading.seq);
       this.#wakeup.notify();
@@ -144,12 +159,12 @@ export class QueueSender {
 
   /** Waits until the queue is empty and nothing is in flight; false if `timeoutMs` passed or `signal` aborted first. */
   async drain(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.#clock.monotonicNow() + timeoutMs;
     const wake = () => this.#wakeup.notify();
     signal.addEventListener("abort", wake, { once: true });
     try {
       while (this.#queue.size > 0 || this.#inFlight.size > 0) {
-        const left = deadline - Date.now();
+        const left = deadline - this.#clock.monotonicNow();
         if (left <= 0 || signal.aborted) return false;
         await this.#wakeup.nextOrTimeout(left);
       }

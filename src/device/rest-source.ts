@@ -1,4 +1,5 @@
 import type { TimeSeriesQuantity } from "../cim/format-time-series.ts";
+import { describeJson } from "../cim/json-value.ts";
 import { expandPointer, resolvePointer } from "./json-pointer.ts";
 import { type MeterReading, orderedQuantities, type ReadingSource } from "./meter-reading.ts";
 import { describeNetworkError } from "./network-error.ts";
@@ -69,9 +70,13 @@ export function mapJsonAnswer(answer: unknown, fields: readonly RestField[]): Ti
   const quantities: TimeSeriesQuantity[] = [];
   const missing: string[] = [];
   for (const field of fields) {
-    const raw = numericValue(resolvePointer(answer, field.pointer));
+    const found = resolvePointer(answer, field.pointer);
+    const raw = numericValue(found);
     if (raw !== undefined) quantities.push(...mapValue(field, raw));
-    else if (!field.optional) missing.push(`${field.pointer} (→ ${describeTarget(field.obis)})`);
+    else if (!field.optional) {
+      const got = found === undefined ? "" : `, got ${describeJson(found)}`;
+      missing.push(`${field.pointer} (→ ${describeTarget(field.obis)})${got}`);
+    }
   }
   if (missing.length > 0) throw new Error(`the meter's answer has no number at ${missing.join(", ")}`);
   return orderedQuantities(quantities);
@@ -82,14 +87,16 @@ export function createRestSource(settings: RestSourceSettings): ReadingSource {
   const url = requestUrl(settings.url, settings.profile.path);
   const fields = resolveRestFields(settings);
 
+  const seconds = `${settings.timeoutMs / 1000} s`;
+
   async function read(): Promise<MeterReading> {
+    // One deadline for the whole answer: a meter that sends its headers and then stalls is as silent as one that sends nothing.
+    const deadline = AbortSignal.timeout(settings.timeoutMs);
     let response: Response;
     try {
-      response = await fetch(url, {
-        headers: { accept: "application/json" },
-        signal: AbortSignal.timeout(settings.timeoutMs),
-      });
+      response = await fetch(url, { headers: { accept: "application/json" }, signal: deadline });
     } catch (error) {
+      if (deadline.aborted) throw new Error(`the meter at ${url} did not answer within ${seconds}`);
       throw new Error(`cannot read the meter at ${url}: ${describeNetworkError(error)}`);
     }
     const timestamp = Date.now();
@@ -101,6 +108,8 @@ export function createRestSource(settings: RestSourceSettings): ReadingSource {
     try {
       answer = await response.json();
     } catch {
+      if (deadline.aborted)
+        throw new Error(`the meter at ${url} did not finish its answer within ${seconds}`);
       throw new Error(`the meter at ${url} did not answer JSON`);
     }
     return { timestamp, quantities: mapJsonAnswer(answer, fields) };

@@ -1,3 +1,4 @@
+import { isDecimalText } from "../cim/decimal-text.ts";
 import type { TimeSeriesQuantity } from "../cim/format-time-series.ts";
 import { quantityTypeByObis } from "../domain/quantity-type.ts";
 import { roundMeasurement } from "./meter-reading.ts";
@@ -12,11 +13,13 @@ function cimTypeOf(obis: string): number {
 
 /**
  * Turns one raw device number into its CIM quantities: scale, sign, magnitude, and for a split field
- * (obisWhenNegative) the positive side and the negative side, the idle side sent as 0.
+ * (obisWhenNegative) the positive side and the negative side, the idle side sent as 0; a positiveOnly
+ * field is a split whose negative side is not sent, so it gets 0 then.
  */
 export function mapValue(mapping: ValueMapping, raw: number): TimeSeriesQuantity[] {
   let value = raw * mapping.scale * mapping.sign;
   if (mapping.absolute) value = Math.abs(value);
+  if (mapping.positiveOnly && value < 0) value = 0;
   const mainType = cimTypeOf(mapping.obis);
   if (mapping.obisWhenNegative === undefined) return [{ type: mainType, quantity: roundMeasurement(value) }];
   const negativeType = cimTypeOf(mapping.obisWhenNegative);
@@ -31,10 +34,14 @@ export function mapValue(mapping: ValueMapping, raw: number): TimeSeriesQuantity
       ];
 }
 
-/** A JSON value as a number: numbers, and strings that hold one (some readers quote them); else undefined. */
+/**
+ * A JSON value as a number: numbers, and strings that hold a decimal number (some readers quote them),
+ * by the hub's own rule, so the publisher never sends what the hub would refuse ("0x5DC", "0b101", " 5");
+ * else undefined.
+ */
 export function numericValue(value: unknown): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "string" && value.trim() !== "") {
+  if (typeof value === "string" && isDecimalText(value)) {
     const parsed = Number(value);
     return Number.isFinite(parsed) ? parsed : undefined;
   }

@@ -54,8 +54,41 @@ describe("console output", () => {
       err,
       "last 60 s: 20 sent, 1 failed, 3 queued\n" +
         "queue full (limit 1000): dropped the oldest 1 reading (5 dropped in total)\n" +
-        "last 60 s: 0 sent, 0 failed, 1000 queued, 5 dropped by the queue limit so far\n" +
+        "last 60 s: 0 sent, 0 failed, 1000 queued, 5 dropped to make room so far\n" +
         "stopped after sending 1 reading; 2 readings kept in the queue for the next start\n",
+    );
+  });
+
+  it("says the disk is full once, then every 100th time: drops, lost readings, deferred deletes; and room again", () => {
+    const drops: PublisherNotice[] = Array.from({ length: 100 }, (_, i) => ({
+      kind: "disk-full",
+      count: 10,
+      droppedTotal: 10 * (i + 1),
+      consecutive: i + 1,
+    }));
+    const notQueued: PublisherNotice[] = Array.from({ length: 100 }, (_, i) => ({
+      kind: "not-queued",
+      message: "nothing in the queue to drop",
+      consecutive: i + 1,
+    }));
+    const deferred: PublisherNotice[] = Array.from({ length: 3 }, (_, i) => ({
+      kind: "delete-failed",
+      diskFull: true,
+      message: "the disk is full",
+      waiting: i + 1,
+    }));
+    const { err } = report(false, [...drops, ...notQueued, ...deferred, { kind: "disk-room", limit: 1000 }]);
+    assert.equal(
+      err,
+      "disk full: dropped the oldest 10 readings to make room (10 dropped in total); " +
+        "until the disk has room, the queue keeps its size by dropping its oldest readings\n" +
+        "disk still full: dropped the oldest 10 readings (1000 dropped in total)\n" +
+        "disk full: a reading could not be queued, nothing in the queue to drop; readings are lost until the disk has room\n" +
+        "disk full: a reading could not be queued, nothing in the queue to drop (100 in a row); " +
+        "readings are lost until the disk has room\n" +
+        "disk full: acknowledged readings cannot be deleted from the queue (the disk is full; 1 waiting); " +
+        "they are not sent again and are deleted once it can write\n" +
+        "the disk has room again; the queue is back to its limit of 1000 readings\n",
     );
   });
 

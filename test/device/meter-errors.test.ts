@@ -5,7 +5,13 @@ import { createModbusSource } from "../../src/device/modbus-source.ts";
 import { loadProfile } from "../../src/device/profile-catalogue.ts";
 import type { ModbusProfile, RestProfile } from "../../src/device/profile-schema.ts";
 import { createRestSource } from "../../src/device/rest-source.ts";
-import { registerMapFixture, startJsonMeter, startModbusServer } from "./helpers/fake-meters.ts";
+import {
+  registerMapFixture,
+  startHttpMeter,
+  startJsonMeter,
+  startModbusServer,
+  startSilencingRelay,
+} from "./helpers/fake-meters.ts";
 import { freePort } from "./helpers/free-port.ts";
 
 async function firstEvent(source: ReadingSource): Promise<SourceEvent> {
@@ -13,6 +19,22 @@ async function firstEvent(source: ReadingSource): Promise<SourceEvent> {
   try {
     for await (const event of source.events(controller.signal)) return event;
     throw new Error("no event");
+  } finally {
+    controller.abort();
+    await source.close();
+  }
+}
+
+/** The first `count` events of a source, then it is stopped and closed. */
+async function firstEvents(source: ReadingSource, count: number): Promise<SourceEvent[]> {
+  const controller = new AbortController();
+  const events: SourceEvent[] = [];
+  try {
+    for await (const event of source.events(controller.signal)) {
+      events.push(event);
+      if (events.length === count) break;
+    }
+    return events;
   } finally {
     controller.abort();
     await source.close();
@@ -29,8 +51,8 @@ const tasmota = loadProfile("tasmota-sml") as RestProfile;
 const huawei = loadProfile("huawei-sun2000") as ModbusProfile;
 const fastTiming = { connectDelayMs: 0, requestSpacingMs: 0, timeoutMs: 300, retries: 1 };
 
-function rest(url: string, profile = amis, variables: Record<string, string> = {}) {
-  return createRestSource({ url, profile, extraFields: [], variables, intervalMs: 1000, timeoutMs: 1000 });
+function rest(url: string, profile = amis, variables: Record<string, string> = {}, timeoutMs = 1000) {
+  return createRestSource({ url, profile, extraFields: [], variables, intervalMs: 1000, timeoutMs });
 }
 
 describe("reading a REST meter", () => {
@@ -56,6 +78,51 @@ describe("reading a REST meter", () => {
       /no number at \/2\.8\.0 \(→ 1-0:2\.8\.0 \(type 1, TOTAL_ACTIVE_ENERGY_PRODUCED_KWH\)\)/,
     );
     assert.match(message, /\/1\.7\.0 .*\/2\.7\.0/);
+  });
+
+  it("refuses hexadecimal, binary and space-padded numbers, as the hub does, and says what it got", async (t) => {
+    const meter = await startJsonMeter(t, {
+      "/rest": () => ({ "1.7.0": "0x5DC", "2.7.0": "0b101", "1.8.0": " 25", "2.8.0": "1.5e3" }),
+    });
+    const message = failureOf(await firstEvent(rest(meter.baseUrl)));
+    assert.match(message, /\/1\.7\.0 \(→ 1-0:1\.7\.0 [^)]*\)\), got string "0x5DC"/);
+    assert.match(message, /\/2\.7\.0 \(→ 1-0:2\.7\.0 [^)]*\)\), got string "0b101"/);
+    assert.match(message, /\/1\.8\.0 \(→ 1-0:1\.8\.0 [^)]*\)\), got string " 25"/);
+    assert.doesNotMatch(message, /2\.8\.0/, '"1.5e3" is a decimal number the hub accepts');
+  });
+
+  it("reports an answer whose body stalls as a timeout, naming the URL and the seconds", async (t) => {
+    const meter = await startHttpMeter(t, (_request, response) => {
+      // Headers and half a JSON document, then nothing: the connection stays open.
+      response.writeHead(200, { "content-type": "application/json" });
+      response.write('{"1.7.0": 1200, "2.7.0"');
+    });
+    assert.equal(
+      failureOf(await firstEvent(rest(meter.baseUrl, amis, {}, 300))),
+      `the meter at ${meter.baseUrl}/rest did not finish its answer within 0.3 s`,
+    );
+  });
+
+  it("reports a meter that sends nothing at all as a timeout, naming the URL and the seconds", async (t) => {
+    const meter = await startHttpMeter(t, () => {
+      // Never answers: no headers, no body.
+    });
+    assert.equal(
+      failureOf(await firstEvent(rest(meter.baseUrl, amis, {}, 300))),
+      `the meter at ${meter.baseUrl}/rest did not answer within 0.3 s`,
+    );
+  });
+
+  it('says a redirect loop is one, instead of only "fetch failed"', async (t) => {
+    const meter = await startHttpMeter(t, (_request, response) => {
+      response.writeHead(302, { location: "/rest" }).end();
+    });
+    assert.match(
+      failureOf(await firstEvent(rest(meter.baseUrl))),
+      new RegExp(
+        `^cannot read the meter at ${meter.baseUrl}/rest: too many redirects \\(more than 20: a redirect loop\\?\\)$`,
+      ),
+    );
   });
 
   it("uses a full --url as given and Tasmota labels from --set", async (t) => {
@@ -119,6 +186,55 @@ describe("reading a Modbus device", () => {
     );
   });
 
+  it("reconnects on the next poll after a read timed out on a connection that stays open", async (t) => {
+    const server = await startModbusServer(t, registerMapFixture("huawei-sun2000-registers.json"));
+    const relay = await startSilencingRelay(t, server.port, 1);
+    const source = createModbusSource({
+      host: "127.0.0.1",
+      port: relay.port,
+      unitId: 1,
+      timing: { ...fastTiming, retries: 0 },
+      profile: huawei,
+      intervalMs: 50,
+    });
+    const events = await firstEvents(source, 3);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["reading", "read-failed", "reading"],
+      "the read after the silent one goes through a new connection",
+    );
+    assert.equal(relay.connections, 2);
+    const message = failureOf(events[1] as SourceEvent);
+    assert.match(
+      message,
+      /^no answer from 127\.0\.0\.1:\d+ unit id 1 within 300 ms, though it answered before; the next attempt opens a new connection$/,
+    );
+    assert.doesNotMatch(
+      message,
+      /wrong unit id|probe-modbus/,
+      "unit id 1 just answered: it is not the culprit",
+    );
+  });
+
+  it("retries a timed-out read on a new connection", async (t) => {
+    const server = await startModbusServer(t, registerMapFixture("huawei-sun2000-registers.json"));
+    const relay = await startSilencingRelay(t, server.port, 1);
+    const source = createModbusSource({
+      host: "127.0.0.1",
+      port: relay.port,
+      unitId: 1,
+      timing: { ...fastTiming, retries: 1 },
+      profile: huawei,
+      intervalMs: 50,
+    });
+    const events = await firstEvents(source, 2);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["reading", "reading"],
+    );
+    assert.equal(relay.connections, 2);
+  });
+
   it("reports a Modbus exception (no power meter registers) without retrying", async (t) => {
     const server = await startModbusServer(t, { unitId: 1, holdingRegisters: { "37100": 1 } });
     const source = createModbusSource({
@@ -131,7 +247,7 @@ describe("reading a Modbus device", () => {
     });
     assert.match(
       failureOf(await firstEvent(source)),
-      /unit id 1 refused registers 37101\.\.37122: Modbus exception 2/,
+      /unit id 1 refused registers 37101\.\.37137: Modbus exception 2/,
     );
     assert.equal(server.requests, 1, "an exception is the device's answer; asking again would not change it");
   });

@@ -5,7 +5,16 @@ import { loadProfile } from "../../src/device/profile-catalogue.ts";
 import type { ModbusField, ModbusProfile } from "../../src/device/profile-schema.ts";
 
 function field(address: number, dataType: ModbusField["dataType"]): ModbusField {
-  return { address, dataType, obis: "1-0:1.7.0", scale: 1, sign: 1, absolute: false, optional: false };
+  return {
+    address,
+    dataType,
+    obis: "1-0:1.7.0",
+    scale: 1,
+    sign: 1,
+    absolute: false,
+    positiveOnly: false,
+    optional: false,
+  };
 }
 
 describe("Modbus registers", () => {
@@ -25,10 +34,10 @@ describe("Modbus registers", () => {
     });
   }
 
-  it("reads the whole Huawei meter block 37101..37122 in one request", () => {
+  it("reads the whole Huawei meter block 37101..37137 in one request", () => {
     const huawei = loadProfile("huawei-sun2000") as ModbusProfile;
     assert.deepEqual(planRegisterBlocks(huawei.fields, huawei.maxRegistersPerRead, huawei.maxGapRegisters), [
-      { start: 37101, count: 22 },
+      { start: 37101, count: 37 },
     ]);
   });
 

@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { QueueLockedError, queueFilePath, ReadingQueue } from "../../src/device/reading-queue.ts";
+import {
+  QueueDiskFullError,
+  QueueLockedError,
+  queueFilePath,
+  ReadingQueue,
+} from "../../src/device/reading-queue.ts";
 import { tempStateDir } from "./helpers/run-publisher.ts";
+
+/** A reading payload of realistic size that carries its number. */
+function payloadNumber(n: number): string {
+  return JSON.stringify({ n, pad: "x".repeat(300) });
+}
 
 describe("the on-disk reading queue", () => {
   it("hands readings out oldest first and forgets them only when acknowledged", (t) => {
@@ -74,6 +84,62 @@ describe("the on-disk reading queue", () => {
       smaller.peekAfter(0, 10).map((r) => r.payload),
       ["p5", "p6"],
     );
+  });
+
+  it("on a full disk (SQLITE_FULL), drops the oldest readings to make room, counts them, and keeps appending", (t) => {
+    const file = join(tempStateDir(t), "q.sqlite");
+    // max_page_count makes SQLite answer SQLITE_FULL at that size, exactly as it does on a full disk.
+    const queue = ReadingQueue.open(file, 100_000, { maxPages: 40 });
+    t.after(() => queue.close());
+    const outcomes = Array.from({ length: 1000 }, (_, n) => queue.append(payloadNumber(n), n));
+    const droppedForSpace = outcomes.reduce((sum, o) => sum + o.droppedForSpace, 0);
+    assert.ok(droppedForSpace > 0, "the 40-page file filled up");
+    assert.deepEqual(
+      outcomes.filter((o) => o.dropped > 0),
+      [],
+      "the size limit was never reached",
+    );
+    assert.equal(queue.droppedTotal, droppedForSpace, "every drop is counted");
+    assert.equal(queue.size, 1000 - droppedForSpace);
+    assert.deepEqual(
+      queue.peekAfter(0, 2000).map((r) => JSON.parse(r.payload).n),
+      Array.from({ length: 1000 - droppedForSpace }, (_, i) => droppedForSpace + i),
+      "the newest readings are kept, in order, the last one included",
+    );
+  });
+
+  it("on a full disk at the next start, appends by the same policy instead of failing", (t) => {
+    const file = join(tempStateDir(t), "q.sqlite");
+    const first = ReadingQueue.open(file, 100_000, { maxPages: 40 });
+    let n = 0;
+    while (first.droppedTotal === 0) first.append(payloadNumber(n), n++);
+    first.close();
+    const restarted = ReadingQueue.open(file, 100_000, { maxPages: 40 });
+    t.after(() => restarted.close());
+    const before = restarted.droppedTotal;
+    const outcomes = Array.from({ length: 200 }, () => restarted.append(payloadNumber(n), n++));
+    assert.ok(
+      outcomes.some((o) => o.droppedForSpace > 0),
+      "the full file made room again",
+    );
+    assert.equal(
+      restarted.droppedTotal - before,
+      outcomes.reduce((sum, o) => sum + o.droppedForSpace, 0),
+    );
+    assert.equal(JSON.parse(restarted.peekAfter(0, 100_000).at(-1)?.payload ?? "{}").n, n - 1);
+  });
+
+  it("on a full disk with nothing to drop, refuses the reading with QueueDiskFullError and stays usable", (t) => {
+    const queue = ReadingQueue.open(join(tempStateDir(t), "q.sqlite"), 100, { maxPages: 6 });
+    t.after(() => queue.close());
+    // A reading larger than the pages left: nothing older could make room for it.
+    assert.throws(
+      () => queue.append("x".repeat(64 * 1024), 1),
+      (error: Error) =>
+        error instanceof QueueDiskFullError && error.message === "nothing in the queue to drop",
+    );
+    assert.equal(queue.size, 0);
+    assert.equal(queue.append("small", 2).seq > 0, true, "a reading that fits is still queued");
   });
 
   it("refuses a second publisher on the same queue file with a clear error", (t) => {

@@ -59,7 +59,10 @@ describe("Huawei meter active power (37113, positive = export) is split into con
 describe("value mapping", () => {
   it("scales without binary noise (2305 × 0.1 = 230.5, not 230.50000000000003)", () => {
     assert.deepEqual(
-      mapValue({ obis: "1-0:32.7.0", scale: 0.1, sign: 1, absolute: false, optional: false }, 2305),
+      mapValue(
+        { obis: "1-0:32.7.0", scale: 0.1, sign: 1, absolute: false, positiveOnly: false, optional: false },
+        2305,
+      ),
       [{ type: 4, quantity: 230.5 }],
     );
   });
@@ -71,6 +74,7 @@ describe("value mapping", () => {
       scale: 0.001,
       sign: -1 as const,
       absolute: false,
+      positiveOnly: false,
       optional: false,
     };
     assert.deepEqual(mapValue(mapping, -500), [
@@ -81,7 +85,10 @@ describe("value mapping", () => {
 
   it("sends the magnitude of a direction-signed current", () => {
     assert.deepEqual(
-      mapValue({ obis: "1-0:31.7.0", scale: 0.01, sign: 1, absolute: true, optional: false }, -265),
+      mapValue(
+        { obis: "1-0:31.7.0", scale: 0.01, sign: 1, absolute: true, positiveOnly: false, optional: false },
+        -265,
+      ),
       [{ type: 7, quantity: 2.65 }],
     );
   });
@@ -98,6 +105,7 @@ describe("--map and --set", () => {
         scale: 0.001,
         sign: -1,
         absolute: true,
+        positiveOnly: false,
         optional: true,
       },
     );

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type RequestListener } from "node:http";
+import { connect, createServer as createTcpServer, type Socket } from "node:net";
 import type { TestContext } from "node:test";
 import modbusSerial from "modbus-serial";
 import { freePort } from "./free-port.ts";
@@ -52,13 +53,76 @@ export async function startModbusServer(
   return state;
 }
 
+/**
+ * A TCP relay in front of a Modbus TCP server whose FIRST connection goes silent after relaying
+ * `requestsBeforeSilence` requests: it keeps the connection open and drops every later request, as an
+ * inverter or dongle does that stops answering without closing. Later connections are relayed in full.
+ */
+export async function startSilencingRelay(
+  t: TestContext,
+  targetPort: number,
+  requestsBeforeSilence: number,
+): Promise<{ port: number; connections: number }> {
+  const state = { port: 0, connections: 0 };
+  const sockets = new Set<Socket>();
+  const relay = createTcpServer((client) => {
+    state.connections++;
+    const silencing = state.connections === 1;
+    const upstream = connect(targetPort, "127.0.0.1");
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => {});
+      socket.on("close", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    upstream.on("data", (chunk: Buffer) => client.write(chunk));
+    // Requests are counted by their MBAP headers (6 bytes, the last two the length of what follows).
+    let pending = Buffer.alloc(0);
+    let relayed = 0;
+    client.on("data", (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 6 && pending.length >= 6 + pending.readUInt16BE(4)) {
+        const frame = pending.subarray(0, 6 + pending.readUInt16BE(4));
+        pending = pending.subarray(frame.length);
+        if (!silencing || relayed < requestsBeforeSilence) upstream.write(frame);
+        relayed++;
+      }
+    });
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((resolve) => relay.close(() => resolve()));
+  });
+  const address = relay.address();
+  if (address === null || typeof address === "string") throw new Error("no address");
+  state.port = address.port;
+  return state;
+}
+
+/** A node:http server on 127.0.0.1 answering with `handler`; its connections are cut and it is closed after the test. */
+export async function startHttpMeter(t: TestContext, handler: RequestListener): Promise<{ baseUrl: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    // A handler may leave an answer hanging on purpose; close() alone would wait for it.
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no address");
+  return { baseUrl: `http://127.0.0.1:${address.port}` };
+}
+
 /** A node:http server answering JSON per request path (path with query); 404 otherwise. */
 export async function startJsonMeter(
   t: TestContext,
   answers: Record<string, () => unknown>,
 ): Promise<{ baseUrl: string; requests: string[] }> {
   const requests: string[] = [];
-  const server = createServer((request, response) => {
+  const { baseUrl } = await startHttpMeter(t, (request, response) => {
     const path = request.url ?? "/";
     requests.push(path);
     const answer = answers[path];
@@ -68,9 +132,5 @@ export async function startJsonMeter(
     }
     response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer()));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  return { baseUrl: `http://127.0.0.1:${address.port}`, requests };
+  return { baseUrl, requests };
 }
