@@ -45,3 +45,13 @@ export function connackCodeOf(client: MqttClient): Promise<number> {
     client.once("error", (err) => resolve((err as Error & { code?: number }).code ?? -1));
   });
 }
+
+/** Connects with these credentials and returns the CONNACK refusal's code, or 0 when the broker accepted. */
+export async function connackCode(url: string, username: string, password: string): Promise<number> {
+  const client = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+  try {
+    return await connackCodeOf(client);
+  } finally {
+    client.end(true);
+  }
+}

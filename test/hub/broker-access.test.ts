@@ -1,24 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import mqtt from "mqtt";
 import { startTestHub } from "../helpers/hub-harness.ts";
-import { connackCodeOf, connectDevice, whenClosed } from "../helpers/mqtt-device.ts";
+import { connackCode, connectDevice, whenClosed } from "../helpers/mqtt-device.ts";
 
 const reading = (quantity: number) =>
   JSON.stringify({
     "dateAndOrTime.dateTime": new Date(Date.now() - 60_000 + quantity).toISOString(),
     Quantity: [{ quantity, type: "2" }],
   });
-
-/** Connects and returns the CONNACK refusal's code, or 0 when the broker accepted. */
-async function connackCode(url: string, username: string, password: string): Promise<number> {
-  const client = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000 });
-  try {
-    return await connackCodeOf(client);
-  } finally {
-    client.end(true);
-  }
-}
 
 describe("the broker lets each device in with its own credentials and nowhere else", () => {
   it("refuses a wrong password with 'bad username or password'", async (t) => {

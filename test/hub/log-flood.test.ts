@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import mqtt from "mqtt";
 import { createLogger } from "../../src/platform/logger.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
-import { connackCodeOf, connectDevice } from "../helpers/mqtt-device.ts";
+import { connackCode, connectDevice } from "../helpers/mqtt-device.ts";
 
 /** Text that would pass for a log entry of its own if it were written raw. */
 const FORGED = '\n{"level":"error","time":"2020-01-01T00:00:00.000Z","msg":"admin password changed"}\n';
@@ -28,15 +27,6 @@ async function hubWithLog(t: import("node:test").TestContext) {
     return entries;
   };
   return { hub, stopAndRead };
-}
-
-async function connackCode(url: string, username: string, password: string): Promise<number> {
-  const client = mqtt.connect(url, { username, password, reconnectPeriod: 0, connectTimeout: 5000 });
-  try {
-    return await connackCodeOf(client);
-  } finally {
-    client.end(true);
-  }
 }
 
 describe("a flood of refused requests leaves a small log with no forged lines", () => {
