@@ -97,8 +97,9 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
   const { child, match } = await startChild(process.execPath, args, {
     env,
     logFile: join(o.dataDir, `${o.label}.log`),
-    // The JSON log line that says the hub is running: {"level":"info",…,"http":"…","mqtt":"mqtt://host:port",…}
-    ready: /"http":"([^"]+)","mqtt":"mqtt:\/\/([^:"]+):(\d+)"/,
+    // The log line that says the hub is running: JSON ({…"http":"…","mqtt":"mqtt://host:port"…}), or the
+    // plain `http=… mqtt=…` of versions before the JSON log, so --hub-ref can still measure those.
+    ready: /"?http"?[=:]"?(http:\/\/[^"\s]+)"?,?\s?"?mqtt"?[=:]"?mqtt:\/\/([^:"\s]+):(\d+)/,
     timeoutMs: 120_000,
   });
   const httpUrl = match?.[1] ?? "";
