@@ -4,6 +4,7 @@ import type { DataSourceService } from "../services/data-source-service.ts";
 import type { SourceHealth } from "../services/health.ts";
 import type { DataSourceStore, RecordStore } from "../storage/ports.ts";
 import type { LiveStreams } from "./live-streams.ts";
+import type { SharingFlowRoutesContext } from "./sharing-flow-routes.ts";
 
 /** What the HTTP routes need from the rest of the hub. */
 export interface HttpContext {
@@ -19,4 +20,6 @@ export interface HttpContext {
   /** Health from the broker's connection state and the last message time the caller already read. */
   readonly healthOf: (dataSourceId: string, lastMessageAt: number | null) => SourceHealth;
   readonly version: string;
+  /** Data flow and consent record of permissions; their routes exist only when given. */
+  readonly sharingFlow?: SharingFlowRoutesContext;
 }

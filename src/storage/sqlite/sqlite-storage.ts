@@ -1,9 +1,10 @@
 import type Database from "better-sqlite3";
-import type { AdminStore, DataSourceStore, RecordStore, RecordWriter } from "../ports.ts";
+import type { AdminStore, DataSourceStore, RecordStore, RecordWriter, SharingOutboxStore } from "../ports.ts";
 import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
 import { openDatabase } from "./open-database.ts";
+import { SqliteSharingOutboxStore } from "./sharing-outbox-repository.ts";
 import { WorkerRecordReader } from "./worker-record-reader.ts";
 import { WorkerRecordWriter } from "./worker-record-writer.ts";
 
@@ -13,6 +14,8 @@ export interface Storage {
   readonly records: RecordStore;
   readonly writer: RecordWriter;
   readonly admin: AdminStore;
+  /** Messages for EDDIE's brokers before their PUBACK, and what was sent (main connection). */
+  readonly sharingOutbox: SharingOutboxStore;
   /** Lets the reader and the writer finish what they were given, then closes all three connections. */
   close(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
     records: reader,
     writer,
     admin: new SqliteAdminStore(db),
+    sharingOutbox: new SqliteSharingOutboxStore(db),
     close: async () => {
       await reader.close();
       await writer.close();
