@@ -24,6 +24,8 @@ export interface HubConfig {
   readonly maxLiveStreams: number;
   /** Live event streams one session (token or cookie) may have open at once. */
   readonly maxLiveStreamsPerSession: number;
+  /** Upper bound of one permission's outbox cap (data messages waiting for EDDIE's broker). */
+  readonly sharingOutboxMaxMessages: number;
 }
 
 /** One configuration setting: its CLI flag, environment variable, default and parser. */
@@ -180,6 +182,15 @@ export const SETTINGS = [
     describe: "live event streams one login session may have open at once",
     fallback: "10",
     parse: integer("--max-live-streams-per-session", 1, 100000),
+  },
+  {
+    key: "sharingOutboxMaxMessages",
+    flag: "--sharing-outbox-max-messages",
+    env: "AIIDA_HUB_SHARING_OUTBOX_MAX_MESSAGES",
+    describe:
+      "most data messages one permission's outbox holds while EDDIE's broker is away (below: 7 days at its schedule's rate); then the oldest are dropped and counted",
+    fallback: "1000000",
+    parse: integer("--sharing-outbox-max-messages", 1, 100_000_000),
   },
 ] as const satisfies ReadonlyArray<Setting<keyof HubConfig>>;
 

@@ -4,6 +4,7 @@ import type { DataSourceService } from "../services/data-source-service.ts";
 import type { SourceHealth } from "../services/health.ts";
 import type { DataSourceStore, RecordStore } from "../storage/ports.ts";
 import type { LiveStreams } from "./live-streams.ts";
+import type { SharingFlowRoutesContext } from "./sharing-flow-routes.ts";
 
 /** What the HTTP routes need from the rest of the hub. */
 export interface HttpContext {
@@ -21,4 +22,6 @@ export interface HttpContext {
   /** Why the hub as a whole is not healthy (it can store nothing), or undefined while it is. */
   readonly hubProblem: () => string | undefined;
   readonly version: string;
+  /** Data flow and consent record of permissions; their routes exist only when given. */
+  readonly sharingFlow?: SharingFlowRoutesContext;
 }

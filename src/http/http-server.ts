@@ -6,6 +6,7 @@ import { registerDataSourceRoutes } from "./data-source-routes.ts";
 import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
 import { registerRecordRoutes } from "./record-routes.ts";
+import { registerSharingFlowRoutes } from "./sharing-flow-routes.ts";
 import { guardStateChanges } from "./state-change-guard.ts";
 import { registerStaticUi } from "./static-ui.ts";
 
@@ -29,5 +30,6 @@ export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: L
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  if (ctx.sharingFlow !== undefined) registerSharingFlowRoutes(app, ctx.sharingFlow);
   registerStaticUi(app, logger);
 }

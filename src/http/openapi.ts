@@ -2,6 +2,12 @@ import { z } from "zod";
 import { createDataSourceBody, loginBody, patchDataSourceBody } from "./schemas.ts";
 
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const permissionIdParam = {
+  name: "permissionId",
+  in: "path",
+  required: true,
+  schema: { type: "string", format: "uuid" },
+};
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const ok = (description: string) => ({ description });
 const errorResponses = {
@@ -201,6 +207,36 @@ export function openApiDocument(version: string) {
         get: {
           summary: "Last 50 feedback reports sent to the device",
           responses: { "200": ok("Reports"), ...errorResponses },
+        },
+      },
+      "/api/permissions/{permissionId}/data-flow": {
+        parameters: [permissionIdParam],
+        get: {
+          summary:
+            "How the permission's data flows to EDDIE: phase, EP broker connected, transmission on/off, schedule, outbox depth and cap, messages dropped by the cap and discarded at the end, last message sent per schema and the last status message",
+          responses: { "200": ok("Data flow"), ...errorResponses },
+        },
+      },
+      "/api/permissions/{permissionId}/consent-record": {
+        parameters: [
+          permissionIdParam,
+          {
+            name: "format",
+            in: "query",
+            schema: { type: "string", enum: ["json", "csv"], default: "json" },
+            description: "csv: text/csv with a header row, one row per schema and OBIS code",
+          },
+        ],
+        get: {
+          summary:
+            "What left the house under the permission: per schema and OBIS code how many values EDDIE's broker acknowledged, first and last sent, with the grant and revoke times",
+          responses: {
+            "200": {
+              description: "Consent record",
+              content: { "application/json": {}, "text/csv": { schema: { type: "string" } } },
+            },
+            ...errorResponses,
+          },
         },
       },
       "/api/catalogue": {

@@ -1,5 +1,4 @@
-import { shortestIntervalSeconds } from "../platform/cron-calendar.ts";
-import { parseCronExpression } from "../platform/cron-expression.ts";
+import { parseSchedule, shortestIntervalSeconds } from "../platform/schedule.ts";
 import type { PermissionCommand } from "./permission-command.ts";
 
 /** What a command is checked against: where it arrived and what the permission's data need allows. */
@@ -18,8 +17,9 @@ export type CommandDecision = { readonly ok: true } | { readonly ok: false; read
  * Whether to carry out a command. Refused: a command for another permission than its topic's (AIIDA
  * trusts the payload, so one EP could stop another's permission); SET_/UPDATE_ commands the data need
  * does not grant; a schedule that fires more often than the data need's. TERMINATE needs no grant.
- * "More often" compares the shortest time between two consecutive firings of each schedule (in UTC):
- * a schedule whose closest firings are closer than the data need's could send faster at some moment.
+ * "More often" compares the shortest time between two consecutive firings of each schedule (in UTC, see
+ * shortestIntervalSeconds): a schedule whose closest firings are closer than the data need's could send
+ * faster at some moment.
  */
 export function authorizeCommand(command: PermissionCommand, authority: CommandAuthority): CommandDecision {
   if (command.permissionId !== authority.topicPermissionId) {
@@ -37,14 +37,14 @@ export function authorizeCommand(command: PermissionCommand, authority: CommandA
 }
 
 function checkNotFaster(requested: string, dataNeedSchedule: string): CommandDecision {
-  const wanted = parseCronExpression(requested);
+  const wanted = parseSchedule(requested);
   if (!wanted.ok) return { ok: false, reason: `the schedule is not valid: ${wanted.reason}` };
-  const own = parseCronExpression(dataNeedSchedule);
+  const own = parseSchedule(dataNeedSchedule);
   if (!own.ok) return { ok: false, reason: `the data need's own schedule is not valid: ${own.reason}` };
-  const wantedInterval = shortestIntervalSeconds(wanted.expression);
+  const wantedInterval = shortestIntervalSeconds(wanted.schedule);
   // A schedule that never fires sends nothing: never faster than anything.
   if (wantedInterval === undefined) return { ok: true };
-  const ownInterval = shortestIntervalSeconds(own.expression);
+  const ownInterval = shortestIntervalSeconds(own.schedule);
   if (ownInterval === undefined || wantedInterval < ownInterval) {
     const limit =
       ownInterval === undefined ? "never fires" : `fires at most every ${describeSeconds(ownInterval)}`;

@@ -1,6 +1,6 @@
 import { isJsonObject, jsonTypeOf, ownField } from "../cim/json-value.ts";
 import type { ProblemDetail } from "../domain/hub-error.ts";
-import { parseCronExpression } from "../platform/cron-expression.ts";
+import { parseSchedule } from "../platform/schedule.ts";
 import { type Checked, checked } from "./checked.ts";
 import { type FieldSource, optionalText, requiredText, requiredUuid } from "./json-fields.ts";
 
@@ -69,7 +69,7 @@ export function parsePermissionCommand(payload: string | Uint8Array): Checked<Pe
     }
     case "UPDATE_TRANSMISSION_SCHEDULE": {
       const schedule = requiredText(source, "transmissionSchedule");
-      const parsed = schedule === undefined ? undefined : parseCronExpression(schedule);
+      const parsed = schedule === undefined ? undefined : parseSchedule(schedule);
       if (parsed !== undefined && !parsed.ok) {
         problems.push({
           path: "$.transmissionSchedule",

@@ -10,8 +10,7 @@ import {
 import { ASSETS, type Asset } from "../domain/data-source.ts";
 import type { ProblemDetail } from "../domain/hub-error.ts";
 import { obisByCode } from "../domain/obis-code.ts";
-import { nextFireTime } from "../platform/cron-calendar.ts";
-import { parseCronExpression } from "../platform/cron-expression.ts";
+import { nextFireTime, parseSchedule } from "../platform/schedule.ts";
 import {
   type FieldSource,
   optionalBoolean,
@@ -248,13 +247,13 @@ function readDataNeed(source: FieldSource, now: number): OutboundDataNeed | unde
 function readSchedule(source: FieldSource, now: number): string | undefined {
   const text = requiredText(source, "transmissionSchedule");
   if (text === undefined) return undefined;
-  const parsed = parseCronExpression(text);
+  const parsed = parseSchedule(text);
   const path = memberPath(source.path, "transmissionSchedule");
   if (!parsed.ok) {
     source.problems.push({ path, reason: `not a Spring cron expression with 6 fields: ${parsed.reason}` });
     return undefined;
   }
-  if (nextFireTime(parsed.expression, now) === undefined) {
+  if (nextFireTime(parsed.schedule, now) === undefined) {
     source.problems.push({ path, reason: `${JSON.stringify(text)} never fires (no such date)` });
     return undefined;
   }

@@ -1,5 +1,6 @@
 import type { AiidaRecord } from "../domain/aiida-record.ts";
 import type { DataSource } from "../domain/data-source.ts";
+import type { LastSentMessage, SentValueCount } from "../domain/sharing-flow.ts";
 import type { DevicePasswordHash } from "../platform/secrets.ts";
 
 /** A data source with its broker credentials' hash, as the broker's authenticator needs it. */
@@ -125,4 +126,82 @@ export interface AdminStore {
   createSession(tokenDigest: string, username: string, expiresAt: number): void;
   sessionUser(tokenDigest: string, now: number): string | undefined;
   deleteSession(tokenDigest: string): void;
+}
+
+/** What a sharing outbox message is: data for EDDIE in one schema, or a permission's status message. */
+export type OutboxKind = "data" | "status";
+
+/** A message for EDDIE's broker, written to the outbox before it is published. */
+export interface OutboxEntry {
+  readonly permissionId: string;
+  readonly kind: OutboxKind;
+  /** The schema id of a data message; "status" for a status message. */
+  readonly channel: string;
+  readonly topic: string;
+  readonly payload: string;
+  readonly retain: boolean;
+  /** OBIS codes the message carries, for the consent record; empty for status messages. */
+  readonly dataTags: readonly string[];
+  readonly createdAt: number;
+}
+
+/** An outbox message with its place in the delivery order. */
+export interface OutboxMessage extends OutboxEntry {
+  /** Ascending in the order the messages were written. */
+  readonly id: number;
+}
+
+/** Messages of one permission to append, and its cap. */
+export interface OutboxAppend {
+  readonly permissionId: string;
+  readonly entries: readonly OutboxEntry[];
+  /** Most data messages the permission may hold; the oldest beyond it are dropped and counted. */
+  readonly maxDataMessages: number;
+  /** Ids being published right now: never dropped (their PUBACK must still find them). */
+  readonly inFlight: readonly number[];
+}
+
+/** A message EDDIE's broker acknowledged (PUBACK). */
+export interface OutboxDelivery {
+  readonly id: number;
+  readonly sentAt: number;
+}
+
+/** The streaming side's lasting facts about one permission. */
+export interface SharingStreamState {
+  readonly dataMessages: number;
+  readonly statusMessages: number;
+  readonly oldestCreatedAt: number | null;
+  readonly droppedOldest: number;
+  readonly discardedAtEnd: number;
+  /** The final status once the permission is ending; null while it streams (or never did). */
+  readonly finishingStatus: string | null;
+  readonly finishingSince: number | null;
+  /** When its outbox was delivered or discarded for good. */
+  readonly finishedAt: number | null;
+}
+
+/**
+ * The sharing outbox: every message for EDDIE is written here before it is published and deleted only
+ * when EDDIE's broker acknowledged it. Every method is one transaction.
+ */
+export interface SharingOutboxStore {
+  /** Appends messages of several permissions; drops each one's oldest data messages beyond its cap, counted. */
+  append(batch: readonly OutboxAppend[]): void;
+  /** Up to `limit` of the oldest messages of a permission; with `includeData` false only status messages. */
+  next(permissionId: string, limit: number, includeData: boolean): OutboxMessage[];
+  /** Deletes acknowledged messages, counting their values in the consent record and keeping the last per channel. */
+  delivered(deliveries: readonly OutboxDelivery[]): void;
+  /**
+   * Marks the permission as ending and appends its final status message, unless it already is ending
+   * (then nothing changes: false). With `discardData`, its data messages are discarded first (counted).
+   */
+  beginFinish(permissionId: string, status: string, message: OutboxEntry, discardData: boolean): boolean;
+  /** Deletes what is left of the permission's outbox, counting it as discarded at the end; marks it finished. */
+  finish(permissionId: string, now: number): number;
+  state(permissionId: string): SharingStreamState | undefined;
+  /** Permissions that are ending but not finished (to resume after a restart). */
+  finishingPermissionIds(): string[];
+  sentValues(permissionId: string): SentValueCount[];
+  lastSent(permissionId: string): LastSentMessage[];
 }

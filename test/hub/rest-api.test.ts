@@ -6,6 +6,10 @@ import { registerCatalogueRoutes } from "../../src/http/catalogue-routes.ts";
 import { registerDataSourceRoutes } from "../../src/http/data-source-routes.ts";
 import type { HttpContext } from "../../src/http/http-context.ts";
 import { registerRecordRoutes } from "../../src/http/record-routes.ts";
+import {
+  registerSharingFlowRoutes,
+  type SharingFlowRoutesContext,
+} from "../../src/http/sharing-flow-routes.ts";
 import { CIM_SOURCE, startTestHub } from "../helpers/hub-harness.ts";
 
 describe("the REST API", () => {
@@ -178,6 +182,7 @@ async function registeredApiOperations(): Promise<string[]> {
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerSharingFlowRoutes(app, {} as SharingFlowRoutesContext);
   await app.ready();
   await app.close();
   return operations.sort();

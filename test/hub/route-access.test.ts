@@ -23,7 +23,8 @@ async function registeredRoutes(): Promise<RegisteredRoute[]> {
         routes.push({ method, url: route.url, isPublic: route.config?.access === "public" });
     }
   });
-  registerRoutes(app, {} as HttpContext, silentLogger);
+  // With the optional sharing routes, so that they are checked too.
+  registerRoutes(app, { sharingFlow: {} } as HttpContext, silentLogger);
   await app.ready();
   await app.close();
   return routes;

@@ -94,6 +94,51 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  // Version 2 (permissions) comes from the permission side; versions need not be contiguous.
+  {
+    version: 3,
+    name: "sharing outbox, stream state, consent record, last message sent",
+    sql: `
+      CREATE TABLE sharing_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, -- delivery order; AUTOINCREMENT never reuses an id
+        permission_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('data', 'status')),
+        channel TEXT NOT NULL, -- the schema id of a data message, 'status' for a status message
+        topic TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        retain INTEGER NOT NULL,
+        data_tags TEXT NOT NULL, -- OBIS codes the message carries, comma-separated (consent record)
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX sharing_outbox_permission ON sharing_outbox (permission_id, id);
+      CREATE INDEX sharing_outbox_permission_kind ON sharing_outbox (permission_id, kind, id);
+      CREATE TABLE sharing_stream_state (
+        permission_id TEXT PRIMARY KEY,
+        data_messages INTEGER NOT NULL DEFAULT 0, -- data rows in sharing_outbox: the cap is checked without counting
+        dropped_oldest INTEGER NOT NULL DEFAULT 0, -- data messages dropped by the outbox cap
+        discarded_at_end INTEGER NOT NULL DEFAULT 0, -- messages left undelivered when the permission ended
+        finishing_status TEXT, -- the final status message's status once the permission is ending
+        finishing_since INTEGER,
+        finished_at INTEGER -- the outbox was delivered or discarded and the connection closed
+      );
+      CREATE TABLE sharing_consent_value (
+        permission_id TEXT NOT NULL,
+        schema TEXT NOT NULL,
+        obis_code TEXT NOT NULL,
+        values_sent INTEGER NOT NULL,
+        first_sent_at INTEGER NOT NULL,
+        last_sent_at INTEGER NOT NULL,
+        PRIMARY KEY (permission_id, schema, obis_code)
+      ) WITHOUT ROWID;
+      CREATE TABLE sharing_last_sent (
+        permission_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (permission_id, channel)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version, each in its own transaction. */

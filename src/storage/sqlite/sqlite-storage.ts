@@ -1,10 +1,11 @@
 import type Database from "better-sqlite3";
-import type { AdminStore, DataSourceStore, RecordStore } from "../ports.ts";
+import type { AdminStore, DataSourceStore, RecordStore, SharingOutboxStore } from "../ports.ts";
 import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
 import { DatabaseFile } from "./database-file.ts";
 import { openDatabase } from "./open-database.ts";
+import { SqliteSharingOutboxStore } from "./sharing-outbox-repository.ts";
 import { WorkerRecordReader } from "./worker-record-reader.ts";
 import { WorkerRecordWriter } from "./worker-record-writer.ts";
 
@@ -25,6 +26,8 @@ export interface Storage {
    * every write, since nothing written to the file it still holds would be kept.
    */
   onDatabaseLost(listener: (reason: string) => void): void;
+  /** Messages for EDDIE's brokers before their PUBACK, and what was sent (main connection). */
+  readonly sharingOutbox: SharingOutboxStore;
   /** Lets the reader and the writer finish what they were given, then closes all three connections. */
   close(): Promise<void>;
 }
@@ -70,6 +73,7 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
     onDatabaseLost: (listener) => {
       lostListeners.push(listener);
     },
+    sharingOutbox: new SqliteSharingOutboxStore(db),
     close: async () => {
       clearInterval(watch);
       await reader.close();

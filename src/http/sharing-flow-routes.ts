@@ -1,0 +1,131 @@
+import type { FastifyInstance } from "fastify";
+import { HubError } from "../domain/hub-error.ts";
+import { obisByCode } from "../domain/obis-code.ts";
+import type { LastSentMessage, SharingFlowReader } from "../domain/sharing-flow.ts";
+
+/** What the permission side knows of a permission that the consent record shows. */
+export interface PermissionConsentFacts {
+  /** Epoch ms the user accepted the permission; null while it was never accepted. */
+  readonly grantTime: number | null;
+  /** Epoch ms it was revoked or terminated; null while it was not. */
+  readonly revokeTime: number | null;
+  readonly status?: string;
+  readonly serviceName?: string;
+}
+
+export interface SharingFlowRoutesContext {
+  /** The permission side's facts; undefined for a permission this hub does not have (404). */
+  readonly permissionFacts: (permissionId: string) => PermissionConsentFacts | undefined;
+  readonly flow: SharingFlowReader;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** A stored message as JSON; a payload that is not JSON (it always is) is shown as text. */
+function content(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+}
+
+function sent(message: LastSentMessage) {
+  return { sentAt: iso(message.sentAt), content: content(message.payload) };
+}
+
+/** One CSV field: quoted when it holds a comma, a quote or a line break. */
+function csvField(value: string | number | null): string {
+  const text = value === null ? "" : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+const CSV_COLUMNS = [
+  "permissionId",
+  "schema",
+  "obisCode",
+  "name",
+  "unit",
+  "values",
+  "firstSentAt",
+  "lastSentAt",
+  "grantTime",
+  "revokeTime",
+] as const;
+
+/** The data flow to EDDIE and the consent record (what left the house) of each permission. */
+export function registerSharingFlowRoutes(app: FastifyInstance, ctx: SharingFlowRoutesContext): void {
+  const known = (params: unknown): { permissionId: string; facts: PermissionConsentFacts } => {
+    const { permissionId } = params as { permissionId: string };
+    const facts = ctx.permissionFacts(permissionId);
+    if (facts === undefined) throw new HubError("NOT_FOUND", `No permission with id ${permissionId}.`);
+    return { permissionId, facts };
+  };
+
+  app.get("/api/permissions/:permissionId/data-flow", async (request) => {
+    const { permissionId } = known(request.params);
+    const flow = ctx.flow.dataFlow(permissionId);
+    const status = flow.lastSent.find((message) => message.channel === "status");
+    return {
+      permissionId,
+      phase: flow.phase,
+      brokerConnected: flow.brokerConnected,
+      transmissionEnabled: flow.transmissionEnabled,
+      transmissionSchedule: flow.transmissionSchedule,
+      outbox: {
+        dataMessages: flow.dataMessages,
+        statusMessages: flow.statusMessages,
+        maxDataMessages: flow.maxDataMessages,
+        oldestWaitingSince: iso(flow.oldestWaitingSince),
+        droppedOldest: flow.droppedOldest,
+        discardedAtEnd: flow.discardedAtEnd,
+      },
+      finalStatus: flow.finalStatus,
+      lastSent: flow.lastSent
+        .filter((message) => message !== status)
+        .map((message) => ({ schema: message.channel, ...sent(message) })),
+      lastStatusMessage: status === undefined ? null : sent(status),
+    };
+  });
+
+  app.get("/api/permissions/:permissionId/consent-record", async (request, reply) => {
+    const { permissionId, facts } = known(request.params);
+    const format = (request.query as { format?: unknown }).format ?? "json";
+    if (format !== "json" && format !== "csv") {
+      throw new HubError("VALIDATION_FAILED", "The consent record comes as json or csv.", [
+        { path: "format", reason: `expected "json" or "csv", got ${JSON.stringify(format)}` },
+      ]);
+    }
+    const values = ctx.flow.sentValues(permissionId).map((count) => {
+      const obis = obisByCode(count.obisCode);
+      return {
+        schema: count.schema,
+        obisCode: count.obisCode,
+        name: obis?.name ?? null,
+        unit: obis?.unit ?? null,
+        values: count.values,
+        firstSentAt: iso(count.firstSentAt),
+        lastSentAt: iso(count.lastSentAt),
+      };
+    });
+    const record = {
+      permissionId,
+      ...(facts.status === undefined ? {} : { status: facts.status }),
+      ...(facts.serviceName === undefined ? {} : { serviceName: facts.serviceName }),
+      grantTime: iso(facts.grantTime),
+      revokeTime: iso(facts.revokeTime),
+      values,
+    };
+    if (format === "json") return record;
+    const rows = values.map((v) =>
+      [permissionId, v.schema, v.obisCode, v.name, v.unit, v.values, v.firstSentAt, v.lastSentAt]
+        .concat([record.grantTime, record.revokeTime])
+        .map(csvField)
+        .join(","),
+    );
+    return reply
+      .type("text/csv; charset=utf-8")
+      .header("content-disposition", `attachment; filename="consent-record-${permissionId}.csv"`)
+      .send(`${[CSV_COLUMNS.join(","), ...rows].join("\r\n")}\r\n`);
+  });
+}

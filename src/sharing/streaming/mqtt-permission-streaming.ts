@@ -1,0 +1,213 @@
+import type { AiidaRecord } from "../../domain/aiida-record.ts";
+import type {
+  PermissionDataFlow,
+  SentValueCount,
+  SharingFlowReader,
+  StreamPhase,
+} from "../../domain/sharing-flow.ts";
+import { CommitBatcher } from "../../platform/commit-batcher.ts";
+import type { Logger } from "../../platform/logger.ts";
+import type { OutboxAppend, OutboxDelivery, OutboxEntry, SharingOutboxStore } from "../../storage/ports.ts";
+import type { AuthorisedCommandHandler, GrantedPermission, PermissionStreaming } from "../sharing-ports.ts";
+import type { StatusMessageStatus } from "../status-message.ts";
+import type { EpConnectionOptions } from "./ep-connection.ts";
+import { OUTBOX_HOLDS_SECONDS } from "./outbox-cap.ts";
+import { PermissionStream, type StreamContext, writeFinalStatus } from "./permission-stream.ts";
+
+/** Where stored records come from (the ingest side's RecordBus): every record after its commit. */
+export interface RecordFeed {
+  subscribe(listener: (record: AiidaRecord) => void): () => void;
+}
+
+export interface StreamingOptions extends EpConnectionOptions {
+  /** Upper bound of the per-permission outbox cap (--sharing-outbox-max-messages). */
+  readonly outboxMaxMessages: number;
+  /** How long an ended permission keeps trying to deliver what its outbox holds. */
+  readonly finishGraceMs: number;
+}
+
+export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
+  outboxMaxMessages: 1_000_000,
+  finishGraceMs: OUTBOX_HOLDS_SECONDS * 1000,
+  reconnectInitialMs: 1000,
+  reconnectMaxMs: 60_000,
+  connectTimeoutMs: 10_000,
+  maxInFlight: 8,
+};
+
+export interface StreamingDependencies {
+  readonly store: SharingOutboxStore;
+  readonly records: RecordFeed;
+  readonly onCommand: AuthorisedCommandHandler;
+  readonly logger: Logger;
+  readonly options?: Partial<StreamingOptions>;
+  readonly now?: () => number;
+}
+
+/** Most messages written, or deliveries recorded, in one transaction. */
+const MAX_BATCH = 5000;
+
+/**
+ * The streaming side: one PermissionStream per permission that streams or is ending, records routed to
+ * them by data source, their outbox writes and PUBACK records grouped per event-loop turn into one
+ * transaction each (one fsync for all permissions firing at the same second).
+ */
+export class MqttPermissionStreaming implements PermissionStreaming, SharingFlowReader {
+  private readonly streams = new Map<string, PermissionStream>();
+  private readonly bySource = new Map<string, Set<PermissionStream>>();
+  private readonly appends: CommitBatcher<{ stream: PermissionStream; entries: readonly OutboxEntry[] }>;
+  private readonly deliveries: CommitBatcher<OutboxDelivery>;
+  private readonly ctx: StreamContext;
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(private readonly deps: StreamingDependencies) {
+    const options = { ...DEFAULT_STREAMING_OPTIONS, ...deps.options };
+    const store = deps.store;
+    this.appends = new CommitBatcher(
+      async (items) => {
+        store.append(
+          items.map(
+            ({ stream, entries }): OutboxAppend => ({
+              permissionId: stream.permissionId,
+              entries,
+              maxDataMessages: stream.outboxCap,
+              inFlight: stream.connection.handedIds(),
+            }),
+          ),
+        );
+      },
+      MAX_BATCH,
+      1,
+    );
+    this.deliveries = new CommitBatcher(async (items) => store.delivered(items), MAX_BATCH, 1);
+    this.ctx = {
+      store,
+      appendMessages: (stream, entries) => this.appends.submit({ stream, entries }),
+      recordDelivery: (message, at) => this.deliveries.submit({ id: message.id, sentAt: at }),
+      onCommand: deps.onCommand,
+      logger: deps.logger,
+      connection: options,
+      outboxMaxMessages: options.outboxMaxMessages,
+      finishGraceMs: options.finishGraceMs,
+      now: deps.now ?? Date.now,
+    };
+    this.unsubscribe = deps.records.subscribe((record) => {
+      const streams = this.bySource.get(record.dataSourceId);
+      if (streams !== undefined) for (const stream of streams) stream.take(record);
+    });
+  }
+
+  start(permission: GrantedPermission): void {
+    if (this.closed || this.streams.has(permission.permissionId)) return;
+    const state = this.deps.store.state(permission.permissionId);
+    if (state?.finishingStatus != null) {
+      this.deps.logger.warn("not streaming a permission that has ended", {
+        permission: permission.permissionId,
+        status: state.finishingStatus,
+      });
+      return;
+    }
+    const stream = PermissionStream.streaming(permission, this.ctx);
+    this.streams.set(permission.permissionId, stream);
+    const sourceId = permission.dataSource.id;
+    const streams = this.bySource.get(sourceId) ?? new Set();
+    streams.add(stream);
+    this.bySource.set(sourceId, streams);
+  }
+
+  async finish(permission: GrantedPermission, status: StatusMessageStatus): Promise<void> {
+    if (this.closed) throw new Error("sharing is closed");
+    const id = permission.permissionId;
+    const stream = this.streams.get(id);
+    if (stream?.phase === "streaming") {
+      this.stopTakingRecords(stream);
+      await stream.finish(status);
+      return;
+    }
+    if (stream !== undefined) return; // already ending or ended in this process
+    const state = this.deps.store.state(id);
+    if (state?.finishedAt != null) return;
+    if (state?.finishingStatus == null) {
+      // Never streamed here (waiting for its start, or the hub was down): the status message still goes.
+      writeFinalStatus(permission, status, this.ctx, !permission.transmissionEnabled);
+    }
+    const since = this.deps.store.state(id)?.finishingSince ?? this.ctx.now();
+    this.streams.set(id, PermissionStream.finishing(permission, this.ctx, since));
+  }
+
+  /**
+   * After a hub start: permissions that were ending when the hub stopped deliver what is left.
+   * `lookup` gives the permission (with its credentials); one it does not know is left as it is.
+   */
+  resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void {
+    for (const id of this.deps.store.finishingPermissionIds()) {
+      if (this.streams.has(id)) continue;
+      const permission = lookup(id);
+      const state = this.deps.store.state(id);
+      if (permission === undefined || state?.finishingStatus == null) {
+        this.deps.logger.warn("an ended permission's outbox cannot be delivered: permission unknown", {
+          permission: id,
+        });
+        continue;
+      }
+      this.streams.set(
+        id,
+        PermissionStream.finishing(permission, this.ctx, state.finishingSince ?? this.ctx.now()),
+      );
+    }
+  }
+
+  setTransmissionEnabled(permissionId: string, enabled: boolean): void {
+    const stream = this.streams.get(permissionId);
+    if (stream?.phase === "streaming") stream.setTransmissionEnabled(enabled);
+  }
+
+  setTransmissionSchedule(permissionId: string, schedule: string): void {
+    const stream = this.streams.get(permissionId);
+    if (stream?.phase === "streaming") stream.setSchedule(schedule);
+  }
+
+  private stopTakingRecords(stream: PermissionStream): void {
+    this.bySource.get(stream.granted.dataSource.id)?.delete(stream);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    await this.appends.drain();
+    await Promise.all([...this.streams.values()].map((stream) => stream.close()));
+    await this.deliveries.drain();
+    this.streams.clear();
+    this.bySource.clear();
+  }
+
+  dataFlow(permissionId: string): PermissionDataFlow {
+    const stream = this.streams.get(permissionId);
+    const state = this.deps.store.state(permissionId);
+    let phase: StreamPhase = stream?.phase ?? "idle";
+    if (stream === undefined && state?.finishedAt != null) phase = "finished";
+    else if (stream === undefined && state?.finishingStatus != null) phase = "finishing";
+    const live = stream?.phase === "streaming" ? stream : undefined;
+    return {
+      permissionId,
+      phase,
+      brokerConnected: stream?.connection.connected ?? false,
+      transmissionEnabled: live?.connection.transmissionEnabled ?? null,
+      transmissionSchedule: live?.transmissionSchedule ?? null,
+      maxDataMessages: live?.outboxCap ?? null,
+      dataMessages: state?.dataMessages ?? 0,
+      statusMessages: state?.statusMessages ?? 0,
+      oldestWaitingSince: state?.oldestCreatedAt ?? null,
+      droppedOldest: state?.droppedOldest ?? 0,
+      discardedAtEnd: state?.discardedAtEnd ?? 0,
+      finalStatus: state?.finishingStatus ?? null,
+      lastSent: this.deps.store.lastSent(permissionId),
+    };
+  }
+
+  sentValues(permissionId: string): readonly SentValueCount[] {
+    return this.deps.store.sentValues(permissionId);
+  }
+}
