@@ -5,6 +5,7 @@ import { registerCatalogueRoutes } from "./catalogue-routes.ts";
 import { registerDataSourceRoutes } from "./data-source-routes.ts";
 import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
+import { registerPermissionRoutes } from "./permission-routes.ts";
 import { registerRecordRoutes } from "./record-routes.ts";
 import { guardStateChanges } from "./state-change-guard.ts";
 import { registerStaticUi } from "./static-ui.ts";
@@ -29,5 +30,6 @@ export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: L
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerPermissionRoutes(app, ctx);
   registerStaticUi(app, logger);
 }
