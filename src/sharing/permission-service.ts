@@ -237,7 +237,7 @@ export class PermissionService {
   /** Revokes every permission that shares a data source, before it is deleted (as AIIDA does). */
   revokeSharing(dataSourceId: string): void {
     for (const permission of this.store.list({ dataSourceId, statuses: SHARING_STATUSES })) {
-      this.end(permission, "userRevoked", "its data source was deleted");
+      this.end(permission, "userRevoked", "Its data source was deleted.");
     }
   }
 

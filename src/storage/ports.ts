@@ -123,8 +123,9 @@ export interface InstanceStore {
   /** The AIIDA id: made by `generate` and stored on the first call, the stored one ever after. */
   aiidaId(generate: () => string): string;
   /**
-   * True when the secret key opens what was sealed with the key of earlier starts (the first call stores
-   * a check value): a hub started with another key file must not seal new secrets beside unreadable ones.
+   * True when the secret key opens what was sealed with the key of earlier starts, or nothing is sealed
+   * yet (then the key's check value is stored): a hub started with another key file must not seal new
+   * secrets beside unreadable ones.
    */
   secretKeyMatches(): boolean;
 }

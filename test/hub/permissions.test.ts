@@ -485,7 +485,7 @@ describe("deciding on a permission", () => {
     await s.hub.api("PATCH", `/api/permissions/${id}`, { operation: "ACCEPT", dataSourceId: sourceId });
     assert.equal((await s.hub.api("DELETE", `/api/datasources/${sourceId}`)).status, 204);
     const revoked = await inStatus(s.hub, id, "REVOKED");
-    assert.equal(revoked.statusReason, "its data source was deleted");
+    assert.equal(revoked.statusReason, "Its data source was deleted.");
     assert.equal(revoked.dataSource.deleted, true);
     assert.deepEqual(s.streaming.finishedOf(id), ["REVOKED"]);
     assert.equal(s.streaming.finished[0]?.permission.dataSource.id, sourceId);
@@ -594,10 +594,15 @@ describe("the secret key file", () => {
 
   it("refuses to start with another key file, or none, beside a database with sealed secrets", async (t) => {
     const dataDir = tempDataDir(t);
-    const s = await setup(t, { dataDir });
+    const keyFile = join(dataDir, SECRET_KEY_FILE);
+    const empty = await setup(t, { dataDir });
+    await empty.hub.stop();
+    // Nothing sealed yet (a database restored without its key file, say): a new key is fine.
+    rmSync(keyFile);
+    const s = await setup(t, { dataDir, eddie: empty.eddie });
+    assert.equal(existsSync(keyFile), true);
     await add(s.hub, s.eddie.issue(1));
     await s.hub.stop();
-    const keyFile = join(dataDir, SECRET_KEY_FILE);
     const key = readFileSync(keyFile);
 
     writeFileSync(keyFile, randomBytes(32));

@@ -36,12 +36,17 @@ export class SqliteInstanceStore implements InstanceStore {
       .pluck()
       .get() as Buffer | null | undefined;
     if (check === undefined) throw new Error("the AIIDA id is made before the key is checked");
-    if (check === null) {
-      this.db
-        .prepare("UPDATE aiida_application_information SET secret_key_check = ?")
-        .run(box.seal(KEY_CHECK_TEXT, KEY_CHECK_CONTEXT));
-      return true;
-    }
+    if (check !== null && this.opens(box, check)) return true;
+    // Another key is fine while nothing is sealed (every permission row holds a sealed access token).
+    const sealed = this.db.prepare("SELECT count(*) FROM permission").pluck().get() as number;
+    if (sealed > 0) return false;
+    this.db
+      .prepare("UPDATE aiida_application_information SET secret_key_check = ?")
+      .run(box.seal(KEY_CHECK_TEXT, KEY_CHECK_CONTEXT));
+    return true;
+  }
+
+  private opens(box: SecretBox, check: Buffer): boolean {
     try {
       return box.open(check, KEY_CHECK_CONTEXT) === KEY_CHECK_TEXT;
     } catch {
