@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -9,16 +10,47 @@ import { LiveStreams } from "./http/live-streams.ts";
 import { IngestPipeline } from "./ingest/ingest-pipeline.ts";
 import { FeedbackBus, RecordBus } from "./ingest/record-bus.ts";
 import type { Logger } from "./platform/logger.ts";
+import { type LoadedSecretBox, loadOrCreateSecretBox, SecretKeyFileError } from "./platform/secret-box.ts";
 import { AdminAuth } from "./services/admin-auth.ts";
 import { DataSourceService } from "./services/data-source-service.ts";
 import { healthOf } from "./services/health.ts";
 import { RetentionJob, RollupJob } from "./services/retention.ts";
 import { StorageHealth } from "./services/storage-health.ts";
+import { HttpHandshake } from "./sharing/handshake-client.ts";
+import { PermissionService } from "./sharing/permission-service.ts";
+import type { RetryPolicy } from "./sharing/retry-policy.ts";
+import type { AuthorisedCommandHandler, PermissionStreaming } from "./sharing/sharing-ports.ts";
+import { MqttPermissionStreaming } from "./sharing/streaming/mqtt-permission-streaming.ts";
 import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
 import { HUB_VERSION } from "./version.ts";
 
 /** Name of the SQLite file inside the data directory. */
 export const DATABASE_FILE = "aiida-hub.sqlite";
+
+/** Name of the file, beside the database, with the key that seals EDDIE's access tokens and broker passwords. */
+export const SECRET_KEY_FILE = "aiida-hub-secret.key";
+
+/** EDDIE's handshake calls give up after this long (AIIDA waits for ever). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** What the streaming side is given when the hub builds it. */
+export interface StreamingWiring {
+  /** Where commands EDDIE sent, once authorised, are carried out. */
+  readonly onCommand: AuthorisedCommandHandler;
+  readonly logger: Logger;
+}
+
+/** Parts and timings from outside the configuration: the streaming side, and shorter waits in tests. */
+export interface HubOptions {
+  /** Builds the streaming side at start (tests record calls); without it, MQTT to EDDIE's brokers. */
+  readonly streaming?: (wiring: StreamingWiring) => PermissionStreaming;
+  readonly sharing?: {
+    readonly retry?: RetryPolicy;
+    readonly handshakeTimeoutMs?: number;
+    /** The clock of the permissions' start and end times. */
+    readonly now?: () => number;
+  };
+}
 
 /** Addresses of a running hub. */
 export interface RunningHub {
@@ -45,6 +77,7 @@ export interface Hub {
     storage(): Storage;
     broker: EmbeddedBroker;
     dataSources(): DataSourceService;
+    permissions(): PermissionService;
     liveStreams: LiveStreams;
     /** Runs the rollup job's pass now instead of at its next minute; resolves when it is done. */
     rollUp(): Promise<void>;
@@ -54,8 +87,10 @@ export interface Hub {
 }
 
 /** The composition root: wires storage, broker, ingest, services and HTTP from one config. */
-export function createHub(config: HubConfig, logger: Logger): Hub {
+export function createHub(config: HubConfig, logger: Logger, options: HubOptions = {}): Hub {
   let storage: Storage | undefined;
+  let permissions: PermissionService | undefined;
+  let streaming: PermissionStreaming | undefined;
   let http: FastifyInstance | undefined;
   let retention: RetentionJob | undefined;
   let rollup: RollupJob | undefined;
@@ -91,7 +126,9 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
 
   async function start(): Promise<RunningHub> {
     prepareDataDir(config.dataDir);
-    const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE));
+    const keyFile = join(config.dataDir, SECRET_KEY_FILE);
+    const secrets = loadSecretKey(keyFile);
+    const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE), secrets.box);
     storage = store;
     store.onDatabaseLost((reason) => storageHealth.failed(reason));
     store.writer.onFailure((err) => {
@@ -99,9 +136,49 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
       storageHealth.failed(reason);
       hubFailed(reason);
     });
+    const aiidaId = store.instance.aiidaId(randomUUID);
+    if (!store.instance.secretKeyMatches()) {
+      secrets.discardCreated();
+      throw new ConfigError(
+        `The key file ${keyFile} is not the one the secrets in ${DATABASE_FILE} were sealed with; put back the key file from the same backup as the database.`,
+      );
+    }
     const auth = new AdminAuth(store.admin, logger);
     const pendingAdmin = await auth.pendingAdmin(config.adminPassword);
-    service = new DataSourceService(store.dataSources, directory, broker, () => brokerUrl);
+    const mqttStreaming = (wiring: StreamingWiring) =>
+      new MqttPermissionStreaming({
+        store: store.sharingOutbox,
+        records: recordBus,
+        onCommand: wiring.onCommand,
+        logger: wiring.logger,
+        options: { outboxMaxMessages: config.sharingOutboxMaxMessages },
+      });
+    const builtStreaming = (options.streaming ?? mqttStreaming)({
+      onCommand: (permissionId, command) =>
+        permissions ? permissions.handleCommand(permissionId, command) : Promise.resolve(),
+      logger,
+    });
+    streaming = builtStreaming;
+    const sharing = options.sharing ?? {};
+    const permissionService = new PermissionService({
+      permissions: store.permissions,
+      dataSources: store.dataSources,
+      handshake: new HttpHandshake(sharing.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS),
+      streaming: builtStreaming,
+      aiidaId,
+      logger,
+      ...(sharing.now !== undefined && { now: sharing.now }),
+      ...(sharing.retry !== undefined && { retry: sharing.retry }),
+    });
+    permissions = permissionService;
+    service = new DataSourceService(
+      store.dataSources,
+      directory,
+      broker,
+      () => brokerUrl,
+      Date.now,
+      (id) => permissionService.revokeSharing(id),
+    );
     service.loadDirectory();
     pipeline = new IngestPipeline(
       store.writer,
@@ -130,6 +207,7 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         auth,
         dataSources: service,
         dataSourceStore: store.dataSources,
+        permissions: permissionService,
         records: store.records,
         recordBus,
         feedbackBus,
@@ -141,6 +219,12 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
             rollup: storageHealth.rollupProblemOf(id),
           }),
         hubProblem: () => storageHealth.problem,
+        ...(builtStreaming instanceof MqttPermissionStreaming && {
+          sharingFlow: {
+            permissionFacts: (id) => permissionService.consentFacts(id),
+            flow: builtStreaming,
+          },
+        }),
         version: HUB_VERSION,
       },
       logger,
@@ -159,6 +243,9 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     retention.start();
     rollup = new RollupJob(store.writer, logger, (failing) => storageHealth.rollupFailing(failing));
     rollup.start();
+    permissionService.resume();
+    if (builtStreaming instanceof MqttPermissionStreaming)
+      builtStreaming.resumeFinishing((id) => permissionService.grantedById(id));
     return {
       httpUrl: `http://${shownHost}:${httpPort}`,
       mqttUrl: `mqtt://${shownHost}:${mqttPort}`,
@@ -172,6 +259,8 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
     await retention?.stop();
     await rollup?.stop();
     await http?.close();
+    await permissions?.stop();
+    await streaming?.close();
     // Commit what was received before closing the broker, so nothing in flight is dropped.
     await pipeline?.drain();
     await broker.close();
@@ -194,6 +283,10 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
         if (!service) throw new Error("the hub is not started");
         return service;
       },
+      permissions: () => {
+        if (!permissions) throw new Error("the hub is not started");
+        return permissions;
+      },
       liveStreams,
       ingestWaiting: () => pipeline?.waiting ?? 0,
       rollUp: async () => {
@@ -202,6 +295,15 @@ export function createHub(config: HubConfig, logger: Logger): Hub {
       },
     },
   };
+}
+
+function loadSecretKey(file: string): LoadedSecretBox {
+  try {
+    return loadOrCreateSecretBox(file);
+  } catch (error) {
+    if (error instanceof SecretKeyFileError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function prepareDataDir(dir: string): void {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError, type ConfigOverrides, loadConfig, SETTINGS } from "./config/hub-config.ts";
 import { registerPublishCommands } from "./device/cli.ts";
-import { createHub, DATABASE_FILE } from "./hub.ts";
+import { createHub, DATABASE_FILE, SECRET_KEY_FILE } from "./hub.ts";
 import { createLogger } from "./platform/logger.ts";
 import { backupDatabase } from "./storage/sqlite/backup.ts";
 import { HUB_VERSION } from "./version.ts";
@@ -75,6 +75,9 @@ program
     try {
       await backupDatabase(join(dataDir, DATABASE_FILE), file);
       process.stdout.write(`Backup written to ${file}\n`);
+      process.stdout.write(
+        `Keep ${join(dataDir, SECRET_KEY_FILE)} with it: the EDDIE secrets in the copy open only with that key.\n`,
+      );
     } catch (err) {
       process.stderr.write(`aiida-hub: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(2);

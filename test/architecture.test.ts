@@ -15,7 +15,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ingest: ["domain", "cim", "platform", "storage"],
   broker: ["domain", "platform"],
   services: ["domain", "platform", "storage", "broker"],
-  http: ["domain", "services", "ingest", "storage", "platform", "cim"],
+  http: ["domain", "services", "ingest", "storage", "platform", "cim", "sharing"],
   device: ["domain", "cim", "platform"],
   sharing: ["domain", "cim", "platform", "storage"],
 };

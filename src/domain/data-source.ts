@@ -28,6 +28,8 @@ export interface DataSource {
   readonly meterId: string | null;
   readonly operatorId: string | null;
   readonly enabled: boolean;
+  /** The user it belongs to (the admin today); only its owner's permissions may share it. */
+  readonly owner: string;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

@@ -1,5 +1,6 @@
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { HubError } from "../domain/hub-error.ts";
 import type { HttpContext } from "./http-context.ts";
 import { PUBLIC_ROUTE, requireSessionUnlessPublic } from "./route-access.ts";
 import { loginBody } from "./schemas.ts";
@@ -23,6 +24,14 @@ export function sessionCookieOf(request: FastifyRequest): string | undefined {
 /** The bearer token or session cookie of a request, if any. */
 export function tokenOf(request: FastifyRequest): string | undefined {
   return bearerTokenOf(request) ?? sessionCookieOf(request);
+}
+
+/** The user whose session made the request (private routes only: the session hook already required one). */
+export function sessionUserOf(request: FastifyRequest, ctx: HttpContext): string {
+  const token = tokenOf(request);
+  const user = token === undefined ? undefined : ctx.auth.userOf(token);
+  if (user === undefined) throw new HubError("UNAUTHENTICATED", "Log in first.");
+  return user;
 }
 
 function sessionCookie(value: string, maxAgeSeconds: number): string {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { DataSource } from "../domain/data-source.ts";
 import { HubError } from "../domain/hub-error.ts";
+import { sessionUserOf } from "./auth-routes.ts";
 import { dataSourceDto } from "./dto.ts";
 import type { HttpContext } from "./http-context.ts";
 import { createDataSourceBody, patchDataSourceBody } from "./schemas.ts";
@@ -31,6 +32,7 @@ export function registerDataSourceRoutes(app: FastifyInstance, ctx: HttpContext)
       ...body,
       meterId: body.meterId ?? null,
       operatorId: body.operatorId ?? null,
+      owner: sessionUserOf(request, ctx),
     });
     reply.header("cache-control", "no-store");
     return reply.status(201).send({ ...dto(source), credentials: secrets });

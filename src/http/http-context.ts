@@ -2,6 +2,7 @@ import type { FeedbackBus, RecordBus } from "../ingest/record-bus.ts";
 import type { AdminAuth } from "../services/admin-auth.ts";
 import type { DataSourceService } from "../services/data-source-service.ts";
 import type { SourceHealth } from "../services/health.ts";
+import type { PermissionService } from "../sharing/permission-service.ts";
 import type { DataSourceStore, RecordStore } from "../storage/ports.ts";
 import type { LiveStreams } from "./live-streams.ts";
 import type { SharingFlowRoutesContext } from "./sharing-flow-routes.ts";
@@ -11,6 +12,8 @@ export interface HttpContext {
   readonly auth: AdminAuth;
   readonly dataSources: DataSourceService;
   readonly dataSourceStore: DataSourceStore;
+  /** Permissions to share data with EDDIE, and this hub's AIIDA id. */
+  readonly permissions: PermissionService;
   readonly records: RecordStore;
   readonly recordBus: RecordBus;
   readonly feedbackBus: FeedbackBus;

@@ -5,6 +5,7 @@ import { registerCatalogueRoutes } from "./catalogue-routes.ts";
 import { registerDataSourceRoutes } from "./data-source-routes.ts";
 import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
+import { registerPermissionRoutes } from "./permission-routes.ts";
 import { registerRecordRoutes } from "./record-routes.ts";
 import { registerSharingFlowRoutes } from "./sharing-flow-routes.ts";
 import { guardStateChanges } from "./state-change-guard.ts";
@@ -30,6 +31,7 @@ export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: L
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerPermissionRoutes(app, ctx);
   if (ctx.sharingFlow !== undefined) registerSharingFlowRoutes(app, ctx.sharingFlow);
   registerStaticUi(app, logger);
 }

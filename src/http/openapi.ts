@@ -1,13 +1,14 @@
 import { z } from "zod";
-import { createDataSourceBody, loginBody, patchDataSourceBody } from "./schemas.ts";
+import {
+  createDataSourceBody,
+  loginBody,
+  patchDataSourceBody,
+  permissionDecisionBody,
+  permissionsQuery,
+} from "./schemas.ts";
 
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
-const permissionIdParam = {
-  name: "permissionId",
-  in: "path",
-  required: true,
-  schema: { type: "string", format: "uuid" },
-};
+const permissionIdParam = { ...idParam, name: "permissionId" };
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const ok = (description: string) => ({ description });
 const errorResponses = {
@@ -67,6 +68,32 @@ export function openApiDocument(version: string) {
         NewDataSource: inputSchema(createDataSourceBody),
         DataSourceChange: inputSchema(patchDataSourceBody),
         Login: inputSchema(loginBody),
+        AiidaCode: {
+          description:
+            "The AIIDA code EDDIE shows (base64 of UTF-8 JSON) as aiidaCode, or the decoded code itself",
+          oneOf: [
+            {
+              type: "object",
+              required: ["aiidaCode"],
+              additionalProperties: false,
+              properties: { aiidaCode: { type: "string" } },
+            },
+            {
+              type: "object",
+              required: ["eddieId", "permissionIds", "handshakeUrl", "accessToken"],
+              properties: {
+                eddieId: { type: "string" },
+                permissionIds: { type: "array", minItems: 1, items: { type: "string", format: "uuid" } },
+                handshakeUrl: {
+                  type: "string",
+                  description: "http(s) URL; {permissionId} is replaced by each permission id",
+                },
+                accessToken: { type: "string" },
+              },
+            },
+          ],
+        },
+        PermissionDecision: inputSchema(permissionDecisionBody),
       },
     },
     security: [{ bearer: [] }],
@@ -207,6 +234,69 @@ export function openApiDocument(version: string) {
         get: {
           summary: "Last 50 feedback reports sent to the device",
           responses: { "200": ok("Reports"), ...errorResponses },
+        },
+      },
+      "/api/application-information": {
+        get: { summary: "This hub's AIIDA id: {aiidaId}", responses: { "200": ok("AIIDA id") } },
+      },
+      "/api/permissions": {
+        get: {
+          summary: "The user's permissions to share data with EDDIE, newest first (AIIDA's Permission JSON)",
+          parameters: [
+            {
+              name: "status",
+              in: "query",
+              schema: inputSchema(permissionsQuery.shape.status.unwrap()),
+              description:
+                "pending: not decided yet; active: granted and not over; complete: over (final status)",
+            },
+          ],
+          responses: { "200": ok("Permissions"), ...errorResponses },
+        },
+        post: {
+          summary:
+            "Add the permissions of an AIIDA code: each is stored, then its details are fetched from EDDIE (retried in the background when EDDIE does not answer: see lastError)",
+          requestBody: json({ $ref: "#/components/schemas/AiidaCode" }),
+          responses: {
+            "201": ok("The permissions added, as they are now"),
+            ...errorResponses,
+            ...stateChangeResponses,
+            "409": {
+              description: "A permission of the code was added before",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
+        },
+      },
+      "/api/permissions/{permissionId}": {
+        parameters: [permissionIdParam],
+        get: { summary: "One permission", responses: { "200": ok("Permission"), ...errorResponses } },
+        patch: {
+          summary:
+            "ACCEPT with a data source of the data need's asset, REJECT before accepting, or REVOKE after; EDDIE is told (retried until it answers)",
+          requestBody: json({ $ref: "#/components/schemas/PermissionDecision" }),
+          responses: {
+            "200": ok("The permission as it is now"),
+            ...errorResponses,
+            ...stateChangeResponses,
+            "409": {
+              description: "The permission's status does not allow this operation",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
+        },
+        delete: {
+          summary:
+            "Delete a permission that was never granted (CREATED or FETCHED_DETAILS) without telling EDDIE; REJECT tells EDDIE",
+          responses: {
+            "204": ok("Deleted"),
+            ...errorResponses,
+            ...stateChangeResponses,
+            "409": {
+              description: "The permission was granted or is over",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
         },
       },
       "/api/permissions/{permissionId}/data-flow": {

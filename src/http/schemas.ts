@@ -2,6 +2,8 @@ import { z } from "zod";
 import { COUNTRY_CODES } from "../domain/country-codes.ts";
 import { ASSETS, DATA_SOURCE_TYPES, ICONS } from "../domain/data-source.ts";
 import { obisByCode } from "../domain/obis-code.ts";
+import { PERMISSION_STATUS_GROUPS } from "../domain/permission-status.ts";
+import { isCanonicalUuid } from "../domain/uuid.ts";
 
 const optionalText = (max: number) =>
   z
@@ -97,3 +99,18 @@ export const recordsQuery = z.strictObject({
 export const feedbackQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(50).optional().default(50),
 });
+
+/** Query of GET /api/permissions. */
+export const permissionsQuery = z.strictObject({
+  status: z.enum(PERMISSION_STATUS_GROUPS).optional(),
+});
+
+/** Body of PATCH /api/permissions/{permissionId}: AIIDA's own operations. */
+export const permissionDecisionBody = z.discriminatedUnion("operation", [
+  z.strictObject({
+    operation: z.literal("ACCEPT"),
+    dataSourceId: z.string().refine(isCanonicalUuid, { message: "must be a data source id (a UUID)" }),
+  }),
+  z.strictObject({ operation: z.literal("REJECT") }),
+  z.strictObject({ operation: z.literal("REVOKE") }),
+]);

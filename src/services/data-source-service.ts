@@ -33,6 +33,8 @@ export class DataSourceService {
     private readonly connections: ConnectionControl,
     private readonly brokerUrl: () => string,
     private readonly now: () => number = Date.now,
+    /** Runs before a data source is deleted (the permissions that share it are revoked there). */
+    private readonly beforeDelete: (dataSourceId: string) => void = () => {},
   ) {}
 
   /** Loads every data source into the broker's directory (at start-up). */
@@ -83,6 +85,8 @@ export class DataSourceService {
   }
 
   delete(id: string): void {
+    if (!this.store.get(id)) throw notFound(id);
+    this.beforeDelete(id);
     if (!this.store.delete(id)) throw notFound(id);
     this.directory.remove(id);
     this.connections.disconnectSource(id);

@@ -1,5 +1,8 @@
 import type { AiidaRecord } from "../domain/aiida-record.ts";
-import type { DataSource } from "../domain/data-source.ts";
+import type { OutboundDataNeed } from "../domain/data-need.ts";
+import type { Asset, DataSource } from "../domain/data-source.ts";
+import type { ProblemDetail } from "../domain/hub-error.ts";
+import type { PermissionStatus } from "../domain/permission-status.ts";
 import type { LastSentMessage, SentValueCount } from "../domain/sharing-flow.ts";
 import type { DevicePasswordHash } from "../platform/secrets.ts";
 
@@ -204,4 +207,174 @@ export interface SharingOutboxStore {
   finishingPermissionIds(): string[];
   sentValues(permissionId: string): SentValueCount[];
   lastSent(permissionId: string): LastSentMessage[];
+}
+
+/** This hub's own identity. */
+export interface InstanceStore {
+  /** The AIIDA id: made by `generate` and stored on the first call, the stored one ever after. */
+  aiidaId(generate: () => string): string;
+  /**
+   * True when the secret key opens what was sealed with the key of earlier starts, or nothing is sealed
+   * yet (then the key's check value is stored): a hub started with another key file must not seal new
+   * secrets beside unreadable ones.
+   */
+  secretKeyMatches(): boolean;
+}
+
+/** A step of a permission that still has to reach EDDIE (or the streaming side), retried until it is done. */
+export const PERMISSION_STEPS = [
+  /** GET the handshake details (status CREATED). */
+  "FETCH_DETAILS",
+  /** PATCH ACCEPT and store the broker credentials it answers (status ACCEPTED, or REVOKED before they came). */
+  "PATCH_ACCEPT",
+  /** PATCH REJECT (status REJECTED). */
+  "PATCH_REJECT",
+  /** PATCH UNFULFILLABLE (status UNFULFILLABLE). */
+  "PATCH_UNFULFILLABLE",
+  /** Hand the final status (REVOKED, FULFILLED, TERMINATED) to the streaming side's finish(). */
+  "FINISH",
+] as const;
+export type PermissionStep = (typeof PERMISSION_STEPS)[number];
+
+export interface PendingStep {
+  readonly name: PermissionStep;
+  /** Failed tries so far. */
+  readonly attempts: number;
+  /** Epoch ms of the next try. */
+  readonly nextAttemptAt: number;
+}
+
+/** The data source a permission shares, as it was when the permission was accepted. */
+export interface DataSourceSnapshot {
+  readonly id: string;
+  readonly asset: Asset;
+  readonly countryCode: string;
+  readonly meterId: string | null;
+  readonly operatorId: string | null;
+}
+
+/** Where and how to reach EDDIE's broker for one permission (EDDIE's MqttDto). */
+export interface BrokerEndpoint {
+  readonly serverUri: string;
+  /** serverUri in a scheme mqtt.js knows. */
+  readonly brokerUrl: string;
+  readonly username: string;
+  readonly dataTopic: string;
+  readonly statusTopic: string;
+  readonly commandTopic: string;
+  readonly acknowledgementTopic: string | null;
+}
+
+/** The endpoint with its password: only ever in memory, sealed at rest. */
+export interface BrokerCredentials extends BrokerEndpoint {
+  readonly password: string;
+}
+
+/** A permission as stored, without its secrets (access token, broker password). */
+export interface StoredPermission {
+  readonly permissionId: string;
+  readonly owner: string;
+  readonly eddieId: string;
+  readonly status: PermissionStatus;
+  /** Expanded with the permission id. */
+  readonly handshakeUrl: string;
+  readonly addedAt: number;
+  readonly updatedAt: number;
+  /** This and the next five: from EDDIE's details, null until they were read. */
+  readonly connectionId: string | null;
+  readonly dataNeedId: string | null;
+  readonly meterId: string | null;
+  readonly startTime: number | null;
+  readonly expirationTime: number | null;
+  readonly dataNeed: OutboundDataNeed | null;
+  /** Why the details cannot be fulfilled (empty otherwise). */
+  readonly problems: readonly ProblemDetail[];
+  /** Why the permission ended in a status the user did not choose. */
+  readonly statusReason: string | null;
+  readonly grantTime: number | null;
+  readonly revokeTime: number | null;
+  readonly dataSourceId: string | null;
+  readonly dataSource: DataSourceSnapshot | null;
+  readonly transmissionEnabled: boolean;
+  /** EDDIE's override; null: the data need's schedule. */
+  readonly transmissionSchedule: string | null;
+  readonly step: PendingStep | null;
+  /** Why the last try of a step failed (kept after a step gave up for good). */
+  readonly lastError: string | null;
+  /** EDDIE's broker, once the credentials came; never the password. */
+  readonly broker: BrokerEndpoint | null;
+}
+
+/** What the owner and the AIIDA code give a new permission; it is stored CREATED. */
+export interface NewPermission {
+  readonly permissionId: string;
+  readonly owner: string;
+  readonly eddieId: string;
+  readonly handshakeUrl: string;
+  /** A secret: sealed before it is written. */
+  readonly accessToken: string;
+  readonly addedAt: number;
+  readonly step: PendingStep;
+}
+
+/** Fields a change may set; absent fields stay as they are. */
+export type PermissionChange = Partial<
+  Pick<
+    StoredPermission,
+    | "status"
+    | "connectionId"
+    | "dataNeedId"
+    | "meterId"
+    | "startTime"
+    | "expirationTime"
+    | "dataNeed"
+    | "problems"
+    | "statusReason"
+    | "grantTime"
+    | "revokeTime"
+    | "dataSourceId"
+    | "dataSource"
+    | "transmissionEnabled"
+    | "transmissionSchedule"
+    | "step"
+    | "lastError"
+  >
+>;
+
+/** Which permissions to list. */
+export interface PermissionFilter {
+  readonly owner?: string;
+  readonly statuses?: readonly PermissionStatus[];
+  readonly dataSourceId?: string;
+}
+
+/**
+ * Permissions and their secrets, sealed at rest. Changes are conditional on the status the caller last
+ * saw: a change answers false (and writes nothing) when the status moved meanwhile.
+ */
+export interface PermissionStore {
+  /** The ids among `ids` that are stored already. */
+  existing(ids: readonly string[]): string[];
+  /** Stores new permissions, all or none. */
+  add(permissions: readonly NewPermission[]): void;
+  get(id: string): StoredPermission | undefined;
+  /** Newest first. */
+  list(filter: PermissionFilter): StoredPermission[];
+  update(id: string, expected: PermissionStatus, change: PermissionChange, now: number): boolean;
+  /** Stores EDDIE's broker credentials and applies `change` in one transaction. */
+  storeCredentials(
+    id: string,
+    expected: PermissionStatus,
+    credentials: BrokerCredentials,
+    change: PermissionChange,
+    now: number,
+  ): boolean;
+  accessToken(id: string): string | undefined;
+  credentials(id: string): BrokerCredentials | undefined;
+  /** Deletes the permission if it is in one of `statuses`. */
+  deleteIn(id: string, statuses: readonly PermissionStatus[]): boolean;
+  /** Ids of permissions whose step is due at `now`, the longest due first. */
+  dueSteps(now: number, limit: number): string[];
+  /** When the next step is due, if any is pending. */
+  nextStepAt(): number | undefined;
 }

@@ -12,6 +12,7 @@ export function testDataSource(id: string, at = 0): DataSource {
     meterId: null,
     operatorId: null,
     enabled: true,
+    owner: "admin",
     createdAt: at,
     updatedAt: at,
   };

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { type HubConfig, loadConfig } from "../../src/config/hub-config.ts";
-import { createHub, type Hub } from "../../src/hub.ts";
+import { createHub, type Hub, type HubOptions } from "../../src/hub.ts";
 import { type Logger, silentLogger } from "../../src/platform/logger.ts";
 
 /** The admin password every test hub is created with. */
@@ -66,10 +66,15 @@ export function testConfig(
 /** Starts a hub for one test and stops it when the test ends. */
 export async function startTestHub(
   t: TestContext,
-  options: { dataDir?: string; config?: Partial<Record<keyof HubConfig, string>>; logger?: Logger } = {},
+  options: {
+    dataDir?: string;
+    config?: Partial<Record<keyof HubConfig, string>>;
+    logger?: Logger;
+    hub?: HubOptions;
+  } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? tempDataDir(t);
-  const hub = createHub(testConfig(dataDir, options.config), options.logger ?? silentLogger);
+  const hub = createHub(testConfig(dataDir, options.config), options.logger ?? silentLogger, options.hub);
   const running = await hub.start();
   let stopped = false;
   const stop = async () => {

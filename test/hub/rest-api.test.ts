@@ -5,6 +5,7 @@ import { registerAuthRoutes } from "../../src/http/auth-routes.ts";
 import { registerCatalogueRoutes } from "../../src/http/catalogue-routes.ts";
 import { registerDataSourceRoutes } from "../../src/http/data-source-routes.ts";
 import type { HttpContext } from "../../src/http/http-context.ts";
+import { registerPermissionRoutes } from "../../src/http/permission-routes.ts";
 import { registerRecordRoutes } from "../../src/http/record-routes.ts";
 import {
   registerSharingFlowRoutes,
@@ -182,6 +183,7 @@ async function registeredApiOperations(): Promise<string[]> {
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, {} as SharingFlowRoutesContext);
   await app.ready();
   await app.close();

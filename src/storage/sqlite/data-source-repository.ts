@@ -23,6 +23,7 @@ interface DataSourceRow {
   meter_id: string | null;
   operator_id: string | null;
   enabled: number;
+  owner: string;
   created_at: number;
   updated_at: number;
 }
@@ -38,6 +39,7 @@ function toDataSource(row: DataSourceRow): DataSource {
     meterId: row.meter_id,
     operatorId: row.operator_id,
     enabled: row.enabled === 1,
+    owner: row.owner,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -65,7 +67,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
       const info = this.db
         .prepare(
           `INSERT INTO data_source (id, name, type, asset, country_code, icon, meter_id, operator_id, enabled,
-             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           source.id,
@@ -77,6 +79,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
           source.meterId,
           source.operatorId,
           source.enabled ? 1 : 0,
+          source.owner,
           source.createdAt,
           source.updatedAt,
         );

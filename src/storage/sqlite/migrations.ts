@@ -94,7 +94,62 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
-  // Version 2 (permissions) comes from the permission side; versions need not be contiguous.
+  {
+    version: 2,
+    name: "sharing: instance id, permissions with their pending EDDIE step, EDDIE broker credentials, owners",
+    sql: `
+      CREATE TABLE aiida_application_information (
+        aiida_id TEXT PRIMARY KEY, -- this hub's AIIDA id: sent in every PATCH and every CIM document
+        created_at INTEGER NOT NULL,
+        secret_key_check BLOB -- a value sealed with the key file's key: another key file is refused at start
+      );
+      -- One owner today (the admin); the column is there so that several users need no new table.
+      ALTER TABLE data_source ADD COLUMN owner TEXT NOT NULL DEFAULT 'admin';
+      CREATE TABLE permission (
+        permission_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        eddie_id TEXT NOT NULL,
+        status TEXT NOT NULL, -- domain/permission-status.ts; changed only through its transition table
+        handshake_url TEXT NOT NULL, -- already expanded with the permission id
+        access_token BLOB NOT NULL, -- AES-256-GCM: iv, tag, ciphertext (platform/secret-box.ts)
+        added_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        connection_id TEXT, -- this and the next columns: from EDDIE's details, NULL until read
+        data_need_id TEXT,
+        meter_id TEXT,
+        start_time INTEGER,
+        expiration_time INTEGER,
+        data_need TEXT, -- JSON: the data need as EDDIE sent it with this permission
+        problems TEXT, -- JSON [{path, reason}]: why the details cannot be fulfilled
+        status_reason TEXT, -- why a permission ended in a status the user did not choose
+        grant_time INTEGER,
+        revoke_time INTEGER,
+        data_source_id TEXT,
+        data_source TEXT, -- JSON: the shared data source at acceptance, for documents after it is deleted
+        transmission_enabled INTEGER NOT NULL DEFAULT 1,
+        transmission_schedule TEXT, -- EDDIE's override (command); NULL: the data need's
+        next_step TEXT, -- the step that still has to reach EDDIE (or the streaming side); NULL: none
+        attempts INTEGER NOT NULL DEFAULT 0, -- failed tries of next_step so far
+        next_attempt_at INTEGER,
+        last_error TEXT -- why the last try of a step failed
+      );
+      CREATE INDEX permission_owner_added ON permission (owner, added_at);
+      CREATE INDEX permission_next_attempt ON permission (next_attempt_at) WHERE next_step IS NOT NULL;
+      -- EDDIE hands these out once: written in the same transaction as the status that says they are here.
+      CREATE TABLE permission_mqtt_credentials (
+        permission_id TEXT PRIMARY KEY REFERENCES permission (permission_id) ON DELETE CASCADE,
+        server_uri TEXT NOT NULL,
+        broker_url TEXT NOT NULL,
+        username TEXT NOT NULL,
+        password BLOB NOT NULL, -- AES-256-GCM like access_token
+        data_topic TEXT NOT NULL,
+        status_topic TEXT NOT NULL,
+        command_topic TEXT NOT NULL,
+        acknowledgement_topic TEXT,
+        received_at INTEGER NOT NULL
+      );
+    `,
+  },
   {
     version: 3,
     name: "sharing outbox, stream state, consent record, last message sent",

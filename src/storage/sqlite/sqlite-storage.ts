@@ -1,10 +1,20 @@
 import type Database from "better-sqlite3";
-import type { AdminStore, DataSourceStore, RecordStore, SharingOutboxStore } from "../ports.ts";
+import type { SecretBox } from "../../platform/secret-box.ts";
+import type {
+  AdminStore,
+  DataSourceStore,
+  InstanceStore,
+  PermissionStore,
+  RecordStore,
+  SharingOutboxStore,
+} from "../ports.ts";
 import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
 import { DatabaseFile } from "./database-file.ts";
+import { SqliteInstanceStore } from "./instance-repository.ts";
 import { openDatabase } from "./open-database.ts";
+import { SqlitePermissionStore } from "./permission-repository.ts";
 import { SqliteSharingOutboxStore } from "./sharing-outbox-repository.ts";
 import { WorkerRecordReader } from "./worker-record-reader.ts";
 import { WorkerRecordWriter } from "./worker-record-writer.ts";
@@ -28,6 +38,8 @@ export interface Storage {
   onDatabaseLost(listener: (reason: string) => void): void;
   /** Messages for EDDIE's brokers before their PUBACK, and what was sent (main connection). */
   readonly sharingOutbox: SharingOutboxStore;
+  readonly instance: InstanceStore;
+  readonly permissions: PermissionStore;
   /** Lets the reader and the writer finish what they were given, then closes all three connections. */
   close(): Promise<void>;
 }
@@ -35,9 +47,10 @@ export interface Storage {
 /**
  * Opens the SQLite file, migrates it and wires the stores. Records are written by a writer thread and
  * read by a reader thread, each on its own connection; data sources, credentials and the admin use this
- * thread's connection (WAL lets all three work at once).
+ * thread's connection (WAL lets all three work at once). Secrets (access tokens, broker passwords) are
+ * sealed with `secrets`; without it, storing or reading one throws.
  */
-export async function openSqliteStorage(file: string): Promise<Storage> {
+export async function openSqliteStorage(file: string, secrets?: SecretBox): Promise<Storage> {
   const db: Database.Database = openDatabase(file);
   const identity = new DatabaseFile(file);
   const keys = DataSourceKeys.load(db);
@@ -74,6 +87,8 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
       lostListeners.push(listener);
     },
     sharingOutbox: new SqliteSharingOutboxStore(db),
+    instance: new SqliteInstanceStore(db, secrets),
+    permissions: new SqlitePermissionStore(db, secrets),
     close: async () => {
       clearInterval(watch);
       await reader.close();

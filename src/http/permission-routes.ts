@@ -1,0 +1,105 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { isJsonObject, jsonTypeOf, ownField } from "../cim/json-value.ts";
+import { HubError, type ProblemDetail } from "../domain/hub-error.ts";
+import { isCanonicalUuid } from "../domain/uuid.ts";
+import { type AiidaCode, decodeAiidaCode } from "../sharing/aiida-code.ts";
+import type { StoredPermission } from "../storage/ports.ts";
+import { sessionUserOf } from "./auth-routes.ts";
+import type { HttpContext } from "./http-context.ts";
+import { permissionDto } from "./permission-dto.ts";
+import { permissionDecisionBody, permissionsQuery } from "./schemas.ts";
+import { validate } from "./validate.ts";
+
+const params = z.object({ permissionId: z.string() });
+
+/** The permission id from the path; an id that cannot exist is simply not found. */
+function permissionIdOf(raw: unknown): string {
+  const { permissionId } = params.parse(raw);
+  if (!isCanonicalUuid(permissionId))
+    throw new HubError("NOT_FOUND", `No permission with id ${permissionId}.`);
+  return permissionId;
+}
+
+/**
+ * The body of POST /api/permissions: `{"aiidaCode": "<base64>"}` (the code as EDDIE shows it), or the
+ * decoded code itself (`{eddieId, permissionIds, handshakeUrl, accessToken}`), as AIIDA's UI sends it.
+ */
+export function readAiidaCodeBody(body: unknown): AiidaCode {
+  let problems: readonly ProblemDetail[];
+  if (isJsonObject(body) && Object.hasOwn(body, "aiidaCode")) {
+    const text = ownField(body, "aiidaCode");
+    const unknown = Object.keys(body)
+      .filter((key) => key !== "aiidaCode")
+      .map((key) => ({
+        path: `$.${key}`,
+        reason: "unknown field: send aiidaCode alone, or the decoded code",
+      }));
+    if (typeof text !== "string") {
+      problems = [
+        { path: "$.aiidaCode", reason: `expected the AIIDA code as text (base64), got ${jsonTypeOf(text)}` },
+        ...unknown,
+      ];
+    } else {
+      const decoded = decodeAiidaCode(text);
+      if (decoded.ok && unknown.length === 0) return decoded.value;
+      problems = [...(decoded.ok ? [] : decoded.problems), ...unknown];
+    }
+  } else {
+    const decoded = decodeAiidaCode(body);
+    if (decoded.ok) return decoded.value;
+    problems = decoded.problems;
+  }
+  throw new HubError(
+    "VALIDATION_FAILED",
+    `The AIIDA code is not valid: ${problems.length} problem(s); paths are those of the decoded code.`,
+    problems,
+  );
+}
+
+/** The instance id, and the permissions: add from an AIIDA code, list, read, decide, delete. */
+export function registerPermissionRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const dto = (permission: StoredPermission) =>
+    permissionDto(
+      permission,
+      permission.dataSourceId === null ? undefined : ctx.dataSourceStore.get(permission.dataSourceId),
+    );
+
+  app.get("/api/application-information", async () => ({ aiidaId: ctx.permissions.aiidaId }));
+
+  app.post("/api/permissions", async (request, reply) => {
+    const code = readAiidaCodeBody(request.body);
+    const added = await ctx.permissions.add(sessionUserOf(request, ctx), code);
+    reply.header("cache-control", "no-store");
+    return reply.status(201).send(added.map(dto));
+  });
+
+  app.get("/api/permissions", async (request) => {
+    const query = validate(permissionsQuery, request.query, "permission filter");
+    return ctx.permissions.list(sessionUserOf(request, ctx), query.status).map(dto);
+  });
+
+  app.get("/api/permissions/:permissionId", async (request) =>
+    dto(ctx.permissions.get(sessionUserOf(request, ctx), permissionIdOf(request.params))),
+  );
+
+  app.patch("/api/permissions/:permissionId", async (request) => {
+    const id = permissionIdOf(request.params);
+    const owner = sessionUserOf(request, ctx);
+    ctx.permissions.get(owner, id); // an unknown id is a 404 before the body is judged
+    const body = validate(permissionDecisionBody, request.body, "permission decision");
+    switch (body.operation) {
+      case "ACCEPT":
+        return dto(await ctx.permissions.accept(owner, id, body.dataSourceId));
+      case "REJECT":
+        return dto(await ctx.permissions.reject(owner, id));
+      case "REVOKE":
+        return dto(ctx.permissions.revoke(owner, id));
+    }
+  });
+
+  app.delete("/api/permissions/:permissionId", async (request, reply) => {
+    ctx.permissions.remove(sessionUserOf(request, ctx), permissionIdOf(request.params));
+    return reply.status(204).send();
+  });
+}
