@@ -51,6 +51,8 @@ export class StandInEddie {
   private readonly details = new Map<string, Json>();
   private readonly faults: Record<string, EddieFault[]> = { GET: [], PATCH: [] };
   private readonly hanging = new Set<ServerResponse>();
+  /** EDDIE's broker, when a test runs one: ACCEPT then hands out its URL and registers the password there. */
+  private broker: { readonly url: string; grant(permissionId: string, password: string): void } | undefined;
   private baseUrl = "";
 
   private readonly server = createServer((request, response) => {
@@ -95,6 +97,11 @@ export class StandInEddie {
       handshakeUrl: this.handshakeUrl,
       accessToken: this.accessToken,
     };
+  }
+
+  /** Hands out this broker on ACCEPT (its URL as serverUri) and registers each new password with it. */
+  useBroker(broker: { readonly url: string; grant(permissionId: string, password: string): void }): void {
+    this.broker = broker;
   }
 
   /** The next calls of `method` fail as listed, one fault per call. */
@@ -180,6 +187,7 @@ export class StandInEddie {
     this.states.set(permissionId, "ACCEPTED");
     const password = `${randomBytes(9).toString("base64")}!#aZ`;
     this.passwords.set(permissionId, password);
+    this.broker?.grant(permissionId, password);
     const dto = fixture("sharing/mqtt-dto.accept.response.json") as Json;
     const template = dto.username as string;
     const ids = (value: unknown) => (value as string).replaceAll(template, permissionId);
@@ -187,6 +195,7 @@ export class StandInEddie {
       200,
       {
         ...dto,
+        ...(this.broker !== undefined && { serverUri: this.broker.url.replace(/^mqtt:/, "tcp:") }),
         username: permissionId,
         password,
         dataTopic: ids(dto.dataTopic),
