@@ -9,7 +9,14 @@ const CSP =
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** The pages of the web UI (its router's paths): each answers index.html, and the browser routes. */
-export const UI_PAGES = ["/", "/login", "/sources/:id", "/sources/:id/history"] as const;
+export const UI_PAGES = [
+  "/",
+  "/login",
+  "/sources/:id",
+  "/sources/:id/history",
+  "/permissions",
+  "/permissions/:id",
+] as const;
 
 /** The files of the web UI by name (what the bundle and web/ hold; a test keeps the two equal). */
 export const UI_FILES = [

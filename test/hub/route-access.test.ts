@@ -81,6 +81,8 @@ describe("who may use a route", () => {
       "GET /favicon.svg",
       "GET /index.html",
       "GET /login",
+      "GET /permissions",
+      "GET /permissions/:id",
       "GET /sources/:id",
       "GET /sources/:id/history",
       "POST /api/auth/login",

@@ -5,6 +5,7 @@ import "./styles/dialogs.css";
 import "./styles/pages.css";
 import "./styles/source.css";
 import "./styles/history.css";
+import "./styles/permissions.css";
 // Last, so its narrow-screen rules win over the ones above.
 import "./styles/phone.css";
 import { whenUnauthenticated } from "./lib/api.ts";
@@ -12,6 +13,8 @@ import { h, replace } from "./lib/dom.ts";
 import { type Cleanup, navigate, route, startRouter, type View } from "./lib/router.ts";
 import { currentUser, forgetSession, logout } from "./lib/session.ts";
 import { loginView } from "./views/login-view.ts";
+import { permissionPage } from "./views/permission-page.ts";
+import { permissionsView } from "./views/permissions-view.ts";
 import { sourcePage } from "./views/source-page.ts";
 import { sourcesView } from "./views/sources-view.ts";
 
@@ -28,7 +31,12 @@ const header = h(
     h("img", { src: "/favicon.svg", alt: "", width: 24, height: 24 }),
     "aiida-hub",
   ),
-  h("nav", { "aria-label": "Main" }, h("a", { href: "/" }, "Data sources")),
+  h(
+    "nav",
+    { "aria-label": "Main" },
+    h("a", { href: "/" }, "Data sources"),
+    h("a", { href: "/permissions" }, "Permissions"),
+  ),
   h("div", { class: "session" }, userName, logoutButton),
 );
 const main = h("main", { id: "main", tabindex: -1 });
@@ -57,6 +65,8 @@ route("/login", login);
 route("/", sourcesView);
 route("/sources/:id", sourcePage("live"));
 route("/sources/:id/history", sourcePage("history"));
+route("/permissions", permissionsView);
+route("/permissions/:id", permissionPage);
 
 function render(view: View, params: Record<string, string>): Cleanup | undefined {
   if (view !== login && user === undefined) {

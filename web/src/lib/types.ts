@@ -100,3 +100,99 @@ export interface SeriesResponse {
   readonly bucketMs: number;
   readonly series: readonly Series[];
 }
+
+export type PermissionStatusGroup = "active" | "pending" | "complete";
+
+export interface DataNeed {
+  readonly dataNeedId: string;
+  readonly type: string;
+  readonly name: string;
+  readonly description: string;
+  readonly purpose: string;
+  readonly policyLink: string;
+  readonly transmissionSchedule: string;
+  readonly acknowledgementRequired: boolean;
+  readonly allowedPermissionCommands: readonly string[];
+  readonly schemas: readonly string[];
+  readonly asset: string;
+  /** OBIS codes to share; empty means every quantity. */
+  readonly dataTags: readonly string[];
+  readonly contexts: readonly string[] | null;
+}
+
+/** A permission to share data with EDDIE (AIIDA's Permission JSON plus why it is where it is). */
+export interface Permission {
+  readonly permissionId: string;
+  readonly eddieId: string;
+  readonly status: string;
+  readonly statusGroup: PermissionStatusGroup;
+  readonly serviceName: string | null;
+  readonly startTime: string | null;
+  readonly expirationTime: string | null;
+  readonly grantTime: string | null;
+  readonly revokeTime: string | null;
+  readonly dataNeed: DataNeed | null;
+  readonly unsupportedSchemas: readonly string[];
+  readonly dataSourceId: string | null;
+  readonly dataSource: {
+    readonly id: string;
+    readonly name: string | null;
+    readonly asset: string;
+    readonly deleted: boolean;
+  } | null;
+  readonly transmissionEnabled: boolean | null;
+  readonly effectiveTransmissionSchedule: string | null;
+  readonly statusReason: string | null;
+  /** Why the details cannot be fulfilled, per field of the data need. */
+  readonly problems: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  readonly pendingStep: {
+    readonly step: string;
+    readonly attempts: number;
+    readonly nextAttemptAt: string | null;
+  } | null;
+  readonly lastError: string | null;
+  readonly addedAt: string | null;
+}
+
+export interface SentMessage {
+  readonly sentAt: string | null;
+  readonly content: unknown;
+}
+
+/** How a permission's data flows to EDDIE's broker right now. */
+export interface DataFlow {
+  readonly permissionId: string;
+  readonly phase: string;
+  readonly brokerConnected: boolean;
+  readonly transmissionEnabled: boolean | null;
+  readonly transmissionSchedule: string | null;
+  readonly outbox: {
+    readonly dataMessages: number;
+    readonly statusMessages: number;
+    readonly maxDataMessages: number | null;
+    readonly oldestWaitingSince: string | null;
+    readonly droppedOldest: number;
+    readonly discardedAtEnd: number;
+  };
+  readonly finalStatus: string | null;
+  readonly lastSent: ReadonlyArray<SentMessage & { readonly schema: string }>;
+  readonly lastStatusMessage: SentMessage | null;
+}
+
+/** What left the house under a permission. */
+export interface ConsentRecord {
+  readonly permissionId: string;
+  readonly status?: string;
+  readonly serviceName?: string;
+  readonly grantTime: string | null;
+  readonly revokeTime: string | null;
+  readonly values: ReadonlyArray<{
+    readonly schema: string;
+    readonly obisCode: string;
+    readonly name: string | null;
+    readonly unit: string | null;
+    readonly values: number;
+    readonly firstSentAt: string | null;
+    readonly lastSentAt: string | null;
+  }>;
+}
