@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { Locator, Page } from "playwright-core";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
@@ -172,6 +173,48 @@ test("a code the hub cannot read shows the hub's reason next to the field and ad
   assert.deepEqual(await error.locator("p").allTextContents(), expected);
   assert.equal(await add.getByLabel("AIIDA code").getAttribute("aria-invalid"), "true");
   assert.deepEqual((await hub.api("GET", "/api/permissions")).body, []);
+  assertNoConsoleErrors();
+});
+
+test("an image of the code's QR code is read in the browser and adds the permission", async (t) => {
+  const hub = await startTestHub(t);
+  const { page, assertNoConsoleErrors } = await openBrowser(t);
+  await logIn(page, hub.httpUrl);
+  await page.goto(`${hub.httpUrl}/permissions`);
+  await page.getByRole("button", { name: "+ Add permission" }).click();
+  const add = page.getByRole("dialog", { name: "Add a permission" });
+
+  // Something that is no image says so under the image field.
+  await add.getByLabel("Or an image of its QR code").setInputFiles({
+    name: "notes.png",
+    mimeType: "image/png",
+    buffer: Buffer.from("not a picture"),
+  });
+  await add.locator('[data-field="qrImage"]', { hasText: "not an image the browser can read" }).waitFor();
+
+  // The QR code's text fills in the code field, exactly.
+  const code = (await readFile(new URL("../fixtures/ui/aiida-code.txt", import.meta.url), "utf8")).trim();
+  await add
+    .getByLabel("Or an image of its QR code")
+    .setInputFiles(fileURLToPath(new URL("../fixtures/ui/aiida-code-qr.png", import.meta.url)));
+  await add.locator('[data-decoded="true"]').waitFor();
+  assert.equal(await add.getByLabel("AIIDA code").inputValue(), code);
+  assert.equal(await add.locator('[data-field="qrImage"]').textContent(), "");
+  await add.getByRole("button", { name: "Add permission" }).click();
+
+  // The code's service does not answer: the permission waits for its details, and says why.
+  const { permissionIds } = JSON.parse(Buffer.from(code, "base64").toString("utf8"));
+  await page.getByRole("heading", { name: "Waiting for details", level: 1 }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/permissions/${permissionIds[0]}`);
+  await page.locator('.title-badges [data-status="CREATED"]').waitFor();
+  await page.locator(".last-error").waitFor();
+  const stored = (await hub.api("GET", "/api/permissions")).body;
+  assert.deepEqual(
+    stored.map((p: { permissionId: string }) => p.permissionId),
+    permissionIds,
+  );
+  await page.getByRole("button", { name: "Reject" }).waitFor();
+  await page.getByRole("button", { name: "Delete" }).waitFor();
   assertNoConsoleErrors();
 });
 
