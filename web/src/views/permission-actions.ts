@@ -1,3 +1,4 @@
+import { actionButton } from "../lib/action-button.ts";
 import { ApiError, api, messageOf } from "../lib/api.ts";
 import { confirmAction } from "../lib/confirm.ts";
 import { openDialog } from "../lib/dialog.ts";
@@ -15,24 +16,10 @@ const NEVER_GRANTED = new Set(["CREATED", "FETCHED_DETAILS"]);
 export function permissionActions(permission: Permission, changed: (p: Permission) => void): HTMLElement {
   const name = serviceNameOf(permission);
   const path = `/permissions/${permission.permissionId}`;
-  const button = (label: string, run: () => Promise<void>, cls = "") => {
-    const b = h("button", { type: "button", class: cls }, label);
-    b.addEventListener("click", async () => {
-      b.disabled = true;
-      try {
-        await run();
-      } catch (err) {
-        toast(messageOf(err), "error");
-      } finally {
-        b.disabled = false;
-      }
-    });
-    return b;
-  };
 
   const accept =
     permission.status === "FETCHED_DETAILS" &&
-    button(
+    actionButton(
       "Accept…",
       async () => {
         const saved = await openAccept(permission);
@@ -46,7 +33,7 @@ export function permissionActions(permission: Permission, changed: (p: Permissio
 
   const reject =
     NEVER_GRANTED.has(permission.status) &&
-    button("Reject", async () => {
+    actionButton("Reject", async () => {
       const ok = await confirmAction(
         `Reject ${name}?`,
         "The service is told that you declined. It receives no data. This cannot be undone.",
@@ -60,7 +47,7 @@ export function permissionActions(permission: Permission, changed: (p: Permissio
 
   const revoke =
     permission.statusGroup === "active" &&
-    button(
+    actionButton(
       "Revoke",
       async () => {
         const ok = await confirmAction(
@@ -78,7 +65,7 @@ export function permissionActions(permission: Permission, changed: (p: Permissio
 
   const remove =
     NEVER_GRANTED.has(permission.status) &&
-    button(
+    actionButton(
       "Delete",
       async () => {
         const ok = await confirmAction(

@@ -1,4 +1,5 @@
-import { api, messageOf } from "../lib/api.ts";
+import { actionButton } from "../lib/action-button.ts";
+import { api } from "../lib/api.ts";
 import { confirmAction } from "../lib/confirm.ts";
 import { h } from "../lib/dom.ts";
 import { navigate } from "../lib/router.ts";
@@ -9,22 +10,7 @@ import { editSource } from "./source-form.ts";
 
 /** The buttons that change a data source; `changed` gets the source after each change. */
 export function sourceActions(source: DataSource, changed: (s: DataSource) => void): HTMLElement {
-  const button = (label: string, run: () => Promise<void>, cls = "") => {
-    const b = h("button", { type: "button", class: cls }, label);
-    b.addEventListener("click", async () => {
-      b.disabled = true;
-      try {
-        await run();
-      } catch (err) {
-        toast(messageOf(err), "error");
-      } finally {
-        b.disabled = false;
-      }
-    });
-    return b;
-  };
-
-  const edit = button("Edit", async () => {
+  const edit = actionButton("Edit", async () => {
     const saved = await editSource(source);
     if (saved) {
       toast("Saved.");
@@ -32,7 +18,7 @@ export function sourceActions(source: DataSource, changed: (s: DataSource) => vo
     }
   });
 
-  const toggle = button(source.enabled ? "Disable" : "Enable", async () => {
+  const toggle = actionButton(source.enabled ? "Disable" : "Enable", async () => {
     const saved = await api<DataSource>("PATCH", `/datasources/${source.id}`, { enabled: !source.enabled });
     toast(
       saved.enabled ? "Enabled: the device may send data again." : "Disabled: the device was disconnected.",
@@ -40,7 +26,7 @@ export function sourceActions(source: DataSource, changed: (s: DataSource) => vo
     changed(saved);
   });
 
-  const rekey = button("New password", async () => {
+  const rekey = actionButton("New password", async () => {
     const ok = await confirmAction(
       "Generate a new password?",
       `The current password of ${source.name} stops working at once and a connected device is disconnected. ` +
@@ -52,7 +38,7 @@ export function sourceActions(source: DataSource, changed: (s: DataSource) => vo
     await showCredentials(source.name, credentials, "regenerated");
   });
 
-  const remove = button(
+  const remove = actionButton(
     "Delete",
     async () => {
       const ok = await confirmAction(
