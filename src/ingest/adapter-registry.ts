@@ -1,6 +1,7 @@
 import type { DataSource, DataSourceType } from "../domain/data-source.ts";
 import type { IngestOutcome } from "../storage/ports.ts";
 import { ingestCimMessage } from "./cim-adapter.ts";
+import type { ReceiptStamps } from "./receipt-stamps.ts";
 
 /** What an adapter needs to know besides the message itself. */
 export interface AdapterContext {
@@ -8,8 +9,8 @@ export interface AdapterContext {
   readonly maxFutureMs: number;
   /** Device timestamps older than this before receipt are refused. */
   readonly maxPastMs: number;
-  /** The time to store a message without a timestamp under: its receipt time, unique per data source. */
-  readonly receiptTimestamp: () => number;
+  /** Gives a message without a timestamp its receipt time, unique per data source. */
+  readonly receiptStamps: ReceiptStamps;
 }
 
 /** Turns one device message into what to store and what to tell the device. Pure: no I/O. */

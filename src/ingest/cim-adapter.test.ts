@@ -4,20 +4,24 @@ import { testDataSource } from "../../test/helpers/data-source-fixture.ts";
 import { obisByCode } from "../domain/obis-code.ts";
 import type { AdapterContext } from "./adapter-registry.ts";
 import { ingestCimMessage, PAST_WARNING_MS } from "./cim-adapter.ts";
+import { ReceiptStamps } from "./receipt-stamps.ts";
 
 const SOURCE = testDataSource("5eef407d-d14f-49d4-b61a-769a20caa540");
 const RECEIVED_AT = Date.parse("2025-07-01T08:00:00.123Z");
 const DAY_MS = 86_400_000;
-const CTX: AdapterContext = {
+const CTX: Omit<AdapterContext, "receiptStamps"> = {
   receivedAt: RECEIVED_AT,
   maxFutureMs: 5 * 60_000,
   maxPastMs: 365 * DAY_MS,
-  receiptTimestamp: () => RECEIVED_AT,
 };
 const DEVICE_TIME = "2025-07-01T07:43:59.073Z";
 
 function ingest(message: unknown) {
-  return ingestCimMessage(SOURCE, Buffer.from(JSON.stringify(message)), CTX);
+  // Fresh stamps per message: each test's message without a timestamp is stored at RECEIVED_AT.
+  return ingestCimMessage(SOURCE, Buffer.from(JSON.stringify(message)), {
+    ...CTX,
+    receiptStamps: new ReceiptStamps(),
+  });
 }
 
 function obis(code: string) {

@@ -33,7 +33,7 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
   const fromDevice = series.timestamp !== undefined;
   const record: AiidaRecord = {
     dataSourceId: source.id,
-    timestamp: series.timestamp ?? ctx.receiptTimestamp(),
+    timestamp: series.timestamp ?? ctx.receiptStamps.stamp(source.id, ctx.receivedAt),
     timestampSource: fromDevice ? "device" : "receipt",
     receivedAt: ctx.receivedAt,
     values: series.quantities.map(recordValue),

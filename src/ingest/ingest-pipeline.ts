@@ -98,7 +98,7 @@ export class IngestPipeline {
       receivedAt,
       maxFutureMs: this.settings.maxFutureMs,
       maxPastMs: this.settings.maxPastMs,
-      receiptTimestamp: () => this.stamps.stamp(source.id, receivedAt),
+      receiptStamps: this.stamps,
     });
   }
 }
