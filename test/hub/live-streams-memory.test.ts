@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { describe, it } from "node:test";
+import { bulkyMessage } from "../helpers/bulky-message.ts";
 import { TEST_ADMIN_PASSWORD, tempDataDir } from "../helpers/hub-harness.ts";
 import { createSourceOver, spawnHub } from "../helpers/hub-process.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
@@ -18,16 +19,6 @@ function rssBytes(pid: number): number {
   const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
   if (kib === undefined) throw new Error(`no VmRSS for process ${pid}`);
   return Number(kib) * 1024;
-}
-
-/** A message that is stored and whose feedback report is about 60 KB (100 ignored fields with long names). */
-function bulkyMessage(i: number): string {
-  const message: Record<string, unknown> = {
-    "dateAndOrTime.dateTime": new Date(Date.now() - 60_000 + i).toISOString(),
-    Quantity: [{ quantity: i, type: "2" }],
-  };
-  for (let f = 0; f < 100; f++) message[`${"x".repeat(580)}${f}`] = 0;
-  return JSON.stringify(message);
 }
 
 describe("live streams that never read", () => {

@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import { describe, it, type TestContext } from "node:test";
 import { SESSION_COOKIE } from "../../src/http/auth-routes.ts";
 import { DEFAULT_MAX_BUFFERED_BYTES } from "../../src/http/live-streams.ts";
+import { bulkyMessage } from "../helpers/bulky-message.ts";
 import { startTestHub, TEST_ADMIN_PASSWORD, type TestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -46,16 +47,6 @@ async function openReadingStream(
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** A message that is stored and whose feedback report is about 60 KB: 100 ignored fields with long names. */
-function bulkyMessage(i: number): string {
-  const message: Record<string, unknown> = {
-    "dateAndOrTime.dateTime": new Date(Date.now() - 60_000 + i).toISOString(),
-    Quantity: [{ quantity: i, type: "2" }],
-  };
-  for (let f = 0; f < 100; f++) message[`${"x".repeat(580)}${f}`] = 0;
-  return JSON.stringify(message);
-}
 
 describe("a live stream whose client does not read", () => {
   it("is closed once its unsent bytes reach the limit, and a reading stream on the same source goes on", async (t) => {
