@@ -31,10 +31,11 @@ export class HubError extends Error {
     this.details = details;
   }
 
-  /** A refusal to try again before `retryAfterMs` has passed. */
-  static tooManyRequests(message: string, retryAfterMs: number): HubError {
-    const error = new HubError("TOO_MANY_REQUESTS", message);
-    error.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  /** A refusal to try again before `retryAfterMs` has passed, worded with the wait in whole seconds. */
+  static tooManyRequests(message: (seconds: number) => string, retryAfterMs: number): HubError {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const error = new HubError("TOO_MANY_REQUESTS", message(seconds));
+    error.retryAfterSeconds = seconds;
     return error;
   }
 }

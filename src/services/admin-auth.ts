@@ -64,11 +64,13 @@ export class AdminAuth {
     const account = username.slice(0, MAX_ACCOUNT_KEY);
     const verdict = this.throttle.check(address, account);
     if (verdict) throw throttled(verdict.retryAfterMs);
+    // Counted as failed before the slow hash and cleared on success, so guesses sent in parallel
+    // cannot all pass the check while the first ones are still being hashed.
+    const lock = this.throttle.failed(address, account);
     const hash = this.store.passwordHash(username);
     // Hash even for an unknown user, so response time does not tell which usernames exist.
     const ok = await verifyAdminPassword(password, hash ?? DUMMY_HASH);
     if (!hash || !ok) {
-      const lock = this.throttle.failed(address, account);
       this.logger.warn("admin login failed", { address, username: account });
       if (lock) {
         this.logger.warn("admin logins throttled", {
@@ -103,7 +105,7 @@ const MAX_ACCOUNT_KEY = 64;
 
 function throttled(retryAfterMs: number): HubError {
   return HubError.tooManyRequests(
-    `Too many failed logins; try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`,
+    (seconds) => `Too many failed logins; try again in ${seconds} s.`,
     retryAfterMs,
   );
 }

@@ -15,10 +15,10 @@ function failTimes(throttle: LoginThrottle, address: string, account: string, ti
 }
 
 describe("login throttle", () => {
-  it("lets an address fail five times, then doubles its wait up to five minutes", () => {
+  it("makes an address wait after its fifth failure, doubling the wait up to five minutes", () => {
     const { throttle, advance } = throttleAt();
-    assert.equal(failTimes(throttle, "a", "admin", ADDRESS_POLICY.freeFailures), undefined);
-    assert.equal(throttle.check("a", "admin"), undefined);
+    assert.equal(failTimes(throttle, "a", "admin", ADDRESS_POLICY.freeFailures - 1), undefined);
+    assert.equal(throttle.check("a", "admin"), undefined, "four failures: the next try is checked");
     const waits: number[] = [];
     for (let i = 0; i < 12; i += 1) {
       const lock = throttle.failed("a", "admin");
@@ -50,18 +50,22 @@ describe("login throttle", () => {
 
   it("forgets failures after 15 quiet minutes and clears them on success", () => {
     const { throttle, advance } = throttleAt();
-    failTimes(throttle, "a", "admin", 4);
+    const free = ADDRESS_POLICY.freeFailures - 1;
+    failTimes(throttle, "a", "admin", free);
     advance(15 * 60_000 + 1);
-    assert.equal(failTimes(throttle, "a", "admin", 5), undefined, "the count started again");
+    assert.equal(failTimes(throttle, "a", "admin", free), undefined, "the count started again");
     throttle.succeeded("a", "admin");
-    assert.equal(failTimes(throttle, "a", "admin", 5), undefined);
+    assert.equal(failTimes(throttle, "a", "admin", free), undefined);
+    assert.ok(throttle.failed("a", "admin"), "the count after a success starts from nothing, too");
   });
 
   it("keeps bounded state when guesses come from endless addresses", () => {
     const { throttle } = throttleAt();
+    failTimes(throttle, "first", "first-user", ADDRESS_POLICY.freeFailures);
+    assert.equal(throttle.check("first", "first-user")?.limitedBy, "address");
     for (let i = 0; i < 30_000; i += 1) throttle.failed(`10.0.${i >> 8}.${i & 255}-${i}`, `user-${i}`);
-    for (let i = 0; i < 6; i += 1) throttle.failed("last", "x");
+    failTimes(throttle, "last", "x", ADDRESS_POLICY.freeFailures);
     assert.equal(throttle.check("last", "x")?.limitedBy, "address", "the newest keys are still tracked");
-    assert.equal(throttle.check("10.0.0.0-0", "user-0"), undefined, "the stalest were dropped");
+    assert.equal(throttle.check("first", "first-user"), undefined, "the stalest, locked, key was dropped");
   });
 });

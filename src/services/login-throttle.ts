@@ -1,6 +1,6 @@
 /** How long one kind of key (an address or an account) may try before it has to wait. */
 export interface ThrottlePolicy {
-  /** Failed logins allowed before the first wait. */
+  /** Failed logins allowed; the last of them starts the first wait. */
   readonly freeFailures: number;
   /** The longest wait, in milliseconds; each further failure doubles the wait up to this. */
   readonly maxLockMs: number;
@@ -89,8 +89,9 @@ function count(map: Map<string, Failures>, key: string, policy: ThrottlePolicy, 
   const failures: Failures = fresh ? { count: 0, lastAt: now, lockedUntil: 0 } : previous;
   failures.count += 1;
   failures.lastAt = now;
+  // The failure that uses up the free ones starts the first wait; each one after doubles it.
   const over = failures.count - policy.freeFailures;
-  if (over > 0) failures.lockedUntil = now + Math.min(policy.maxLockMs, 1000 * 2 ** Math.min(over - 1, 30));
+  if (over >= 0) failures.lockedUntil = now + Math.min(policy.maxLockMs, 1000 * 2 ** Math.min(over, 30));
   // Re-inserting keeps the map in order of last failure, so the first key is the stalest.
   map.delete(key);
   map.set(key, failures);
