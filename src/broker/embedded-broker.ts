@@ -66,10 +66,13 @@ export class EmbeddedBroker {
         this.onPublish(entry.source, packet.payload as Buffer, packet.qos).then(
           () => done(null),
           (err: unknown) => {
-            this.logger.error("message could not be stored; the device will resend it", {
-              dataSource: sourceId,
-              error: String(err),
-            });
+            // While storage is down every resent message fails alike: logged in full once, then counted.
+            this.refusals.record(
+              "error",
+              "message could not be stored; the device will resend it",
+              this.addressOfClient.get(client) ?? "unknown",
+              { dataSource: sourceId, error: String(err) },
+            );
             done(err instanceof Error ? err : new Error(String(err)));
           },
         );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { describe, it } from "node:test";
-import { startTestHub, type TestHub } from "../helpers/hub-harness.ts";
+import { CIM_SOURCE, capturingLogger, startTestHub, type TestHub } from "../helpers/hub-harness.ts";
 import { connectDevice, whenClosed } from "../helpers/mqtt-device.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -11,8 +11,8 @@ const message = (value: number) =>
     Quantity: [{ quantity: value, type: "2" }],
   });
 
-async function setUp(t: import("node:test").TestContext) {
-  const hub = await startTestHub(t);
+async function setUp(t: import("node:test").TestContext, logger = capturingLogger()) {
+  const hub = await startTestHub(t, { logger });
   const creds = await hub.createDataSource();
   const device = await connectDevice(t, hub.mqttUrl, creds);
   await device.publishAsync(creds.topic, message(1), { qos: 1 });
@@ -22,7 +22,7 @@ async function setUp(t: import("node:test").TestContext) {
       device.publishAsync(creds.topic, message(value), { qos: 1 }).then(() => "acknowledged"),
       whenClosed(device).then(() => "disconnected"),
     ]);
-  return { hub, creds, publish };
+  return { hub, creds, device, publish, logger };
 }
 
 async function assertDown(hub: TestHub, id: string): Promise<void> {
@@ -52,5 +52,24 @@ describe("the data directory is deleted under a running hub", () => {
     );
     await assertDown(hub, creds.id);
     assert.equal(await publish(2), "disconnected");
+    const created = await hub.api("POST", "/api/datasources", CIM_SOURCE);
+    assert.equal(created.status, 503, "a data source created now would vanish with the file");
+    assert.match(created.body.error.message, /database file was deleted or replaced/);
+  });
+
+  it("a device that keeps resending is logged once in full, not once per message", async (t) => {
+    const { hub, creds, logger } = await setUp(t);
+    rmSync(hub.dataDir, { recursive: true, force: true });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const device = await connectDevice(t, hub.mqttUrl, creds);
+      const closed = whenClosed(device);
+      device.publish(creds.topic, message(attempt), { qos: 1 });
+      await closed;
+    }
+    const failures = logger.events.filter(
+      (e) => e.message === "message could not be stored; the device will resend it",
+    );
+    assert.equal(failures.length, 1, "the first in full; the other four are counted");
+    assert.match(String(failures[0]?.fields?.error), /was deleted while the hub ran/);
   });
 });

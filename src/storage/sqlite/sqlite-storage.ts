@@ -69,6 +69,8 @@ export async function openSqliteStorage(file: string, secrets?: SecretBox): Prom
     if (lost !== undefined) return;
     lost = reason;
     clearInterval(watch);
+    // This thread's changes (logins, data sources, permissions) would be lost with the file too.
+    db.pragma("query_only = ON");
     for (const listener of lostListeners) listener(reason);
   };
   // Also while no message arrives, so health tells at once; the writer checks after every commit.

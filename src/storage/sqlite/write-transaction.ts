@@ -15,17 +15,23 @@ export function inWriteTransaction<T>(db: Database.Database, fn: () => T): T {
 export const DISK_FULL_MESSAGE =
   "The disk that holds the hub's database is full, so nothing was changed; free some space and try again.";
 
+/** What a person is told when a change is refused because the database file was deleted or replaced. */
+export const DATABASE_LOST_MESSAGE =
+  "The hub's database file was deleted or replaced while it ran, so nothing was changed; restore the data directory and restart the hub.";
+
 /**
  * {@link inWriteTransaction} for the changes a person asks for (a login, a new data source): a full
- * disk (SQLITE_FULL, which is also how SQLite reports ENOSPC) becomes UNAVAILABLE with a sentence
- * that says so, instead of an internal error. The transaction is rolled back: nothing is half-done.
+ * disk (SQLITE_FULL, which is also how SQLite reports ENOSPC), or a database file that is gone (the
+ * connection is then made read-only), becomes UNAVAILABLE with a sentence that says so, instead of an
+ * internal error. The transaction is rolled back: nothing is half-done.
  */
 export function inRequestTransaction<T>(db: Database.Database, fn: () => T): T {
   try {
     return inWriteTransaction(db, fn);
   } catch (err) {
-    if ((err as { code?: unknown }).code === "SQLITE_FULL")
-      throw new HubError("UNAVAILABLE", DISK_FULL_MESSAGE, undefined, err);
+    const code = (err as { code?: unknown }).code;
+    if (code === "SQLITE_FULL") throw new HubError("UNAVAILABLE", DISK_FULL_MESSAGE, undefined, err);
+    if (code === "SQLITE_READONLY") throw new HubError("UNAVAILABLE", DATABASE_LOST_MESSAGE, undefined, err);
     throw err;
   }
 }
