@@ -1,8 +1,7 @@
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { HubError } from "../domain/hub-error.ts";
 import type { HttpContext } from "./http-context.ts";
-import { PUBLIC_ROUTE, requireSessionUnlessPublic } from "./route-access.ts";
+import { PUBLIC_ROUTE, requireSessionUnlessPublic, sessionOfRequest } from "./route-access.ts";
 import { loginBody } from "./schemas.ts";
 import { validate } from "./validate.ts";
 
@@ -16,22 +15,19 @@ export function bearerTokenOf(request: FastifyRequest): string | undefined {
 }
 
 /** The session cookie of a request, if it sent one. */
-export function sessionCookieOf(request: FastifyRequest): string | undefined {
+function sessionCookieOf(request: FastifyRequest): string | undefined {
   const header = request.headers.cookie;
   return header ? parseCookies(header)[SESSION_COOKIE] : undefined;
 }
 
 /** The bearer token or session cookie of a request, if any. */
-export function tokenOf(request: FastifyRequest): string | undefined {
+function tokenOf(request: FastifyRequest): string | undefined {
   return bearerTokenOf(request) ?? sessionCookieOf(request);
 }
 
-/** The user whose session made the request (private routes only: the session hook already required one). */
-export function sessionUserOf(request: FastifyRequest, ctx: HttpContext): string {
-  const token = tokenOf(request);
-  const user = token === undefined ? undefined : ctx.auth.userOf(token);
-  if (user === undefined) throw new HubError("UNAUTHENTICATED", "Log in first.");
-  return user;
+/** The user whose session made the request (private routes only: the session hook already found it). */
+export function sessionUserOf(request: FastifyRequest, _ctx?: HttpContext): string {
+  return sessionOfRequest(request).user;
 }
 
 function sessionCookie(value: string, maxAgeSeconds: number): string {
@@ -47,7 +43,9 @@ function sessionCookie(value: string, maxAgeSeconds: number): string {
 export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void {
   requireSessionUnlessPublic(app, (request) => {
     const token = tokenOf(request);
-    return token !== undefined && ctx.auth.userOf(token) !== undefined;
+    if (token === undefined) return undefined;
+    const user = ctx.auth.userOf(token);
+    return user === undefined ? undefined : { token, user };
   });
 
   app.post("/api/auth/login", PUBLIC_ROUTE, async (request, reply) => {
@@ -63,11 +61,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
   });
 
   app.post("/api/auth/logout", async (request, reply) => {
-    const token = tokenOf(request);
-    if (token) ctx.auth.logout(token);
+    ctx.auth.logout(sessionOfRequest(request).token);
     reply.header("set-cookie", sessionCookie("", 0));
     return reply.status(204).send();
   });
 
-  app.get("/api/auth/me", async (request) => ({ username: ctx.auth.userOf(tokenOf(request) ?? "") }));
+  app.get("/api/auth/me", async (request) => ({ username: sessionOfRequest(request).user }));
 }

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { HubError } from "../domain/hub-error.ts";
 import { obisByCode } from "../domain/obis-code.ts";
-import { tokenOf } from "./auth-routes.ts";
 import { sourceIdOf } from "./data-source-routes.ts";
 import { recordDto } from "./dto.ts";
 import type { HttpContext } from "./http-context.ts";
+import { sessionOfRequest } from "./route-access.ts";
 import { feedbackQuery, recordsQuery } from "./schemas.ts";
 import { validate } from "./validate.ts";
 
@@ -81,7 +81,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
 
   app.get("/api/datasources/:id/live", (request, reply) => {
     const id = existing(request.params);
-    const stream = ctx.liveStreams.open(tokenOf(request) ?? "", reply);
+    const stream = ctx.liveStreams.open(sessionOfRequest(request).token, reply);
     const offRecord = ctx.recordBus.subscribe((r) => {
       if (r.dataSourceId === id) stream.send("record", recordDto(r));
     });

@@ -4,7 +4,8 @@ import Fastify from "fastify";
 import type { HttpContext } from "../../src/http/http-context.ts";
 import { registerRoutes } from "../../src/http/http-server.ts";
 import { silentLogger } from "../../src/platform/logger.ts";
-import { startTestHub } from "../helpers/hub-harness.ts";
+import { AdminAuth } from "../../src/services/admin-auth.ts";
+import { CIM_SOURCE, startTestHub } from "../helpers/hub-harness.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
 
 interface RegisteredRoute {
@@ -145,5 +146,37 @@ describe("who may use a route", () => {
       });
       assert.equal(known.status, 404, target);
     }
+  });
+});
+
+describe("the session of a request", () => {
+  it("is looked up once per request, not again by the route", async (t) => {
+    const hub = await startTestHub(t);
+    const device = await hub.createDataSource();
+    const lookups = t.mock.method(AdminAuth.prototype, "userOf");
+    for (const path of [
+      "/api/auth/me",
+      "/api/datasources",
+      "/api/permissions",
+      `/api/datasources/${device.id}`,
+    ]) {
+      lookups.mock.resetCalls();
+      const res = await hub.api("GET", path);
+      assert.equal(res.status, 200, path);
+      assert.equal(lookups.mock.callCount(), 1, path);
+    }
+    lookups.mock.resetCalls();
+    assert.equal((await hub.api("POST", "/api/datasources", CIM_SOURCE)).status, 201);
+    assert.equal(lookups.mock.callCount(), 1, "POST /api/datasources reads the owner from the request");
+  });
+
+  it("is not looked up for the public routes", async (t) => {
+    const hub = await startTestHub(t);
+    const lookups = t.mock.method(AdminAuth.prototype, "userOf");
+    for (const path of ["/api/health", "/", "/bundle.js"]) {
+      const res = await fetch(`${hub.httpUrl}${path}`, { headers: { authorization: `Bearer ${hub.token}` } });
+      assert.equal(res.status, 200, path);
+    }
+    assert.equal(lookups.mock.callCount(), 0);
   });
 });
