@@ -3,7 +3,7 @@ import type { FastifyReply } from "fastify";
 import { HubError } from "../domain/hub-error.ts";
 
 /** Bytes one stream may hold unsent before it is closed as too slow: what bounds its memory. */
-export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How long a stream closed as too slow may take to read its last bytes before its connection is cut. */
 const CLOSE_GRACE_MS = 5000;
 /** Comment line sent to idle streams so proxies do not cut them. */
@@ -17,8 +17,6 @@ export interface LiveStreamLimits {
   readonly maxStreams: number;
   /** Streams one session (one bearer token or session cookie) may have open at once. */
   readonly maxStreamsPerSession: number;
-  readonly maxBufferedBytes?: number;
-  readonly closeGraceMs?: number;
 }
 
 /** What the live streams hold, for tests and diagnostics. */
@@ -39,13 +37,8 @@ export class LiveStreams {
   private openCount = 0;
   private closedAsTooSlow = 0;
   private peakBufferedBytes = 0;
-  private readonly maxBufferedBytes: number;
-  private readonly closeGraceMs: number;
 
-  constructor(private readonly limits: LiveStreamLimits) {
-    this.maxBufferedBytes = limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.closeGraceMs = limits.closeGraceMs ?? CLOSE_GRACE_MS;
-  }
+  constructor(private readonly limits: LiveStreamLimits) {}
 
   /**
    * Takes the reply over as an event stream of `session`; over a limit, throws TOO_MANY_REQUESTS
@@ -71,7 +64,7 @@ export class LiveStreams {
     const res = reply.raw;
     // The slot is given back only when the connection is gone, so a draining stream still counts.
     res.once("close", () => this.release(session));
-    return new LiveStream(res, this.maxBufferedBytes, this.closeGraceMs, {
+    return new LiveStream(res, {
       wrote: (buffered) => {
         if (buffered > this.peakBufferedBytes) this.peakBufferedBytes = buffered;
       },
@@ -111,8 +104,6 @@ export class LiveStream {
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly maxBufferedBytes: number,
-    private readonly closeGraceMs: number,
     private readonly observer: StreamObserver,
   ) {
     res.writeHead(200, {
@@ -141,7 +132,7 @@ export class LiveStream {
   private write(chunk: string): void {
     if (this.stopped) return;
     // Checked before writing, so the limit holds after every write; the byte count only near the limit.
-    const room = this.maxBufferedBytes - this.res.writableLength;
+    const room = MAX_BUFFERED_BYTES - this.res.writableLength;
     if (chunk.length * MAX_UTF8_BYTES_PER_UNIT > room && Buffer.byteLength(chunk) > room) {
       this.closeAsTooSlow();
       return;
@@ -154,9 +145,9 @@ export class LiveStream {
   private closeAsTooSlow(): void {
     this.stop();
     this.observer.tooSlow();
-    const message = `the client did not read fast enough: more than ${this.maxBufferedBytes} bytes were waiting to be sent, so the hub closed this stream; connect again to go on`;
+    const message = `the client did not read fast enough: more than ${MAX_BUFFERED_BYTES} bytes were waiting to be sent, so the hub closed this stream; connect again to go on`;
     const notice = `event: closed\ndata: ${JSON.stringify({ reason: "overflow", message })}\n\n`;
-    if (this.res.writableLength + Buffer.byteLength(notice) <= this.maxBufferedBytes) {
+    if (this.res.writableLength + Buffer.byteLength(notice) <= MAX_BUFFERED_BYTES) {
       this.res.write(notice);
       this.observer.wrote(this.res.writableLength);
     }
@@ -164,7 +155,7 @@ export class LiveStream {
     // The connection goes too, once its last bytes are sent: kept alive, a client would wait on it for nothing.
     this.res.socket?.end();
     // A client that reads slowly gets the rest and the notice; one that never reads is cut off.
-    const cut = setTimeout(() => this.res.destroy(), this.closeGraceMs);
+    const cut = setTimeout(() => this.res.destroy(), CLOSE_GRACE_MS);
     cut.unref();
     this.res.once("close", () => clearTimeout(cut));
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { describe, it, type TestContext } from "node:test";
 import { SESSION_COOKIE } from "../../src/http/auth-routes.ts";
-import { DEFAULT_MAX_BUFFERED_BYTES } from "../../src/http/live-streams.ts";
+import { MAX_BUFFERED_BYTES } from "../../src/http/live-streams.ts";
 import { bulkyMessage } from "../helpers/bulky-message.ts";
 import { startTestHub, TEST_ADMIN_PASSWORD, type TestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
@@ -80,11 +80,11 @@ describe("a live stream whose client does not read", () => {
     const stats = streams.stats();
     assert.equal(stats.closedAsTooSlow, 1, "only the stalled stream is closed");
     assert.ok(
-      stats.peakBufferedBytes <= DEFAULT_MAX_BUFFERED_BYTES,
+      stats.peakBufferedBytes <= MAX_BUFFERED_BYTES,
       `held at most the limit unsent (${stats.peakBufferedBytes} bytes)`,
     );
     assert.ok(
-      stats.peakBufferedBytes > DEFAULT_MAX_BUFFERED_BYTES - 2 * largestEvent,
+      stats.peakBufferedBytes > MAX_BUFFERED_BYTES - 2 * largestEvent,
       `the stalled stream did fill up to the limit (${stats.peakBufferedBytes} bytes)`,
     );
     // Its connection is cut after the grace period, which gives its slot back.

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { UI_FILES } from "../../src/http/static-ui.ts";
+import { UI_FILES, UI_PAGES } from "../../src/http/static-ui.ts";
 import { uiAssets } from "../../src/http/ui-bundle.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 
@@ -40,6 +41,13 @@ test("an unchanged asset is revalidated with its ETag (304)", async (t) => {
   assert.equal(first.headers.get("cache-control"), "no-cache");
   const again = await fetch(`${hub.httpUrl}/bundle.js`, { headers: { "if-none-match": etag } });
   assert.equal(again.status, 304);
+});
+
+test("the hub serves index.html on exactly the pages the UI's router knows", () => {
+  const main = readFileSync(new URL("../../web/src/main.ts", import.meta.url), "utf8");
+  const routed = [...main.matchAll(/^route\("([^"]+)"/gm)].map((m) => m[1]);
+  assert.ok(routed.length >= 4, `found ${routed.length} routes in web/src/main.ts`);
+  assert.deepEqual([...UI_PAGES].sort(), routed.sort());
 });
 
 test("the UI's routes serve exactly the files the bundle makes", async () => {
