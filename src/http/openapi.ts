@@ -19,7 +19,7 @@ const errorResponses = {
   "401": { description: "No or expired session", ...json({ $ref: "#/components/schemas/Error" }) },
   "404": { description: "Unknown id", ...json({ $ref: "#/components/schemas/Error" }) },
 };
-/** What every POST, PATCH and DELETE may also answer (cross-origin guard and JSON-only bodies). */
+/** What every POST, PUT, PATCH and DELETE may also answer: the global cross-origin and JSON-only guard. */
 const stateChangeResponses = {
   "403": {
     description: "A browser request from another origin (Origin / Sec-Fetch-Site) without a bearer token",
@@ -34,6 +34,21 @@ const inputSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input",
 
 /** The OpenAPI 3.1 document of the hub's REST API. */
 export function openApiDocument(version: string) {
+  return withStateChangeResponses(document(version));
+}
+
+/** Adds the guard's answers to every state-changing operation, as the guard applies to all of them. */
+function withStateChangeResponses<D extends { paths: Record<string, Record<string, unknown>> }>(doc: D): D {
+  for (const item of Object.values(doc.paths)) {
+    for (const method of ["post", "put", "patch", "delete"]) {
+      const operation = item[method] as { responses: Record<string, unknown> } | undefined;
+      if (operation) operation.responses = { ...operation.responses, ...stateChangeResponses };
+    }
+  }
+  return doc;
+}
+
+function document(version: string) {
   return {
     openapi: "3.1.0",
     info: {
@@ -116,7 +131,6 @@ export function openApiDocument(version: string) {
           responses: {
             "200": ok("Token"),
             ...errorResponses,
-            ...stateChangeResponses,
             "429": {
               description: "Too many failed logins from this address or for this account; see Retry-After",
               ...json({ $ref: "#/components/schemas/Error" }),
@@ -136,7 +150,7 @@ export function openApiDocument(version: string) {
         post: {
           summary: "Create a data source; the response holds the device password, the only time it is shown",
           requestBody: json({ $ref: "#/components/schemas/NewDataSource" }),
-          responses: { "201": ok("Created, with credentials"), ...errorResponses, ...stateChangeResponses },
+          responses: { "201": ok("Created, with credentials"), ...errorResponses },
         },
       },
       "/api/datasources/{id}": {
@@ -145,18 +159,18 @@ export function openApiDocument(version: string) {
         patch: {
           summary: "Change fields; disabling closes the device's connection",
           requestBody: json({ $ref: "#/components/schemas/DataSourceChange" }),
-          responses: { "200": ok("Changed"), ...errorResponses, ...stateChangeResponses },
+          responses: { "200": ok("Changed"), ...errorResponses },
         },
         delete: {
           summary: "Delete it, close its connection and purge its records",
-          responses: { "204": ok("Deleted"), ...errorResponses, ...stateChangeResponses },
+          responses: { "204": ok("Deleted"), ...errorResponses },
         },
       },
       "/api/datasources/{id}/regenerate-password": {
         parameters: [idParam],
         post: {
           summary: "New device password (shown once); the old one stops working at once",
-          responses: { "200": ok("Credentials"), ...errorResponses, ...stateChangeResponses },
+          responses: { "200": ok("Credentials"), ...errorResponses },
         },
       },
       "/api/datasources/{id}/health": {
@@ -260,7 +274,6 @@ export function openApiDocument(version: string) {
           responses: {
             "201": ok("The permissions added, as they are now"),
             ...errorResponses,
-            ...stateChangeResponses,
             "409": {
               description: "A permission of the code was added before",
               ...json({ $ref: "#/components/schemas/Error" }),
@@ -278,7 +291,6 @@ export function openApiDocument(version: string) {
           responses: {
             "200": ok("The permission as it is now"),
             ...errorResponses,
-            ...stateChangeResponses,
             "409": {
               description: "The permission's status does not allow this operation",
               ...json({ $ref: "#/components/schemas/Error" }),
@@ -291,7 +303,6 @@ export function openApiDocument(version: string) {
           responses: {
             "204": ok("Deleted"),
             ...errorResponses,
-            ...stateChangeResponses,
             "409": {
               description: "The permission was granted or is over",
               ...json({ $ref: "#/components/schemas/Error" }),

@@ -147,6 +147,12 @@ describe("the REST API", () => {
     const doc = (await hub.api("GET", "/api/openapi.json")).body;
     assert.equal(doc.openapi, "3.1.0");
     assert.deepEqual(documentedOperations(doc), await registeredApiOperations());
+    const unguarded = documentedOperations(doc).filter((op) => {
+      const [method = "", path = ""] = op.split(" ");
+      const responses = doc.paths[path][method.toLowerCase()].responses;
+      return method !== "GET" && !("403" in responses && "415" in responses);
+    });
+    assert.deepEqual(unguarded, [], "every state-changing operation documents the guard's 403 and 415");
     assert.deepEqual(doc.components.schemas.NewDataSource.required.sort(), [
       "asset",
       "countryCode",
