@@ -113,7 +113,14 @@ test("a household adds a permission from an AIIDA code, accepts it with its mete
     "SMART-METER-P1-RAW",
     "1",
   ]);
-  // The data flow panel stays open across refreshes.
+  // What the reader opened in the data flow panel stays open when the panel shows a newer message.
+  const laterAt = new Date(Date.parse(measuredAt) + 1000).toISOString();
+  await device.publishAsync(
+    meter.topic,
+    JSON.stringify({ "dateAndOrTime.dateTime": laterAt, Quantity: [{ quantity: 26, type: "0" }] }),
+    { qos: 1 },
+  );
+  await raw.locator("pre", { hasText: laterAt }).waitFor({ state: "attached", timeout: 20_000 });
   assert.notEqual(await raw.getAttribute("open"), null);
 
   const csv = await download(page, consent.getByRole("link", { name: "Download CSV" }));
@@ -130,9 +137,9 @@ test("a household adds a permission from an AIIDA code, accepts it with its mete
     "1-0:1.8.0",
     "POSITIVE_ACTIVE_ENERGY",
     "kWh",
-    "1",
+    "2",
   ]);
-  assert.equal(rows.length - 1, 4, "two quantities in two schemas");
+  assert.equal(rows.length - 1, 4, "two quantities in two schemas (the second reading had energy only)");
   const json = await download(page, consent.getByRole("link", { name: "Download JSON" }));
   assert.equal(JSON.parse(json.text).permissionId, permissionId);
 

@@ -53,21 +53,25 @@ export function permissionsView(main: HTMLElement): Cleanup {
 
   let last = ["", "", ""];
   let stopped = false;
+  // One request for all groups: each permission says which group it is in.
   const refresh = async () => {
-    await Promise.all(
-      GROUPS.map(async ({ group, empty }, i) => {
-        const panel = panels[i] as HTMLElement;
-        try {
-          const list = await api<Permission[]>("GET", `/permissions?status=${group}`);
-          const key = JSON.stringify(list);
-          if (stopped || key === last[i]) return;
-          last[i] = key;
-          renderList(panel, list, empty, group);
-        } catch (err) {
-          if (!stopped) replace(panel, h("p", { class: "form-error", role: "alert" }, messageOf(err)));
-        }
-      }),
-    );
+    let all: Permission[];
+    try {
+      all = await api<Permission[]>("GET", "/permissions");
+    } catch (err) {
+      if (stopped) return;
+      for (const panel of panels)
+        replace(panel, h("p", { class: "form-error", role: "alert" }, messageOf(err)));
+      last = ["", "", ""];
+      return;
+    }
+    GROUPS.forEach(({ group, empty }, i) => {
+      const list = all.filter((p) => p.statusGroup === group);
+      const key = JSON.stringify(list);
+      if (stopped || key === last[i]) return;
+      last[i] = key;
+      renderList(panels[i] as HTMLElement, list, empty, group);
+    });
   };
   void refresh();
   const timer = setInterval(refresh, REFRESH_MS);
