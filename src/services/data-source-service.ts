@@ -87,7 +87,7 @@ export class DataSourceService {
   delete(id: string): void {
     if (!this.store.get(id)) throw notFound(id);
     this.beforeDelete(id);
-    if (!this.store.delete(id)) throw notFound(id);
+    this.store.delete(id);
     this.directory.remove(id);
     this.connections.disconnectSource(id);
   }
