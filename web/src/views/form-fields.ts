@@ -3,22 +3,20 @@ import { h, replace } from "../lib/dom.ts";
 /** A labelled form control with a hint and a slot for the API's error about it. */
 export interface Field {
   readonly wrapper: HTMLElement;
-  readonly control: HTMLInputElement | HTMLSelectElement;
-  setError(reason: string | undefined): void;
+  readonly control: FieldControl;
+  /** One reason, several (one paragraph each), or none to clear the error. */
+  setError(reason: string | readonly string[] | undefined): void;
 }
 
+type FieldControl = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
 /** Wires a control to its label, hint and error message (aria-describedby, aria-invalid). */
-export function field(
-  name: string,
-  label: string,
-  control: HTMLInputElement | HTMLSelectElement,
-  hint?: string,
-): Field {
+export function field(name: string, label: string, control: FieldControl, hint?: string): Field {
   const id = `field-${name}`;
   control.id = id;
   control.name = name;
   const hintEl = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : undefined;
-  const error = h("p", { class: "field-error", id: `${id}-error`, "data-field": name });
+  const error = h("div", { class: "field-error", id: `${id}-error`, "data-field": name });
   control.setAttribute("aria-describedby", [hintEl?.id, error.id].filter(Boolean).join(" "));
   const checkbox = control instanceof HTMLInputElement && control.type === "checkbox";
   const wrapper = checkbox
@@ -28,9 +26,13 @@ export function field(
     wrapper,
     control,
     setError(reason) {
-      replace(error, reason ?? "");
-      wrapper.classList.toggle("has-error", reason !== undefined);
-      if (reason === undefined) control.removeAttribute("aria-invalid");
+      const lines = reason === undefined ? [] : typeof reason === "string" ? [reason] : reason;
+      replace(
+        error,
+        lines.map((line) => h("p", {}, line)),
+      );
+      wrapper.classList.toggle("has-error", lines.length > 0);
+      if (lines.length === 0) control.removeAttribute("aria-invalid");
       else control.setAttribute("aria-invalid", "true");
     },
   };
