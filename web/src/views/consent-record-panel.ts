@@ -1,6 +1,6 @@
-import { api, messageOf } from "../lib/api.ts";
-import { h, replace } from "../lib/dom.ts";
+import { h } from "../lib/dom.ts";
 import { formatCount, formatTime, humanize } from "../lib/format.ts";
+import { refreshedJson } from "../lib/refreshed-json.ts";
 import type { ConsentRecord } from "../lib/types.ts";
 import type { Panel } from "./data-flow-panel.ts";
 
@@ -33,27 +33,13 @@ export function consentRecordPanel(permissionId: string): Panel {
       ),
     ),
   );
-  let stopped = false;
-  let shown = "";
   return {
     element,
-    async refresh() {
-      try {
-        const record = await api<ConsentRecord>(
-          "GET",
-          `/permissions/${encodeURIComponent(permissionId)}/consent-record`,
-        );
-        const key = JSON.stringify(record);
-        if (stopped || key === shown) return;
-        shown = key;
-        replace(body, render(record));
-      } catch (err) {
-        if (!stopped) replace(body, h("p", { class: "form-error", role: "alert" }, messageOf(err)));
-      }
-    },
-    stop() {
-      stopped = true;
-    },
+    ...refreshedJson<ConsentRecord>(
+      body,
+      `/permissions/${encodeURIComponent(permissionId)}/consent-record`,
+      render,
+    ),
   };
 }
 

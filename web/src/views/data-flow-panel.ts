@@ -1,14 +1,12 @@
-import { api, messageOf } from "../lib/api.ts";
-import { h, replace } from "../lib/dom.ts";
+import { h } from "../lib/dom.ts";
 import { formatCount, formatTime, timeAgo } from "../lib/format.ts";
+import { type Refreshed, refreshedJson } from "../lib/refreshed-json.ts";
 import type { DataFlow, SentMessage } from "../lib/types.ts";
 import { connectedBadge } from "./health-badge.ts";
 
 /** A panel that shows how a permission's data flows to EDDIE's broker; the page calls refresh. */
-export interface Panel {
+export interface Panel extends Refreshed {
   readonly element: HTMLElement;
-  refresh(): Promise<void>;
-  stop(): void;
 }
 
 /** EP broker connection, transmission, outbox and the last message per schema. */
@@ -20,28 +18,16 @@ export function dataFlowPanel(permissionId: string): Panel {
     h("h2", { id: "flow-heading" }, "Data flow"),
     body,
   );
-  let stopped = false;
-  let shown = "";
+  const path = `/permissions/${encodeURIComponent(permissionId)}/data-flow`;
   return {
     element,
-    async refresh() {
-      try {
-        const flow = await api<DataFlow>("GET", `/permissions/${encodeURIComponent(permissionId)}/data-flow`);
-        const key = JSON.stringify(flow);
-        if (stopped || key === shown) return;
-        shown = key;
-        // Keep open what the reader opened.
-        const open = new Set(
-          [...body.querySelectorAll<HTMLDetailsElement>("details[open]")].map((d) => d.dataset.key ?? ""),
-        );
-        replace(body, render(flow, open));
-      } catch (err) {
-        if (!stopped) replace(body, h("p", { class: "form-error", role: "alert" }, messageOf(err)));
-      }
-    },
-    stop() {
-      stopped = true;
-    },
+    ...refreshedJson<DataFlow>(body, path, (flow) => {
+      // Keep open what the reader opened.
+      const open = new Set(
+        [...body.querySelectorAll<HTMLDetailsElement>("details[open]")].map((d) => d.dataset.key ?? ""),
+      );
+      return render(flow, open);
+    }),
   };
 }
 
