@@ -25,6 +25,6 @@ export interface HttpContext {
   /** Why the hub as a whole is not healthy (it can store nothing), or undefined while it is. */
   readonly hubProblem: () => string | undefined;
   readonly version: string;
-  /** Data flow and consent record of permissions; their routes exist only when given. */
-  readonly sharingFlow?: SharingFlowRoutesContext;
+  /** Data flow and consent record of permissions. */
+  readonly sharingFlow: SharingFlowRoutesContext;
 }

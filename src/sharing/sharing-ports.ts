@@ -1,4 +1,5 @@
 import type { OutboundDataNeed } from "../domain/data-need.ts";
+import type { SharingFlowReader } from "../domain/sharing-flow.ts";
 import type { MqttCredentials } from "./mqtt-credentials.ts";
 import type { PermissionCommand } from "./permission-command.ts";
 import type { StatusMessageStatus } from "./status-message.ts";
@@ -37,10 +38,18 @@ export interface GrantedPermission {
   readonly transmissionSchedule: string;
 }
 
-/** What the streaming side does for the permission side. Every method is idempotent. */
-export interface PermissionStreaming {
+/**
+ * What the streaming side does for the permission side, and what it tells the HTTP side of each
+ * permission's data flow (SharingFlowReader). Every method is idempotent.
+ */
+export interface PermissionStreaming extends SharingFlowReader {
   /** Streams a permission that is STREAMING_DATA (also after a hub start). */
   start(permission: GrantedPermission): void;
+  /**
+   * After a hub start: permissions that were ending when the hub stopped deliver what is left.
+   * `lookup` gives the permission (with its credentials); one it does not know is left as it is.
+   */
+  resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void;
   /**
    * Ends a permission: queues its final status message in the outbox (durable before this resolves),
    * stops taking records, then delivers what the outbox still holds while EDDIE's broker accepts the

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
@@ -576,6 +576,34 @@ describe("a restart", () => {
     assert.match(expired.statusReason, /last day passed before it was accepted/);
     assert.equal(eddie.states.get(pendingId), "UNFULFILLABLE");
     assert.equal(await aiidaId(second.hub), instance);
+  });
+});
+
+describe("the streaming side's seam", () => {
+  it("resumes the ending permissions and serves the data flow of any streaming side, not only the MQTT one", async (t) => {
+    const s = await setup(t);
+    const { id, sourceId } = await fetched(s);
+    await s.hub.api("PATCH", `/api/permissions/${id}`, { operation: "ACCEPT", dataSourceId: sourceId });
+    assert.equal((await permission(s.hub, id)).status, "STREAMING_DATA");
+
+    assert.equal(s.streaming.resumeLookups.length, 1, "resumeFinishing() called once at start");
+    const [lookup] = s.streaming.resumeLookups;
+    assert.ok(lookup);
+    assert.equal(lookup(id)?.credentials.password, s.eddie.passwords.get(id));
+    assert.equal(lookup(randomUUID()), undefined);
+
+    const flow = await s.hub.api("GET", `/api/permissions/${id}/data-flow`);
+    assert.equal(flow.status, 200, JSON.stringify(flow.body));
+    assert.equal(flow.body.phase, "streaming");
+    await s.hub.api("PATCH", `/api/permissions/${id}`, { operation: "REVOKE" });
+    await inStatus(s.hub, id, "REVOKED");
+    const ended = await s.hub.api("GET", `/api/permissions/${id}/data-flow`);
+    assert.equal(ended.body.phase, "finished");
+    assert.equal(ended.body.finalStatus, "REVOKED");
+    const consent = await s.hub.api("GET", `/api/permissions/${id}/consent-record`);
+    assert.equal(consent.status, 200, JSON.stringify(consent.body));
+    assert.deepEqual(consent.body.values, []);
+    assert.equal(consent.body.status, "REVOKED");
   });
 });
 

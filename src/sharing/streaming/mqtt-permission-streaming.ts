@@ -1,10 +1,5 @@
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
-import type {
-  PermissionDataFlow,
-  SentValueCount,
-  SharingFlowReader,
-  StreamPhase,
-} from "../../domain/sharing-flow.ts";
+import type { PermissionDataFlow, SentValueCount, StreamPhase } from "../../domain/sharing-flow.ts";
 import { CommitBatcher } from "../../platform/commit-batcher.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { OutboxAppend, OutboxDelivery, OutboxEntry, SharingOutboxStore } from "../../storage/ports.ts";
@@ -52,7 +47,7 @@ const MAX_BATCH = 5000;
  * them by data source, their outbox writes and PUBACK records grouped per event-loop turn into one
  * transaction each (one fsync for all permissions firing at the same second).
  */
-export class MqttPermissionStreaming implements PermissionStreaming, SharingFlowReader {
+export class MqttPermissionStreaming implements PermissionStreaming {
   private readonly streams = new Map<string, PermissionStream>();
   private readonly bySource = new Map<string, Set<PermissionStream>>();
   private readonly appends: CommitBatcher<{ stream: PermissionStream; entries: readonly OutboxEntry[] }>;
@@ -136,10 +131,6 @@ export class MqttPermissionStreaming implements PermissionStreaming, SharingFlow
     this.streams.set(id, PermissionStream.finishing(permission, this.ctx, since));
   }
 
-  /**
-   * After a hub start: permissions that were ending when the hub stopped deliver what is left.
-   * `lookup` gives the permission (with its credentials); one it does not know is left as it is.
-   */
   resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void {
     for (const id of this.deps.store.finishingPermissionIds()) {
       if (this.streams.has(id)) continue;
