@@ -219,10 +219,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
             rollup: storageHealth.rollupProblemOf(id),
           }),
         hubProblem: () => storageHealth.problem,
-        sharingFlow: {
-          permissionFacts: (id) => permissionService.consentFacts(id),
-          flow: builtStreaming,
-        },
+        sharingFlow: builtStreaming,
         version: HUB_VERSION,
       },
       logger,

@@ -1,23 +1,10 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HubError } from "../domain/hub-error.ts";
 import { obisByCode } from "../domain/obis-code.ts";
-import type { LastSentMessage, SharingFlowReader } from "../domain/sharing-flow.ts";
-
-/** What the permission side knows of a permission that the consent record shows. */
-export interface PermissionConsentFacts {
-  /** Epoch ms the user accepted the permission; null while it was never accepted. */
-  readonly grantTime: number | null;
-  /** Epoch ms it was revoked or terminated; null while it was not. */
-  readonly revokeTime: number | null;
-  readonly status?: string;
-  readonly serviceName?: string;
-}
-
-export interface SharingFlowRoutesContext {
-  /** The permission side's facts; undefined for a permission this hub does not have (404). */
-  readonly permissionFacts: (permissionId: string) => PermissionConsentFacts | undefined;
-  readonly flow: SharingFlowReader;
-}
+import type { LastSentMessage } from "../domain/sharing-flow.ts";
+import { sessionUserOf } from "./auth-routes.ts";
+import type { HttpContext } from "./http-context.ts";
+import { permissionIdOf } from "./permission-routes.ts";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -53,18 +40,15 @@ const CSV_COLUMNS = [
   "revokeTime",
 ] as const;
 
-/** The data flow to EDDIE and the consent record (what left the house) of each permission. */
-export function registerSharingFlowRoutes(app: FastifyInstance, ctx: SharingFlowRoutesContext): void {
-  const known = (params: unknown): { permissionId: string; facts: PermissionConsentFacts } => {
-    const { permissionId } = params as { permissionId: string };
-    const facts = ctx.permissionFacts(permissionId);
-    if (facts === undefined) throw new HubError("NOT_FOUND", `No permission with id ${permissionId}.`);
-    return { permissionId, facts };
-  };
+/** The data flow to EDDIE and the consent record (what left the house) of each of the session user's permissions. */
+export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  // Another owner's permission is not found, as one that does not exist (PermissionService.get).
+  const owned = (request: FastifyRequest) =>
+    ctx.permissions.get(sessionUserOf(request, ctx), permissionIdOf(request.params));
 
   app.get("/api/permissions/:permissionId/data-flow", async (request) => {
-    const { permissionId } = known(request.params);
-    const flow = ctx.flow.dataFlow(permissionId);
+    const { permissionId } = owned(request);
+    const flow = ctx.sharingFlow.dataFlow(permissionId);
     const status = flow.lastSent.find((message) => message.channel === "status");
     return {
       permissionId,
@@ -89,14 +73,15 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: SharingFlow
   });
 
   app.get("/api/permissions/:permissionId/consent-record", async (request, reply) => {
-    const { permissionId, facts } = known(request.params);
+    const permission = owned(request);
+    const { permissionId } = permission;
     const format = (request.query as { format?: unknown }).format ?? "json";
     if (format !== "json" && format !== "csv") {
       throw new HubError("VALIDATION_FAILED", "The consent record comes as json or csv.", [
         { path: "format", reason: `expected "json" or "csv", got ${JSON.stringify(format)}` },
       ]);
     }
-    const values = ctx.flow.sentValues(permissionId).map((count) => {
+    const values = ctx.sharingFlow.sentValues(permissionId).map((count) => {
       const obis = obisByCode(count.obisCode);
       return {
         schema: count.schema,
@@ -110,10 +95,10 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: SharingFlow
     });
     const record = {
       permissionId,
-      ...(facts.status === undefined ? {} : { status: facts.status }),
-      ...(facts.serviceName === undefined ? {} : { serviceName: facts.serviceName }),
-      grantTime: iso(facts.grantTime),
-      revokeTime: iso(facts.revokeTime),
+      status: permission.status,
+      ...(permission.dataNeed !== null && { serviceName: permission.dataNeed.name }),
+      grantTime: iso(permission.grantTime),
+      revokeTime: iso(permission.revokeTime),
       values,
     };
     if (format === "json") return record;

@@ -223,22 +223,6 @@ export class PermissionService {
     return "granted" in built ? built.granted : undefined;
   }
 
-  /** What the consent record shows of a permission beside the values sent; undefined when unknown. */
-  consentFacts(
-    permissionId: string,
-  ):
-    | { grantTime: number | null; revokeTime: number | null; status: string; serviceName?: string }
-    | undefined {
-    const permission = this.store.get(permissionId);
-    if (permission === undefined) return undefined;
-    return {
-      grantTime: permission.grantTime,
-      revokeTime: permission.revokeTime,
-      status: permission.status,
-      ...(permission.dataNeed !== null && { serviceName: permission.dataNeed.name }),
-    };
-  }
-
   /** The user withdraws a granted permission: REVOKED at once; EDDIE is told through the streaming side's finish(). */
   revoke(owner: string, permissionId: string): StoredPermission {
     this.end(this.get(owner, permissionId), "userRevoked", null);

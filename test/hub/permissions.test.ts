@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { ConfigError } from "../../src/config/hub-config.ts";
 import { createHub, DATABASE_FILE, SECRET_KEY_FILE } from "../../src/hub.ts";
 import { silentLogger } from "../../src/platform/logger.ts";
+import { decodeAiidaCode } from "../../src/sharing/aiida-code.ts";
 import { startTestHub, type TestHub, tempDataDir, testConfig } from "../helpers/hub-harness.ts";
 import { RecordingStreaming } from "../helpers/recording-streaming.ts";
 import { base64Code, StandInEddie, utcDay } from "../helpers/stand-in-eddie.ts";
@@ -256,6 +257,39 @@ describe("adding permissions from an AIIDA code", () => {
       (await s.hub.api("DELETE", "/api/permissions/00000000-0000-4000-8000-000000000000")).status,
       404,
     );
+  });
+});
+
+describe("permission ids in paths", () => {
+  it("answers 404 for another owner's permission on every permission route, as for an id that cannot exist", async (t) => {
+    const s = await setup(t);
+    const code = decodeAiidaCode(s.eddie.issue(1));
+    assert.ok(code.ok);
+    const [theirs] = await s.hub.hub.internals.permissions().add("another-user", code.value);
+    assert.ok(theirs);
+    const mine = (await add(s.hub, s.eddie.issue(1)))[0]?.permissionId as string;
+    const routes = (id: string) =>
+      [
+        ["GET", `/api/permissions/${id}`],
+        ["PATCH", `/api/permissions/${id}`],
+        ["DELETE", `/api/permissions/${id}`],
+        ["GET", `/api/permissions/${id}/data-flow`],
+        ["GET", `/api/permissions/${id}/consent-record`],
+      ] as const;
+    for (const id of [theirs.permissionId, "not-a-uuid", mine.toUpperCase()]) {
+      for (const [method, path] of routes(id)) {
+        const res = await s.hub.api(method, path, method === "PATCH" ? { operation: "REJECT" } : undefined);
+        assert.equal(res.status, 404, `${method} ${path}: ${JSON.stringify(res.body)}`);
+        assert.deepEqual(res.body.error, { code: "NOT_FOUND", message: `No permission with id ${id}.` });
+      }
+    }
+    assert.equal(
+      (await s.hub.hub.internals.permissions().get("another-user", theirs.permissionId)).status,
+      theirs.status,
+    );
+    for (const [, path] of routes(mine).filter(([method]) => method === "GET")) {
+      assert.equal((await s.hub.api("GET", path)).status, 200, path);
+    }
   });
 });
 
