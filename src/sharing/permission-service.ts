@@ -1,4 +1,5 @@
 import { HubError, type ProblemDetail } from "../domain/hub-error.ts";
+import { sharedDataSource } from "../domain/outbound-record.ts";
 import {
   isFinal,
   nextStatus,
@@ -18,7 +19,7 @@ import type {
   StoredPermission,
 } from "../storage/ports.ts";
 import { type AiidaCode, expandHandshakeUrl } from "./aiida-code.ts";
-import { dataSourceSnapshot, grantedPermission } from "./granted-permission.ts";
+import { grantedPermission } from "./granted-permission.ts";
 import type { Handshake, HandshakeAnswer, HandshakeOperation } from "./handshake-client.ts";
 import { readMqttCredentials } from "./mqtt-credentials.ts";
 import type { PermissionCommand } from "./permission-command.ts";
@@ -189,7 +190,7 @@ export class PermissionService {
     this.transition(permission, "userAccepted", {
       grantTime: now,
       dataSourceId,
-      dataSource: dataSourceSnapshot(source),
+      dataSource: sharedDataSource(source),
       step: { name: "PATCH_ACCEPT", attempts: 0, nextAttemptAt: now },
       lastError: null,
     });

@@ -1,6 +1,7 @@
 import type { OutboundDataNeed } from "../domain/data-need.ts";
+import type { SharedDataSource } from "../domain/outbound-record.ts";
 import type { SharingFlowReader } from "../domain/sharing-flow.ts";
-import type { MqttCredentials } from "./mqtt-credentials.ts";
+import type { BrokerCredentials } from "../storage/ports.ts";
 import type { PermissionCommand } from "./permission-command.ts";
 import type { StatusMessageStatus } from "./status-message.ts";
 
@@ -9,15 +10,6 @@ import type { StatusMessageStatus } from "./status-message.ts";
  * client per permission, schedule, outbox). The permission side owns permissions and their status;
  * the streaming side owns the EP broker connections, the outbox and what was sent.
  */
-
-/** The data source a permission shares, as the documents name it. */
-export interface SharedDataSource {
-  readonly id: string;
-  readonly asset: string;
-  readonly countryCode: string;
-  readonly meterId: string | null;
-  readonly operatorId: string | null;
-}
 
 /** Everything streaming needs of one granted permission; the broker password only ever in memory. */
 export interface GrantedPermission {
@@ -29,7 +21,7 @@ export interface GrantedPermission {
   readonly aiidaId: string;
   readonly dataNeed: OutboundDataNeed;
   readonly dataSource: SharedDataSource;
-  readonly credentials: MqttCredentials;
+  readonly credentials: BrokerCredentials;
   /** Epoch ms: records measured before the start or at/after the expiration are not shared. */
   readonly startTime: number;
   readonly expirationTime: number;

@@ -4,7 +4,6 @@ import { documentPermissionId } from "../../cim/document-permission-id.ts";
 import { formatOutboundDocument } from "../../cim/format-outbound.ts";
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
 import { supportedSchemas } from "../../domain/data-need.ts";
-import { ASSETS, type Asset } from "../../domain/data-source.ts";
 import type { OutboundRecord } from "../../domain/outbound-record.ts";
 import { outboundDataTopic } from "../../domain/sharing-topics.ts";
 import type { Logger } from "../../platform/logger.ts";
@@ -175,16 +174,6 @@ export class PermissionStream {
     const { granted, ctx } = this;
     const now = ctx.now();
     const entries: OutboxEntry[] = [];
-    const { asset } = granted.dataSource;
-    // The seam carries the asset as text; a document may only name one of AIIDA's assets.
-    if (!(ASSETS as readonly string[]).includes(asset)) {
-      ctx.logger.error("the data source's asset is not an AIIDA asset; nothing sent", {
-        permission: granted.permissionId,
-        asset,
-      });
-      return entries;
-    }
-    const dataSource = { ...granted.dataSource, asset: asset as Asset };
     for (const schema of supportedSchemas(granted.dataNeed)) {
       const fields = { permission: granted.permissionId, schema };
       let text: string | undefined;
@@ -197,7 +186,7 @@ export class PermissionStream {
             dataNeedId: granted.dataNeedId,
             aiidaId: granted.aiidaId,
           },
-          dataSource,
+          dataSource: granted.dataSource,
           now,
           newMrid: randomUUID,
         });
