@@ -9,12 +9,12 @@ import { outboundDataTopic } from "../../domain/sharing-topics.ts";
 import type { Logger } from "../../platform/logger.ts";
 import { parseSchedule, type RunningSchedule, runSchedule, type Schedule } from "../../platform/schedule.ts";
 import type { OutboxEntry, OutboxMessage, SharingOutboxStore } from "../../storage/ports.ts";
+import { IntervalAggregate } from "../aggregate.ts";
 import type { AuthorisedCommandHandler, GrantedPermission } from "../sharing-ports.ts";
 import { buildStatusMessage, type StatusMessageStatus } from "../status-message.ts";
 import { takeCommand } from "./command-intake.ts";
 import { EpConnection, type EpConnectionOptions } from "./ep-connection.ts";
 import { outboxCap } from "./outbox-cap.ts";
-import { RecordBuffer } from "./record-buffer.ts";
 
 /** What every permission's stream shares: storage, the batched writes, the command handler. */
 export interface StreamContext {
@@ -44,7 +44,8 @@ export type LivePhase = "streaming" | "finishing" | "finished";
  */
 export class PermissionStream {
   private phaseNow: LivePhase;
-  private readonly buffer: RecordBuffer;
+  /** The records since the last firing, folded into the interval's record. */
+  private readonly interval: IntervalAggregate;
   private job: RunningSchedule | undefined;
   private scheduleText: string;
   private maxDataMessages: number;
@@ -57,7 +58,7 @@ export class PermissionStream {
     phase: LivePhase,
   ) {
     this.phaseNow = phase;
-    this.buffer = new RecordBuffer(granted.dataNeed.dataTags);
+    this.interval = new IntervalAggregate(granted.dataNeed.dataTags);
     this.scheduleText = granted.transmissionSchedule;
     this.maxDataMessages = ctx.outboxMaxMessages;
     this.connection = new EpConnection(
@@ -114,7 +115,7 @@ export class PermissionStream {
   take(record: AiidaRecord): void {
     if (this.phaseNow !== "streaming") return;
     if (record.timestamp < this.granted.startTime || record.timestamp >= this.granted.expirationTime) return;
-    this.buffer.add(record);
+    this.interval.add(record);
   }
 
   setTransmissionEnabled(enabled: boolean): void {
@@ -147,7 +148,7 @@ export class PermissionStream {
   /** One firing: the interval's record, once per schema, into the outbox. Never throws (a timer calls it). */
   private fire(): void {
     try {
-      const record = this.buffer.take();
+      const record = this.interval.take();
       if (record === undefined) {
         this.ctx.logger.debug("nothing to send this interval", { permission: this.permissionId });
         return; // no empty messages
@@ -228,7 +229,7 @@ export class PermissionStream {
   async finish(status: StatusMessageStatus): Promise<boolean> {
     if (this.phaseNow !== "streaming") return false;
     if (status === "FULFILLED") this.fire();
-    else this.buffer.take();
+    else this.interval.take();
     this.phaseNow = "finishing";
     this.job?.stop();
     this.job = undefined;
