@@ -4,9 +4,8 @@ import { obisByCode } from "../domain/obis-code.ts";
 import type { LastSentMessage } from "../domain/sharing-flow.ts";
 import { sessionUserOf } from "./auth-routes.ts";
 import type { HttpContext } from "./http-context.ts";
+import { instant } from "./permission-dto.ts";
 import { permissionIdOf } from "./permission-routes.ts";
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** A stored message as JSON; a payload that is not JSON (it always is) is shown as text. */
 function content(payload: string): unknown {
@@ -18,7 +17,7 @@ function content(payload: string): unknown {
 }
 
 function sent(message: LastSentMessage) {
-  return { sentAt: iso(message.sentAt), content: content(message.payload) };
+  return { sentAt: instant(message.sentAt), content: content(message.payload) };
 }
 
 /** One CSV field: quoted when it holds a comma, a quote or a line break. */
@@ -60,7 +59,7 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext
         dataMessages: flow.dataMessages,
         statusMessages: flow.statusMessages,
         maxDataMessages: flow.maxDataMessages,
-        oldestWaitingSince: iso(flow.oldestWaitingSince),
+        oldestWaitingSince: instant(flow.oldestWaitingSince),
         droppedOldest: flow.droppedOldest,
         discardedAtEnd: flow.discardedAtEnd,
       },
@@ -89,16 +88,16 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext
         name: obis?.name ?? null,
         unit: obis?.unit ?? null,
         values: count.values,
-        firstSentAt: iso(count.firstSentAt),
-        lastSentAt: iso(count.lastSentAt),
+        firstSentAt: instant(count.firstSentAt),
+        lastSentAt: instant(count.lastSentAt),
       };
     });
     const record = {
       permissionId,
       status: permission.status,
       ...(permission.dataNeed !== null && { serviceName: permission.dataNeed.name }),
-      grantTime: iso(permission.grantTime),
-      revokeTime: iso(permission.revokeTime),
+      grantTime: instant(permission.grantTime),
+      revokeTime: instant(permission.revokeTime),
       values,
     };
     if (format === "json") return record;

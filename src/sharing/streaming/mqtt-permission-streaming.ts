@@ -36,7 +36,6 @@ export interface StreamingDependencies {
   readonly onCommand: AuthorisedCommandHandler;
   readonly logger: Logger;
   readonly options?: Partial<StreamingOptions>;
-  readonly now?: () => number;
 }
 
 /** Most messages written, or deliveries recorded, in one transaction. */
@@ -85,7 +84,6 @@ export class MqttPermissionStreaming implements PermissionStreaming {
       connection: options,
       outboxMaxMessages: options.outboxMaxMessages,
       finishGraceMs: options.finishGraceMs,
-      now: deps.now ?? Date.now,
     };
     this.unsubscribe = deps.records.subscribe((record) => {
       const streams = this.bySource.get(record.dataSourceId);
@@ -127,7 +125,7 @@ export class MqttPermissionStreaming implements PermissionStreaming {
       // Never streamed here (waiting for its start, or the hub was down): the status message still goes.
       writeFinalStatus(permission, status, this.ctx, !permission.transmissionEnabled);
     }
-    const since = this.deps.store.state(id)?.finishingSince ?? this.ctx.now();
+    const since = this.deps.store.state(id)?.finishingSince ?? Date.now();
     this.streams.set(id, PermissionStream.finishing(permission, this.ctx, since));
   }
 
@@ -144,7 +142,7 @@ export class MqttPermissionStreaming implements PermissionStreaming {
       }
       this.streams.set(
         id,
-        PermissionStream.finishing(permission, this.ctx, state.finishingSince ?? this.ctx.now()),
+        PermissionStream.finishing(permission, this.ctx, state.finishingSince ?? Date.now()),
       );
     }
   }

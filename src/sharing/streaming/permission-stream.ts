@@ -5,6 +5,7 @@ import { formatOutboundDocument } from "../../cim/format-outbound.ts";
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
 import { supportedSchemas } from "../../domain/data-need.ts";
 import type { OutboundRecord } from "../../domain/outbound-record.ts";
+import type { StreamPhase } from "../../domain/sharing-flow.ts";
 import { outboundDataTopic } from "../../domain/sharing-topics.ts";
 import type { Logger } from "../../platform/logger.ts";
 import { parseSchedule, type RunningSchedule, runSchedule, type Schedule } from "../../platform/schedule.ts";
@@ -30,11 +31,10 @@ export interface StreamContext {
   readonly outboxMaxMessages: number;
   /** How long an ended permission keeps trying to deliver its outbox. */
   readonly finishGraceMs: number;
-  readonly now: () => number;
 }
 
 /** A phase of a stream object (a permission with no object in this process is "idle"). */
-export type LivePhase = "streaming" | "finishing" | "finished";
+type LivePhase = Exclude<StreamPhase, "idle">;
 
 /**
  * One permission's sharing: the records of its data source within its period, buffered and, at each
@@ -173,7 +173,7 @@ export class PermissionStream {
 
   private format(record: OutboundRecord): OutboxEntry[] {
     const { granted, ctx } = this;
-    const now = ctx.now();
+    const now = Date.now();
     const entries: OutboxEntry[] = [];
     for (const schema of supportedSchemas(granted.dataNeed)) {
       const fields = { permission: granted.permissionId, schema };
@@ -235,14 +235,14 @@ export class PermissionStream {
     this.job = undefined;
     await this.ctx.appendMessages(this, []); // every firing written before: the status message comes last
     const begun = writeFinalStatus(this.granted, status, this.ctx, !this.connection.transmissionEnabled);
-    this.beginDelivering(this.ctx.now());
+    this.beginDelivering(Date.now());
     return begun;
   }
 
   private beginDelivering(since: number): void {
     this.connection.takeCommands = false;
     this.connection.transmissionEnabled = true;
-    const remaining = since + this.ctx.finishGraceMs - this.ctx.now();
+    const remaining = since + this.ctx.finishGraceMs - Date.now();
     if (remaining <= 0) {
       void this.discardRest("its outbox was not delivered within the grace period");
       return;
@@ -277,7 +277,7 @@ export class PermissionStream {
   private closeIfDelivered(): void {
     if (this.phaseNow !== "finishing" || this.connection.busy) return;
     if (this.ctx.store.next(this.permissionId, 1, true).length > 0) return;
-    this.ctx.store.finish(this.permissionId, this.ctx.now());
+    this.ctx.store.finish(this.permissionId, Date.now());
     this.ctx.logger.info("permission's outbox delivered; connection closed", {
       permission: this.permissionId,
     });
@@ -287,7 +287,7 @@ export class PermissionStream {
   private async discardRest(why: string): Promise<void> {
     if (this.phaseNow !== "finishing") return;
     await this.end(false);
-    const discarded = this.ctx.store.finish(this.permissionId, this.ctx.now());
+    const discarded = this.ctx.store.finish(this.permissionId, Date.now());
     this.ctx.logger.warn(`permission ended: ${why}; undelivered messages discarded`, {
       permission: this.permissionId,
       discarded,
@@ -313,10 +313,10 @@ export class PermissionStream {
 export function writeFinalStatus(
   granted: GrantedPermission,
   status: StatusMessageStatus,
-  ctx: Pick<StreamContext, "store" | "now" | "logger">,
+  ctx: Pick<StreamContext, "store" | "logger">,
   discardData: boolean,
 ): boolean {
-  const now = ctx.now();
+  const now = Date.now();
   const message = buildStatusMessage(granted, status, now);
   const begun = ctx.store.beginFinish(
     granted.permissionId,
