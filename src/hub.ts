@@ -219,12 +219,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
             rollup: storageHealth.rollupProblemOf(id),
           }),
         hubProblem: () => storageHealth.problem,
-        ...(builtStreaming instanceof MqttPermissionStreaming && {
-          sharingFlow: {
-            permissionFacts: (id) => permissionService.consentFacts(id),
-            flow: builtStreaming,
-          },
-        }),
+        sharingFlow: builtStreaming,
         version: HUB_VERSION,
       },
       logger,
@@ -244,8 +239,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     rollup = new RollupJob(store.writer, logger, (failing) => storageHealth.rollupFailing(failing));
     rollup.start();
     permissionService.resume();
-    if (builtStreaming instanceof MqttPermissionStreaming)
-      builtStreaming.resumeFinishing((id) => permissionService.grantedById(id));
+    builtStreaming.resumeFinishing((id) => permissionService.grantedById(id));
     return {
       httpUrl: `http://${shownHost}:${httpPort}`,
       mqttUrl: `mqtt://${shownHost}:${mqttPort}`,

@@ -1,5 +1,6 @@
 import { QUALITIES } from "../domain/quantity-type.ts";
 import { isCanonicalUuid } from "../domain/uuid.ts";
+import { isDecimalText } from "./decimal-text.ts";
 import type { OutboundDocumentInput } from "./outbound-document-input.ts";
 
 /** CIM date-time as AIIDA writes it (CimDateTimeAdapter): UTC, truncated to whole seconds, with Z. */
@@ -22,25 +23,33 @@ export function nationalCodingScheme(countryCode: string): string | undefined {
   return NATIONAL_CODING_SCHEMES.has(scheme) ? scheme : undefined;
 }
 
-// Java's BigDecimal text: sign, digits with an optional point, optional exponent.
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /** A value's text as a JSON number; undefined when it is not a decimal (e.g. a device id) or too large for one. */
 export function decimalNumber(text: string): number | undefined {
-  if (!DECIMAL.test(text)) return undefined;
+  if (!isDecimalText(text)) return undefined;
   const value = Number(text);
   if (!Number.isFinite(value)) return undefined;
   return value === 0 ? 0 : value; // no -0 on the wire
 }
 
-const QUALITY_NAMES = new Set(QUALITIES.map((q) => q.name));
+const QUALITY_NAME_BY_CODE_OR_NAME: ReadonlyMap<string, string> = new Map(
+  QUALITIES.flatMap((q) => [
+    [q.code, q.name],
+    [q.name, q.name],
+  ]),
+);
 
-/** The quality name to write for a value; AS_PROVIDED when none is given. */
+/** The StandardQualityTypeList name of a quality given by name or code ("A04" → "AS_PROVIDED"); undefined for neither. */
+export function qualityNameOf(nameOrCode: string): string | undefined {
+  return QUALITY_NAME_BY_CODE_OR_NAME.get(nameOrCode);
+}
+
+/** The quality name to write for a value (AIIDA writes names); AS_PROVIDED when none is given. */
 export function qualityName(quality: string | undefined): string {
   if (quality === undefined) return "AS_PROVIDED";
-  if (!QUALITY_NAMES.has(quality))
-    throw new RangeError(`quality "${quality}" is not a CIM StandardQualityTypeList name`);
-  return quality;
+  const name = qualityNameOf(quality);
+  if (name === undefined)
+    throw new RangeError(`quality "${quality}" is not a CIM StandardQualityTypeList entry`);
+  return name;
 }
 
 /** The OBIS code whose value names the measuring device (DEVICE_ID_1). */

@@ -1,4 +1,5 @@
-import { QUALITIES, quantityTypeByCode } from "../domain/quantity-type.ts";
+import { quantityTypeByCode } from "../domain/quantity-type.ts";
+import { qualityName } from "./cim-wire-values.ts";
 
 /** One measured value of a TimeSeries: a CIM v1.12 QuantityTypeKind code (0..35) and the number in its unit. */
 export interface TimeSeriesQuantity {
@@ -35,21 +36,6 @@ export interface CimTimeSeriesJson {
   readonly "registeredResource.mRID"?: { readonly value: string; readonly codingScheme?: string };
   readonly "dateAndOrTime.dateTime": string;
   readonly Quantity: readonly CimQuantityJson[];
-}
-
-const qualityNameByCodeOrName = new Map<string, string>(
-  QUALITIES.flatMap((q) => [
-    [q.code, q.name],
-    [q.name, q.name],
-  ]),
-);
-
-function qualityName(quality: string | undefined): string {
-  if (quality === undefined) return "AS_PROVIDED";
-  const name = qualityNameByCodeOrName.get(quality);
-  if (name === undefined)
-    throw new RangeError(`quality "${quality}" is not a CIM StandardQualityTypeList entry`);
-  return name;
 }
 
 function wireQuantity(q: TimeSeriesQuantity): CimQuantityJson {

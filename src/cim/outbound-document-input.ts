@@ -1,5 +1,4 @@
-import type { Asset } from "../domain/data-source.ts";
-import type { OutboundRecord } from "../domain/outbound-record.ts";
+import type { OutboundRecord, SharedDataSource } from "../domain/outbound-record.ts";
 
 /** The permission a document is sent for: the ids EDDIE uses to route and file it. */
 export interface DocumentPermission {
@@ -13,21 +12,11 @@ export interface DocumentPermission {
   readonly userId?: string;
 }
 
-/** The data source whose values a document carries. */
-export interface DocumentDataSource {
-  readonly id: string;
-  readonly asset: Asset;
-  /** ISO 3166-1 alpha-2, upper case. */
-  readonly countryCode: string;
-  readonly meterId: string | null;
-  readonly operatorId: string | null;
-}
-
 /** Everything an outbound document is made of; clock and id generator are passed in, so output is reproducible. */
 export interface OutboundDocumentInput {
   readonly record: OutboundRecord;
   readonly permission: DocumentPermission;
-  readonly dataSource: DocumentDataSource;
+  readonly dataSource: SharedDataSource;
   /** Formatting time, epoch ms (CIM creation date-times). */
   readonly now: number;
   /** A new random UUID for each CIM MarketDocument.mRID. */

@@ -1,4 +1,5 @@
-import { QUALITIES, QUANTITY_TYPES, type QuantityType, quantityTypeByCode } from "../domain/quantity-type.ts";
+import { QUANTITY_TYPES, type QuantityType, quantityTypeByCode } from "../domain/quantity-type.ts";
+import { qualityNameOf } from "./cim-wire-values.ts";
 import { isDecimalText } from "./decimal-text.ts";
 import { indexPath, memberPath } from "./json-path.ts";
 import { describeJson, isJsonObject, showPrimitive } from "./json-value.ts";
@@ -7,12 +8,6 @@ import type { CimProblem, ParsedQuantity } from "./parse-time-series.ts";
 // A type sent as a string is known only as "0".."35" written canonically: no sign, no leading zero, no spaces.
 const typeByText: ReadonlyMap<string, QuantityType> = new Map(QUANTITY_TYPES.map((t) => [String(t.code), t]));
 const DEFAULT_QUALITY = "AS_PROVIDED";
-const qualityNames: ReadonlyMap<string, string> = new Map(
-  QUALITIES.flatMap((q) => [
-    [q.name, q.name],
-    [q.code, q.name],
-  ]),
-);
 
 /**
  * Reads element `index` of the Quantity array at `listPath`. Returns undefined when it is unusable, after adding
@@ -110,7 +105,7 @@ function readQuality(
 ): string | undefined {
   // Absent or null: AIIDA's own devices and docs treat AS_PROVIDED as the normal case.
   if (raw === undefined || raw === null) return DEFAULT_QUALITY;
-  const name = typeof raw === "string" ? qualityNames.get(raw) : undefined;
+  const name = typeof raw === "string" ? qualityNameOf(raw) : undefined;
   if (name === undefined) {
     const what = typeof raw === "string" ? showPrimitive(raw) : describeJson(raw);
     const reason = `unknown quality ${what}: expected a name such as AS_PROVIDED or a code such as A04`;

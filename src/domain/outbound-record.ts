@@ -1,4 +1,5 @@
 import type { AiidaRecordValue } from "./aiida-record.ts";
+import type { DataSource } from "./data-source.ts";
 import { decimalText } from "./decimal-text.ts";
 
 /**
@@ -24,6 +25,23 @@ export interface OutboundRecord {
   /** Measurement time, epoch milliseconds. */
   readonly timestamp: number;
   readonly values: readonly OutboundValue[];
+}
+
+/**
+ * What outbound documents name of the data source whose values they carry. A permission keeps it as it
+ * was at acceptance, and the streaming side gets it with the permission.
+ */
+export type SharedDataSource = Pick<DataSource, "id" | "asset" | "countryCode" | "meterId" | "operatorId">;
+
+/** The fields of a data source that outbound documents name. */
+export function sharedDataSource(source: DataSource): SharedDataSource {
+  return {
+    id: source.id,
+    asset: source.asset,
+    countryCode: source.countryCode,
+    meterId: source.meterId,
+    operatorId: source.operatorId,
+  };
 }
 
 /** A stored value as it is shared: the OBIS code as data tag, the number as decimal text, the OBIS unit for both units. */

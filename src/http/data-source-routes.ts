@@ -1,21 +1,15 @@
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { DataSource } from "../domain/data-source.ts";
-import { HubError } from "../domain/hub-error.ts";
 import { sessionUserOf } from "./auth-routes.ts";
 import { dataSourceDto } from "./dto.ts";
 import type { HttpContext } from "./http-context.ts";
 import { createDataSourceBody, patchDataSourceBody } from "./schemas.ts";
+import { uuidParam } from "./uuid-param.ts";
 import { validate } from "./validate.ts";
-
-const idParams = z.object({ id: z.string() });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The data source id from the path; an id that cannot exist is simply not found. */
 export function sourceIdOf(params: unknown): string {
-  const { id } = idParams.parse(params);
-  if (!UUID.test(id)) throw new HubError("NOT_FOUND", `No data source with id ${id}.`);
-  return id;
+  return uuidParam(params, "id", "data source");
 }
 
 /** CRUD for data sources and password regeneration. */

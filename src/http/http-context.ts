@@ -1,3 +1,4 @@
+import type { SharingFlowReader } from "../domain/sharing-flow.ts";
 import type { FeedbackBus, RecordBus } from "../ingest/record-bus.ts";
 import type { AdminAuth } from "../services/admin-auth.ts";
 import type { DataSourceService } from "../services/data-source-service.ts";
@@ -5,7 +6,6 @@ import type { SourceHealth } from "../services/health.ts";
 import type { PermissionService } from "../sharing/permission-service.ts";
 import type { DataSourceStore, RecordStore } from "../storage/ports.ts";
 import type { LiveStreams } from "./live-streams.ts";
-import type { SharingFlowRoutesContext } from "./sharing-flow-routes.ts";
 
 /** What the HTTP routes need from the rest of the hub. */
 export interface HttpContext {
@@ -25,6 +25,6 @@ export interface HttpContext {
   /** Why the hub as a whole is not healthy (it can store nothing), or undefined while it is. */
   readonly hubProblem: () => string | undefined;
   readonly version: string;
-  /** Data flow and consent record of permissions; their routes exist only when given. */
-  readonly sharingFlow?: SharingFlowRoutesContext;
+  /** What the streaming side tells of each permission's data flow and of the values it sent. */
+  readonly sharingFlow: SharingFlowReader;
 }

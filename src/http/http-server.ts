@@ -32,6 +32,6 @@ export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: L
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
   registerPermissionRoutes(app, ctx);
-  if (ctx.sharingFlow !== undefined) registerSharingFlowRoutes(app, ctx.sharingFlow);
+  registerSharingFlowRoutes(app, ctx);
   registerStaticUi(app, logger);
 }

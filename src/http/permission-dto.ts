@@ -3,7 +3,8 @@ import type { DataSource } from "../domain/data-source.ts";
 import { statusGroup } from "../domain/permission-status.ts";
 import type { StoredPermission } from "../storage/ports.ts";
 
-function instant(ms: number | null): string | null {
+/** Epoch ms as an ISO-8601 instant; null stays null. */
+export function instant(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 

@@ -1,24 +1,18 @@
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import { isJsonObject, jsonTypeOf, ownField } from "../cim/json-value.ts";
 import { HubError, type ProblemDetail } from "../domain/hub-error.ts";
-import { isCanonicalUuid } from "../domain/uuid.ts";
 import { type AiidaCode, decodeAiidaCode } from "../sharing/aiida-code.ts";
 import type { StoredPermission } from "../storage/ports.ts";
 import { sessionUserOf } from "./auth-routes.ts";
 import type { HttpContext } from "./http-context.ts";
 import { permissionDto } from "./permission-dto.ts";
 import { permissionDecisionBody, permissionsQuery } from "./schemas.ts";
+import { uuidParam } from "./uuid-param.ts";
 import { validate } from "./validate.ts";
 
-const params = z.object({ permissionId: z.string() });
-
 /** The permission id from the path; an id that cannot exist is simply not found. */
-function permissionIdOf(raw: unknown): string {
-  const { permissionId } = params.parse(raw);
-  if (!isCanonicalUuid(permissionId))
-    throw new HubError("NOT_FOUND", `No permission with id ${permissionId}.`);
-  return permissionId;
+export function permissionIdOf(params: unknown): string {
+  return uuidParam(params, "permissionId", "permission");
 }
 
 /**

@@ -1,25 +1,11 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HubError } from "../domain/hub-error.ts";
 import { obisByCode } from "../domain/obis-code.ts";
-import type { LastSentMessage, SharingFlowReader } from "../domain/sharing-flow.ts";
-
-/** What the permission side knows of a permission that the consent record shows. */
-export interface PermissionConsentFacts {
-  /** Epoch ms the user accepted the permission; null while it was never accepted. */
-  readonly grantTime: number | null;
-  /** Epoch ms it was revoked or terminated; null while it was not. */
-  readonly revokeTime: number | null;
-  readonly status?: string;
-  readonly serviceName?: string;
-}
-
-export interface SharingFlowRoutesContext {
-  /** The permission side's facts; undefined for a permission this hub does not have (404). */
-  readonly permissionFacts: (permissionId: string) => PermissionConsentFacts | undefined;
-  readonly flow: SharingFlowReader;
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+import type { LastSentMessage } from "../domain/sharing-flow.ts";
+import { sessionUserOf } from "./auth-routes.ts";
+import type { HttpContext } from "./http-context.ts";
+import { instant } from "./permission-dto.ts";
+import { permissionIdOf } from "./permission-routes.ts";
 
 /** A stored message as JSON; a payload that is not JSON (it always is) is shown as text. */
 function content(payload: string): unknown {
@@ -31,7 +17,7 @@ function content(payload: string): unknown {
 }
 
 function sent(message: LastSentMessage) {
-  return { sentAt: iso(message.sentAt), content: content(message.payload) };
+  return { sentAt: instant(message.sentAt), content: content(message.payload) };
 }
 
 /** One CSV field: quoted when it holds a comma, a quote or a line break. */
@@ -53,18 +39,15 @@ const CSV_COLUMNS = [
   "revokeTime",
 ] as const;
 
-/** The data flow to EDDIE and the consent record (what left the house) of each permission. */
-export function registerSharingFlowRoutes(app: FastifyInstance, ctx: SharingFlowRoutesContext): void {
-  const known = (params: unknown): { permissionId: string; facts: PermissionConsentFacts } => {
-    const { permissionId } = params as { permissionId: string };
-    const facts = ctx.permissionFacts(permissionId);
-    if (facts === undefined) throw new HubError("NOT_FOUND", `No permission with id ${permissionId}.`);
-    return { permissionId, facts };
-  };
+/** The data flow to EDDIE and the consent record (what left the house) of each of the session user's permissions. */
+export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  // Another owner's permission is not found, as one that does not exist (PermissionService.get).
+  const owned = (request: FastifyRequest) =>
+    ctx.permissions.get(sessionUserOf(request, ctx), permissionIdOf(request.params));
 
   app.get("/api/permissions/:permissionId/data-flow", async (request) => {
-    const { permissionId } = known(request.params);
-    const flow = ctx.flow.dataFlow(permissionId);
+    const { permissionId } = owned(request);
+    const flow = ctx.sharingFlow.dataFlow(permissionId);
     const status = flow.lastSent.find((message) => message.channel === "status");
     return {
       permissionId,
@@ -76,7 +59,7 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: SharingFlow
         dataMessages: flow.dataMessages,
         statusMessages: flow.statusMessages,
         maxDataMessages: flow.maxDataMessages,
-        oldestWaitingSince: iso(flow.oldestWaitingSince),
+        oldestWaitingSince: instant(flow.oldestWaitingSince),
         droppedOldest: flow.droppedOldest,
         discardedAtEnd: flow.discardedAtEnd,
       },
@@ -89,14 +72,15 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: SharingFlow
   });
 
   app.get("/api/permissions/:permissionId/consent-record", async (request, reply) => {
-    const { permissionId, facts } = known(request.params);
+    const permission = owned(request);
+    const { permissionId } = permission;
     const format = (request.query as { format?: unknown }).format ?? "json";
     if (format !== "json" && format !== "csv") {
       throw new HubError("VALIDATION_FAILED", "The consent record comes as json or csv.", [
         { path: "format", reason: `expected "json" or "csv", got ${JSON.stringify(format)}` },
       ]);
     }
-    const values = ctx.flow.sentValues(permissionId).map((count) => {
+    const values = ctx.sharingFlow.sentValues(permissionId).map((count) => {
       const obis = obisByCode(count.obisCode);
       return {
         schema: count.schema,
@@ -104,16 +88,16 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: SharingFlow
         name: obis?.name ?? null,
         unit: obis?.unit ?? null,
         values: count.values,
-        firstSentAt: iso(count.firstSentAt),
-        lastSentAt: iso(count.lastSentAt),
+        firstSentAt: instant(count.firstSentAt),
+        lastSentAt: instant(count.lastSentAt),
       };
     });
     const record = {
       permissionId,
-      ...(facts.status === undefined ? {} : { status: facts.status }),
-      ...(facts.serviceName === undefined ? {} : { serviceName: facts.serviceName }),
-      grantTime: iso(facts.grantTime),
-      revokeTime: iso(facts.revokeTime),
+      status: permission.status,
+      ...(permission.dataNeed !== null && { serviceName: permission.dataNeed.name }),
+      grantTime: instant(permission.grantTime),
+      revokeTime: instant(permission.revokeTime),
       values,
     };
     if (format === "json") return record;

@@ -1,17 +1,7 @@
 import type { DataSource } from "../domain/data-source.ts";
-import type { BrokerCredentials, DataSourceSnapshot, StoredPermission } from "../storage/ports.ts";
+import { sharedDataSource } from "../domain/outbound-record.ts";
+import type { BrokerCredentials, StoredPermission } from "../storage/ports.ts";
 import type { GrantedPermission } from "./sharing-ports.ts";
-
-/** The fields of a data source that the documents name, kept with the permission at acceptance. */
-export function dataSourceSnapshot(source: DataSource): DataSourceSnapshot {
-  return {
-    id: source.id,
-    asset: source.asset,
-    countryCode: source.countryCode,
-    meterId: source.meterId,
-    operatorId: source.operatorId,
-  };
-}
 
 /**
  * What the streaming side gets for a permission that has EDDIE's broker credentials: the data source as
@@ -35,7 +25,7 @@ export function grantedPermission(
   ) {
     return { missing: "the details from EDDIE are not stored" };
   }
-  const dataSource = liveSource === undefined ? permission.dataSource : dataSourceSnapshot(liveSource);
+  const dataSource = liveSource === undefined ? permission.dataSource : sharedDataSource(liveSource);
   if (dataSource === null) return { missing: "no data source was chosen" };
   return {
     granted: {

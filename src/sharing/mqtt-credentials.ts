@@ -3,25 +3,9 @@ import { describeJson, isJsonObject, jsonTypeOf, ownField } from "../cim/json-va
 import type { ProblemDetail } from "../domain/hub-error.ts";
 import { sharingTopics } from "../domain/sharing-topics.ts";
 import { isCanonicalUuid } from "../domain/uuid.ts";
+import type { BrokerCredentials } from "../storage/ports.ts";
 import { type Checked, checked } from "./checked.ts";
 import { type FieldSource, notUuid, requiredText } from "./json-fields.ts";
-
-/** EDDIE's answer to PATCH ACCEPT (MqttDto), checked: how to reach EDDIE's broker for one permission. */
-export interface MqttCredentials {
-  /** As EDDIE sent it, e.g. "tcp://eddie-broker:1883". */
-  readonly serverUri: string;
-  /** The same broker in a scheme mqtt.js knows: tcp → mqtt, ssl → mqtts, others unchanged. */
-  readonly brokerUrl: string;
-  /** The permission id; also the MQTT client id. */
-  readonly username: string;
-  /** A secret: never logged, never shown in an error. */
-  readonly password: string;
-  readonly dataTopic: string;
-  readonly statusTopic: string;
-  readonly commandTopic: string;
-  /** null unless the data need requires acknowledgements. */
-  readonly acknowledgementTopic: string | null;
-}
 
 /** Paho's schemes (tcp, ssl) and their mqtt.js names; mqtt.js takes the other four as they are. */
 const SCHEMES: ReadonlyMap<string, string> = new Map([
@@ -37,7 +21,7 @@ const SCHEMES: ReadonlyMap<string, string> = new Map([
  * Checks EDDIE's MqttDto for permission `permissionId`: the username must be that id, the topics
  * exactly the `aiida/v1/<id>/…` ones of an outbound permission, the server a broker URL.
  */
-export function readMqttCredentials(body: unknown, permissionId: string): Checked<MqttCredentials> {
+export function readMqttCredentials(body: unknown, permissionId: string): Checked<BrokerCredentials> {
   if (!isCanonicalUuid(permissionId)) throw new RangeError(`permission id ${notUuid(permissionId)}`);
   if (!isJsonObject(body)) {
     return {

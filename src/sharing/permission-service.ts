@@ -1,4 +1,5 @@
 import { HubError, type ProblemDetail } from "../domain/hub-error.ts";
+import { sharedDataSource } from "../domain/outbound-record.ts";
 import {
   isFinal,
   nextStatus,
@@ -18,7 +19,7 @@ import type {
   StoredPermission,
 } from "../storage/ports.ts";
 import { type AiidaCode, expandHandshakeUrl } from "./aiida-code.ts";
-import { dataSourceSnapshot, grantedPermission } from "./granted-permission.ts";
+import { grantedPermission } from "./granted-permission.ts";
 import type { Handshake, HandshakeAnswer, HandshakeOperation } from "./handshake-client.ts";
 import { readMqttCredentials } from "./mqtt-credentials.ts";
 import type { PermissionCommand } from "./permission-command.ts";
@@ -189,7 +190,7 @@ export class PermissionService {
     this.transition(permission, "userAccepted", {
       grantTime: now,
       dataSourceId,
-      dataSource: dataSourceSnapshot(source),
+      dataSource: sharedDataSource(source),
       step: { name: "PATCH_ACCEPT", attempts: 0, nextAttemptAt: now },
       lastError: null,
     });
@@ -221,22 +222,6 @@ export class PermissionService {
     if (permission === undefined) return undefined;
     const built = this.granted(permission);
     return "granted" in built ? built.granted : undefined;
-  }
-
-  /** What the consent record shows of a permission beside the values sent; undefined when unknown. */
-  consentFacts(
-    permissionId: string,
-  ):
-    | { grantTime: number | null; revokeTime: number | null; status: string; serviceName?: string }
-    | undefined {
-    const permission = this.store.get(permissionId);
-    if (permission === undefined) return undefined;
-    return {
-      grantTime: permission.grantTime,
-      revokeTime: permission.revokeTime,
-      status: permission.status,
-      ...(permission.dataNeed !== null && { serviceName: permission.dataNeed.name }),
-    };
   }
 
   /** The user withdraws a granted permission: REVOKED at once; EDDIE is told through the streaming side's finish(). */

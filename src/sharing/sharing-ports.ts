@@ -1,5 +1,7 @@
 import type { OutboundDataNeed } from "../domain/data-need.ts";
-import type { MqttCredentials } from "./mqtt-credentials.ts";
+import type { SharedDataSource } from "../domain/outbound-record.ts";
+import type { SharingFlowReader } from "../domain/sharing-flow.ts";
+import type { BrokerCredentials } from "../storage/ports.ts";
 import type { PermissionCommand } from "./permission-command.ts";
 import type { StatusMessageStatus } from "./status-message.ts";
 
@@ -8,15 +10,6 @@ import type { StatusMessageStatus } from "./status-message.ts";
  * client per permission, schedule, outbox). The permission side owns permissions and their status;
  * the streaming side owns the EP broker connections, the outbox and what was sent.
  */
-
-/** The data source a permission shares, as the documents name it. */
-export interface SharedDataSource {
-  readonly id: string;
-  readonly asset: string;
-  readonly countryCode: string;
-  readonly meterId: string | null;
-  readonly operatorId: string | null;
-}
 
 /** Everything streaming needs of one granted permission; the broker password only ever in memory. */
 export interface GrantedPermission {
@@ -28,7 +21,7 @@ export interface GrantedPermission {
   readonly aiidaId: string;
   readonly dataNeed: OutboundDataNeed;
   readonly dataSource: SharedDataSource;
-  readonly credentials: MqttCredentials;
+  readonly credentials: BrokerCredentials;
   /** Epoch ms: records measured before the start or at/after the expiration are not shared. */
   readonly startTime: number;
   readonly expirationTime: number;
@@ -37,10 +30,18 @@ export interface GrantedPermission {
   readonly transmissionSchedule: string;
 }
 
-/** What the streaming side does for the permission side. Every method is idempotent. */
-export interface PermissionStreaming {
+/**
+ * What the streaming side does for the permission side, and what it tells the HTTP side of each
+ * permission's data flow (SharingFlowReader). Every method is idempotent.
+ */
+export interface PermissionStreaming extends SharingFlowReader {
   /** Streams a permission that is STREAMING_DATA (also after a hub start). */
   start(permission: GrantedPermission): void;
+  /**
+   * After a hub start: permissions that were ending when the hub stopped deliver what is left.
+   * `lookup` gives the permission (with its credentials); one it does not know is left as it is.
+   */
+  resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void;
   /**
    * Ends a permission: queues its final status message in the outbox (durable before this resolves),
    * stops taking records, then delivers what the outbox still holds while EDDIE's broker accepts the

@@ -1,7 +1,8 @@
 import type { AiidaRecord } from "../domain/aiida-record.ts";
 import type { OutboundDataNeed } from "../domain/data-need.ts";
-import type { Asset, DataSource } from "../domain/data-source.ts";
+import type { DataSource } from "../domain/data-source.ts";
 import type { ProblemDetail } from "../domain/hub-error.ts";
+import type { SharedDataSource } from "../domain/outbound-record.ts";
 import type { PermissionStatus } from "../domain/permission-status.ts";
 import type { LastSentMessage, SentValueCount } from "../domain/sharing-flow.ts";
 import type { DevicePasswordHash } from "../platform/secrets.ts";
@@ -244,29 +245,24 @@ export interface PendingStep {
   readonly nextAttemptAt: number;
 }
 
-/** The data source a permission shares, as it was when the permission was accepted. */
-export interface DataSourceSnapshot {
-  readonly id: string;
-  readonly asset: Asset;
-  readonly countryCode: string;
-  readonly meterId: string | null;
-  readonly operatorId: string | null;
-}
-
-/** Where and how to reach EDDIE's broker for one permission (EDDIE's MqttDto). */
+/** Where and how to reach EDDIE's broker for one permission (EDDIE's answer to PATCH ACCEPT, its MqttDto). */
 export interface BrokerEndpoint {
+  /** As EDDIE sent it, e.g. "tcp://eddie-broker:1883". */
   readonly serverUri: string;
-  /** serverUri in a scheme mqtt.js knows. */
+  /** The same broker in a scheme mqtt.js knows: tcp → mqtt, ssl → mqtts, others unchanged. */
   readonly brokerUrl: string;
+  /** The permission id; also the MQTT client id. */
   readonly username: string;
   readonly dataTopic: string;
   readonly statusTopic: string;
   readonly commandTopic: string;
+  /** null unless the data need requires acknowledgements. */
   readonly acknowledgementTopic: string | null;
 }
 
 /** The endpoint with its password: only ever in memory, sealed at rest. */
 export interface BrokerCredentials extends BrokerEndpoint {
+  /** A secret: never logged, never shown in an error. */
   readonly password: string;
 }
 
@@ -294,7 +290,8 @@ export interface StoredPermission {
   readonly grantTime: number | null;
   readonly revokeTime: number | null;
   readonly dataSourceId: string | null;
-  readonly dataSource: DataSourceSnapshot | null;
+  /** The data source as it was when the permission was accepted. */
+  readonly dataSource: SharedDataSource | null;
   readonly transmissionEnabled: boolean;
   /** EDDIE's override; null: the data need's schedule. */
   readonly transmissionSchedule: string | null;

@@ -1,9 +1,11 @@
+import type { PermissionDataFlow, SentValueCount } from "../../src/domain/sharing-flow.ts";
 import type { GrantedPermission, PermissionStreaming } from "../../src/sharing/sharing-ports.ts";
 import type { StatusMessageStatus } from "../../src/sharing/status-message.ts";
 
 /**
  * The streaming side's stand-in for tests of the permission side: streams nothing, records every call.
- * `failFinish` makes that many finish() calls fail first (as when the outbox cannot be written).
+ * `failFinish` makes that many finish() calls fail first (as when the outbox cannot be written). Its
+ * data flow says only what the calls imply: streaming after start(), finished after finish(), nothing sent.
  */
 export class RecordingStreaming implements PermissionStreaming {
   readonly started: GrantedPermission[] = [];
@@ -11,11 +13,17 @@ export class RecordingStreaming implements PermissionStreaming {
     [];
   readonly transmission: Array<{ readonly permissionId: string; readonly enabled: boolean }> = [];
   readonly schedules: Array<{ readonly permissionId: string; readonly schedule: string }> = [];
+  /** The lookups resumeFinishing() was given (one per hub start). */
+  readonly resumeLookups: Array<(permissionId: string) => GrantedPermission | undefined> = [];
   failFinish = 0;
   closed = false;
 
   start(permission: GrantedPermission): void {
     this.started.push(permission);
+  }
+
+  resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void {
+    this.resumeLookups.push(lookup);
   }
 
   async finish(permission: GrantedPermission, status: StatusMessageStatus): Promise<void> {
@@ -36,6 +44,30 @@ export class RecordingStreaming implements PermissionStreaming {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  dataFlow(permissionId: string): PermissionDataFlow {
+    const finalStatus = this.finishedOf(permissionId).at(-1) ?? null;
+    const started = this.startedOf(permissionId).length > 0;
+    return {
+      permissionId,
+      phase: finalStatus !== null ? "finished" : started ? "streaming" : "idle",
+      brokerConnected: false,
+      transmissionEnabled: null,
+      transmissionSchedule: null,
+      maxDataMessages: null,
+      dataMessages: 0,
+      statusMessages: 0,
+      oldestWaitingSince: null,
+      droppedOldest: 0,
+      discardedAtEnd: 0,
+      finalStatus,
+      lastSent: [],
+    };
+  }
+
+  sentValues(_permissionId: string): readonly SentValueCount[] {
+    return [];
   }
 
   startedOf(permissionId: string): GrantedPermission[] {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { ConfigError } from "../../src/config/hub-config.ts";
 import { createHub, DATABASE_FILE, SECRET_KEY_FILE } from "../../src/hub.ts";
 import { silentLogger } from "../../src/platform/logger.ts";
+import { decodeAiidaCode } from "../../src/sharing/aiida-code.ts";
 import { startTestHub, type TestHub, tempDataDir, testConfig } from "../helpers/hub-harness.ts";
 import { RecordingStreaming } from "../helpers/recording-streaming.ts";
 import { base64Code, StandInEddie, utcDay } from "../helpers/stand-in-eddie.ts";
@@ -256,6 +257,39 @@ describe("adding permissions from an AIIDA code", () => {
       (await s.hub.api("DELETE", "/api/permissions/00000000-0000-4000-8000-000000000000")).status,
       404,
     );
+  });
+});
+
+describe("permission ids in paths", () => {
+  it("answers 404 for another owner's permission on every permission route, as for an id that cannot exist", async (t) => {
+    const s = await setup(t);
+    const code = decodeAiidaCode(s.eddie.issue(1));
+    assert.ok(code.ok);
+    const [theirs] = await s.hub.hub.internals.permissions().add("another-user", code.value);
+    assert.ok(theirs);
+    const mine = (await add(s.hub, s.eddie.issue(1)))[0]?.permissionId as string;
+    const routes = (id: string) =>
+      [
+        ["GET", `/api/permissions/${id}`],
+        ["PATCH", `/api/permissions/${id}`],
+        ["DELETE", `/api/permissions/${id}`],
+        ["GET", `/api/permissions/${id}/data-flow`],
+        ["GET", `/api/permissions/${id}/consent-record`],
+      ] as const;
+    for (const id of [theirs.permissionId, "not-a-uuid", mine.toUpperCase()]) {
+      for (const [method, path] of routes(id)) {
+        const res = await s.hub.api(method, path, method === "PATCH" ? { operation: "REJECT" } : undefined);
+        assert.equal(res.status, 404, `${method} ${path}: ${JSON.stringify(res.body)}`);
+        assert.deepEqual(res.body.error, { code: "NOT_FOUND", message: `No permission with id ${id}.` });
+      }
+    }
+    assert.equal(
+      (await s.hub.hub.internals.permissions().get("another-user", theirs.permissionId)).status,
+      theirs.status,
+    );
+    for (const [, path] of routes(mine).filter(([method]) => method === "GET")) {
+      assert.equal((await s.hub.api("GET", path)).status, 200, path);
+    }
   });
 });
 
@@ -576,6 +610,34 @@ describe("a restart", () => {
     assert.match(expired.statusReason, /last day passed before it was accepted/);
     assert.equal(eddie.states.get(pendingId), "UNFULFILLABLE");
     assert.equal(await aiidaId(second.hub), instance);
+  });
+});
+
+describe("the streaming side's seam", () => {
+  it("resumes the ending permissions and serves the data flow of any streaming side, not only the MQTT one", async (t) => {
+    const s = await setup(t);
+    const { id, sourceId } = await fetched(s);
+    await s.hub.api("PATCH", `/api/permissions/${id}`, { operation: "ACCEPT", dataSourceId: sourceId });
+    assert.equal((await permission(s.hub, id)).status, "STREAMING_DATA");
+
+    assert.equal(s.streaming.resumeLookups.length, 1, "resumeFinishing() called once at start");
+    const [lookup] = s.streaming.resumeLookups;
+    assert.ok(lookup);
+    assert.equal(lookup(id)?.credentials.password, s.eddie.passwords.get(id));
+    assert.equal(lookup(randomUUID()), undefined);
+
+    const flow = await s.hub.api("GET", `/api/permissions/${id}/data-flow`);
+    assert.equal(flow.status, 200, JSON.stringify(flow.body));
+    assert.equal(flow.body.phase, "streaming");
+    await s.hub.api("PATCH", `/api/permissions/${id}`, { operation: "REVOKE" });
+    await inStatus(s.hub, id, "REVOKED");
+    const ended = await s.hub.api("GET", `/api/permissions/${id}/data-flow`);
+    assert.equal(ended.body.phase, "finished");
+    assert.equal(ended.body.finalStatus, "REVOKED");
+    const consent = await s.hub.api("GET", `/api/permissions/${id}/consent-record`);
+    assert.equal(consent.status, 200, JSON.stringify(consent.body));
+    assert.deepEqual(consent.body.values, []);
+    assert.equal(consent.body.status, "REVOKED");
   });
 });
 

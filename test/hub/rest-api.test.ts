@@ -7,10 +7,7 @@ import { registerDataSourceRoutes } from "../../src/http/data-source-routes.ts";
 import type { HttpContext } from "../../src/http/http-context.ts";
 import { registerPermissionRoutes } from "../../src/http/permission-routes.ts";
 import { registerRecordRoutes } from "../../src/http/record-routes.ts";
-import {
-  registerSharingFlowRoutes,
-  type SharingFlowRoutesContext,
-} from "../../src/http/sharing-flow-routes.ts";
+import { registerSharingFlowRoutes } from "../../src/http/sharing-flow-routes.ts";
 import { CIM_SOURCE, startTestHub } from "../helpers/hub-harness.ts";
 
 describe("the REST API", () => {
@@ -190,7 +187,7 @@ async function registeredApiOperations(): Promise<string[]> {
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
   registerPermissionRoutes(app, ctx);
-  registerSharingFlowRoutes(app, {} as SharingFlowRoutesContext);
+  registerSharingFlowRoutes(app, ctx);
   await app.ready();
   await app.close();
   return operations.sort();

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ProblemDetail } from "../../src/domain/hub-error.ts";
-import { type MqttCredentials, readMqttCredentials } from "../../src/sharing/mqtt-credentials.ts";
+import { readMqttCredentials } from "../../src/sharing/mqtt-credentials.ts";
+import type { BrokerCredentials } from "../../src/storage/ports.ts";
 import { fixture } from "../helpers/fixtures.ts";
 
 const PERMISSION_ID = "70744400-a059-4fc8-ab36-d68b2bb877e1";
@@ -10,7 +11,7 @@ function answer(changes: Record<string, unknown> = {}): Record<string, unknown> 
   return { ...fixture("sharing/mqtt-dto.accept.response.json"), ...changes };
 }
 
-function accepted(body: unknown): MqttCredentials {
+function accepted(body: unknown): BrokerCredentials {
   const result = readMqttCredentials(body, PERMISSION_ID);
   if (!result.ok) assert.fail(JSON.stringify(result.problems));
   return result.value;

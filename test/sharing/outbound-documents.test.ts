@@ -140,21 +140,28 @@ describe("CIM v1.12 documents (SMART-METER-P1-CIM-V1-12)", () => {
     );
   });
 
-  it("carry only OBIS codes with a v1.12 type, INCOMPLETE for a value that is not a number, the device id as resource", () => {
+  it("carry only OBIS codes with a v1.12 type, INCOMPLETE for a value that is not a number, quality names, the device id as resource", () => {
     const doc = buildRtdV112(
       cimInput([
         value("1-0:9.7.0", "2.5"), // apparent power: no v1.12 type
         value("1-0:14.7.0", "50.01"),
         value("1-0:21.7.0", "n/a"),
+        // Number() would read these two (16 and 7), but they are not decimal text.
+        value("1-0:22.8.0", "0x10"),
+        value("1-0:41.7.0", " 7 "),
         value("0-0:96.1.0", "Device123"),
         value("1-0:2.8.0", "1E+3", "TOTAL_ACTIVE_ENERGY_PRODUCED_KWH", "ESTIMATED"),
+        value("1-0:1.7.0", "0.2", "x", "A06"), // a quality code is written as its name
       ]),
     );
     const series = doc?.MarketDocument.TimeSeries[0];
     assert.deepEqual(series?.Quantity, [
       { quantity: 50.01, type: "35", quality: "AS_PROVIDED" },
       { quality: "INCOMPLETE" },
+      { quality: "INCOMPLETE" },
+      { quality: "INCOMPLETE" },
       { quantity: 1000, type: "1", quality: "ESTIMATED" },
+      { quantity: 0.2, type: "2", quality: "CALCULATED" },
     ]);
     assert.deepEqual(series?.["registeredResource.mRID"], { value: "Device123", codingScheme: "NAT" });
   });

@@ -11,9 +11,11 @@ import {
   type OutboundSchema,
   SUPPORTED_OUTBOUND_SCHEMAS,
 } from "../../src/domain/data-need.ts";
+import { HubError } from "../../src/domain/hub-error.ts";
 import { obisByCode } from "../../src/domain/obis-code.ts";
 import { outboundDataTopic, sharingTopics } from "../../src/domain/sharing-topics.ts";
 import { errorHandler } from "../../src/http/error-mapping.ts";
+import type { HttpContext } from "../../src/http/http-context.ts";
 import { registerSharingFlowRoutes } from "../../src/http/sharing-flow-routes.ts";
 import { RecordBus } from "../../src/ingest/record-bus.ts";
 import { createLogger, type Logger, silentLogger } from "../../src/platform/logger.ts";
@@ -557,13 +559,24 @@ describe("data flow and consent record", () => {
     const app = Fastify();
     app.setErrorHandler(errorHandler(silentLogger));
     const grantTime = Date.parse("2026-02-11T15:00:00Z");
-    registerSharingFlowRoutes(app, {
-      permissionFacts: (permissionId) => (permissionId === id ? { grantTime, revokeTime: null } : undefined),
-      flow: streaming,
-    });
+    // The permission side as far as these routes read it: the session's user owns this one permission.
+    const session = "session-token";
+    const permissionSide = {
+      auth: { userOf: (token: string) => (token === session ? "admin" : undefined) },
+      permissions: {
+        get: (owner: string, permissionId: string) => {
+          if (owner !== "admin" || permissionId !== id)
+            throw new HubError("NOT_FOUND", `No permission with id ${permissionId}.`);
+          return { permissionId, status: "STREAMING_DATA", grantTime, revokeTime: null, dataNeed: null };
+        },
+      },
+      sharingFlow: streaming,
+    };
+    registerSharingFlowRoutes(app, permissionSide as unknown as HttpContext);
     t.after(() => app.close());
+    const get = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${session}` } });
 
-    const consent = (await app.inject(`/api/permissions/${id}/consent-record`)).json() as Json;
+    const consent = (await get(`/api/permissions/${id}/consent-record`)).json() as Json;
     const counts = Object.fromEntries(
       consent.values.map((v: Json) => [`${v.schema} ${v.obisCode}`, v.values]),
     );
@@ -589,7 +602,7 @@ describe("data flow and consent record", () => {
     assert.equal(consent.grantTime, "2026-02-11T15:00:00.000Z");
     assert.equal(consent.revokeTime, null);
 
-    const csv = await app.inject(`/api/permissions/${id}/consent-record?format=csv`);
+    const csv = await get(`/api/permissions/${id}/consent-record?format=csv`);
     assert.equal(csv.statusCode, 200);
     assert.match(csv.headers["content-type"] as string, /^text\/csv/);
     const [header, ...rows] = csv.body.trimEnd().split("\r\n");
@@ -604,7 +617,7 @@ describe("data flow and consent record", () => {
       ),
     );
 
-    const flow = (await app.inject(`/api/permissions/${id}/data-flow`)).json() as Json;
+    const flow = (await get(`/api/permissions/${id}/data-flow`)).json() as Json;
     assert.equal(flow.phase, "streaming");
     assert.equal(flow.brokerConnected, true);
     assert.equal(flow.transmissionEnabled, true);
@@ -631,11 +644,11 @@ describe("data flow and consent record", () => {
       `/api/permissions/${unknown}/data-flow`,
       `/api/permissions/${unknown}/consent-record`,
     ]) {
-      const res = await app.inject(path);
+      const res = await get(path);
       assert.equal(res.statusCode, 404, path);
       assert.equal((res.json() as Json).error.code, "NOT_FOUND");
     }
-    const bad = await app.inject(`/api/permissions/${id}/consent-record?format=xml`);
+    const bad = await get(`/api/permissions/${id}/consent-record?format=xml`);
     assert.equal(bad.statusCode, 400);
   });
 });

@@ -1,7 +1,6 @@
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "../../platform/logger.ts";
-import type { OutboxMessage } from "../../storage/ports.ts";
-import type { MqttCredentials } from "../mqtt-credentials.ts";
+import type { BrokerCredentials, OutboxMessage } from "../../storage/ports.ts";
 
 /** How a connection to EDDIE's broker behaves. */
 export interface EpConnectionOptions {
@@ -52,7 +51,7 @@ export class EpConnection {
   takeCommands = true;
 
   constructor(
-    private readonly credentials: MqttCredentials,
+    private readonly credentials: BrokerCredentials,
     private readonly hooks: EpConnectionHooks,
     private readonly logger: Logger,
     private readonly options: EpConnectionOptions,

@@ -1,10 +1,5 @@
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
-import type {
-  PermissionDataFlow,
-  SentValueCount,
-  SharingFlowReader,
-  StreamPhase,
-} from "../../domain/sharing-flow.ts";
+import type { PermissionDataFlow, SentValueCount, StreamPhase } from "../../domain/sharing-flow.ts";
 import { CommitBatcher } from "../../platform/commit-batcher.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { OutboxAppend, OutboxDelivery, OutboxEntry, SharingOutboxStore } from "../../storage/ports.ts";
@@ -41,7 +36,6 @@ export interface StreamingDependencies {
   readonly onCommand: AuthorisedCommandHandler;
   readonly logger: Logger;
   readonly options?: Partial<StreamingOptions>;
-  readonly now?: () => number;
 }
 
 /** Most messages written, or deliveries recorded, in one transaction. */
@@ -52,7 +46,7 @@ const MAX_BATCH = 5000;
  * them by data source, their outbox writes and PUBACK records grouped per event-loop turn into one
  * transaction each (one fsync for all permissions firing at the same second).
  */
-export class MqttPermissionStreaming implements PermissionStreaming, SharingFlowReader {
+export class MqttPermissionStreaming implements PermissionStreaming {
   private readonly streams = new Map<string, PermissionStream>();
   private readonly bySource = new Map<string, Set<PermissionStream>>();
   private readonly appends: CommitBatcher<{ stream: PermissionStream; entries: readonly OutboxEntry[] }>;
@@ -90,7 +84,6 @@ export class MqttPermissionStreaming implements PermissionStreaming, SharingFlow
       connection: options,
       outboxMaxMessages: options.outboxMaxMessages,
       finishGraceMs: options.finishGraceMs,
-      now: deps.now ?? Date.now,
     };
     this.unsubscribe = deps.records.subscribe((record) => {
       const streams = this.bySource.get(record.dataSourceId);
@@ -132,14 +125,10 @@ export class MqttPermissionStreaming implements PermissionStreaming, SharingFlow
       // Never streamed here (waiting for its start, or the hub was down): the status message still goes.
       writeFinalStatus(permission, status, this.ctx, !permission.transmissionEnabled);
     }
-    const since = this.deps.store.state(id)?.finishingSince ?? this.ctx.now();
+    const since = this.deps.store.state(id)?.finishingSince ?? Date.now();
     this.streams.set(id, PermissionStream.finishing(permission, this.ctx, since));
   }
 
-  /**
-   * After a hub start: permissions that were ending when the hub stopped deliver what is left.
-   * `lookup` gives the permission (with its credentials); one it does not know is left as it is.
-   */
   resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void {
     for (const id of this.deps.store.finishingPermissionIds()) {
       if (this.streams.has(id)) continue;
@@ -153,7 +142,7 @@ export class MqttPermissionStreaming implements PermissionStreaming, SharingFlow
       }
       this.streams.set(
         id,
-        PermissionStream.finishing(permission, this.ctx, state.finishingSince ?? this.ctx.now()),
+        PermissionStream.finishing(permission, this.ctx, state.finishingSince ?? Date.now()),
       );
     }
   }

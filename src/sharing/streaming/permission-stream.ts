@@ -4,18 +4,18 @@ import { documentPermissionId } from "../../cim/document-permission-id.ts";
 import { formatOutboundDocument } from "../../cim/format-outbound.ts";
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
 import { supportedSchemas } from "../../domain/data-need.ts";
-import { ASSETS, type Asset } from "../../domain/data-source.ts";
 import type { OutboundRecord } from "../../domain/outbound-record.ts";
+import type { StreamPhase } from "../../domain/sharing-flow.ts";
 import { outboundDataTopic } from "../../domain/sharing-topics.ts";
 import type { Logger } from "../../platform/logger.ts";
 import { parseSchedule, type RunningSchedule, runSchedule, type Schedule } from "../../platform/schedule.ts";
 import type { OutboxEntry, OutboxMessage, SharingOutboxStore } from "../../storage/ports.ts";
+import { IntervalAggregate } from "../aggregate.ts";
 import type { AuthorisedCommandHandler, GrantedPermission } from "../sharing-ports.ts";
 import { buildStatusMessage, type StatusMessageStatus } from "../status-message.ts";
 import { takeCommand } from "./command-intake.ts";
 import { EpConnection, type EpConnectionOptions } from "./ep-connection.ts";
 import { outboxCap } from "./outbox-cap.ts";
-import { RecordBuffer } from "./record-buffer.ts";
 
 /** What every permission's stream shares: storage, the batched writes, the command handler. */
 export interface StreamContext {
@@ -31,11 +31,10 @@ export interface StreamContext {
   readonly outboxMaxMessages: number;
   /** How long an ended permission keeps trying to deliver its outbox. */
   readonly finishGraceMs: number;
-  readonly now: () => number;
 }
 
 /** A phase of a stream object (a permission with no object in this process is "idle"). */
-export type LivePhase = "streaming" | "finishing" | "finished";
+type LivePhase = Exclude<StreamPhase, "idle">;
 
 /**
  * One permission's sharing: the records of its data source within its period, buffered and, at each
@@ -45,7 +44,8 @@ export type LivePhase = "streaming" | "finishing" | "finished";
  */
 export class PermissionStream {
   private phaseNow: LivePhase;
-  private readonly buffer: RecordBuffer;
+  /** The records since the last firing, folded into the interval's record. */
+  private readonly interval: IntervalAggregate;
   private job: RunningSchedule | undefined;
   private scheduleText: string;
   private maxDataMessages: number;
@@ -58,7 +58,7 @@ export class PermissionStream {
     phase: LivePhase,
   ) {
     this.phaseNow = phase;
-    this.buffer = new RecordBuffer(granted.dataNeed.dataTags);
+    this.interval = new IntervalAggregate(granted.dataNeed.dataTags);
     this.scheduleText = granted.transmissionSchedule;
     this.maxDataMessages = ctx.outboxMaxMessages;
     this.connection = new EpConnection(
@@ -115,7 +115,7 @@ export class PermissionStream {
   take(record: AiidaRecord): void {
     if (this.phaseNow !== "streaming") return;
     if (record.timestamp < this.granted.startTime || record.timestamp >= this.granted.expirationTime) return;
-    this.buffer.add(record);
+    this.interval.add(record);
   }
 
   setTransmissionEnabled(enabled: boolean): void {
@@ -148,7 +148,7 @@ export class PermissionStream {
   /** One firing: the interval's record, once per schema, into the outbox. Never throws (a timer calls it). */
   private fire(): void {
     try {
-      const record = this.buffer.take();
+      const record = this.interval.take();
       if (record === undefined) {
         this.ctx.logger.debug("nothing to send this interval", { permission: this.permissionId });
         return; // no empty messages
@@ -173,18 +173,8 @@ export class PermissionStream {
 
   private format(record: OutboundRecord): OutboxEntry[] {
     const { granted, ctx } = this;
-    const now = ctx.now();
+    const now = Date.now();
     const entries: OutboxEntry[] = [];
-    const { asset } = granted.dataSource;
-    // The seam carries the asset as text; a document may only name one of AIIDA's assets.
-    if (!(ASSETS as readonly string[]).includes(asset)) {
-      ctx.logger.error("the data source's asset is not an AIIDA asset; nothing sent", {
-        permission: granted.permissionId,
-        asset,
-      });
-      return entries;
-    }
-    const dataSource = { ...granted.dataSource, asset: asset as Asset };
     for (const schema of supportedSchemas(granted.dataNeed)) {
       const fields = { permission: granted.permissionId, schema };
       let text: string | undefined;
@@ -197,7 +187,7 @@ export class PermissionStream {
             dataNeedId: granted.dataNeedId,
             aiidaId: granted.aiidaId,
           },
-          dataSource,
+          dataSource: granted.dataSource,
           now,
           newMrid: randomUUID,
         });
@@ -239,20 +229,20 @@ export class PermissionStream {
   async finish(status: StatusMessageStatus): Promise<boolean> {
     if (this.phaseNow !== "streaming") return false;
     if (status === "FULFILLED") this.fire();
-    else this.buffer.take();
+    else this.interval.take();
     this.phaseNow = "finishing";
     this.job?.stop();
     this.job = undefined;
     await this.ctx.appendMessages(this, []); // every firing written before: the status message comes last
     const begun = writeFinalStatus(this.granted, status, this.ctx, !this.connection.transmissionEnabled);
-    this.beginDelivering(this.ctx.now());
+    this.beginDelivering(Date.now());
     return begun;
   }
 
   private beginDelivering(since: number): void {
     this.connection.takeCommands = false;
     this.connection.transmissionEnabled = true;
-    const remaining = since + this.ctx.finishGraceMs - this.ctx.now();
+    const remaining = since + this.ctx.finishGraceMs - Date.now();
     if (remaining <= 0) {
       void this.discardRest("its outbox was not delivered within the grace period");
       return;
@@ -287,7 +277,7 @@ export class PermissionStream {
   private closeIfDelivered(): void {
     if (this.phaseNow !== "finishing" || this.connection.busy) return;
     if (this.ctx.store.next(this.permissionId, 1, true).length > 0) return;
-    this.ctx.store.finish(this.permissionId, this.ctx.now());
+    this.ctx.store.finish(this.permissionId, Date.now());
     this.ctx.logger.info("permission's outbox delivered; connection closed", {
       permission: this.permissionId,
     });
@@ -297,7 +287,7 @@ export class PermissionStream {
   private async discardRest(why: string): Promise<void> {
     if (this.phaseNow !== "finishing") return;
     await this.end(false);
-    const discarded = this.ctx.store.finish(this.permissionId, this.ctx.now());
+    const discarded = this.ctx.store.finish(this.permissionId, Date.now());
     this.ctx.logger.warn(`permission ended: ${why}; undelivered messages discarded`, {
       permission: this.permissionId,
       discarded,
@@ -323,10 +313,10 @@ export class PermissionStream {
 export function writeFinalStatus(
   granted: GrantedPermission,
   status: StatusMessageStatus,
-  ctx: Pick<StreamContext, "store" | "now" | "logger">,
+  ctx: Pick<StreamContext, "store" | "logger">,
   discardData: boolean,
 ): boolean {
-  const now = ctx.now();
+  const now = Date.now();
   const message = buildStatusMessage(granted, status, now);
   const begun = ctx.store.beginFinish(
     granted.permissionId,

@@ -1,12 +1,12 @@
 import type Database from "better-sqlite3";
 import type { OutboundDataNeed } from "../../domain/data-need.ts";
 import type { ProblemDetail } from "../../domain/hub-error.ts";
+import type { SharedDataSource } from "../../domain/outbound-record.ts";
 import { isPermissionStatus, type PermissionStatus } from "../../domain/permission-status.ts";
 import type { SecretBox } from "../../platform/secret-box.ts";
 import type {
   BrokerCredentials,
   BrokerEndpoint,
-  DataSourceSnapshot,
   NewPermission,
   PermissionChange,
   PermissionFilter,
@@ -99,7 +99,7 @@ function toPermission(row: PermissionRow): StoredPermission {
     grantTime: row.grant_time,
     revokeTime: row.revoke_time,
     dataSourceId: row.data_source_id,
-    dataSource: parseJson<DataSourceSnapshot | null>(row.data_source, null),
+    dataSource: parseJson<SharedDataSource | null>(row.data_source, null),
     transmissionEnabled: row.transmission_enabled === 1,
     transmissionSchedule: row.transmission_schedule,
     step:
