@@ -26,7 +26,7 @@ function tokenOf(request: FastifyRequest): string | undefined {
 }
 
 /** The user whose session made the request (private routes only: the session hook already found it). */
-export function sessionUserOf(request: FastifyRequest, _ctx?: HttpContext): string {
+export function sessionUserOf(request: FastifyRequest): string {
   return sessionOfRequest(request).user;
 }
 

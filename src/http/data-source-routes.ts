@@ -26,7 +26,7 @@ export function registerDataSourceRoutes(app: FastifyInstance, ctx: HttpContext)
       ...body,
       meterId: body.meterId ?? null,
       operatorId: body.operatorId ?? null,
-      owner: sessionUserOf(request, ctx),
+      owner: sessionUserOf(request),
     });
     reply.header("cache-control", "no-store");
     return reply.status(201).send({ ...dto(source), credentials: secrets });

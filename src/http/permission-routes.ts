@@ -63,23 +63,23 @@ export function registerPermissionRoutes(app: FastifyInstance, ctx: HttpContext)
 
   app.post("/api/permissions", async (request, reply) => {
     const code = readAiidaCodeBody(request.body);
-    const added = await ctx.permissions.add(sessionUserOf(request, ctx), code);
+    const added = await ctx.permissions.add(sessionUserOf(request), code);
     reply.header("cache-control", "no-store");
     return reply.status(201).send(added.map(dto));
   });
 
   app.get("/api/permissions", async (request) => {
     const query = validate(permissionsQuery, request.query, "permission filter");
-    return ctx.permissions.list(sessionUserOf(request, ctx), query.status).map(dto);
+    return ctx.permissions.list(sessionUserOf(request), query.status).map(dto);
   });
 
   app.get("/api/permissions/:permissionId", async (request) =>
-    dto(ctx.permissions.get(sessionUserOf(request, ctx), permissionIdOf(request.params))),
+    dto(ctx.permissions.get(sessionUserOf(request), permissionIdOf(request.params))),
   );
 
   app.patch("/api/permissions/:permissionId", async (request) => {
     const id = permissionIdOf(request.params);
-    const owner = sessionUserOf(request, ctx);
+    const owner = sessionUserOf(request);
     ctx.permissions.get(owner, id); // an unknown id is a 404 before the body is judged
     const body = validate(permissionDecisionBody, request.body, "permission decision");
     switch (body.operation) {
@@ -93,7 +93,7 @@ export function registerPermissionRoutes(app: FastifyInstance, ctx: HttpContext)
   });
 
   app.delete("/api/permissions/:permissionId", async (request, reply) => {
-    ctx.permissions.remove(sessionUserOf(request, ctx), permissionIdOf(request.params));
+    ctx.permissions.remove(sessionUserOf(request), permissionIdOf(request.params));
     return reply.status(204).send();
   });
 }

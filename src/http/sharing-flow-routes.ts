@@ -43,7 +43,7 @@ const CSV_COLUMNS = [
 export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext): void {
   // Another owner's permission is not found, as one that does not exist (PermissionService.get).
   const owned = (request: FastifyRequest) =>
-    ctx.permissions.get(sessionUserOf(request, ctx), permissionIdOf(request.params));
+    ctx.permissions.get(sessionUserOf(request), permissionIdOf(request.params));
 
   app.get("/api/permissions/:permissionId/data-flow", async (request) => {
     const { permissionId } = owned(request);
