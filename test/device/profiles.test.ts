@@ -123,24 +123,41 @@ describe("device profiles", () => {
     ]);
   });
 
-  it("refuses a field that is both positiveOnly and split with obisWhenNegative", () => {
-    assert.throws(
-      () =>
-        parseProfile(
-          {
-            name: "both",
-            description: "x",
-            source: "rest",
-            path: "/",
-            fields: [
-              { pointer: "/a", obis: "1-0:21.7.0", obisWhenNegative: "1-0:2.7.0", positiveOnly: true },
-            ],
-          },
-          "both.json",
-        ),
-      /positiveOnly sends negative values as 0, obisWhenNegative sends them elsewhere: use one[\s\S]*at fields\[0\]/,
-    );
-  });
+  const negativeHandlings = [
+    { given: { absolute: true, positiveOnly: true }, named: "absolute and positiveOnly" },
+    { given: { absolute: true, obisWhenNegative: "1-0:2.7.0" }, named: "absolute and obisWhenNegative" },
+    {
+      given: { positiveOnly: true, obisWhenNegative: "1-0:2.7.0" },
+      named: "positiveOnly and obisWhenNegative",
+    },
+    {
+      given: { absolute: true, positiveOnly: true, obisWhenNegative: "1-0:2.7.0" },
+      named: "absolute, positiveOnly and obisWhenNegative",
+    },
+  ];
+  for (const { given, named } of negativeHandlings) {
+    it(`refuses a field with ${named}: at most one decides what a negative value becomes`, () => {
+      const profile = {
+        name: "both",
+        description: "x",
+        source: "rest",
+        path: "/",
+        fields: [
+          { pointer: "/a", obis: "1-0:1.7.0" },
+          { pointer: "/b", obis: "1-0:21.7.0", ...given },
+        ],
+      };
+      assert.throws(
+        () => parseProfile(profile, "both.json"),
+        (error: Error) =>
+          error.message ===
+          "profile both.json is invalid:\n" +
+            `✖ ${named} each decide what a negative value becomes: use at most one of absolute ` +
+            "(its magnitude), positiveOnly (0) and obisWhenNegative (its magnitude, sent as that quantity)\n" +
+            "  → at fields[1]",
+      );
+    });
+  }
 
   it("refuses a profile with an unknown OBIS target, naming the field", () => {
     assert.throws(
