@@ -6,7 +6,7 @@ import type { MeterReading } from "../../src/device/meter-reading.ts";
 import { ModbusConnection } from "../../src/device/modbus-connection.ts";
 import { readModbusProfile } from "../../src/device/modbus-source.ts";
 import { builtInProfileNames, loadProfile, parseProfile } from "../../src/device/profile-catalogue.ts";
-import type { DeviceProfile, ModbusProfile } from "../../src/device/profile-schema.ts";
+import type { DeviceProfile } from "../../src/device/profile-schema.ts";
 import { createRestSource } from "../../src/device/rest-source.ts";
 import { registerMapFixture, startJsonMeter, startModbusServer } from "./helpers/fake-meters.ts";
 
@@ -91,37 +91,6 @@ describe("device profiles", () => {
       );
     });
   }
-
-  it("huawei-sun2000: per-phase active power (37132/34/36, + = export) goes out as import power per phase, types 17..19", async (t) => {
-    const fixture = registerMapFixture("huawei-sun2000-registers.json");
-    // L1 imports 1.5 kW, L2 exports 0.4 kW, L3 imports 0.025 kW, as int32 two's-complement word pairs.
-    const phases = { 37132: -1500, 37134: 400, 37136: -25 };
-    const holdingRegisters: Record<string, number> = { ...fixture.holdingRegisters };
-    for (const [address, watts] of Object.entries(phases)) {
-      const unsigned = watts < 0 ? watts + 0x100000000 : watts;
-      holdingRegisters[address] = Math.floor(unsigned / 0x10000);
-      holdingRegisters[String(Number(address) + 1)] = unsigned % 0x10000;
-    }
-    const server = await startModbusServer(t, { unitId: fixture.unitId, holdingRegisters });
-    const connection = new ModbusConnection("127.0.0.1", server.port, {
-      connectDelayMs: 0,
-      requestSpacingMs: 0,
-      timeoutMs: 2000,
-      retries: 0,
-    });
-    t.after(() => connection.close());
-    const reading = await readModbusProfile(
-      connection,
-      fixture.unitId,
-      loadProfile("huawei-sun2000") as ModbusProfile,
-    );
-    const perPhase = reading.quantities.filter((q) => q.type >= 17 && q.type <= 19);
-    assert.deepEqual(perPhase, [
-      { type: 17, quantity: 1.5 },
-      { type: 18, quantity: 0 },
-      { type: 19, quantity: 0.025 },
-    ]);
-  });
 
   const negativeHandlings = [
     { given: { absolute: true, positiveOnly: true }, named: "absolute and positiveOnly" },
