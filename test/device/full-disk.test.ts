@@ -14,17 +14,13 @@ import {
 import { waitFor } from "../helpers/wait-for.ts";
 import { startJsonMeter } from "./helpers/fake-meters.ts";
 import { startMosquitto } from "./helpers/mosquitto.ts";
+import { payloadNumber } from "./helpers/numbered-payload.ts";
 import { printedPayloads, spawnPublisher } from "./helpers/publisher-process.ts";
 import { runPublisher } from "./helpers/run-publisher.ts";
 import { fillDisk, mountTinyDisk } from "./helpers/tiny-disk.ts";
 
 const MIB = 1024 * 1024;
 const DEVICE = { id: "3e5b2c1d-7f4a-4b8e-9c6d-0a1b2c3d4e5f", password: "device-secret" };
-
-/** A reading payload of realistic size that carries its number. */
-function payloadNumber(n: number): string {
-  return JSON.stringify({ n, pad: "x".repeat(300) });
-}
 
 /** Counts the DELETE statements SQLite runs from now to the end of the test. */
 function countDeleteStatements(t: TestContext): () => number {
