@@ -72,6 +72,11 @@ describe("the queue's disk fills up (a real tmpfs)", () => {
     }
 
     queue.close();
+    const keptAsReserve = statSync(`${file}.reserve`).size;
+    assert.ok(
+      keptAsReserve > 0 && keptAsReserve <= DISK_RESERVE_BYTES,
+      `stopping on the full disk keeps (up to the reserve's size) the room the write-ahead log gave back: ${keptAsReserve}`,
+    );
     queue = ReadingQueue.open(file, 100_000);
     const afterRestart = Array.from({ length: 300 }, () => queue.append(payloadNumber(n), n++));
     assert.ok(
