@@ -6,8 +6,13 @@ export interface ReporterStreams {
   readonly err: { write(text: string): unknown };
 }
 
-/** While a meter keeps failing, repeat the failure only this often (every read is shown with --verbose). */
-const REPEAT_READ_FAILURE_EVERY = 100;
+/** While a meter or the disk keeps failing, repeat the failure only this often (every one with --verbose). */
+const REPEAT_EVERY = 100;
+
+/** Whether the `count`-th notice in a row of one failure is shown: the first and every 100th, all with --verbose. */
+function shownInRow(count: number, verbose: boolean): boolean {
+  return verbose || count === 1 || count % REPEAT_EVERY === 0;
+}
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
@@ -59,8 +64,7 @@ function describe(notice: PublisherNotice, verbose: boolean): string | undefined
         `(${notice.droppedTotal} dropped in total)`
       );
     case "disk-full":
-      if (!verbose && notice.consecutive !== 1 && notice.consecutive % REPEAT_READ_FAILURE_EVERY !== 0)
-        return undefined;
+      if (!shownInRow(notice.consecutive, verbose)) return undefined;
       return notice.consecutive === 1
         ? `disk full: dropped the oldest ${plural(notice.count, "reading")} to make room ` +
             `(${notice.droppedTotal} dropped in total); until the disk has room, the queue keeps its size ` +
@@ -68,8 +72,7 @@ function describe(notice: PublisherNotice, verbose: boolean): string | undefined
         : `disk still full: dropped the oldest ${plural(notice.count, "reading")} ` +
             `(${notice.droppedTotal} dropped in total)`;
     case "not-queued":
-      if (!verbose && notice.consecutive !== 1 && notice.consecutive % REPEAT_READ_FAILURE_EVERY !== 0)
-        return undefined;
+      if (!shownInRow(notice.consecutive, verbose)) return undefined;
       return (
         `disk full: a reading could not be queued, ${notice.message}` +
         `${notice.consecutive === 1 ? "" : ` (${notice.consecutive} in a row)`}; readings are lost until the disk has room`
@@ -77,15 +80,13 @@ function describe(notice: PublisherNotice, verbose: boolean): string | undefined
     case "disk-room":
       return `the disk has room again; the queue is back to its limit of ${plural(notice.limit, "reading")}`;
     case "delete-failed":
-      if (!verbose && notice.waiting !== 1 && notice.waiting % REPEAT_READ_FAILURE_EVERY !== 0)
-        return undefined;
+      if (!shownInRow(notice.waiting, verbose)) return undefined;
       return (
         `${notice.diskFull ? "disk full: " : ""}acknowledged readings cannot be deleted from the queue ` +
         `(${notice.message}; ${notice.waiting} waiting); they are not sent again and are deleted once it can write`
       );
     case "read-failed":
-      if (!verbose && notice.consecutive !== 1 && notice.consecutive % REPEAT_READ_FAILURE_EVERY !== 0)
-        return undefined;
+      if (!shownInRow(notice.consecutive, verbose)) return undefined;
       return notice.consecutive === 1
         ? `read failed: ${notice.message}`
         : `read failed (${notice.consecutive} in a row): ${notice.message}`;

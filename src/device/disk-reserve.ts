@@ -27,7 +27,8 @@ export class DiskReserve {
 
   /**
    * On a full disk, keeps what is free right now (up to the reserve's size) as the reserve: the room a
-   * closing queue just gave back, so that the next start can still drop readings to make room.
+   * closing queue just gave back (its own write-ahead log, unlike the last bytes ensure() leaves alone),
+   * so that the next start can still drop readings to make room.
    */
   keepWhatIsFree(): void {
     if (this.#held() === this.#bytes) return;

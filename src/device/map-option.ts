@@ -57,6 +57,11 @@ export function parseMapOption(spec: string): RestField {
     else if (key === "optional" && value === undefined) field.optional = true;
     else throw new MapOptionError(`--map ${spec}: unknown modifier "${modifier}"; expected ${MAP_FORM}`);
   }
+  if (field.absolute && field.obisWhenNegative !== undefined) {
+    throw new MapOptionError(
+      `--map ${spec}: negative= sends a negative value's magnitude to another quantity, absolute sends it here: use one`,
+    );
+  }
   return field;
 }
 

@@ -1,6 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
 import modbusSerial from "modbus-serial";
-import { type Clock, systemClock } from "./clock.ts";
 import { describeNetworkError } from "./network-error.ts";
 
 // Under NodeNext the CommonJS default export is typed as the module object; its `default` is the client class.
@@ -45,7 +44,7 @@ interface LibraryError {
  */
 export class ModbusConnection {
   #client: ModbusClient | undefined;
-  /** Monotonic time of the last request, for the spacing: a wall clock stepped back would stall reads. */
+  /** performance.now() of the last request, for the spacing: a wall clock stepped back would stall reads. */
   #lastRequestAt = Number.NEGATIVE_INFINITY;
   /** Unit ids that have answered at this address: a later timeout is the device's silence, not a wrong unit id. */
   readonly #answeredUnits = new Set<number>();
@@ -54,7 +53,6 @@ export class ModbusConnection {
     readonly host: string,
     readonly port: number,
     readonly timing: ModbusTiming,
-    readonly clock: Clock = systemClock,
   ) {}
 
   async #connected(): Promise<ModbusClient> {
@@ -95,7 +93,7 @@ export class ModbusConnection {
     let lastError: ModbusError | undefined;
     for (let attempt = 0; attempt <= this.timing.retries; attempt++) {
       const client = await this.#connected();
-      const wait = this.#lastRequestAt + this.timing.requestSpacingMs - this.clock.monotonicNow();
+      const wait = this.#lastRequestAt + this.timing.requestSpacingMs - performance.now();
       if (wait > 0) await delay(wait);
       client.setID(unitId);
       try {
@@ -113,7 +111,7 @@ export class ModbusConnection {
         // be taken for the next request's: the next attempt (a retry, or the next poll) starts afresh.
         await this.close();
       } finally {
-        this.#lastRequestAt = this.clock.monotonicNow();
+        this.#lastRequestAt = performance.now();
       }
     }
     throw lastError ?? new ModbusError("no attempt was made", "timeout");

@@ -1,5 +1,4 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { type Clock, systemClock } from "./clock.ts";
 import type { MeterReading, SourceEvent } from "./meter-reading.ts";
 
 /** The message of anything thrown, for one-line reports. */
@@ -10,15 +9,14 @@ export function describeError(error: unknown): string {
 /**
  * Calls `read` every `intervalMs` on a fixed grid (a slow read skips the ticks it overran instead of
  * bunching reads up) and yields each outcome, until the signal aborts. The grid runs on the monotonic
- * clock: on the wall clock, a step back by NTP would stop reading for as long as the step.
+ * clock (performance.now): on the wall clock, a step back by NTP would stop reading for as long as the step.
  */
 export async function* pollReadings(
   intervalMs: number,
   read: () => Promise<MeterReading>,
   signal: AbortSignal,
-  clock: Clock = systemClock,
 ): AsyncGenerator<SourceEvent> {
-  let nextTick = clock.monotonicNow();
+  let nextTick = performance.now();
   while (!signal.aborted) {
     try {
       const reading = await read();
@@ -28,7 +26,7 @@ export async function* pollReadings(
       if (signal.aborted) return;
       yield { kind: "read-failed", message: describeError(error) };
     }
-    const now = clock.monotonicNow();
+    const now = performance.now();
     while (nextTick <= now) nextTick += intervalMs;
     try {
       await delay(nextTick - now, undefined, { signal });

@@ -6,7 +6,10 @@ const obisTarget = z.string().refine((code) => quantityTypeByObis(code) !== unde
     `${String(issue.input)} is not an OBIS code a CIM TimeSeries can carry (see the QuantityTypeKind table)`,
 });
 
-/** How one raw number becomes one or two CIM quantities; shared by every kind of profile. */
+/**
+ * How one raw number becomes one or two CIM quantities; shared by every kind of profile. absolute,
+ * positiveOnly and obisWhenNegative each decide what a negative value becomes: a field has at most one.
+ */
 const valueMapping = {
   /** OBIS code of the quantity the value is (for a split field: where positive values go). */
   obis: obisTarget,
@@ -78,19 +81,37 @@ export const modbusProfileSchema = z.strictObject({
   fields: z.array(modbusFieldSchema).min(1),
 });
 
+/**
+ * Why a field's ways of treating a negative value contradict each other (absolute sends its magnitude,
+ * positiveOnly sends 0, obisWhenNegative sends its magnitude to another quantity); undefined when it has
+ * at most one.
+ */
+function negativeHandlingConflict(field: {
+  readonly absolute: boolean;
+  readonly positiveOnly: boolean;
+  readonly obisWhenNegative?: string | undefined;
+}): string | undefined {
+  const chosen = [
+    ...(field.absolute ? ["absolute"] : []),
+    ...(field.positiveOnly ? ["positiveOnly"] : []),
+    ...(field.obisWhenNegative === undefined ? [] : ["obisWhenNegative"]),
+  ];
+  if (chosen.length < 2) return undefined;
+  return (
+    `${chosen.slice(0, -1).join(", ")} and ${chosen.at(-1)} each decide what a negative value becomes: use at most one of absolute ` +
+    "(its magnitude), positiveOnly (0) and obisWhenNegative (its magnitude, sent as that quantity)"
+  );
+}
+
 /** Any device profile; the `source` property says which kind. */
 export const deviceProfileSchema = z
   .discriminatedUnion("source", [restProfileSchema, modbusProfileSchema])
   .superRefine((profile, context) => {
     const targets = new Map<string, number>();
     profile.fields.forEach((field, index) => {
-      if (field.positiveOnly && field.obisWhenNegative !== undefined) {
-        context.addIssue({
-          code: "custom",
-          path: ["fields", index],
-          message: "positiveOnly sends negative values as 0, obisWhenNegative sends them elsewhere: use one",
-        });
-      }
+      const conflict = negativeHandlingConflict(field);
+      if (conflict !== undefined)
+        context.addIssue({ code: "custom", path: ["fields", index], message: conflict });
       for (const obis of [field.obis, field.obisWhenNegative]) {
         if (obis === undefined) continue;
         const earlier = targets.get(obis);

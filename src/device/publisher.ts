@@ -1,5 +1,4 @@
 import { formatTimeSeries, type RegisteredResource } from "../cim/format-time-series.ts";
-import type { Clock } from "./clock.ts";
 import type { MeterReading, ReadingSource } from "./meter-reading.ts";
 import { MqttLink, type MqttLinkSettings } from "./mqtt-link.ts";
 import type { NoticeSink } from "./publisher-notice.ts";
@@ -23,8 +22,6 @@ export interface PublisherSettings {
   /** How long to keep sending after the source ended, --once, or Ctrl-C. */
   readonly flushTimeoutMs: number;
   readonly summaryIntervalMs: number;
-  /** The clocks to pace sending by; the machine's when absent (tests step the wall clock). */
-  readonly clock?: Clock;
 }
 
 /**
@@ -73,7 +70,6 @@ export class Publisher {
       link,
       { topic: s.topic, maxInFlight: s.maxInFlight, maxPerSecond: s.maxPerSecond },
       notify,
-      s.clock,
     );
     const readFailures = { sinceSummary: 0 };
     notify({

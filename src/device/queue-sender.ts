@@ -1,4 +1,3 @@
-import { type Clock, systemClock } from "./clock.ts";
 import type { MqttLink } from "./mqtt-link.ts";
 import type { NoticeSink } from "./publisher-notice.ts";
 import type { QueuedReading, ReadingQueue } from "./reading-queue.ts";
@@ -25,7 +24,8 @@ export interface SendCounts {
 /**
  * Moves readings from the queue to the broker strictly in queue order, with at most `maxInFlight`
  * unacknowledged publishes. A reading leaves the queue only on its PUBACK; after any failure the sender
- * starts over from the oldest unacknowledged reading, so the backlog goes out in order.
+ * starts over from the oldest unacknowledged reading, so the backlog goes out in order. Pacing, holds and
+ * deadlines run on the monotonic clock (performance.now), so a wall clock stepped back cannot stall sending.
  */
 export class QueueSender {
   readonly #queue: ReadingQueue;
@@ -34,8 +34,6 @@ export class QueueSender {
   readonly #maxInFlight: number;
   readonly #spacingMs: number;
   readonly #notify: NoticeSink;
-  /** Pacing, holds and deadlines run on its monotonic time, so a wall clock stepped back cannot stall sending. */
-  readonly #clock: Clock;
   readonly #wakeup = new Wakeup();
   readonly #inFlight = new Set<number>();
   #running = false;
@@ -46,15 +44,8 @@ export class QueueSender {
   #sentTotal = 0;
   #counts = { sent: 0, failed: 0 };
 
-  constructor(
-    queue: ReadingQueue,
-    link: MqttLink,
-    pacing: SendPacing,
-    notify: NoticeSink,
-    clock: Clock = systemClock,
-  ) {
+  constructor(queue: ReadingQueue, link: MqttLink, pacing: SendPacing, notify: NoticeSink) {
     this.#queue = queue;
-    this.#clock = clock;
     this.#link = link;
     this.#topic = pacing.topic;
     this.#maxInFlight = pacing.maxInFlight;
@@ -100,7 +91,7 @@ export class QueueSender {
           await woken;
           continue;
         }
-        const hold = this.#holdUntil - this.#clock.monotonicNow();
+        const hold = this.#holdUntil - performance.now();
         if (hold > 0) {
           await this.#wakeup.nextOrTimeout(hold);
           continue;
@@ -116,12 +107,12 @@ export class QueueSender {
         continue;
       }
       for (const reading of batch) {
-        const wait = this.#nextSendAt - this.#clock.monotonicNow();
+        const wait = this.#nextSendAt - performance.now();
         if (wait > 0) {
           await this.#wakeup.nextOrTimeout(wait);
           break;
         }
-        this.#nextSendAt = Math.max(this.#nextSendAt, this.#clock.monotonicNow()) + this.#spacingMs;
+        this.#nextSendAt = Math.max(this.#nextSendAt, performance.now()) + this.#spacingMs;
         afterSeq = reading.seq;
         void this.#send(reading);
       }
@@ -140,7 +131,7 @@ export class QueueSender {
         this.#rewindPending = true;
         if (this.#link.isConnected && this.#link.connectionNumber === connectionBefore) {
           // Same connection still up: the broker or client refused this publish; do not hammer it.
-          this.#holdUntil = this.#clock.monotonicNow() + RESEND_PAUSE_MS;
+          this.#holdUntil = performance.now() + RESEND_PAUSE_MS;
         }
         return;
       }
@@ -159,12 +150,12 @@ export class QueueSender {
 
   /** Waits until the queue is empty and nothing is in flight; false if `timeoutMs` passed or `signal` aborted first. */
   async drain(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    const deadline = this.#clock.monotonicNow() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     const wake = () => this.#wakeup.notify();
     signal.addEventListener("abort", wake, { once: true });
     try {
       while (this.#queue.size > 0 || this.#inFlight.size > 0) {
-        const left = deadline - this.#clock.monotonicNow();
+        const left = deadline - performance.now();
         if (left <= 0 || signal.aborted) return false;
         await this.#wakeup.nextOrTimeout(left);
       }

@@ -73,6 +73,12 @@ export const DISK_RESERVE_BYTES = 1024 * 1024;
 /** Most readings dropped at once to make room on a full disk: only whole pages freed by old rows take new ones. */
 const ROOM_BATCH = 100;
 
+/**
+ * Once deletes fail, acknowledgements only remember their reading; every this many, they try the deletes
+ * again (as does every append), so a backlog flush on a full disk does not retry them at every one.
+ */
+const DELETE_RETRY_EVERY = 100;
+
 function isDiskFull(error: unknown): boolean {
   return (error as { code?: unknown }).code === "SQLITE_FULL";
 }
@@ -93,13 +99,20 @@ export class ReadingQueue {
   #rows: number;
   #droppedTotal: number;
   /** Acknowledged by the broker but still in the file (the delete failed): never handed out again. */
-  #acknowledged = new Set<number>();
+  readonly #acknowledged = new Set<number>();
+  /** Why the last attempt to delete acknowledged readings failed, while some wait. */
+  #deleteFailure: Omit<DeleteFailure, "waiting"> | undefined;
+  /** Acknowledgements since deletes were last tried. */
+  #acksSinceDeleteAttempt = 0;
+  /** Acknowledged readings the running transaction dropped: remembered again if it rolls back. */
+  #droppedAcknowledged: number[] = [];
   /** While the disk is full: the most readings the queue holds (it reuses the pages it has). */
   #spaceCap: number | undefined;
   readonly #insert: Database.Statement<[string, number, number]>;
   readonly #dropOldest: Database.Statement<[number], { seq: number }>;
   readonly #peek: Database.Statement<[number, number], QueuedReading>;
   readonly #delete: Database.Statement<[number]>;
+  readonly #exists: Database.Statement<[number]>;
   readonly #saveDropped: Database.Statement<[number]>;
 
   private constructor(db: Database.Database, maxReadings: number, reserve: DiskReserve) {
@@ -124,6 +137,7 @@ export class ReadingQueue {
       "SELECT seq, payload, reading_time AS readingTime FROM readings WHERE seq > ? ORDER BY seq LIMIT ?",
     );
     this.#delete = db.prepare("DELETE FROM readings WHERE seq = ?");
+    this.#exists = db.prepare("SELECT 1 FROM readings WHERE seq = ?").pluck();
     this.#saveDropped = db.prepare("UPDATE queue_state SET dropped_total = ? WHERE id = 1");
     this.#rows = (db.prepare("SELECT count(*) AS n FROM readings").get() as { n: number }).n;
     this.#droppedTotal = (db.prepare("SELECT dropped_total AS n FROM queue_state").get() as { n: number }).n;
@@ -201,12 +215,12 @@ export class ReadingQueue {
 
   /**
    * Removes an acknowledged reading (a no-op if a drop already removed it). If the delete fails (a full
-   * disk), the reading is remembered as acknowledged, never handed out again, and deleted by a later
-   * write; the failure is returned for the user to hear about.
+   * disk), the reading is remembered as acknowledged, never handed out again, and deleted later: the next
+   * append and every DELETE_RETRY_EVERY-th acknowledgement try again. The failure is returned for the user
+   * to hear about.
    */
   acknowledge(seq: number): DeleteFailure | undefined {
-    this.#acknowledged.add(seq);
-    const failure = this.#deleteAcknowledged();
+    const failure = this.#acknowledged.size === 0 ? this.#deleteNow(seq) : this.#deleteLater(seq);
     return failure === undefined ? undefined : { ...failure, waiting: this.#acknowledged.size };
   }
 
@@ -268,17 +282,44 @@ export class ReadingQueue {
     return Math.min(ROOM_BATCH, Math.max(1, Math.ceil((this.#spaceCap ?? this.size) / 4)));
   }
 
+  /** No deletes are waiting: deletes this reading; if that fails, remembers it while it is in the file. */
+  #deleteNow(seq: number): Omit<DeleteFailure, "waiting"> | undefined {
+    const failure = this.#tryDeletes(() => this.#deleteRows([seq]));
+    if (failure === undefined || !this.#stillQueued(seq)) return undefined;
+    this.#acknowledged.add(seq);
+    return failure;
+  }
+
+  /** Deletes failed before: remembers this reading, and tries them all again only now and then. */
+  #deleteLater(seq: number): Omit<DeleteFailure, "waiting"> | undefined {
+    if (!this.#stillQueued(seq)) return undefined;
+    this.#acknowledged.add(seq);
+    this.#acksSinceDeleteAttempt++;
+    if (this.#acksSinceDeleteAttempt < DELETE_RETRY_EVERY && this.#deleteFailure !== undefined)
+      return this.#deleteFailure;
+    return this.#deleteAcknowledged();
+  }
+
   /** Deletes the acknowledged readings still on disk; returns why not when that fails. */
   #deleteAcknowledged(): Omit<DeleteFailure, "waiting"> | undefined {
     if (this.#acknowledged.size === 0) return undefined;
+    return this.#tryDeletes(() => {
+      // One first: where deletes still fail, a failed attempt then costs one statement, not one per reading.
+      const [one = 0] = this.#acknowledged;
+      this.#deleteRows([one]);
+      if (this.#acknowledged.size > 0) this.#deleteRows([...this.#acknowledged]);
+    });
+  }
+
+  /** Runs `deletes`, once more after a full disk; returns why they failed, or undefined when they went through. */
+  #tryDeletes(deletes: () => void): Omit<DeleteFailure, "waiting"> | undefined {
+    this.#acksSinceDeleteAttempt = 0;
     let retried = false;
     for (;;) {
       try {
-        this.#transaction(() => {
-          for (const seq of this.#acknowledged) this.#rows -= this.#delete.run(seq).changes;
-          this.#acknowledged = new Set();
-        });
+        deletes();
         if (this.#spaceCap !== undefined) this.#checkpoint();
+        this.#deleteFailure = undefined;
         return undefined;
       } catch (error) {
         const diskFull = isDiskFull(error);
@@ -288,9 +329,23 @@ export class ReadingQueue {
           this.#diskIsFull();
           continue;
         }
-        return { diskFull, message: diskFull ? "the disk is full" : (error as Error).message };
+        this.#deleteFailure = { diskFull, message: diskFull ? "the disk is full" : (error as Error).message };
+        return this.#deleteFailure;
       }
     }
+  }
+
+  /** Deletes acknowledged readings in one transaction, then forgets them; throws, changing nothing, if that fails. */
+  #deleteRows(seqs: readonly number[]): void {
+    this.#transaction(() => {
+      for (const seq of seqs) this.#rows -= this.#delete.run(seq).changes;
+    });
+    for (const seq of seqs) this.#acknowledged.delete(seq);
+  }
+
+  /** Whether a reading is still in the file (a read, which works on a full disk too). */
+  #stillQueued(seq: number): boolean {
+    return this.#exists.get(seq) !== undefined;
   }
 
   /** Drops up to `count` of the oldest rows; returns how many of them were readings not yet acknowledged. */
@@ -298,7 +353,8 @@ export class ReadingQueue {
     let dropped = 0;
     for (const { seq } of this.#dropOldest.all(count)) {
       this.#rows--;
-      if (!this.#acknowledged.delete(seq)) dropped++;
+      if (this.#acknowledged.delete(seq)) this.#droppedAcknowledged.push(seq);
+      else dropped++;
     }
     if (dropped > 0) {
       this.#droppedTotal += dropped;
@@ -326,17 +382,19 @@ export class ReadingQueue {
     }
   }
 
-  /** Runs `work` in one transaction; on failure the in-memory counts go back to what they were. */
+  /** Runs `work` in one transaction; on failure the in-memory counts and the acknowledged set go back. */
   #transaction<T>(work: () => T): T {
-    const before = { rows: this.#rows, droppedTotal: this.#droppedTotal, acknowledged: this.#acknowledged };
-    this.#acknowledged = new Set(before.acknowledged);
+    const before = { rows: this.#rows, droppedTotal: this.#droppedTotal };
+    this.#droppedAcknowledged = [];
     try {
       return this.#db.transaction(work)();
     } catch (error) {
       this.#rows = before.rows;
       this.#droppedTotal = before.droppedTotal;
-      this.#acknowledged = before.acknowledged;
+      for (const seq of this.#droppedAcknowledged) this.#acknowledged.add(seq);
       throw error;
+    } finally {
+      this.#droppedAcknowledged = [];
     }
   }
 }

@@ -92,6 +92,22 @@ describe("console output", () => {
     );
   });
 
+  it("shows each repeated failure the 1st, 100th and 200th time in a row, and every time with --verbose", () => {
+    const rows: Record<string, (n: number) => PublisherNotice> = {
+      "read-failed": (n) => ({ kind: "read-failed", message: "timed out", consecutive: n }),
+      "disk-full": (n) => ({ kind: "disk-full", count: 1, droppedTotal: n, consecutive: n }),
+      "not-queued": (n) => ({ kind: "not-queued", message: "nothing to drop", consecutive: n }),
+      "delete-failed": (n) => ({ kind: "delete-failed", diskFull: true, message: "full", waiting: n }),
+    };
+    for (const [kind, notice] of Object.entries(rows)) {
+      const notices = Array.from({ length: 200 }, (_, i) => notice(i + 1));
+      const lines = (verbose: boolean) => report(verbose, notices).err.split("\n").slice(0, -1);
+      const every = lines(true);
+      assert.equal(every.length, 200, `${kind}: every one with --verbose`);
+      assert.deepEqual(lines(false), [every[0], every[99], every[199]], `${kind}: the 1st, 100th and 200th`);
+    }
+  });
+
   it("shows the hub's feedback reports as status and problems", () => {
     const payload = JSON.stringify({
       status: "partial",

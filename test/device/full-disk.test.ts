@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
+import Database from "better-sqlite3";
 import mqtt from "mqtt";
 import type { ReadingSource } from "../../src/device/meter-reading.ts";
-import { DISK_RESERVE_BYTES, queueFilePath, ReadingQueue } from "../../src/device/reading-queue.ts";
+import {
+  DISK_RESERVE_BYTES,
+  QueueDiskFullError,
+  queueFilePath,
+  ReadingQueue,
+} from "../../src/device/reading-queue.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { startJsonMeter } from "./helpers/fake-meters.ts";
 import { startMosquitto } from "./helpers/mosquitto.ts";
+import { payloadNumber } from "./helpers/numbered-payload.ts";
 import { printedPayloads, spawnPublisher } from "./helpers/publisher-process.ts";
 import { runPublisher } from "./helpers/run-publisher.ts";
 import { fillDisk, mountTinyDisk } from "./helpers/tiny-disk.ts";
@@ -15,9 +22,16 @@ import { fillDisk, mountTinyDisk } from "./helpers/tiny-disk.ts";
 const MIB = 1024 * 1024;
 const DEVICE = { id: "3e5b2c1d-7f4a-4b8e-9c6d-0a1b2c3d4e5f", password: "device-secret" };
 
-/** A reading payload of realistic size that carries its number. */
-function payloadNumber(n: number): string {
-  return JSON.stringify({ n, pad: "x".repeat(300) });
+/** Counts the DELETE statements SQLite runs from now to the end of the test. */
+function countDeleteStatements(t: TestContext): () => number {
+  const probe = new Database(":memory:");
+  const statementPrototype: { run(...parameters: unknown[]): unknown } = Object.getPrototypeOf(
+    probe.prepare("SELECT 1"),
+  );
+  probe.close();
+  const run = t.mock.method(statementPrototype, "run");
+  return () =>
+    run.mock.calls.filter((call) => /^DELETE\b/i.test((call.this as { source: string }).source)).length;
 }
 
 describe("the queue's disk fills up (a real tmpfs)", () => {
@@ -58,6 +72,11 @@ describe("the queue's disk fills up (a real tmpfs)", () => {
     }
 
     queue.close();
+    const keptAsReserve = statSync(`${file}.reserve`).size;
+    assert.ok(
+      keptAsReserve > 0 && keptAsReserve <= DISK_RESERVE_BYTES,
+      `stopping on the full disk keeps (up to the reserve's size) the room the write-ahead log gave back: ${keptAsReserve}`,
+    );
     queue = ReadingQueue.open(file, 100_000);
     const afterRestart = Array.from({ length: 300 }, () => queue.append(payloadNumber(n), n++));
     assert.ok(
@@ -103,6 +122,65 @@ describe("the queue's disk fills up (a real tmpfs)", () => {
       reopened.peekAfter(0, 10).map((r) => JSON.parse(r.payload).n),
       [0, 2, 3],
       "the next write deleted it from the file",
+    );
+  });
+
+  it("where no delete fits, acknowledging a backlog retries the deletes now and then, not at every acknowledgement", (t) => {
+    // Room for the write-ahead log of the appends (up to 4 MiB before it is reused) and the reserve.
+    const dir = mountTinyDisk(t, 8 * MIB);
+    if (dir === undefined) return;
+    const file = join(dir, "q.sqlite");
+    const limit = 300;
+    const before = ReadingQueue.open(file, limit);
+    // One more than the limit: the oldest is dropped, as a reading in flight can be before its PUBACK.
+    const [droppedByLimit = 0, ...queued] = Array.from(
+      { length: limit + 1 },
+      (_, n) => before.append(payloadNumber(n), n).seq,
+    );
+    assert.equal(before.droppedTotal, 1, "only the limit dropped a reading");
+    before.close();
+    // As if an earlier full disk had used the reserve up: nothing on this disk makes room for a delete.
+    rmSync(`${file}.reserve`, { force: true });
+    const filler = fillDisk(dir);
+    let queue = ReadingQueue.open(file, limit);
+    t.after(() => queue.close());
+    const deleteStatements = countDeleteStatements(t);
+
+    assert.equal(
+      queue.acknowledge(droppedByLimit),
+      undefined,
+      "a reading no longer queued has nothing to delete",
+    );
+    queued.forEach((seq, i) => {
+      assert.deepEqual(queue.acknowledge(seq), {
+        diskFull: true,
+        message: "the disk is full",
+        waiting: i + 1,
+      });
+    });
+    assert.equal(queue.acknowledge(droppedByLimit), undefined);
+    assert.equal(queue.size, 0, "every queued reading is acknowledged, and only those");
+    assert.ok(
+      deleteStatements() < queued.length,
+      `${deleteStatements()} DELETE statements for ${queued.length} acknowledgements: not one per waiting reading at each`,
+    );
+
+    assert.throws(() => queue.append(payloadNumber(limit), limit), QueueDiskFullError);
+    assert.deepEqual(
+      queue.peekAfter(0, limit),
+      [],
+      "the failed append's drops rolled back, acknowledgements too",
+    );
+    assert.equal(queue.size, 0);
+
+    rmSync(filler);
+    queue.append(payloadNumber(limit + 1), limit + 1);
+    queue.close();
+    queue = ReadingQueue.open(file, limit);
+    assert.deepEqual(
+      queue.peekAfter(0, limit).map((r) => JSON.parse(r.payload).n),
+      [limit + 1],
+      "once there is room, the next append deleted every acknowledged reading from the file",
     );
   });
 

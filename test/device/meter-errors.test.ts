@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import type { ReadingSource, SourceEvent } from "../../src/device/meter-reading.ts";
 import { createModbusSource } from "../../src/device/modbus-source.ts";
 import { loadProfile } from "../../src/device/profile-catalogue.ts";
@@ -13,17 +13,6 @@ import {
   startSilencingRelay,
 } from "./helpers/fake-meters.ts";
 import { freePort } from "./helpers/free-port.ts";
-
-async function firstEvent(source: ReadingSource): Promise<SourceEvent> {
-  const controller = new AbortController();
-  try {
-    for await (const event of source.events(controller.signal)) return event;
-    throw new Error("no event");
-  } finally {
-    controller.abort();
-    await source.close();
-  }
-}
 
 /** The first `count` events of a source, then it is stopped and closed. */
 async function firstEvents(source: ReadingSource, count: number): Promise<SourceEvent[]> {
@@ -39,6 +28,13 @@ async function firstEvents(source: ReadingSource, count: number): Promise<Source
     controller.abort();
     await source.close();
   }
+}
+
+/** The first event of a source, then it is stopped and closed. */
+async function firstEvent(source: ReadingSource): Promise<SourceEvent> {
+  const [event] = await firstEvents(source, 1);
+  if (event === undefined) throw new Error("the source ended without an event");
+  return event;
 }
 
 function failureOf(event: SourceEvent): string {
@@ -152,6 +148,24 @@ describe("reading a REST meter", () => {
   });
 });
 
+/**
+ * The Huawei profile read every 50 ms from the register fixture through a relay whose first connection goes
+ * silent after one answer; `retries` further attempts per timed-out read.
+ */
+async function huaweiBehindSilencingRelay(t: TestContext, retries: number) {
+  const server = await startModbusServer(t, registerMapFixture("huawei-sun2000-registers.json"));
+  const relay = await startSilencingRelay(t, server.port, 1);
+  const source = createModbusSource({
+    host: "127.0.0.1",
+    port: relay.port,
+    unitId: 1,
+    timing: { ...fastTiming, retries },
+    profile: huawei,
+    intervalMs: 50,
+  });
+  return { relay, source };
+}
+
 describe("reading a Modbus device", () => {
   it("says the inverter refused the connection when nothing listens", async () => {
     const port = await freePort();
@@ -187,16 +201,7 @@ describe("reading a Modbus device", () => {
   });
 
   it("reconnects on the next poll after a read timed out on a connection that stays open", async (t) => {
-    const server = await startModbusServer(t, registerMapFixture("huawei-sun2000-registers.json"));
-    const relay = await startSilencingRelay(t, server.port, 1);
-    const source = createModbusSource({
-      host: "127.0.0.1",
-      port: relay.port,
-      unitId: 1,
-      timing: { ...fastTiming, retries: 0 },
-      profile: huawei,
-      intervalMs: 50,
-    });
+    const { relay, source } = await huaweiBehindSilencingRelay(t, 0);
     const events = await firstEvents(source, 3);
     assert.deepEqual(
       events.map((e) => e.kind),
@@ -217,16 +222,7 @@ describe("reading a Modbus device", () => {
   });
 
   it("retries a timed-out read on a new connection", async (t) => {
-    const server = await startModbusServer(t, registerMapFixture("huawei-sun2000-registers.json"));
-    const relay = await startSilencingRelay(t, server.port, 1);
-    const source = createModbusSource({
-      host: "127.0.0.1",
-      port: relay.port,
-      unitId: 1,
-      timing: { ...fastTiming, retries: 1 },
-      profile: huawei,
-      intervalMs: 50,
-    });
+    const { relay, source } = await huaweiBehindSilencingRelay(t, 1);
     const events = await firstEvents(source, 2);
     assert.deepEqual(
       events.map((e) => e.kind),

@@ -6,7 +6,7 @@ import type { MeterReading } from "../../src/device/meter-reading.ts";
 import { ModbusConnection } from "../../src/device/modbus-connection.ts";
 import { readModbusProfile } from "../../src/device/modbus-source.ts";
 import { builtInProfileNames, loadProfile, parseProfile } from "../../src/device/profile-catalogue.ts";
-import type { DeviceProfile, ModbusProfile } from "../../src/device/profile-schema.ts";
+import type { DeviceProfile } from "../../src/device/profile-schema.ts";
 import { createRestSource } from "../../src/device/rest-source.ts";
 import { registerMapFixture, startJsonMeter, startModbusServer } from "./helpers/fake-meters.ts";
 
@@ -92,55 +92,41 @@ describe("device profiles", () => {
     });
   }
 
-  it("huawei-sun2000: per-phase active power (37132/34/36, + = export) goes out as import power per phase, types 17..19", async (t) => {
-    const fixture = registerMapFixture("huawei-sun2000-registers.json");
-    // L1 imports 1.5 kW, L2 exports 0.4 kW, L3 imports 0.025 kW, as int32 two's-complement word pairs.
-    const phases = { 37132: -1500, 37134: 400, 37136: -25 };
-    const holdingRegisters: Record<string, number> = { ...fixture.holdingRegisters };
-    for (const [address, watts] of Object.entries(phases)) {
-      const unsigned = watts < 0 ? watts + 0x100000000 : watts;
-      holdingRegisters[address] = Math.floor(unsigned / 0x10000);
-      holdingRegisters[String(Number(address) + 1)] = unsigned % 0x10000;
-    }
-    const server = await startModbusServer(t, { unitId: fixture.unitId, holdingRegisters });
-    const connection = new ModbusConnection("127.0.0.1", server.port, {
-      connectDelayMs: 0,
-      requestSpacingMs: 0,
-      timeoutMs: 2000,
-      retries: 0,
+  const negativeHandlings = [
+    { given: { absolute: true, positiveOnly: true }, named: "absolute and positiveOnly" },
+    { given: { absolute: true, obisWhenNegative: "1-0:2.7.0" }, named: "absolute and obisWhenNegative" },
+    {
+      given: { positiveOnly: true, obisWhenNegative: "1-0:2.7.0" },
+      named: "positiveOnly and obisWhenNegative",
+    },
+    {
+      given: { absolute: true, positiveOnly: true, obisWhenNegative: "1-0:2.7.0" },
+      named: "absolute, positiveOnly and obisWhenNegative",
+    },
+  ];
+  for (const { given, named } of negativeHandlings) {
+    it(`refuses a field with ${named}: at most one decides what a negative value becomes`, () => {
+      const profile = {
+        name: "both",
+        description: "x",
+        source: "rest",
+        path: "/",
+        fields: [
+          { pointer: "/a", obis: "1-0:1.7.0" },
+          { pointer: "/b", obis: "1-0:21.7.0", ...given },
+        ],
+      };
+      assert.throws(
+        () => parseProfile(profile, "both.json"),
+        (error: Error) =>
+          error.message ===
+          "profile both.json is invalid:\n" +
+            `✖ ${named} each decide what a negative value becomes: use at most one of absolute ` +
+            "(its magnitude), positiveOnly (0) and obisWhenNegative (its magnitude, sent as that quantity)\n" +
+            "  → at fields[1]",
+      );
     });
-    t.after(() => connection.close());
-    const reading = await readModbusProfile(
-      connection,
-      fixture.unitId,
-      loadProfile("huawei-sun2000") as ModbusProfile,
-    );
-    const perPhase = reading.quantities.filter((q) => q.type >= 17 && q.type <= 19);
-    assert.deepEqual(perPhase, [
-      { type: 17, quantity: 1.5 },
-      { type: 18, quantity: 0 },
-      { type: 19, quantity: 0.025 },
-    ]);
-  });
-
-  it("refuses a field that is both positiveOnly and split with obisWhenNegative", () => {
-    assert.throws(
-      () =>
-        parseProfile(
-          {
-            name: "both",
-            description: "x",
-            source: "rest",
-            path: "/",
-            fields: [
-              { pointer: "/a", obis: "1-0:21.7.0", obisWhenNegative: "1-0:2.7.0", positiveOnly: true },
-            ],
-          },
-          "both.json",
-        ),
-      /positiveOnly sends negative values as 0, obisWhenNegative sends them elsewhere: use one[\s\S]*at fields\[0\]/,
-    );
-  });
+  }
 
   it("refuses a profile with an unknown OBIS target, naming the field", () => {
     assert.throws(

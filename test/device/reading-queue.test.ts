@@ -7,12 +7,8 @@ import {
   queueFilePath,
   ReadingQueue,
 } from "../../src/device/reading-queue.ts";
+import { payloadNumber } from "./helpers/numbered-payload.ts";
 import { tempStateDir } from "./helpers/run-publisher.ts";
-
-/** A reading payload of realistic size that carries its number. */
-function payloadNumber(n: number): string {
-  return JSON.stringify({ n, pad: "x".repeat(300) });
-}
 
 describe("the on-disk reading queue", () => {
   it("hands readings out oldest first and forgets them only when acknowledged", (t) => {

@@ -96,19 +96,17 @@ describe("value mapping", () => {
 
 describe("--map and --set", () => {
   it("reads a pointer, a CIM type or OBIS code, and modifiers", () => {
-    assert.deepEqual(
-      parseMapOption("/StatusSNS/SML/P=2,negative=1-0:2.7.0,scale=0.001,sign=-1,absolute,optional"),
-      {
-        pointer: "/StatusSNS/SML/P",
-        obis: "1-0:1.7.0",
-        obisWhenNegative: "1-0:2.7.0",
-        scale: 0.001,
-        sign: -1,
-        absolute: true,
-        positiveOnly: false,
-        optional: true,
-      },
-    );
+    assert.deepEqual(parseMapOption("/StatusSNS/SML/P=2,negative=1-0:2.7.0,scale=0.001,sign=-1,optional"), {
+      pointer: "/StatusSNS/SML/P",
+      obis: "1-0:1.7.0",
+      obisWhenNegative: "1-0:2.7.0",
+      scale: 0.001,
+      sign: -1,
+      absolute: false,
+      positiveOnly: false,
+      optional: true,
+    });
+    assert.equal(parseMapOption("/I=31,absolute").absolute, true);
     assert.equal(parseMapOption("/1.8.0=1-0:1.8.0").obis, "1-0:1.8.0");
   });
 
@@ -119,6 +117,10 @@ describe("--map and --set", () => {
     { spec: "/p=2,scale=abc", why: /scale abc is not a number/ },
     { spec: "/p=2,factor=3", why: /unknown modifier "factor=3"/ },
     { spec: "/p", why: /expected <JSON pointer>=/ },
+    {
+      spec: "/p=2,negative=3,absolute",
+      why: /^--map \/p=2,negative=3,absolute: negative= sends a negative value's magnitude to another quantity, absolute sends it here: use one$/,
+    },
   ];
   for (const b of bad) {
     it(`refuses --map ${b.spec} with a message that says why`, () => {

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +8,8 @@ import type { TestContext } from "node:test";
 /**
  * Mounts a tmpfs of `bytes` on a new temporary directory, a disk small enough to fill; unmounted after the
  * test. Mounting needs root: where it is not permitted, the test is skipped with the reason and this
- * returns undefined (the caller then returns).
+ * returns undefined (the caller then returns). Under CI (the CI variable set) it fails instead, so that a
+ * CI run cannot pass without these tests having run.
  */
 export function mountTinyDisk(t: TestContext, bytes: number): string | undefined {
   const dir = mkdtempSync(join(tmpdir(), "aiida-pub-disk-"));
@@ -18,6 +20,10 @@ export function mountTinyDisk(t: TestContext, bytes: number): string | undefined
     const reason = String((error as { stderr?: unknown }).stderr ?? error)
       .trim()
       .split("\n")[0];
+    if (process.env.CI)
+      assert.fail(
+        `cannot mount a tiny tmpfs to fill (under CI the full-disk tests must run, as root): ${reason}`,
+      );
     t.skip(`needs a tiny tmpfs to fill, and mounting one is not permitted here (run as root): ${reason}`);
     return undefined;
   }
