@@ -16,6 +16,7 @@ import { obisByCode } from "../../src/domain/obis-code.ts";
 import { outboundDataTopic, sharingTopics } from "../../src/domain/sharing-topics.ts";
 import { errorHandler } from "../../src/http/error-mapping.ts";
 import type { HttpContext } from "../../src/http/http-context.ts";
+import { requireSessionUnlessPublic } from "../../src/http/route-access.ts";
 import { registerSharingFlowRoutes } from "../../src/http/sharing-flow-routes.ts";
 import { RecordBus } from "../../src/ingest/record-bus.ts";
 import { createLogger, type Logger, silentLogger } from "../../src/platform/logger.ts";
@@ -559,10 +560,13 @@ describe("data flow and consent record", () => {
     const app = Fastify();
     app.setErrorHandler(errorHandler(silentLogger));
     const grantTime = Date.parse("2026-02-11T15:00:00Z");
-    // The permission side as far as these routes read it: the session's user owns this one permission.
+    // The session hook and the permission side as far as these routes read them: the session's user
+    // owns this one permission.
     const session = "session-token";
+    requireSessionUnlessPublic(app, (request) =>
+      request.headers.authorization === `Bearer ${session}` ? { token: session, user: "admin" } : undefined,
+    );
     const permissionSide = {
-      auth: { userOf: (token: string) => (token === session ? "admin" : undefined) },
       permissions: {
         get: (owner: string, permissionId: string) => {
           if (owner !== "admin" || permissionId !== id)
