@@ -1,5 +1,6 @@
 import { once } from "node:events";
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server } from "node:net";
+import type { Duplex } from "node:stream";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { type DataSource, dataTopic, feedbackTopic, isDataTopic } from "../domain/data-source.ts";
 import { clip, type Logger, type LogLevel } from "../platform/logger.ts";
@@ -29,7 +30,7 @@ export interface ConnectionEvents {
 export class EmbeddedBroker {
   private readonly clientsBySource = new Map<string, Set<Client>>();
   private readonly sourceOfClient = new WeakMap<Client, string>();
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets = new Set<Duplex>();
   private readonly addressOfClient = new WeakMap<Client, string>();
   private readonly refusals: RepeatedEventLog;
   private readonly clientIdOwners = new ClientIdOwners(
@@ -108,19 +109,9 @@ export class EmbeddedBroker {
       }),
     );
     this.aedes = aedes;
-    const server = createServer({ noDelay: true }, (socket) => {
-      const client = aedes.handle(socket);
-      this.addressOfClient.set(client, socket.remoteAddress ?? "unknown");
-      if (!guardPacketSize(client, socket, this.maxPacketBytes)) {
-        this.logger.warn("packet size guard unavailable with this Aedes version; large packets are buffered");
-      }
-      this.sockets.add(socket);
-      // The socket's close is the one event that fires for every connection, however it ends.
-      socket.once("close", () => {
-        this.sockets.delete(socket);
-        this.forgetClient(client);
-      });
-    });
+    const server = createServer({ noDelay: true }, (socket) =>
+      this.acceptConnection(socket, socket.remoteAddress ?? "unknown"),
+    );
     this.server = server;
     this.refusals.start();
     server.listen(port, host);
@@ -130,6 +121,29 @@ export class EmbeddedBroker {
     ]);
     const address = server.address();
     return typeof address === "object" && address ? address.port : port;
+  }
+
+  /**
+   * Serves one device connection that arrived over any transport (TCP, TLS, WebSocket): the stream
+   * carries MQTT packets both ways; `remoteAddress` is the peer's address for the log.
+   */
+  acceptConnection(stream: Duplex, remoteAddress: string): void {
+    const aedes = this.aedes;
+    if (!aedes) {
+      stream.destroy();
+      return;
+    }
+    const client = aedes.handle(stream);
+    this.addressOfClient.set(client, remoteAddress);
+    if (!guardPacketSize(client, stream, this.maxPacketBytes)) {
+      this.logger.warn("packet size guard unavailable with this Aedes version; large packets are buffered");
+    }
+    this.sockets.add(stream);
+    // The stream's close is the one event that fires for every connection, however it ends.
+    stream.once("close", () => {
+      this.sockets.delete(stream);
+      this.forgetClient(client);
+    });
   }
 
   /** Publishes a JSON document to a device's feedback topic. */
