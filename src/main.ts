@@ -44,6 +44,9 @@ start.action(async (options: Record<string, string | boolean | string[] | undefi
     logger.info("aiida-hub is running", {
       http: running.httpUrl,
       mqtt: running.mqttUrl,
+      ws: running.wsUrl,
+      ...(running.httpsUrl !== undefined && { https: running.httpsUrl, wss: running.wssUrl }),
+      ...(running.mqttsUrl !== undefined && { mqtts: running.mqttsUrl }),
       dataDir: config.dataDir,
     });
   } catch (err) {

@@ -1,7 +1,7 @@
+import type { X509Certificate } from "node:crypto";
 import { once } from "node:events";
 import { request } from "node:https";
 import { connect, type PeerCertificate } from "node:tls";
-import type { X509Certificate } from "node:crypto";
 
 /** The certificate a TLS server presents, read over a fresh connection that trusts `ca`. */
 export async function servedCertificate(port: number, ca: string): Promise<X509Certificate> {
@@ -18,7 +18,12 @@ export async function servedCertificate(port: number, ca: string): Promise<X509C
 
 /** The error a TLS client that trusts only `ca` (or only the system's CAs when undefined) meets. */
 export async function handshakeError(port: number, ca?: string): Promise<NodeJS.ErrnoException> {
-  const socket = connect({ host: "127.0.0.1", port, servername: "localhost", ...(ca !== undefined && { ca }) });
+  const socket = connect({
+    host: "127.0.0.1",
+    port,
+    servername: "localhost",
+    ...(ca !== undefined && { ca }),
+  });
   try {
     await once(socket, "secureConnect");
     const peer: PeerCertificate = socket.getPeerCertificate();

@@ -32,9 +32,13 @@ describe("MQTT over WebSocket at /mqtt", () => {
     assert.equal(latest.status, 200);
     assert.equal(latest.body.values[0].value, 1.5);
     // A message with a bad quantity type gets its report back over the same WebSocket.
-    await device.publishAsync(creds.topic, JSON.stringify({ version: "1.0", Quantity: [{ quantity: 1, type: "99" }] }), {
-      qos: 1,
-    });
+    await device.publishAsync(
+      creds.topic,
+      JSON.stringify({ version: "1.0", Quantity: [{ quantity: 1, type: "99" }] }),
+      {
+        qos: 1,
+      },
+    );
     assert.match((await feedback).toString(), /99/);
   });
 
@@ -78,7 +82,10 @@ describe("MQTT over WebSocket at /mqtt", () => {
     );
   });
 
-  it("stops while devices are connected over ws://, wss:// and mqtts://, closing their connections", async (t) => {
+  // A stop that waits for a connection nobody closes would hang: the timeout makes that a failure.
+  it("stops while devices are connected over ws://, wss:// and mqtts://, closing their connections", {
+    timeout: 30_000,
+  }, async (t) => {
     const hub = await startTestHub(t, { config: TLS });
     const caPem = readFileSync(join(hub.dataDir, TLS_FOLDER, TLS_FILES.caCertificate), "utf8");
     const creds = await hub.createDataSource();

@@ -120,8 +120,14 @@ describe("TLS with the hub's private CA", () => {
     // Async: the hub runs in this process, so a synchronous child would block it.
     await promisify(execFile)(
       "mosquitto_pub",
-      ["--cafile", caFile, "-h", url.hostname, "-p", url.port, "-u", creds.id, "-P", creds.password]
-        .concat(["-t", creds.topic, "-q", "1", "-m", reading(2.5)]),
+      ["--cafile", caFile, "-h", url.hostname, "-p", url.port, "-u", creds.id, "-P", creds.password].concat([
+        "-t",
+        creds.topic,
+        "-q",
+        "1",
+        "-m",
+        reading(2.5),
+      ]),
       { timeout: 10_000 },
     );
     const latest = await hub.api("GET", `/api/datasources/${creds.id}/records/latest`);
@@ -144,9 +150,16 @@ describe("TLS with the hub's private CA", () => {
     const cookie = String(login.headers["set-cookie"]);
     assert.match(cookie, /; Secure/);
     const session = cookie.split(";")[0] ?? "";
-    const me = await httpsRequest(`${hub.running.httpsUrl}/api/auth/me`, caPem, { headers: { cookie: session } });
+    const me = await httpsRequest(`${hub.running.httpsUrl}/api/auth/me`, caPem, {
+      headers: { cookie: session },
+    });
     assert.equal(JSON.parse(me.body).username, "admin");
-    const overHttp = await hub.api("POST", "/api/auth/login", { username: "admin", password: "test-admin-password" }, null);
+    const overHttp = await hub.api(
+      "POST",
+      "/api/auth/login",
+      { username: "admin", password: "test-admin-password" },
+      null,
+    );
     assert.doesNotMatch(String(overHttp.headers.get("set-cookie")), /Secure/);
     const ui = await httpsRequest(`${hub.running.httpsUrl}/`, caPem);
     assert.equal(ui.status, 200);
@@ -155,7 +168,10 @@ describe("TLS with the hub's private CA", () => {
 
   it("keeps the CA and issues a new server certificate when the --public-host names change", async (t) => {
     const dataDir = tempDataDir(t);
-    const first = createHub(testConfig(dataDir, tlsConfig({ publicHosts: "old.example.test" })), silentLogger);
+    const first = createHub(
+      testConfig(dataDir, tlsConfig({ publicHosts: "old.example.test" })),
+      silentLogger,
+    );
     await first.start();
     await first.stop();
     const caPem = readFileSync(join(dataDir, TLS_FOLDER, TLS_FILES.caCertificate), "utf8");
@@ -238,23 +254,31 @@ describe("TLS with own certificate files", () => {
     writeFileSync(join(dir, "one.pem"), one.certificatePem);
     writeFileSync(join(dir, "other-key.pem"), other.keyPem);
     const mismatched = createHub(
-      testConfig(tempDataDir(t), tlsConfig({ tlsCert: join(dir, "one.pem"), tlsKey: join(dir, "other-key.pem") })),
+      testConfig(
+        tempDataDir(t),
+        tlsConfig({ tlsCert: join(dir, "one.pem"), tlsKey: join(dir, "other-key.pem") }),
+      ),
       silentLogger,
     );
     await assert.rejects(
       mismatched.start(),
       (err: unknown) =>
-        err instanceof ConfigError && /--tls-key .*other-key\.pem is not the key of the certificate/.test(err.message),
+        err instanceof ConfigError &&
+        /--tls-key .*other-key\.pem is not the key of the certificate/.test(err.message),
     );
     await mismatched.stop();
     const missing = createHub(
-      testConfig(tempDataDir(t), tlsConfig({ tlsCert: join(dir, "absent.pem"), tlsKey: join(dir, "other-key.pem") })),
+      testConfig(
+        tempDataDir(t),
+        tlsConfig({ tlsCert: join(dir, "absent.pem"), tlsKey: join(dir, "other-key.pem") }),
+      ),
       silentLogger,
     );
     await assert.rejects(
       missing.start(),
       (err: unknown) =>
-        err instanceof ConfigError && /absent\.pem \(--tls-cert\) cannot be read \(ENOENT\)/.test(err.message),
+        err instanceof ConfigError &&
+        /absent\.pem \(--tls-cert\) cannot be read \(ENOENT\)/.test(err.message),
     );
     await missing.stop();
   });
