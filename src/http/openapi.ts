@@ -269,7 +269,11 @@ function document(version: string) {
         },
       },
       "/api/application-information": {
-        get: { summary: "This hub's AIIDA id: {aiidaId}", responses: { "200": ok("AIIDA id") } },
+        get: {
+          summary:
+            "This hub's AIIDA id, and its TLS: {aiidaId, tls: {enabled, caCertificateUrl}} (caCertificateUrl null unless the hub's private CA issued its certificate)",
+          responses: { "200": ok("AIIDA id and TLS") },
+        },
       },
       "/api/permissions": {
         get: {

@@ -7,6 +7,7 @@ import { sessionUserOf } from "./auth-routes.ts";
 import type { HttpContext } from "./http-context.ts";
 import { permissionDto } from "./permission-dto.ts";
 import { permissionDecisionBody, permissionsQuery } from "./schemas.ts";
+import { CA_CERTIFICATE_PATH } from "./tls-routes.ts";
 import { uuidParam } from "./uuid-param.ts";
 import { validate } from "./validate.ts";
 
@@ -59,7 +60,17 @@ export function registerPermissionRoutes(app: FastifyInstance, ctx: HttpContext)
       permission.dataSourceId === null ? undefined : ctx.dataSourceStore.get(permission.dataSourceId),
     );
 
-  app.get("/api/application-information", async () => ({ aiidaId: ctx.permissions.aiidaId }));
+  app.get("/api/application-information", async () => {
+    const tls = ctx.tls();
+    return {
+      aiidaId: ctx.permissions.aiidaId,
+      // The web UI learns here whether devices need the hub's CA certificate for MQTTS.
+      tls: {
+        enabled: tls.mode !== "off",
+        caCertificateUrl: tls.mode === "private-ca" ? CA_CERTIFICATE_PATH : null,
+      },
+    };
+  });
 
   app.post("/api/permissions", async (request, reply) => {
     const code = readAiidaCodeBody(request.body);

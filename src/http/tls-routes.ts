@@ -6,9 +6,12 @@ import { PUBLIC_ROUTE } from "./route-access.ts";
 /** The file name browsers save the CA certificate as; the UI's snippets refer to it by this name. */
 export const CA_CERTIFICATE_FILE_NAME = "aiida-hub-ca.pem";
 
+/** Where the CA certificate is served. */
+export const CA_CERTIFICATE_PATH = "/api/tls/ca-certificate";
+
 /** The hub's private CA certificate, for devices and browsers to trust; public, as a certificate is. */
 export function registerTlsRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.get("/api/tls/ca-certificate", PUBLIC_ROUTE, async (_request, reply) => {
+  app.get(CA_CERTIFICATE_PATH, PUBLIC_ROUTE, async (_request, reply) => {
     const tls = ctx.tls();
     if (tls.mode === "off") {
       throw new HubError(

@@ -10,6 +10,7 @@ import "./styles/permissions.css";
 import "./styles/phone.css";
 import { whenUnauthenticated } from "./lib/api.ts";
 import { h, replace } from "./lib/dom.ts";
+import { caCertificateUrl, caDownloadLink } from "./lib/hub-tls.ts";
 import { type Cleanup, navigate, route, startRouter, type View } from "./lib/router.ts";
 import { currentUser, forgetSession, logout } from "./lib/session.ts";
 import { loginView } from "./views/login-view.ts";
@@ -22,6 +23,8 @@ let user: string | undefined;
 
 const userName = h("span", { class: "user" });
 const logoutButton = h("button", { type: "button", class: "link-button" }, "Log out");
+// Shown once the hub says it has a CA of its own for devices and browsers to trust.
+const caLink = h("span", { class: "ca-link" });
 const header = h(
   "header",
   { class: "app-header" },
@@ -37,7 +40,7 @@ const header = h(
     h("a", { href: "/" }, "Data sources"),
     h("a", { href: "/permissions" }, "Permissions"),
   ),
-  h("div", { class: "session" }, userName, logoutButton),
+  h("div", { class: "session" }, caLink, userName, logoutButton),
 );
 const main = h("main", { id: "main", tabindex: -1 });
 
@@ -79,6 +82,11 @@ function render(view: View, params: Record<string, string>): Cleanup | undefined
   }
   header.hidden = view === login;
   replace(userName, user ?? "");
+  if (user !== undefined && caLink.childElementCount === 0) {
+    void caCertificateUrl().then((url) => {
+      if (url !== undefined) replace(caLink, caDownloadLink(url, "CA certificate"));
+    });
+  }
   main.replaceChildren();
   const cleanup = view(main, params);
   // Move focus to the new page's heading so keyboard and screen-reader users start there.

@@ -1,9 +1,15 @@
 import type { Credentials } from "./types.ts";
 
-/** Host, port and TLS of an mqtt:// or mqtts:// broker URL. */
+/** How a snippet's client trusts the broker's certificate. */
+export interface SnippetTrust {
+  /** The hub's CA certificate file (aiida-hub-ca.pem) the device is given; undefined → the system's CAs. */
+  readonly caFile?: string | undefined;
+}
+
+/** Host, port and TLS of an mqtt://, mqtts:// or wss:// broker URL. */
 export function brokerParts(brokerUrl: string): { host: string; port: number; tls: boolean } {
   const url = new URL(brokerUrl);
-  const tls = url.protocol === "mqtts:" || url.protocol === "ssl:";
+  const tls = url.protocol === "mqtts:" || url.protocol === "ssl:" || url.protocol === "wss:";
   return { host: url.hostname || "localhost", port: Number(url.port) || (tls ? 8883 : 1883), tls };
 }
 
@@ -17,12 +23,18 @@ function sh(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
+/** A shell word: as it is when it needs no quotes (a plain file name), single-quoted otherwise. */
+function word(value: string): string {
+  return /^[\w./-]+$/.test(value) ? value : sh(value);
+}
+
 /**
  * A `mosquitto_pub` command sending one CIM message (meter total 25 kWh, power 1.75 kW). The
  * timestamp comes from `date` so the hub records the moment of sending.
  */
-export function mosquittoSnippet(c: Credentials, password: string): string {
+export function mosquittoSnippet(c: Credentials, password: string, trust: SnippetTrust = {}): string {
   const { host, port, tls } = brokerParts(c.brokerUrl);
+  const tlsOption = !tls ? "" : trust.caFile ? ` --cafile ${word(trust.caFile)}` : " --tls-use-os-certs";
   // Single-quoted JSON may span lines; the date is spliced in between two quoted parts.
   const message = [
     `'{"version":"1.0",`,
@@ -31,7 +43,7 @@ export function mosquittoSnippet(c: Credentials, password: string): string {
     `                  {"quantity":1.75,"type":"2","quality":"AS_PROVIDED"}]}'`,
   ].join("\n");
   return [
-    `mosquitto_pub -h ${host} -p ${port}${tls ? " --tls-use-os-certs" : ""} -q 1 \\`,
+    `mosquitto_pub -h ${host} -p ${port}${tlsOption} -q 1 \\`,
     `  -u ${sh(c.username)} -P ${sh(password)} \\`,
     `  -t ${sh(c.topic)} \\`,
     `  -m ${message}`,
@@ -39,9 +51,14 @@ export function mosquittoSnippet(c: Credentials, password: string): string {
 }
 
 /** A small Python publisher (paho-mqtt 2.x): simulated meter every 10 s, prints the hub's feedback. */
-export function pythonSnippet(c: Credentials, password: string): string {
+export function pythonSnippet(c: Credentials, password: string, trust: SnippetTrust = {}): string {
   const { host, port, tls } = brokerParts(c.brokerUrl);
   const py = (s: string) => JSON.stringify(s);
+  const tlsSet = !tls
+    ? ""
+    : trust.caFile
+      ? `client.tls_set(ca_certs=${py(trust.caFile)})\n`
+      : "client.tls_set()\n";
   return `# pip install "paho-mqtt>=2"
 import json
 import random
@@ -69,7 +86,7 @@ def on_message(client, userdata, message):
 
 client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
 client.username_pw_set(USERNAME, PASSWORD)
-${tls ? "client.tls_set()\n" : ""}client.on_connect = on_connect
+${tlsSet}client.on_connect = on_connect
 client.on_message = on_message
 client.connect(HOST, PORT)
 client.loop_start()
@@ -93,6 +110,7 @@ while True:
 }
 
 /** The hub's own publisher CLI with its simulated household meter. */
-export function cliSnippet(c: Credentials, password: string): string {
-  return `npx aiida-hub publish simulate --broker ${c.brokerUrl} --username ${sh(c.username)} --password ${sh(password)}`;
+export function cliSnippet(c: Credentials, password: string, trust: SnippetTrust = {}): string {
+  const ca = brokerParts(c.brokerUrl).tls && trust.caFile ? ` --ca ${word(trust.caFile)}` : "";
+  return `npx aiida-hub publish simulate --broker ${c.brokerUrl}${ca} --username ${sh(c.username)} --password ${sh(password)}`;
 }

@@ -1,7 +1,14 @@
 import { copyText } from "../lib/clipboard.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
-import { brokerParts, cliSnippet, mosquittoSnippet, pythonSnippet } from "../lib/snippets.ts";
+import { CA_FILE_NAME, caCertificateUrl, caDownloadLink } from "../lib/hub-tls.ts";
+import {
+  brokerParts,
+  cliSnippet,
+  mosquittoSnippet,
+  pythonSnippet,
+  type SnippetTrust,
+} from "../lib/snippets.ts";
 import { tabs } from "../lib/tabs.ts";
 import { toast } from "../lib/toast.ts";
 import type { Credentials } from "../lib/types.ts";
@@ -51,14 +58,38 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
     });
     const toggle = h("button", { type: "button", class: "small", "aria-pressed": "false" }, "Show");
     const snippetCode = [h("code", {}), h("code", {}), h("code", {})] as const;
-    const builders = [mosquittoSnippet, pythonSnippet, cliSnippet] as const;
+    // Until the hub says whether devices need its CA certificate, snippets trust the system's CAs.
+    let trust: SnippetTrust = {};
+    const builders = [
+      (password: string) => mosquittoSnippet(c, password, trust),
+      (password: string) => pythonSnippet(c, password, trust),
+      (password: string) => cliSnippet(c, password, trust),
+    ] as const;
     const renderSnippets = () => {
       // Snippets follow the mask, so the password is on screen only after an explicit Show.
       builders.forEach((build, i) => {
         const code = snippetCode[i];
-        if (code) replace(code, build(c, shown ? c.password : MASK));
+        if (code) replace(code, build(shown ? c.password : MASK));
       });
     };
+    const caNotice = h("div", { class: "ca-notice" });
+    if (brokerParts(c.brokerUrl).tls) {
+      void caCertificateUrl().then((url) => {
+        if (url === undefined) return;
+        trust = { caFile: CA_FILE_NAME };
+        renderSnippets();
+        replace(
+          caNotice,
+          h(
+            "p",
+            { class: "notice" },
+            "The broker's certificate comes from this hub's own certificate authority. ",
+            caDownloadLink(url),
+            ` (${CA_FILE_NAME}) and put it beside the device's program: the snippets below read it from there.`,
+          ),
+        );
+      });
+    }
     toggle.addEventListener("click", () => {
       shown = !shown;
       password.type = shown ? "text" : "password";
@@ -76,7 +107,7 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
         { class: "snippet", "data-snippet": id },
         h("p", { class: "hint" }, intro),
         h("pre", {}, snippetCode[i]),
-        copyButton(`${title} snippet`, () => builders[i](c, c.password)),
+        copyButton(`${title} snippet`, () => builders[i](c.password)),
       ),
     });
     const done = h("button", { type: "button", class: "primary" }, "Done — I have saved the password");
@@ -108,6 +139,7 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
           ),
         ),
         loopbackHint(c.brokerUrl),
+        caNotice,
         h("h3", {}, "Send data"),
         h(
           "p",

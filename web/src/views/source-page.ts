@@ -2,7 +2,9 @@ import { ApiError, api, messageOf } from "../lib/api.ts";
 import { catalogue } from "../lib/catalogue.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatCount, formatTime, humanize, timeAgo } from "../lib/format.ts";
+import { caCertificateUrl, caDownloadLink } from "../lib/hub-tls.ts";
 import type { Cleanup } from "../lib/router.ts";
+import { brokerParts } from "../lib/snippets.ts";
 import type { DataSource } from "../lib/types.ts";
 import { connectedBadge, healthBadge } from "./health-badge.ts";
 import { historyView } from "./history-view.ts";
@@ -130,6 +132,13 @@ export function sourcePage(tab: "live" | "history") {
 }
 
 function connectionDetails(source: DataSource, open: boolean): HTMLElement {
+  // Filled in once the hub says devices need its CA certificate to trust the broker.
+  const caRow = h("div", { class: "ca-row" });
+  if (brokerParts(source.mqtt.brokerUrl).tls) {
+    void caCertificateUrl().then((url) => {
+      if (url !== undefined) replace(caRow, h("dt", {}, "CA certificate"), h("dd", {}, caDownloadLink(url)));
+    });
+  }
   return h(
     "details",
     { class: "connection-details", open },
@@ -145,6 +154,7 @@ function connectionDetails(source: DataSource, open: boolean): HTMLElement {
       h("dd", {}, h("code", {}, source.mqtt.username)),
       h("dt", {}, "Password"),
       h("dd", {}, "Shown only when the source was created. Lost it? Use “New password”."),
+      caRow,
     ),
   );
 }
