@@ -75,6 +75,8 @@ describe("TLS with the hub's private CA", () => {
     assert.ok(served.verify(ca.publicKey));
     const overHttps = await httpsRequest(`${hub.running.httpsUrl}/api/tls/ca-certificate`, pem);
     assert.equal(overHttps.body, pem);
+    const info = await hub.api("GET", "/api/application-information");
+    assert.deepEqual(info.body.tls, { enabled: true, caCertificateUrl: "/api/tls/ca-certificate" });
   });
 
   it("stores a message an mqtt.js device sends over MQTTS trusting the CA, and hands out an mqtts:// broker URL", async (t) => {
@@ -242,6 +244,8 @@ describe("TLS with own certificate files", () => {
     const download = await hub.api("GET", "/api/tls/ca-certificate", undefined, null);
     assert.equal(download.status, 404);
     assert.match(download.body.error.message, /its own certificate \(--tls-cert\)/);
+    const info = await hub.api("GET", "/api/application-information");
+    assert.deepEqual(info.body.tls, { enabled: true, caCertificateUrl: null });
     const health = await httpsRequest(`${hub.running.httpsUrl}/api/health`, ca.certificatePem);
     assert.equal(health.status, 200);
   });

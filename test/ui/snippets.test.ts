@@ -78,3 +78,19 @@ test("the publisher CLI snippet has the broker, username and password", () => {
     `npx aiida-hub publish simulate --broker mqtt://hub.local:1883 --username '${credentials.username}' --password '${credentials.password}'`,
   );
 });
+
+test("with the hub's CA certificate the snippets trust that file instead of the system's CAs", () => {
+  const tls = { ...credentials, brokerUrl: "mqtts://hub.example:8883" };
+  const trust = { caFile: "aiida-hub-ca.pem" };
+  const args = mosquittoArgs(mosquittoSnippet(tls, credentials.password, trust));
+  assert.equal(args[args.indexOf("--cafile") + 1], "aiida-hub-ca.pem");
+  assert.ok(!args.includes("--tls-use-os-certs"));
+  const python = pythonSnippet(tls, credentials.password, trust);
+  execFileSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: python });
+  assert.match(python, /^client\.tls_set\(ca_certs="aiida-hub-ca\.pem"\)$/m);
+  assert.match(cliSnippet(tls, credentials.password, trust), / --ca aiida-hub-ca\.pem /);
+  // A plain mqtt:// broker needs no certificate, whatever the hub offers.
+  assert.doesNotMatch(mosquittoSnippet(credentials, credentials.password, trust), /--cafile/);
+  assert.doesNotMatch(pythonSnippet(credentials, credentials.password, trust), /tls_set/);
+  assert.doesNotMatch(cliSnippet(credentials, credentials.password, trust), /--ca /);
+});
