@@ -23,6 +23,7 @@ import type { RetryPolicy } from "./sharing/retry-policy.ts";
 import type { AuthorisedCommandHandler, PermissionStreaming } from "./sharing/sharing-ports.ts";
 import { MqttPermissionStreaming } from "./sharing/streaming/mqtt-permission-streaming.ts";
 import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
+import { TLS_FILES } from "./tls/private-ca-credentials.ts";
 import { isLoopbackHost } from "./tls/server-names.ts";
 import { HUB_VERSION } from "./version.ts";
 
@@ -288,7 +289,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     const caFolder = transports.caFolder;
     if (caFolder !== undefined) {
       logger.info("TLS uses the hub's private CA; devices trust its certificate", {
-        caCertificate: join(caFolder, "ca-certificate.pem"),
+        caCertificate: join(caFolder, TLS_FILES.caCertificate),
         download: "/api/tls/ca-certificate",
       });
     }
