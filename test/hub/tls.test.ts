@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -215,6 +215,44 @@ describe("TLS with the hub's private CA", () => {
     assert.equal(https.fingerprint256, fileCertificate.fingerprint256);
     await device.publishAsync(creds.topic, reading(1), { qos: 1 });
     assert.equal((await hub.api("GET", `/api/datasources/${creds.id}/records/latest`)).status, 200);
+  });
+
+  it("replaces a CA with fewer than 30 days left, says so, and issues the server certificate from the new one", async (t) => {
+    const dataDir = tempDataDir(t);
+    const tlsDir = join(dataDir, TLS_FOLDER);
+    mkdirSync(tlsDir, { recursive: true });
+    const dying = await createCertificateAuthority(new Date(), 10);
+    writeFileSync(join(tlsDir, TLS_FILES.caCertificate), dying.certificatePem);
+    writeFileSync(join(tlsDir, TLS_FILES.caKey), dying.keyPem, { mode: 0o600 });
+    const logger = capturingLogger();
+    const hub = await startTestHub(t, { dataDir, logger, config: tlsConfig() });
+    const caPem = readFileSync(join(tlsDir, TLS_FILES.caCertificate), "utf8");
+    assert.notEqual(caPem, dying.certificatePem);
+    assert.ok(Date.parse(new X509Certificate(caPem).validTo) - Date.now() > 3000 * DAY_MS);
+    assert.ok(
+      logger.events.some((e) => e.level === "warn" && /private CA expires within 30 days/.test(e.message)),
+    );
+    const served = await servedCertificate(hub.running.mqttsPort ?? 0, caPem);
+    assert.ok(served.verify(new X509Certificate(caPem).publicKey));
+  });
+
+  it("refuses to start when only half of the CA is there, and leaves the files as they are", async (t) => {
+    const dataDir = tempDataDir(t);
+    const first = createHub(testConfig(dataDir, tlsConfig()), silentLogger);
+    await first.start();
+    await first.stop();
+    const tlsDir = join(dataDir, TLS_FOLDER);
+    rmSync(join(tlsDir, TLS_FILES.caKey));
+    const caPem = readFileSync(join(tlsDir, TLS_FILES.caCertificate), "utf8");
+    const again = createHub(testConfig(dataDir, tlsConfig()), silentLogger);
+    await assert.rejects(
+      again.start(),
+      (err: unknown) =>
+        err instanceof ConfigError && /Only one of ca-certificate\.pem and ca-key\.pem/.test(err.message),
+    );
+    await again.stop();
+    assert.equal(readFileSync(join(tlsDir, TLS_FILES.caCertificate), "utf8"), caPem);
+    assert.equal(existsSync(join(tlsDir, TLS_FILES.caKey)), false);
   });
 
   it("warns when the plain listeners are reachable beyond this computer while TLS is on", async (t) => {
