@@ -33,6 +33,12 @@ export const SECRET_KEY_FILE = "aiida-hub-secret.key";
 /** EDDIE's handshake calls give up after this long (AIIDA waits for ever). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** Topic aliases a device may set up per connection (MQTT 5). */
+const TOPIC_ALIAS_MAXIMUM = 16;
+
+/** A connection that has not sent CONNECT within this time is closed. */
+const CONNECT_DEADLINE_MS = 10_000;
+
 /** What the streaming side is given when the hub builds it. */
 export interface StreamingWiring {
   /** Where commands EDDIE sent, once authorised, are carried out. */
@@ -110,12 +116,18 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     hubFailed = resolve;
   });
   const broker = new EmbeddedBroker(
-    // Room above the payload limit so that oversized payloads still get a feedback report.
-    config.maxPayloadBytes * 2 + 65_536,
+    {
+      // Room above the payload limit so that oversized payloads still get a feedback report.
+      maxPacketBytes: config.maxPayloadBytes * 2 + 65_536,
+      // As many as the rate limit lets through in its burst: more would only wait in the limiter.
+      receiveMaximum: Math.max(10, Math.min(0xffff, config.rateLimitPerSecond * 2)),
+      topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+      connectDeadlineMs: CONNECT_DEADLINE_MS,
+    },
     directory,
-    (source, payload, qos) => {
+    (source, payload, refusable) => {
       if (!pipeline) return Promise.reject(new Error("the hub is not running"));
-      return pipeline.ingest(source, payload, qos);
+      return pipeline.ingest(source, payload, refusable);
     },
     {
       connected: (id) => logger.info("device connected", { dataSource: id }),
@@ -196,7 +208,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       },
     );
     const mqttPort = await listenOrExplain(
-      () => broker.listen(config.host, config.mqttPort),
+      () => broker.listen(config.host, config.mqttPort, store.deviceSessions),
       `MQTT port ${config.mqttPort} on ${config.host}`,
       "--mqtt-port",
     );
