@@ -388,21 +388,33 @@ export interface DeviceSessionRecord {
 
 /** A feedback report waiting for a device that is away (or whose delivery was not yet acknowledged). */
 export interface QueuedFeedback {
+  /** Ascending in the order the reports were queued; never reused, also across restarts. */
   readonly id: number;
   readonly payload: Buffer;
 }
 
-/** Persistent MQTT sessions of devices and the feedback queued for them. */
+/**
+ * Persistent MQTT sessions of devices (clean=false, or a session expiry) and the feedback queued for
+ * them, so that both survive a restart of the hub. A session belongs to one data source and ends with
+ * it. Every method is one transaction.
+ */
 export interface DeviceSessionStore {
   /** Every kept session (at start-up). */
   all(): DeviceSessionRecord[];
-  /** Creates or replaces the session of `clientId`; keeps its queued feedback when the data source is the same. */
+  /**
+   * Creates or replaces the session of `clientId`; keeps its queued feedback when the data source is
+   * the same. Throws (and changes nothing) when the data source does not exist.
+   */
   save(session: DeviceSessionRecord): void;
   /** Ends a session and drops its queued feedback. */
   remove(clientId: string): void;
   /** Ends every session whose expiresAt is at or before `now`; returns their client ids. */
   removeExpired(now: number): string[];
-  /** Appends feedback for a session (oldest first); keeps only the newest `maxPerDataSource` of the data source's sessions together; returns how many older ones were dropped. */
+  /**
+   * Appends feedback for a session (oldest first); keeps only the newest `maxPerDataSource` of the data
+   * source's sessions together; returns how many older ones were dropped (counting any of `payloads`
+   * that did not fit). Throws (and changes nothing) when `clientId` has no session.
+   */
   enqueue(clientId: string, payloads: readonly Buffer[], maxPerDataSource: number): number;
   /** The queued feedback of a session, oldest first. */
   queued(clientId: string): QueuedFeedback[];
