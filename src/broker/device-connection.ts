@@ -1,7 +1,7 @@
 import type { Duplex } from "node:stream";
 import { generate, type IConnectPacket, type IPublishPacket, type Packet, parser } from "mqtt-packet";
 import { type DataSource, dataTopic, feedbackTopic } from "../domain/data-source.ts";
-import type { IngestVerdict } from "../ingest/ingest-verdict.ts";
+import type { IngestVerdict } from "../domain/ingest-verdict.ts";
 import type { Logger, LogLevel } from "../platform/logger.ts";
 import { AckQueue } from "./ack-queue.ts";
 import { decideConnect, expiryFromSeconds, hasInvalidText } from "./connect-decision.ts";
@@ -80,6 +80,8 @@ export class DeviceConnection implements SessionConnection {
   private keepAliveMs = 0;
   private lastPacketAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Messages of this connection handed to ingest whose outcome is not committed yet. */
+  private ingesting = 0;
 
   constructor(
     private readonly stream: Duplex,
@@ -133,8 +135,14 @@ export class DeviceConnection implements SessionConnection {
     if (this.state === "closed") return;
     this.lastPacketAt = performance.now();
     const frames = this.framer.push(chunk);
-    if (frames === "too-large") return this.tooLarge(chunk);
-    if (frames === "malformed-length") return this.malformed("a remaining length of more than four bytes");
+    if (frames === "too-large") {
+      this.tooLarge(chunk);
+      return;
+    }
+    if (frames === "malformed-length") {
+      this.malformed("a remaining length of more than four bytes");
+      return;
+    }
     for (const frame of frames) {
       // Handling one packet may close the connection; the rest are not read then.
       if (this.closed) return;
@@ -149,30 +157,42 @@ export class DeviceConnection implements SessionConnection {
   private handle(packet: Packet): void {
     if (this.state === "closed") return;
     if (this.state === "awaiting-connect") {
-      if (packet.cmd !== "connect") return this.malformed(`${packet.cmd} before CONNECT`);
-      return this.connect(packet);
+      if (packet.cmd !== "connect") {
+        this.malformed(`${packet.cmd} before CONNECT`);
+        return;
+      }
+      this.connect(packet);
+      return;
     }
     switch (packet.cmd) {
       case "publish":
-        return this.publish(packet);
+        this.publish(packet);
+        return;
       case "puback":
-        return this.feedbackAcknowledged(packet.messageId);
+        this.feedbackAcknowledged(packet.messageId);
+        return;
       case "pubrel":
-        return this.released(packet.messageId ?? 0);
+        this.released(packet.messageId ?? 0);
+        return;
       case "subscribe":
-        return this.subscribe(packet.messageId ?? 0, packet.subscriptions);
+        this.subscribe(packet.messageId ?? 0, packet.subscriptions);
+        return;
       case "unsubscribe":
-        return this.unsubscribe(packet.messageId ?? 0, packet.unsubscriptions);
+        this.unsubscribe(packet.messageId ?? 0, packet.unsubscriptions);
+        return;
       case "pingreq":
-        return this.write({ cmd: "pingresp" });
+        this.write({ cmd: "pingresp" });
+        return;
       case "disconnect":
-        return this.disconnect(packet.properties?.sessionExpiryInterval);
+        this.disconnect(packet.properties?.sessionExpiryInterval);
+        return;
       case "pubrec":
       case "pubcomp":
         // The hub sends feedback at QoS 0 or 1 only, so these answer nothing of ours.
         return;
       default:
-        return this.protocolError(`unexpected ${packet.cmd}`);
+        this.protocolError(`unexpected ${packet.cmd}`);
+        return;
     }
   }
 
@@ -188,7 +208,8 @@ export class DeviceConnection implements SessionConnection {
         `device connection refused: ${decision.reason}`,
         decision.logFields,
       );
-      return this.refuseConnect(decision.reasonCode, decision.reason);
+      this.refuseConnect(decision.reasonCode, decision.reason);
+      return;
     }
     if (packet.will) {
       this.host.logger.info("a device's will message is ignored: the hub stores only what it publishes", {
@@ -257,25 +278,38 @@ export class DeviceConnection implements SessionConnection {
       const known = this.qos2.get(id);
       // A resent QoS 2 message is stored once: answered when its first copy is, or at once if it was.
       if (known === "storing") return;
-      if (known === "received") return this.write({ cmd: "pubrec", messageId: id });
+      if (known === "received") {
+        this.write({ cmd: "pubrec", messageId: id });
+        return;
+      }
     }
     if (qos > 0 && this.acks.size >= this.host.limits.receiveMaximum && this.version === 5) {
-      return this.close(
+      this.close(
         REASON.receiveMaximumExceeded,
         `more than ${this.host.limits.receiveMaximum} messages unacknowledged`,
       );
+      return;
     }
-    if (topic !== dataTopic(source.id)) return this.refusePublish(topic, qos, id);
+    if (topic !== dataTopic(source.id)) {
+      this.refusePublish(topic, qos, id);
+      return;
+    }
     const entry = this.host.devices.get(source.id);
-    if (!entry?.source.enabled)
-      return this.close(REASON.notAuthorized, "the data source is disabled or deleted");
+    if (!entry?.source.enabled) {
+      this.close(REASON.notAuthorized, "the data source is disabled or deleted");
+      return;
+    }
     const acknowledge = qos > 0 ? this.acks.reserve() : undefined;
     if (qos === 2) this.qos2.set(id, "storing");
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+    this.ingesting++;
+    // A device over its rate limit waits in ingest; reading on would pile its messages up in memory.
+    if (this.ingesting >= this.host.limits.receiveMaximum) this.stream.pause();
     // MQTT 5 devices learn of a refusal from their acknowledgement; 3.x QoS 1/2 ones are only slowed down.
     const refusable = qos === 0 || this.version === 5;
     this.host.onPublish(entry.source, payload, refusable).then(
       (verdict) => {
+        this.ingested();
         if (!acknowledge) return;
         const reasonCode = reasonCodeOf(verdict);
         if (qos === 2) {
@@ -285,12 +319,18 @@ export class DeviceConnection implements SessionConnection {
         acknowledge(this.acknowledgement(qos === 1 ? "puback" : "pubrec", id, reasonCode, verdict.summary));
       },
       (error: unknown) => {
+        this.ingested();
         this.qos2.delete(id);
         this.host.storeFailed(this.address, source.id, error);
         // No acknowledgement: the device keeps the message and sends it again after reconnecting.
         this.close(REASON.unspecifiedError, "the message could not be stored; send it again later");
       },
     );
+  }
+
+  private ingested(): void {
+    this.ingesting--;
+    if (this.stream.isPaused() && this.ingesting < this.host.limits.receiveMaximum) this.stream.resume();
   }
 
   /** The topic of a PUBLISH after MQTT 5 topic aliases; undefined when the connection was closed for it. */
@@ -345,7 +385,10 @@ export class DeviceConnection implements SessionConnection {
   private released(messageId: number): void {
     const known = this.qos2.get(messageId) === "received";
     this.qos2.delete(messageId);
-    if (this.version !== 5 || known) return this.write({ cmd: "pubcomp", messageId });
+    if (this.version !== 5 || known) {
+      this.write({ cmd: "pubcomp", messageId });
+      return;
+    }
     this.write({ cmd: "pubcomp", messageId, reasonCode: REASON.packetIdNotFound });
   }
 
@@ -424,10 +467,11 @@ export class DeviceConnection implements SessionConnection {
     });
     if (this.state === "awaiting-connect") {
       this.version = announcedVersion(chunk) ?? 4;
-      return this.refuseConnect(
+      this.refuseConnect(
         REASON.packetTooLarge,
         `packets may be at most ${this.host.limits.maxPacketBytes} bytes`,
       );
+      return;
     }
     this.close(REASON.packetTooLarge, `packets may be at most ${this.host.limits.maxPacketBytes} bytes`);
   }
@@ -435,7 +479,8 @@ export class DeviceConnection implements SessionConnection {
   private malformed(why: string): void {
     if (this.state === "awaiting-connect" && /protocol version/i.test(why)) {
       this.version = 4;
-      return this.refuseConnect(REASON.unsupportedProtocolVersion, "MQTT 3.1, 3.1.1 and 5.0 are supported");
+      this.refuseConnect(REASON.unsupportedProtocolVersion, "MQTT 3.1, 3.1.1 and 5.0 are supported");
+      return;
     }
     this.host.refuse(this.address, "info", "malformed packet; connection closed", {
       dataSource: this.source?.id,
@@ -454,7 +499,8 @@ export class DeviceConnection implements SessionConnection {
 
   private armKeepAlive(ms: number): void {
     this.timer = setTimeout(() => {
-      const idle = performance.now() - this.lastPacketAt;
+      // While its messages wait in ingest the hub is not reading the device, so its silence is the hub's doing.
+      const idle = this.ingesting > 0 ? 0 : performance.now() - this.lastPacketAt;
       if (idle >= this.keepAliveMs)
         this.close(REASON.keepAliveTimeout, "nothing received within 1.5 times the keep-alive");
       else this.armKeepAlive(this.keepAliveMs - idle);

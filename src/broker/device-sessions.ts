@@ -42,6 +42,8 @@ interface Session {
   feedbackQos: 0 | 1 | 2 | null;
   expiryMs: number | null;
   connection: SessionConnection | undefined;
+  /** Whether the database holds this session (only sessions that outlive their connection are written). */
+  persisted: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export class DeviceSessions {
         feedbackQos: record.feedbackQos,
         expiryMs: record.expiresAt === null ? null : Math.max(1, record.expiresAt - this.now()),
         connection: undefined,
+        persisted: true,
       });
     }
   }
@@ -92,7 +95,7 @@ export class DeviceSessions {
     if (existing) existing.connection = undefined;
     if (!existing || existing.sourceId !== start.sourceId || start.cleanStart) {
       if (existing) this.end(existing);
-      const session: Session = { ...start, feedbackQos: null, connection };
+      const session: Session = { ...start, feedbackQos: null, connection, persisted: false };
       this.add(session);
       this.persist(session);
       return { sessionPresent: false, feedbackQos: null, waiting: [] };
@@ -178,6 +181,7 @@ export class DeviceSessions {
   /** Writes a session that outlives its connection; one that does not is kept in memory only. */
   private persist(session: Session): void {
     if (session.expiryMs === 0) return;
+    session.persisted = true;
     const expiresAt = session.expiryMs === null ? null : this.now() + session.expiryMs;
     this.safely("save device session", () =>
       this.store.save({
@@ -198,7 +202,7 @@ export class DeviceSessions {
 
   private end(session: Session): void {
     this.forget(session);
-    this.safely("remove device session", () => this.store.remove(session.clientId));
+    if (session.persisted) this.safely("remove device session", () => this.store.remove(session.clientId));
   }
 
   private forget(session: Session): void {

@@ -1,16 +1,10 @@
+import type { IngestVerdict } from "../domain/ingest-verdict.ts";
 import type { IngestOutcome } from "../storage/ports.ts";
+
+export type { IngestVerdict } from "../domain/ingest-verdict.ts";
 
 /** Longest summary of a message's problems carried back to the device in its acknowledgement. */
 const MAX_SUMMARY_CHARS = 400;
-
-/**
- * What became of one device message, for its acknowledgement (MQTT 5 PUBACK reason code and string):
- * `summary` is set whenever the feedback report says something (the report on the feedback topic has it all).
- */
-export interface IngestVerdict {
-  readonly kind: "stored" | "partial" | "rejected" | "flooded";
-  readonly summary: string | undefined;
-}
 
 /** The verdict of a committed outcome. */
 export function verdictOf(outcome: IngestOutcome, flooded: boolean): IngestVerdict {
