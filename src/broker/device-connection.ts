@@ -77,6 +77,7 @@ export class DeviceConnection implements SessionConnection {
   private readonly qos2 = new Map<number, "storing" | "received">();
   private topicAliases: Map<number, string> | undefined;
   private deviceMaxPacketBytes = Number.POSITIVE_INFINITY;
+  private wantsReasons = true;
   private keepAliveMs = 0;
   private lastPacketAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -220,6 +221,7 @@ export class DeviceConnection implements SessionConnection {
     this.clientId = decision.clientId;
     const properties = packet.properties;
     this.deviceMaxPacketBytes = properties?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
+    this.wantsReasons = properties?.requestProblemInformation !== false;
     this.feedback = new FeedbackFlow(
       (item, packetId) => this.sendReport(item, packetId),
       properties?.receiveMaximum ?? 0xffff,
@@ -372,7 +374,9 @@ export class DeviceConnection implements SessionConnection {
     reason: string | undefined,
   ): Packet {
     if (this.version !== 5) return { cmd, messageId };
-    return { cmd, messageId, reasonCode, properties: this.reasonProperty(reason, 8) };
+    // A device that asked for no problem information gets reason strings only in CONNACK and DISCONNECT.
+    const properties = this.wantsReasons ? this.reasonProperty(reason, 8) : {};
+    return { cmd, messageId, reasonCode, properties };
   }
 
   /** A reason string, left out when the device could not take a packet that large (MQTT 5, 3.1.2.11.4). */
