@@ -36,6 +36,9 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Topic aliases a device may set up per connection (MQTT 5). */
 const TOPIC_ALIAS_MAXIMUM = 16;
 
+/** Fewest unacknowledged QoS 1/2 messages a device may have in flight, however low the rate limit. */
+const MIN_RECEIVE_MAXIMUM = 100;
+
 /** A connection that has not sent CONNECT within this time is closed. */
 const CONNECT_DEADLINE_MS = 10_000;
 
@@ -119,8 +122,8 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     {
       // Room above the payload limit so that oversized payloads still get a feedback report.
       maxPacketBytes: config.maxPayloadBytes * 2 + 65_536,
-      // As many as the rate limit lets through in its burst: more would only wait in the limiter.
-      receiveMaximum: Math.max(10, Math.min(0xffff, config.rateLimitPerSecond * 2)),
+      // At least the rate limit's burst; beyond the rate, messages wait at most 2 s in ingest, then are refused (MQTT 5).
+      receiveMaximum: Math.min(0xffff, Math.max(MIN_RECEIVE_MAXIMUM, config.rateLimitPerSecond * 2)),
       topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
       connectDeadlineMs: CONNECT_DEADLINE_MS,
     },
