@@ -298,6 +298,9 @@ export class DeviceConnection implements SessionConnection {
     }
     const entry = this.host.devices.get(source.id);
     if (!entry?.source.enabled) {
+      this.host.refuse(this.address, "info", "message refused: the data source is disabled or deleted", {
+        dataSource: source.id,
+      });
       this.close(REASON.notAuthorized, "the data source is disabled or deleted");
       return;
     }
@@ -462,7 +465,7 @@ export class DeviceConnection implements SessionConnection {
       if (packetId !== undefined) this.feedbackAcknowledged(packetId);
       return;
     }
-    this.stream.write(bytes);
+    if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.write(bytes);
   }
 
   private tooLarge(chunk: Buffer): void {
@@ -518,7 +521,7 @@ export class DeviceConnection implements SessionConnection {
   }
 
   private write(packet: Packet): void {
-    if (this.stream.destroyed) return;
+    if (this.stream.destroyed || this.stream.writableEnded) return;
     this.stream.write(generate(packet, { protocolVersion: this.version }));
   }
 
