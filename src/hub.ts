@@ -234,6 +234,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
             rollup: storageHealth.rollupProblemOf(id),
           }),
         hubProblem: () => storageHealth.problem,
+        connectionsOf: (id) => broker.connectionsOf(id),
         sharingFlow: builtStreaming,
         version: HUB_VERSION,
       },

@@ -26,6 +26,8 @@ export interface AcceptedConnect {
 /** A CONNECT the endpoint refuses, with the MQTT 5 reason code, what to tell the device and what to log. */
 export interface RefusedConnect {
   readonly accepted: false;
+  /** The data source the username names, when it names one: the refusal goes into its connection log. */
+  readonly sourceId: string | undefined;
   readonly reasonCode: number;
   readonly reason: string;
   readonly logFields: Record<string, string | undefined>;
@@ -51,7 +53,12 @@ export function decideConnect(
   }
   const entry = packet.username === undefined ? undefined : devices.get(packet.username);
   if (!entry || !packet.password || !verifyDevicePassword(packet.password.toString("utf8"), entry.password)) {
-    return refused(REASON.badUsernameOrPassword, "bad username or password", { username: packet.username });
+    return refused(
+      REASON.badUsernameOrPassword,
+      "bad username or password",
+      { username: packet.username },
+      entry?.source.id,
+    );
   }
   const source = entry.source;
   if (!source.enabled) {
@@ -111,6 +118,7 @@ function refused(
   reasonCode: number,
   reason: string,
   logFields: Record<string, string | undefined>,
+  sourceId: string | undefined = logFields.dataSource,
 ): RefusedConnect {
-  return { accepted: false, reasonCode, reason, logFields };
+  return { accepted: false, sourceId, reasonCode, reason, logFields };
 }

@@ -1,10 +1,12 @@
 import type { Duplex } from "node:stream";
 import { generate, type IConnectPacket, type IPublishPacket, type Packet, parser } from "mqtt-packet";
+import type { ConnectionEvent } from "../domain/connection-event.ts";
 import { type DataSource, dataTopic, feedbackTopic } from "../domain/data-source.ts";
 import type { IngestVerdict } from "../domain/ingest-verdict.ts";
-import type { Logger, LogLevel } from "../platform/logger.ts";
+import { clip as clipText, type Logger, type LogLevel } from "../platform/logger.ts";
 import { AckQueue } from "./ack-queue.ts";
 import { decideConnect, expiryFromSeconds, hasInvalidText } from "./connect-decision.ts";
+import { protocolName } from "./connection-log.ts";
 import type { DeviceDirectory } from "./device-directory.ts";
 import type { DeviceSessions, FeedbackItem, SessionConnection } from "./device-sessions.ts";
 import { FeedbackFlow } from "./feedback-flow.ts";
@@ -40,6 +42,8 @@ export interface ConnectionHost {
   refuse(address: string, level: LogLevel, message: string, fields: Record<string, string | undefined>): void;
   /** A message could not be stored (storage failing): logged once per address, then counted. */
   storeFailed(address: string, sourceId: string, error: unknown): void;
+  /** Adds an event to a data source's connection log. */
+  note(sourceId: string, event: Omit<ConnectionEvent, "at">): void;
   /** The device is authenticated and has its CONNACK. */
   opened(connection: DeviceConnection): void;
   /** An opened connection has ended. */
@@ -51,6 +55,9 @@ const KEEP_ALIVE_GRACE = 1.5;
 
 /** A connection that is told to go is cut this long after its last packet was handed to the network. */
 const CLOSE_LINGER_MS = 2000;
+
+/** Longest text from the network kept in a connection log event. */
+const MAX_EVENT_TEXT = 200;
 
 /** MQTT 5 reason codes at and above this say "not done". */
 const FAILURE = 0x80;
@@ -83,6 +90,8 @@ export class DeviceConnection implements SessionConnection {
   private timer: NodeJS.Timeout | undefined;
   /** Messages of this connection handed to ingest whose outcome is not committed yet. */
   private ingesting = 0;
+  /** Why the hub ended the connection, for the connection log; unset when the device or network ended it. */
+  private closeReason: string | undefined;
 
   constructor(
     private readonly stream: Duplex,
@@ -120,6 +129,7 @@ export class DeviceConnection implements SessionConnection {
   /** Ends the connection; MQTT 5 devices are told why first. */
   close(reasonCode: number | undefined, reason: string): void {
     if (this.state === "closed") return;
+    this.closeReason = reason;
     const wasOpen = this.state === "open";
     this.state = "closed";
     this.clearTimer();
@@ -203,6 +213,15 @@ export class DeviceConnection implements SessionConnection {
       this.host.sessions.mayUse(id, source),
     );
     if (!decision.accepted) {
+      if (decision.sourceId !== undefined) {
+        const wrongPassword = decision.reasonCode === REASON.badUsernameOrPassword;
+        this.noteEvent(
+          decision.sourceId,
+          "refused",
+          wrongPassword ? "wrong password" : decision.reason,
+          packet.clientId,
+        );
+      }
       this.host.refuse(
         this.address,
         "info",
@@ -237,6 +256,12 @@ export class DeviceConnection implements SessionConnection {
     this.clearTimer();
     if (this.keepAliveMs > 0) this.armKeepAlive(this.keepAliveMs);
     this.write(this.connack(resumed.sessionPresent, decision.assignedClientId));
+    this.noteEvent(
+      decision.source.id,
+      "connected",
+      resumed.sessionPresent ? "session resumed" : "new session",
+      this.clientId,
+    );
     this.host.opened(this);
     this.feedbackQos = resumed.feedbackQos === null ? null : resumed.feedbackQos === 0 ? 0 : 1;
     for (const item of resumed.waiting) this.feedback.offer(item, this.feedbackQos ?? 1);
@@ -360,6 +385,7 @@ export class DeviceConnection implements SessionConnection {
 
   private refusePublish(topic: string, qos: number, id: number): void {
     const reason = `publishing to ${topic} is not allowed; publish to ${dataTopic(this.source?.id ?? "")}`;
+    this.noteEvent(this.source?.id ?? "", "refused", reason, this.clientId);
     this.host.refuse(this.address, "warn", "publish refused", { dataSource: this.source?.id, topic });
     // MQTT 5 can say so in the acknowledgement; MQTT 3.x can only close the connection.
     if (this.version === 5 && qos > 0) {
@@ -404,6 +430,12 @@ export class DeviceConnection implements SessionConnection {
     const refusedCode = this.version === 5 ? REASON.notAuthorized : 0x80;
     const granted = subscriptions.map((subscription) => {
       if (subscription.topic !== own) {
+        this.noteEvent(
+          this.source?.id ?? "",
+          "refused",
+          `subscribing to ${subscription.topic} is not allowed; subscribe to ${own}`,
+          this.clientId,
+        );
         this.host.refuse(this.address, "warn", "subscription refused", {
           dataSource: this.source?.id,
           topic: subscription.topic,
@@ -504,6 +536,16 @@ export class DeviceConnection implements SessionConnection {
     this.close(REASON.protocolError, why);
   }
 
+  private noteEvent(sourceId: string, kind: ConnectionEvent["kind"], reason: string, clientId: string): void {
+    this.host.note(sourceId, {
+      kind,
+      reason: clip(reason),
+      address: this.address,
+      clientId: clientId.length > 0 ? clip(clientId) : null,
+      protocol: protocolName(this.version),
+    });
+  }
+
   private armKeepAlive(ms: number): void {
     this.timer = setTimeout(() => {
       // While its messages wait in ingest the hub is not reading the device, so its silence is the hub's doing.
@@ -531,6 +573,8 @@ export class DeviceConnection implements SessionConnection {
     this.clearTimer();
     if (!wasOpen) return;
     this.host.sessions.detach(this, this.clientId, this.feedback?.takeUndelivered() ?? []);
+    const reason = this.closeReason ?? "the network connection ended without DISCONNECT";
+    this.noteEvent(this.source?.id ?? "", "disconnected", reason, this.clientId);
     this.host.closed(this);
   }
 }
@@ -557,4 +601,8 @@ function announcedVersion(head: Buffer): 3 | 4 | 5 | undefined {
   const nameLength = head.readUInt16BE(at);
   const level = head[at + 2 + nameLength];
   return level === 3 || level === 4 || level === 5 ? level : undefined;
+}
+
+function clip(text: string): string {
+  return clipText(text, MAX_EVENT_TEXT);
 }

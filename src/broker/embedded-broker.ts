@@ -1,9 +1,11 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import type { Duplex } from "node:stream";
+import type { ConnectionEvent } from "../domain/connection-event.ts";
 import { clip, type Logger, type LogLevel } from "../platform/logger.ts";
 import { RepeatedEventLog } from "../platform/repeated-event-log.ts";
 import type { DeviceSessionStore } from "../storage/ports.ts";
+import { ConnectionLog } from "./connection-log.ts";
 import {
   type ConnectionHost,
   DeviceConnection,
@@ -40,6 +42,7 @@ export class EmbeddedBroker {
   private readonly connectionsBySource = new Map<string, Set<DeviceConnection>>();
   private readonly connections = new Set<DeviceConnection>();
   private readonly refusals: RepeatedEventLog;
+  private readonly connectionLog = new ConnectionLog();
   private readonly limits: EndpointLimits;
   private sessions: DeviceSessions | undefined;
   private server: Server | undefined;
@@ -65,7 +68,10 @@ export class EmbeddedBroker {
     );
     sessions.load();
     this.sessions = sessions;
-    this.sweeper = setInterval(() => sessions.sweep(), SESSION_SWEEP_MS);
+    this.sweeper = setInterval(() => {
+      sessions.sweep();
+      this.connectionLog.keepOnly((id) => this.devices.get(id) !== undefined);
+    }, SESSION_SWEEP_MS);
     this.sweeper.unref();
     const server = createServer({ noDelay: true }, (socket) =>
       this.acceptConnection(socket, socket.remoteAddress ?? "unknown"),
@@ -104,6 +110,7 @@ export class EmbeddedBroker {
           dataSource: sourceId,
           error: String(error),
         }),
+      note: (sourceId, event) => this.connectionLog.record(sourceId, event),
       opened: (connection) => this.opened(connection),
       closed: (connection) => this.closed(connection),
     };
@@ -122,6 +129,11 @@ export class EmbeddedBroker {
     for (const connection of [...(this.connectionsBySource.get(dataSourceId) ?? [])]) {
       connection.close(REASON.notAuthorized, "the data source was disabled, deleted or given a new password");
     }
+  }
+
+  /** The data source's last connection events, newest first. */
+  connectionsOf(dataSourceId: string): ConnectionEvent[] {
+    return this.connectionLog.of(dataSourceId);
   }
 
   isConnected(dataSourceId: string): boolean {

@@ -250,6 +250,14 @@ function document(version: string) {
           responses: { "200": ok("Reports"), ...errorResponses },
         },
       },
+      "/api/datasources/{id}/connections": {
+        parameters: [idParam],
+        get: {
+          summary:
+            "The data source's last 50 MQTT connection events, newest first: {dataSourceId, events: [{at, kind: connected|disconnected|refused, reason, address, clientId, protocol}]}",
+          responses: { "200": ok("Connection events"), ...errorResponses },
+        },
+      },
       "/api/application-information": {
         get: { summary: "This hub's AIIDA id: {aiidaId}", responses: { "200": ok("AIIDA id") } },
       },
