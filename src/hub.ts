@@ -232,6 +232,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
           healthOf(broker.isConnected(id), lastMessageAt, Date.now(), {
             hub: storageHealth.problem,
             rollup: storageHealth.rollupProblemOf(id),
+            disabled: directory.get(id)?.source.enabled === false,
           }),
         hubProblem: () => storageHealth.problem,
         connectionsOf: (id) => broker.connectionsOf(id),

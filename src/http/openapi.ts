@@ -176,7 +176,7 @@ function document(version: string) {
       "/api/datasources/{id}/health": {
         parameters: [idParam],
         get: {
-          summary: "UP (< 90 s), WARNING (90–180 s), DOWN (> 180 s) or UNKNOWN",
+          summary: "UP (< 90 s), WARNING (90–180 s), DOWN (> 180 s), UNKNOWN (no message yet) or DISABLED",
           responses: { "200": ok("Health"), ...errorResponses },
         },
       },
