@@ -141,6 +141,47 @@ describe("an MQTT 5 PUBACK carries the validation outcome", () => {
   });
 });
 
+describe("MQTT 5 limits the device announces are kept", () => {
+  it("sends no QoS 1 report beyond the device's Receive Maximum until the earlier one is acknowledged", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const raw = await rawSession(t, hub.mqttUrl, 5, creds, { properties: { receiveMaximum: 1 } });
+    raw.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: feedbackOf(creds.id), qos: 1 }] });
+    await raw.next("suback");
+    raw.send(publishOf(creds.topic, UNPARSABLE, 2), publishOf(creds.topic, "[1, 2]", 3));
+    await raw.next("puback");
+    await raw.next("puback");
+    const first = await raw.next("publish");
+    // A ping answered after both reports were made: the second must still be held back.
+    raw.send({ cmd: "pingreq" });
+    await raw.next("pingresp");
+    assert.equal(raw.received.filter((p) => p.cmd === "publish").length, 0, "one report in flight at most");
+    raw.send({ cmd: "puback", messageId: first.messageId as number });
+    const second = await raw.next("publish");
+    assert.equal(second.topic, feedbackOf(creds.id));
+  });
+
+  it("never sends a packet above the device's Maximum Packet Size, and keeps the connection", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    // 128 bytes: far less than any report.
+    const raw = await rawSession(t, hub.mqttUrl, 5, creds, { properties: { maximumPacketSize: 128 } });
+    raw.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: feedbackOf(creds.id), qos: 1 }] });
+    await raw.next("suback");
+    raw.send(publishOf(creds.topic, UNPARSABLE, 2));
+    const puback = await raw.next("puback");
+    assert.equal(puback.reasonCode, 0x99, "the outcome still reaches the device, in the PUBACK");
+    raw.send({ cmd: "pingreq" });
+    await raw.next("pingresp");
+    assert.equal(
+      raw.received.filter((p) => p.cmd === "publish").length,
+      0,
+      "the oversized report was not sent",
+    );
+    assert.equal(raw.closedNow, false);
+  });
+});
+
 describe("MQTT 5 topic aliases", () => {
   it("stores a message that names its topic only by an alias set before", async (t) => {
     const hub = await startTestHub(t);
