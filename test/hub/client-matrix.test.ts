@@ -4,7 +4,7 @@ import type { MqttClient } from "mqtt";
 import type { DeviceCredentials } from "../helpers/hub-harness.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { type MosquittoVersion, mosquittoPub, mosquittoSub } from "../helpers/mosquitto-clients.ts";
-import { connectDevice, nextMessage } from "../helpers/mqtt-device.ts";
+import { connectDevice, nextMessage, publishRejected } from "../helpers/mqtt-device.ts";
 import { type PahoVersion, runPahoSession } from "../helpers/paho-device.ts";
 import { reading, UNPARSABLE, waitForStored } from "../helpers/readings.ts";
 
@@ -109,7 +109,7 @@ function mqttJs(protocolLevel: 3 | 4 | 5): MatrixClient {
       await client.publishAsync(creds.topic, reading(2), { qos: 1 });
       await client.publishAsync(creds.topic, reading(3), { qos: 2 });
       const report = nextMessage(client, feedbackOf(creds.id));
-      await client.publishAsync(creds.topic, UNPARSABLE, { qos: 1 });
+      await publishRejected(client, creds.topic, UNPARSABLE);
       return { report: JSON.parse(String(await report)), refusal: await refusalOf(client, refusedTopic) };
     },
   };

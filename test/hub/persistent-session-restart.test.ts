@@ -4,7 +4,7 @@ import { describe, it, type TestContext } from "node:test";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { tempDataDir } from "../helpers/hub-harness.ts";
 import { createSourceOver, type HubProcess, spawnHub } from "../helpers/hub-process.ts";
-import { connackCodeOf, nextMessage } from "../helpers/mqtt-device.ts";
+import { connackCodeOf, nextMessage, publishRejected } from "../helpers/mqtt-device.ts";
 import { UNPARSABLE } from "../helpers/readings.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -75,7 +75,7 @@ describe("a persistent session and its queued feedback survive a restart of the 
       await other.client.subscribeAsync(feedbackOf(owner.id), { qos: 1 });
       for (const bad of [UNPARSABLE, "[1, 2]"]) {
         const seen = nextMessage(other.client, feedbackOf(owner.id));
-        await other.client.publishAsync(owner.topic, bad, { qos: 1 });
+        await publishRejected(other.client, owner.topic, bad);
         await seen;
       }
       await other.client.endAsync();
@@ -101,7 +101,7 @@ describe("a persistent session and its queued feedback survive a restart of the 
 
       // The subscription came back with the session: a report made now reaches the device too.
       const fresh = nextMessage(back.client, feedbackOf(owner.id));
-      await back.client.publishAsync(owner.topic, UNPARSABLE, { qos: 1 });
+      await publishRejected(back.client, owner.topic, UNPARSABLE);
       assert.equal(JSON.parse(String(await fresh)).status, "rejected");
     });
   }
