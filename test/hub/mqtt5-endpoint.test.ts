@@ -69,6 +69,18 @@ describe("MQTT 5 CONNACK says why a connection is refused", () => {
     assert.match(connack.properties?.reasonString ?? "", /large|size|bytes/i);
   });
 
+  it("ends a connection with DISCONNECT 0x95 on a PUBLISH header that announces more than the limit", async (t) => {
+    const hub = await startTestHub(t, { config: { maxPayloadBytes: "1024" } });
+    const creds = await hub.createDataSource();
+    const raw = await rawSession(t, hub.mqttUrl, 5, creds);
+    // Only the header of a PUBLISH of 1 MiB: the hub must not wait for the body it would refuse anyway.
+    raw.write(raw.encode(publishOf(creds.topic, "x".repeat(1024 * 1024), 1)).subarray(0, 64));
+    const disconnect = await raw.next("disconnect");
+    assert.equal(disconnect.reasonCode, 0x95);
+    assert.match(disconnect.properties?.reasonString ?? "", /at most \d+ bytes/);
+    assert.equal(await raw.closesWithin(5_000), true);
+  });
+
   it("announces Maximum Packet Size, Receive Maximum and Topic Alias Maximum in a successful CONNACK", async (t) => {
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource();
