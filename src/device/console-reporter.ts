@@ -116,7 +116,7 @@ function describe(notice: PublisherNotice, verbose: boolean): string | undefined
         "then with growing pauses while it refuses"
       );
     case "publish-accepted-again":
-      return `the broker takes readings again (after ${plural(notice.refused, "refused publish")}; the refused readings were kept and sent again)`;
+      return `the broker takes readings again (after ${plural(notice.refused, "refusal")}; the refused readings were kept and sent again)`;
     case "connected":
       return notice.mqttVersion === 4
         ? `connected to ${notice.broker}`

@@ -1,0 +1,116 @@
+import type { AddressInfo } from "node:net";
+import { createServer, type Socket } from "node:net";
+import type { TestContext } from "node:test";
+import mqttPacket, { type IConnectPacket, type Packet } from "mqtt-packet";
+
+/** A reason code and, optionally, the reason string an MQTT 5 answer carries. */
+export interface Reason {
+  readonly reasonCode: number;
+  readonly reasonString?: string;
+}
+
+/** How the server answers; both default to plain success. */
+export interface Mqtt5TestServerBehaviour {
+  /** The CONNACK for a CONNECT. */
+  connack?(connect: IConnectPacket): Reason;
+  /** The PUBACK for a QoS 1 PUBLISH; `delivery` counts the deliveries of this payload, from 1. */
+  puback?(payload: string, delivery: number): Reason;
+}
+
+/** A PUBLISH the server received, in arrival order. */
+export interface ReceivedPublish {
+  readonly payload: string;
+  readonly topic: string;
+  /** How often this payload had arrived before, this one included. */
+  readonly delivery: number;
+  /** The reason code the server answered with. */
+  readonly answered: number;
+}
+
+/** A running test server. */
+export interface Mqtt5TestServer {
+  readonly url: string;
+  /** Every CONNECT, in order. */
+  readonly connects: IConnectPacket[];
+  /** Every PUBLISH, in order. */
+  readonly publishes: ReceivedPublish[];
+}
+
+/**
+ * A minimal MQTT server for the publisher's MQTT 5 handling, on 127.0.0.1 and an ephemeral port: it
+ * answers CONNECT, SUBSCRIBE, PINGREQ and QoS 1 PUBLISH with the reason codes and reason strings a test
+ * chooses, which no real broker lets a test pick (the hub's MQTT 5 endpoint will). Speaks whatever
+ * protocol level the client's CONNECT names. Stopped after the test.
+ */
+export async function startMqtt5TestServer(
+  t: TestContext,
+  behaviour: Mqtt5TestServerBehaviour = {},
+): Promise<Mqtt5TestServer> {
+  const connects: IConnectPacket[] = [];
+  const publishes: ReceivedPublish[] = [];
+  const deliveries = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    // The parser learns the protocol level from the CONNECT and parses later packets by it.
+    const parser = mqttPacket.parser();
+    let protocolVersion = 4;
+    const send = (packet: Packet) => socket.write(mqttPacket.generate(packet, { protocolVersion }));
+    const properties = (reason: Reason) =>
+      protocolVersion === 5 && reason.reasonString !== undefined
+        ? { properties: { reasonString: reason.reasonString } }
+        : {};
+    parser.on("packet", (packet: Packet) => {
+      switch (packet.cmd) {
+        case "connect": {
+          connects.push(packet);
+          protocolVersion = packet.protocolVersion ?? 4;
+          const reason = behaviour.connack?.(packet) ?? { reasonCode: 0 };
+          const code =
+            protocolVersion === 5 ? { reasonCode: reason.reasonCode } : { returnCode: reason.reasonCode };
+          send({ cmd: "connack", sessionPresent: false, ...code, ...properties(reason) });
+          if (reason.reasonCode !== 0) socket.end();
+          return;
+        }
+        case "subscribe":
+          send({ cmd: "suback", messageId: packet.messageId, granted: packet.subscriptions.map(() => 1) });
+          return;
+        case "pingreq":
+          send({ cmd: "pingresp" });
+          return;
+        case "publish": {
+          const payload = packet.payload.toString();
+          const delivery = (deliveries.get(payload) ?? 0) + 1;
+          deliveries.set(payload, delivery);
+          const reason = behaviour.puback?.(payload, delivery) ?? { reasonCode: 0 };
+          publishes.push({ payload, topic: packet.topic, delivery, answered: reason.reasonCode });
+          if (packet.qos === 1) {
+            send({
+              cmd: "puback",
+              messageId: packet.messageId,
+              reasonCode: reason.reasonCode,
+              ...properties(reason),
+            });
+          }
+          return;
+        }
+        case "disconnect":
+          socket.end();
+          return;
+        default:
+          return;
+      }
+    });
+    parser.on("error", () => socket.destroy());
+    socket.on("data", (chunk: Buffer) => parser.parse(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `mqtt://127.0.0.1:${port}`, connects, publishes };
+}
