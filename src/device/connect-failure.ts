@@ -85,6 +85,13 @@ export function explainConnectFailure(
       message: `the TLS handshake with the broker ${broker} failed: ${tls}`,
     };
   }
-  const message = `cannot reach the broker ${broker}: ${error ? describeNetworkError(error) : "connection closed"}`;
+  // A TLS client on a plain MQTT port is cut off at its first bytes; Node only sees the reset.
+  const tlsUrl = /^(mqtts|wss):/.test(broker);
+  const reset = (error as { code?: unknown } | undefined)?.code === "ECONNRESET";
+  const what = error ? describeNetworkError(error) : "connection closed";
+  const message =
+    tlsUrl && reset
+      ? `cannot reach the broker ${broker}: ${what} before the broker answered (does that port speak TLS?)`
+      : `cannot reach the broker ${broker}: ${what}`;
   return { code, credentialsRefused: false, message };
 }

@@ -75,7 +75,11 @@ export async function startMqtt5TestServer(
           return;
         }
         case "subscribe":
-          send({ cmd: "suback", messageId: packet.messageId, granted: packet.subscriptions.map(() => 1) });
+          send({
+            cmd: "suback",
+            messageId: packet.messageId ?? 0,
+            granted: packet.subscriptions.map(() => 1),
+          });
           return;
         case "pingreq":
           send({ cmd: "pingresp" });
@@ -89,7 +93,7 @@ export async function startMqtt5TestServer(
           if (packet.qos === 1) {
             send({
               cmd: "puback",
-              messageId: packet.messageId,
+              messageId: packet.messageId ?? 0,
               reasonCode: reason.reasonCode,
               ...properties(reason),
             });
