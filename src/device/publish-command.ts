@@ -1,4 +1,5 @@
 import { readCaFile } from "./ca-file.ts";
+import { publisherClientId } from "./client-id.ts";
 import { ConfigurationError } from "./configuration-error.ts";
 import { createConsoleReporter, type ReporterStreams } from "./console-reporter.ts";
 import type { PublishOptions } from "./publish-options.ts";
@@ -102,7 +103,7 @@ export async function runPublish(
         ca,
         username,
         password,
-        clientId: `aiida-pub-${username}`,
+        clientId: publisherClientId(username, options.mqttVersion),
         feedbackTopic: `aiida/${username}/feedback`,
         reconnectMinMs: 1000,
         reconnectMaxMs: options.reconnectMax * 1000,
