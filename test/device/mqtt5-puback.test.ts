@@ -160,4 +160,21 @@ describe("the publisher over MQTT 5: what the hub's PUBACK says", () => {
     assert.ok(second - first >= 900, `first pause ${second - first} ms`);
     assert.ok(third - second >= 1900, `the second pause doubled: ${third - second} ms`);
   });
+
+  it("keeps no more publishes unacknowledged than the broker's receive maximum, whatever --max-in-flight says", async (t) => {
+    // Held PUBACKs let unacknowledged publishes pile up; a publisher that ignored the limit would have
+    // all six out within the hold at --max-rate 1000.
+    const { server, run, code, left } = await replayAgainst(
+      t,
+      { receiveMaximum: 2, pubackDelayMs: 200 },
+      ["07:01", "07:02", "07:03", "07:04", "07:05", "07:06"].map(
+        (minute) => `{"timestamp":"2025-07-01T${minute}:00Z","quantities":{"0":1}}`,
+      ),
+      ["--max-in-flight", "16", "--max-rate", "1000"],
+    );
+    assert.equal(code, 0, run.stderr());
+    assert.equal(server.publishes.length, 6);
+    assert.equal(server.maxUnacknowledged(), 2);
+    assert.deepEqual(left, []);
+  });
 });

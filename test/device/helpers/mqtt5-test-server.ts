@@ -15,6 +15,10 @@ export interface Mqtt5TestServerBehaviour {
   connack?(connect: IConnectPacket): Reason;
   /** The PUBACK for a QoS 1 PUBLISH; `delivery` counts the deliveries of this payload, from 1. */
   puback?(payload: string, delivery: number): Reason;
+  /** The receive maximum announced in an accepting MQTT 5 CONNACK: unacknowledged publishes the client may send. */
+  receiveMaximum?: number;
+  /** How long each PUBACK is held back, so that a client's unacknowledged publishes pile up (default 0). */
+  pubackDelayMs?: number;
 }
 
 /** A PUBLISH the server received, in arrival order. */
@@ -34,6 +38,8 @@ export interface Mqtt5TestServer {
   readonly connects: IConnectPacket[];
   /** Every PUBLISH, in order. */
   readonly publishes: ReceivedPublish[];
+  /** The most QoS 1 publishes of one connection that were unacknowledged at once. */
+  readonly maxUnacknowledged: () => number;
 }
 
 /**
@@ -50,6 +56,8 @@ export async function startMqtt5TestServer(
   const publishes: ReceivedPublish[] = [];
   const deliveries = new Map<string, number>();
   const sockets = new Set<Socket>();
+  let maxUnacknowledged = 0;
+  const timers = new Set<NodeJS.Timeout>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -57,6 +65,7 @@ export async function startMqtt5TestServer(
     // The parser learns the protocol level from the CONNECT and parses later packets by it.
     const parser = mqttPacket.parser();
     let protocolVersion = 4;
+    let unacknowledged = 0;
     const send = (packet: Packet) => socket.write(mqttPacket.generate(packet, { protocolVersion }));
     const properties = (reason: Reason) =>
       protocolVersion === 5 && reason.reasonString !== undefined
@@ -70,7 +79,11 @@ export async function startMqtt5TestServer(
           const reason = behaviour.connack?.(packet) ?? { reasonCode: 0 };
           const code =
             protocolVersion === 5 ? { reasonCode: reason.reasonCode } : { returnCode: reason.reasonCode };
-          send({ cmd: "connack", sessionPresent: false, ...code, ...properties(reason) });
+          const limit =
+            protocolVersion === 5 && reason.reasonCode === 0 && behaviour.receiveMaximum !== undefined
+              ? { properties: { receiveMaximum: behaviour.receiveMaximum } }
+              : properties(reason);
+          send({ cmd: "connack", sessionPresent: false, ...code, ...limit });
           if (reason.reasonCode !== 0) socket.end();
           return;
         }
@@ -91,12 +104,22 @@ export async function startMqtt5TestServer(
           const reason = behaviour.puback?.(payload, delivery) ?? { reasonCode: 0 };
           publishes.push({ payload, topic: packet.topic, delivery, answered: reason.reasonCode });
           if (packet.qos === 1) {
-            send({
-              cmd: "puback",
-              messageId: packet.messageId ?? 0,
-              reasonCode: reason.reasonCode,
-              ...properties(reason),
-            });
+            unacknowledged++;
+            maxUnacknowledged = Math.max(maxUnacknowledged, unacknowledged);
+            const answer = () => {
+              unacknowledged--;
+              if (socket.writable) {
+                send({
+                  cmd: "puback",
+                  messageId: packet.messageId ?? 0,
+                  reasonCode: reason.reasonCode,
+                  ...properties(reason),
+                });
+              }
+            };
+            const delay = behaviour.pubackDelayMs ?? 0;
+            if (delay === 0) answer();
+            else timers.add(setTimeout(answer, delay));
           }
           return;
         }
@@ -112,9 +135,10 @@ export async function startMqtt5TestServer(
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.after(async () => {
+    for (const timer of timers) clearTimeout(timer);
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   const { port } = server.address() as AddressInfo;
-  return { url: `mqtt://127.0.0.1:${port}`, connects, publishes };
+  return { url: `mqtt://127.0.0.1:${port}`, connects, publishes, maxUnacknowledged: () => maxUnacknowledged };
 }
