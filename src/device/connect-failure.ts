@@ -1,6 +1,6 @@
 import { type MqttVersion, mqttVersionName } from "./mqtt-version.ts";
 import { describeNetworkError } from "./network-error.ts";
-import { reasonCodeName } from "./reason-code-name.ts";
+import { reasonCodeName } from "./reason-code.ts";
 import { quoteRemoteText } from "./remote-text.ts";
 import { describeTlsFailure } from "./tls-failure.ts";
 

@@ -1,7 +1,6 @@
 import { mqttVersionName } from "./mqtt-version.ts";
 import type { NoticeSink, PublisherNotice } from "./publisher-notice.ts";
-import { reasonCodeName } from "./reason-code-name.ts";
-import { quoteRemoteText } from "./remote-text.ts";
+import { describeReasonCode } from "./reason-code.ts";
 
 /** Where the reporter writes: payloads (--verbose) to `out` so they can be piped, everything else to `err`. */
 export interface ReporterStreams {
@@ -27,11 +26,7 @@ function seconds(ms: number): string {
 
 /** "PUBACK 0x99 payload format invalid: "…"": an MQTT 5 reason code, its name and the broker's reason string. */
 function puback(code: number, reasonString: string | undefined): string {
-  const name = reasonCodeName(code);
-  return (
-    `PUBACK 0x${code.toString(16).padStart(2, "0")}${name ? ` ${name}` : ""}` +
-    (reasonString === undefined ? "" : `: ${quoteRemoteText(reasonString)}`)
-  );
+  return `PUBACK ${describeReasonCode(code, reasonString)}`;
 }
 
 /**

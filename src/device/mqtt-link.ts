@@ -3,7 +3,7 @@ import { explainConnectFailure } from "./connect-failure.ts";
 import { type MqttVersion, protocolOptions } from "./mqtt-version.ts";
 import { describeNetworkError } from "./network-error.ts";
 import type { NoticeSink } from "./publisher-notice.ts";
-import { quoteRemoteText } from "./remote-text.ts";
+import { describeReasonCode } from "./reason-code.ts";
 
 /** How to reach the hub's broker and how patiently to retry. */
 export interface MqttLinkSettings {
@@ -268,12 +268,7 @@ export class MqttLink {
 function describeLoss(end: ConnectionEnd): string {
   const packet = end.disconnect;
   if (packet !== undefined) {
-    const code = packet.reasonCode ?? 0;
-    const reason = packet.properties?.reasonString;
-    return (
-      `the broker disconnected with reason code 0x${code.toString(16).padStart(2, "0")}` +
-      (reason === undefined ? "" : `: ${quoteRemoteText(reason)}`)
-    );
+    return `the broker disconnected: DISCONNECT ${describeReasonCode(packet.reasonCode ?? 0, packet.properties?.reasonString)}`;
   }
   return end.lastError ? describeNetworkError(end.lastError) : "closed by the broker";
 }

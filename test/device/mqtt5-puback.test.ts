@@ -177,4 +177,28 @@ describe("the publisher over MQTT 5: what the hub's PUBACK says", () => {
     assert.equal(server.maxUnacknowledged(), 2);
     assert.deepEqual(left, []);
   });
+
+  it("says why the broker disconnected (MQTT 5 DISCONNECT reason) and sends the unacknowledged reading again", async (t) => {
+    const { server, run, code, left } = await replayAgainst(
+      t,
+      {
+        disconnect: (_payload, delivery) =>
+          delivery === 1 ? { reasonCode: 0x8b, reasonString: "hub stopping for an update" } : undefined,
+      },
+      READINGS.slice(0, 1),
+    );
+    assert.equal(code, 0, run.stderr());
+    assert.ok(
+      lines(run.stderr()).includes(
+        'lost the broker (the broker disconnected: DISCONNECT 0x8b server shutting down: "hub stopping for an update"); ' +
+          "readings stay queued until it is back",
+      ),
+      run.stderr(),
+    );
+    assert.deepEqual(
+      server.publishes.map((p) => p.delivery),
+      [1, 2],
+    );
+    assert.deepEqual(left, []);
+  });
 });

@@ -15,6 +15,8 @@ export interface Mqtt5TestServerBehaviour {
   connack?(connect: IConnectPacket): Reason;
   /** The PUBACK for a QoS 1 PUBLISH; `delivery` counts the deliveries of this payload, from 1. */
   puback?(payload: string, delivery: number): Reason;
+  /** Instead of a PUBACK, an MQTT 5 DISCONNECT with this reason, then the connection closes; undefined = PUBACK. */
+  disconnect?(payload: string, delivery: number): Reason | undefined;
   /** The receive maximum announced in an accepting MQTT 5 CONNACK: unacknowledged publishes the client may send. */
   receiveMaximum?: number;
   /** How long each PUBACK is held back, so that a client's unacknowledged publishes pile up (default 0). */
@@ -27,7 +29,7 @@ export interface ReceivedPublish {
   readonly topic: string;
   /** How often this payload had arrived before, this one included. */
   readonly delivery: number;
-  /** The reason code the server answered with. */
+  /** The reason code the server answered with; -1 when it disconnected instead. */
   readonly answered: number;
 }
 
@@ -101,6 +103,13 @@ export async function startMqtt5TestServer(
           const payload = packet.payload.toString();
           const delivery = (deliveries.get(payload) ?? 0) + 1;
           deliveries.set(payload, delivery);
+          const disconnect = behaviour.disconnect?.(payload, delivery);
+          if (disconnect !== undefined) {
+            publishes.push({ payload, topic: packet.topic, delivery, answered: -1 });
+            send({ cmd: "disconnect", reasonCode: disconnect.reasonCode, ...properties(disconnect) });
+            socket.end();
+            return;
+          }
           const reason = behaviour.puback?.(payload, delivery) ?? { reasonCode: 0 };
           publishes.push({ payload, topic: packet.topic, delivery, answered: reason.reasonCode });
           if (packet.qos === 1) {
