@@ -75,6 +75,34 @@ describe("--mqtt-version against real brokers (Mosquitto, the hub)", () => {
     assert.equal(latest.status, 200, JSON.stringify(latest.body));
   });
 
+  it("--mqtt-version 5 to the hub: stored readings leave the queue, a rejected one is shown with the hub's reason", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const now = Date.now();
+    const lines = [
+      { timestamp: now - 60_000, quantities: { "2": 0.42 } },
+      // 30 days ahead: far past the hub's future skew, so nothing of it is stored.
+      { timestamp: now + 30 * 86_400_000, quantities: { "2": 0.43 } },
+    ];
+    const run = spawnPublisher(
+      t,
+      ["publish", "replay", "--file", "-", "--mqtt-version", "5", "--state-dir", tempStateDir(t)],
+      {
+        env: { AIIDA_BROKER: creds.brokerUrl, AIIDA_USERNAME: creds.id, AIIDA_PASSWORD: creds.password },
+        input: `${lines.map((line) => JSON.stringify(line)).join("\n")}\n`,
+      },
+    );
+    const exit = await run.exited;
+    const output = run.stdout() + run.stderr();
+    assert.match(output, /rejected reading #2 \(PUBACK 0x99 payload format invalid: ".*in the future/, output);
+    assert.equal(exit.code, 0, output);
+    const page = await hub.api("GET", `/api/datasources/${creds.id}/records?limit=10`);
+    assert.deepEqual(
+      page.body.records.map((r: any) => r.values.map((v: any) => v.value)),
+      [[0.42]],
+    );
+  });
+
   it("refuses a version it does not know, naming the spellings", async (t) => {
     const run = spawnPublisher(
       t,
