@@ -94,7 +94,11 @@ describe("--mqtt-version against real brokers (Mosquitto, the hub)", () => {
     );
     const exit = await run.exited;
     const output = run.stdout() + run.stderr();
-    assert.match(output, /rejected reading #2 \(PUBACK 0x99 payload format invalid: ".*in the future/, output);
+    assert.match(
+      output,
+      /rejected reading #2 \(PUBACK 0x99 payload format invalid: ".*in the future/,
+      output,
+    );
     assert.equal(exit.code, 0, output);
     const page = await hub.api("GET", `/api/datasources/${creds.id}/records?limit=10`);
     assert.deepEqual(
