@@ -66,7 +66,8 @@ export class RecordBatchWriter {
       valuesThrough: db.prepare("DELETE FROM aiida_record_value WHERE data_source_key = ? AND ts <= ?"),
       recordsThrough: db.prepare("DELETE FROM aiida_record WHERE data_source_key = ? AND ts <= ?"),
       forgetDeletedSource: db.prepare("DELETE FROM deleted_data_source WHERE key = ?"),
-      dataSourceKeys: db.prepare("SELECT key FROM data_source"),
+      // Plain numbers, not a row object each: a pass over 10,000 data sources allocates one small array.
+      dataSourceKeys: db.prepare("SELECT key FROM data_source").pluck(),
     };
   }
 
@@ -150,7 +151,7 @@ export class RecordBatchWriter {
   private deleteOld(before: number, batch: number): number {
     let deleted = 0;
     // Per data source, so each step is a range at the start of that source's primary key.
-    for (const { key } of this.purge.dataSourceKeys.all() as { key: number }[]) {
+    for (const key of this.purge.dataSourceKeys.all() as number[]) {
       const cut = this.purge.nthRecordBefore.get(key, before, batch - deleted - 1) as
         | { ts: number }
         | undefined;

@@ -148,7 +148,7 @@ export class HourlyRollup {
   }
 
   private advance(upto: number, skipped: ReadonlySet<number>): boolean {
-    for (const { key } of this.sql.dataSourceKeys.all() as { key: number }[]) {
+    for (const key of this.sql.dataSourceKeys.all() as number[]) {
       if (skipped.has(key)) continue;
       const watermark = this.watermarks.get(key);
       if (watermark !== undefined && watermark >= upto) continue;
@@ -182,7 +182,8 @@ export class HourlyRollup {
 /** Every statement the rollup runs. */
 function rollupStatements(db: Database.Database) {
   return {
-    dataSourceKeys: db.prepare("SELECT key FROM data_source"),
+    // Plain numbers, not a row object each: a pass over 10,000 data sources allocates one small array.
+    dataSourceKeys: db.prepare("SELECT key FROM data_source").pluck(),
     firstRecordFrom: db.prepare(
       "SELECT ts FROM aiida_record WHERE data_source_key = ? AND ts >= ? ORDER BY ts LIMIT 1",
     ),
