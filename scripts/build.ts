@@ -85,8 +85,14 @@ function removeLeftovers(dir: string, keep: ReadonlySet<string>): void {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = performance.now();
-  const written = await buildDist();
-  process.stdout.write(
-    `aiida-hub: built dist/ (${written.length} files) in ${Math.round(performance.now() - started)} ms\n`,
-  );
+  try {
+    const written = await buildDist();
+    process.stdout.write(
+      `aiida-hub: built dist/ (${written.length} files) in ${Math.round(performance.now() - started)} ms\n`,
+    );
+  } catch (err) {
+    // esbuild's message names each error's file, line and column; its stack trace would only bury them.
+    process.stderr.write(`aiida-hub: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
 }
