@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so there is no build step between `npm ci` and start.
-import { register } from "tsx/esm/api";
+// Runs the ahead-of-time build (dist/, made by `npm ci` through npm's `prepare`): plain JavaScript
+// starts faster and holds far less memory than transpiling the TypeScript sources through tsx.
+import { ensureCurrentDist } from "./current-dist.js";
 
-register();
-await import("../src/main.ts");
+ensureCurrentDist();
+await import("../dist/main.mjs");

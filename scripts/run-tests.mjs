@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ensureCurrentDist } from "../bin/current-dist.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const wanted = process.argv.slice(2);
@@ -24,6 +25,9 @@ if (files.length === 0) {
   console.error(`No test files found${wanted.length > 0 ? ` matching ${wanted.join(" ")}` : ""}.`);
   process.exit(1);
 }
+// Tests that start the hub as a child run bin/aiida-hub.js, which runs dist/ (as users do): build it
+// once here if the sources are newer, rather than in the first of several hubs started at once.
+ensureCurrentDist();
 const result = spawnSync(
   process.execPath,
   [

@@ -36,6 +36,15 @@ export const SECRET_KEY_FILE = "aiida-hub-secret.key";
 /** EDDIE's handshake calls give up after this long (AIIDA waits for ever). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** Topic aliases a device may set up per connection (MQTT 5). */
+const TOPIC_ALIAS_MAXIMUM = 16;
+
+/** Fewest unacknowledged QoS 1/2 messages a device may have in flight, however low the rate limit. */
+const MIN_RECEIVE_MAXIMUM = 100;
+
+/** A connection that has not sent CONNECT within this time is closed. */
+const CONNECT_DEADLINE_MS = 10_000;
+
 /** What the streaming side is given when the hub builds it. */
 export interface StreamingWiring {
   /** Where commands EDDIE sent, once authorised, are carried out. */
@@ -125,11 +134,17 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
   // Room above the payload limit so that oversized payloads still get a feedback report.
   const maxPacketBytes = config.maxPayloadBytes * 2 + 65_536;
   const broker = new EmbeddedBroker(
-    maxPacketBytes,
+    {
+      maxPacketBytes,
+      // At least the rate limit's burst; beyond the rate, messages wait at most 2 s in ingest, then are refused (MQTT 5).
+      receiveMaximum: Math.min(0xffff, Math.max(MIN_RECEIVE_MAXIMUM, config.rateLimitPerSecond * 2)),
+      topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+      connectDeadlineMs: CONNECT_DEADLINE_MS,
+    },
     directory,
-    (source, payload, qos) => {
+    (source, payload, refusable) => {
       if (!pipeline) return Promise.reject(new Error("the hub is not running"));
-      return pipeline.ingest(source, payload, qos);
+      return pipeline.ingest(source, payload, refusable);
     },
     {
       connected: (id) => logger.info("device connected", { dataSource: id }),
@@ -218,7 +233,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       },
     );
     const mqttPort = await listenOrExplain(
-      () => broker.listen(config.host, config.mqttPort),
+      () => broker.listen(config.host, config.mqttPort, store.deviceSessions),
       `MQTT port ${config.mqttPort} on ${config.host}`,
       "--mqtt-port",
     );
@@ -248,8 +263,10 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
           healthOf(broker.isConnected(id), lastMessageAt, Date.now(), {
             hub: storageHealth.problem,
             rollup: storageHealth.rollupProblemOf(id),
+            disabled: directory.get(id)?.source.enabled === false,
           }),
         hubProblem: () => storageHealth.problem,
+        connectionsOf: (id) => broker.connectionsOf(id),
         sharingFlow: builtStreaming,
         version: HUB_VERSION,
         tls: () => transports.tlsInfo(),

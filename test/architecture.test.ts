@@ -13,7 +13,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: [],
   storage: ["domain", "platform"],
   ingest: ["domain", "cim", "platform", "storage"],
-  broker: ["domain", "platform"],
+  broker: ["domain", "platform", "storage"],
   services: ["domain", "platform", "storage", "broker"],
   http: ["domain", "services", "ingest", "storage", "platform", "cim", "sharing"],
   device: ["domain", "cim", "platform"],

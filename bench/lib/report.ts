@@ -62,6 +62,8 @@ export function checkGoals(results: Map<string, ScenarioResult>): GoalCheck[] {
   );
   add("10,000-device connect storm: hub time ÷ raw Aedes", "connect-storm", "ratio.aedes", 2, "max", "×");
   add("RSS per idle device: hub ÷ raw Aedes", "memory", "ratio.aedes", 1.5, "max", "×");
+  // Issue 12: the hub process at rest, its devices' credentials loaded, none connected.
+  add("Idle hub RSS, no device connected (issue 12)", "memory", "hub.rss.0", 120, "max", "MiB");
   add("Year chart query (~1,000 points)", "queries", "chart.ms", 200, "max", "ms");
   add("Latest record query", "queries", "latest.ms", 5, "max", "ms");
   add("Bytes on disk per stored value", "queries", "bytesPerValue", 40, "max", "B");

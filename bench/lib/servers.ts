@@ -59,7 +59,7 @@ export interface HubStartOptions {
 
 let profileCounter = 0;
 
-/** `aiida-hub start` as a user runs it (bin/aiida-hub.js through tsx), on free loopback ports. */
+/** `aiida-hub start` as a user runs it (bin/aiida-hub.js, which runs dist/), on free loopback ports. */
 export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<HubTarget> {
   const nodeFlags: string[] = [];
   if (o.gcHook) nodeFlags.push("--expose-gc", "--import", GC_PRELOAD);

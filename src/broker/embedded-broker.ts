@@ -1,15 +1,22 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import type { Duplex } from "node:stream";
-import { Aedes, type AuthenticateError, type Client } from "aedes";
-import { type DataSource, dataTopic, feedbackTopic, isDataTopic } from "../domain/data-source.ts";
+import type { ConnectionEvent } from "../domain/connection-event.ts";
 import { clip, type Logger, type LogLevel } from "../platform/logger.ts";
 import { RepeatedEventLog } from "../platform/repeated-event-log.ts";
-import { verifyDevicePassword } from "../platform/secrets.ts";
-import { ClientIdOwners } from "./client-id-owners.ts";
-import { skipRoutingOfDeviceData } from "./device-data-bypass.ts";
+import type { DeviceSessionStore } from "../storage/ports.ts";
+import { ConnectionLog } from "./connection-log.ts";
+import {
+  type ConnectionHost,
+  DeviceConnection,
+  type DevicePublishHandler,
+  type EndpointLimits,
+} from "./device-connection.ts";
 import type { DeviceDirectory } from "./device-directory.ts";
-import { guardPacketSize } from "./packet-size-guard.ts";
+import { DeviceSessions } from "./device-sessions.ts";
+import { REASON } from "./reason-codes.ts";
+
+export type { DevicePublishHandler } from "./device-connection.ts";
 
 /** Longest text from the network (usernames, client ids, topics) written to the log. */
 const MAX_LOGGED_CHARS = 128;
@@ -17,8 +24,8 @@ const MAX_LOGGED_CHARS = 128;
 /** A refusal from one address is logged in full once, then counted and logged once per this interval. */
 const REFUSAL_SUMMARY_MS = 60_000;
 
-/** Called for every publish a device is allowed to make; resolves once the message is durably handled. */
-export type DevicePublishHandler = (source: DataSource, payload: Buffer, qos: 0 | 1 | 2) => Promise<void>;
+/** How often sessions whose expiry passed (or whose data source was deleted) are ended. */
+const SESSION_SWEEP_MS = 60_000;
 
 /** Connection state changes the hub tracks for health. */
 export interface ConnectionEvents {
@@ -26,89 +33,46 @@ export interface ConnectionEvents {
   disconnected(dataSourceId: string): void;
 }
 
-/** The embedded MQTT broker: device authentication, per-device ACL, ingest on publish, feedback out. */
+/**
+ * The hub's MQTT endpoint for devices (MQTT 3.1, 3.1.1 and 5.0 over any transport handed to
+ * acceptConnection; TCP is its own): devices authenticate as their data source, publish to their data
+ * topic and subscribe to their feedback topic; nothing is routed between clients.
+ */
 export class EmbeddedBroker {
-  private readonly clientsBySource = new Map<string, Set<Client>>();
-  private readonly sourceOfClient = new WeakMap<Client, string>();
-  private readonly sockets = new Set<Duplex>();
-  private readonly addressOfClient = new WeakMap<Client, string>();
+  private readonly connectionsBySource = new Map<string, Set<DeviceConnection>>();
+  private readonly connections = new Set<DeviceConnection>();
   private readonly refusals: RepeatedEventLog;
-  private readonly clientIdOwners = new ClientIdOwners(
-    (sourceId) => this.devices.get(sourceId) !== undefined,
-  );
+  private readonly connectionLog = new ConnectionLog();
+  private readonly limits: EndpointLimits;
+  private sessions: DeviceSessions | undefined;
   private server: Server | undefined;
-  private aedes: Aedes | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
-    /** Packets larger than this close the connection before they are read into memory. */
-    private readonly maxPacketBytes: number,
+    limits: EndpointLimits,
     private readonly devices: DeviceDirectory,
     private readonly onPublish: DevicePublishHandler,
     private readonly events: ConnectionEvents,
     private readonly logger: Logger,
   ) {
+    this.limits = limits;
     this.refusals = new RepeatedEventLog(logger, REFUSAL_SUMMARY_MS);
   }
 
-  /** Starts listening; resolves with the bound port. */
-  async listen(host: string, port: number): Promise<number> {
-    const aedes = await Aedes.createBroker({
-      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
-      authorizePublish: (client, packet, done) => {
-        if (!client) return done(null);
-        const sourceId = this.sourceOfClient.get(client);
-        const entry = sourceId === undefined ? undefined : this.devices.get(sourceId);
-        if (!entry || packet.topic !== dataTopic(entry.source.id)) {
-          this.refuse(client, "warn", "publish refused", { dataSource: sourceId, topic: packet.topic });
-          return done(new Error(`publishing to ${packet.topic} is not allowed`));
-        }
-        // The hub keeps the data; the broker must not hold device messages as retained copies.
-        packet.retain = false;
-        this.onPublish(entry.source, packet.payload as Buffer, packet.qos).then(
-          () => done(null),
-          (err: unknown) => {
-            // While storage is down every resent message fails alike: logged in full once, then counted.
-            this.refusals.record(
-              "error",
-              "message could not be stored; the device will resend it",
-              this.addressOfClient.get(client) ?? "unknown",
-              { dataSource: sourceId, error: String(err) },
-            );
-            done(err instanceof Error ? err : new Error(String(err)));
-          },
-        );
-      },
-      authorizeSubscribe: (client, subscription, done) => {
-        const sourceId = this.sourceOfClient.get(client);
-        if (sourceId !== undefined && subscription.topic === feedbackTopic(sourceId)) {
-          if (!client.clean) this.clientIdOwners.keepSession(client.id, sourceId);
-          return done(null, subscription);
-        }
-        this.refuse(client, "warn", "subscription refused", {
-          dataSource: sourceId,
-          topic: subscription.topic,
-        });
-        done(null, null);
-      },
-      // Every message on its way to a device, live or from a session's queue, must be its own feedback.
-      authorizeForward: (client, packet) => {
-        const sourceId = this.sourceOfClient.get(client);
-        if (sourceId !== undefined && packet.topic === feedbackTopic(sourceId)) return packet;
-        this.refuse(client, "warn", "message for another device dropped", {
-          dataSource: sourceId,
-          topic: packet.topic,
-        });
-        return null;
-      },
-    });
-    skipRoutingOfDeviceData(aedes, isDataTopic);
-    aedes.on("clientError", (client, err) =>
-      this.logger.debug("client error", {
-        client: clip(client.id ?? "", MAX_LOGGED_CHARS),
-        error: clip(err.message, MAX_LOGGED_CHARS),
-      }),
+  /** Loads the devices' persistent sessions and starts listening on TCP; resolves with the bound port. */
+  async listen(host: string, port: number, sessionStore: DeviceSessionStore): Promise<number> {
+    const sessions = new DeviceSessions(
+      sessionStore,
+      (id) => this.devices.get(id) !== undefined,
+      this.logger,
     );
-    this.aedes = aedes;
+    sessions.load();
+    this.sessions = sessions;
+    this.sweeper = setInterval(() => {
+      sessions.sweep();
+      this.connectionLog.keepOnly((id) => this.devices.get(id) !== undefined);
+    }, SESSION_SWEEP_MS);
+    this.sweeper.unref();
     const server = createServer({ noDelay: true }, (socket) =>
       this.acceptConnection(socket, socket.remoteAddress ?? "unknown"),
     );
@@ -128,130 +92,97 @@ export class EmbeddedBroker {
    * carries MQTT packets both ways; `remoteAddress` is the peer's address for the log.
    */
   acceptConnection(stream: Duplex, remoteAddress: string): void {
-    const aedes = this.aedes;
-    if (!aedes) {
+    const sessions = this.sessions;
+    if (!sessions) {
       stream.destroy();
       return;
     }
-    const client = aedes.handle(stream);
-    this.addressOfClient.set(client, remoteAddress);
-    if (!guardPacketSize(client, stream, this.maxPacketBytes)) {
-      this.logger.warn("packet size guard unavailable with this Aedes version; large packets are buffered");
-    }
-    this.sockets.add(stream);
-    // The stream's close is the one event that fires for every connection, however it ends.
-    stream.once("close", () => {
-      this.sockets.delete(stream);
-      this.forgetClient(client);
-    });
+    const host: ConnectionHost = {
+      devices: this.devices,
+      sessions,
+      onPublish: this.onPublish,
+      limits: this.limits,
+      logger: this.logger,
+      refuse: (address, level, message, fields) => this.refuse(address, level, message, fields),
+      storeFailed: (address, sourceId, error) =>
+        // While storage is down every resent message fails alike: logged in full once, then counted.
+        this.refusals.record("error", "message could not be stored; the device will resend it", address, {
+          dataSource: sourceId,
+          error: String(error),
+        }),
+      note: (sourceId, event) => this.connectionLog.record(sourceId, event),
+      opened: (connection) => this.opened(connection),
+      closed: (connection) => this.closed(connection),
+    };
+    const connection = new DeviceConnection(stream, remoteAddress, host);
+    this.connections.add(connection);
+    stream.once("close", () => this.connections.delete(connection));
   }
 
-  /** Publishes a JSON document to a device's feedback topic. */
+  /** Sends a JSON document to a device's feedback topic, or queues it for the device's persistent sessions. */
   sendFeedback(dataSourceId: string, report: unknown): void {
-    this.aedes?.publish(
-      {
-        cmd: "publish",
-        topic: feedbackTopic(dataSourceId),
-        payload: Buffer.from(JSON.stringify(report)),
-        qos: 1,
-        retain: false,
-        dup: false,
-      },
-      (err) => {
-        if (err)
-          this.logger.warn("feedback could not be sent", { dataSource: dataSourceId, error: err.message });
-      },
-    );
+    this.sessions?.deliver(dataSourceId, Buffer.from(JSON.stringify(report)));
   }
 
   /** Closes every open connection of a data source at once (disabled, deleted or re-keyed). */
   disconnectSource(dataSourceId: string): void {
-    const clients = this.clientsBySource.get(dataSourceId);
-    if (!clients) return;
-    for (const client of [...clients]) client.close();
+    for (const connection of [...(this.connectionsBySource.get(dataSourceId) ?? [])]) {
+      connection.close(REASON.notAuthorized, "the data source was disabled, deleted or given a new password");
+    }
+  }
+
+  /** The data source's last connection events, newest first. */
+  connectionsOf(dataSourceId: string): ConnectionEvent[] {
+    return this.connectionLog.of(dataSourceId);
   }
 
   isConnected(dataSourceId: string): boolean {
-    return (this.clientsBySource.get(dataSourceId)?.size ?? 0) > 0;
+    return (this.connectionsBySource.get(dataSourceId)?.size ?? 0) > 0;
   }
 
-  /** Stops accepting connections, closes the ones there are, then the broker. */
+  /** Sessions held (live and waiting), for tests. */
+  get sessionCount(): number {
+    return this.sessions?.size ?? 0;
+  }
+
+  /** Stops accepting connections, tells every device the hub is going, and closes their connections. */
   async close(): Promise<void> {
     const server = this.server;
-    const aedes = this.aedes;
-    // server.close() only stops accepting; it completes once aedes has closed the open connections.
     const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
-    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    // A connection that replaced another one with its client id registers with Aedes only once the old
-    // one has closed; caught in between, Aedes never closes it, and it would hold the server open.
-    for (const socket of this.sockets) socket.destroy();
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const connection of this.connections)
+      connection.close(REASON.serverShuttingDown, "the hub is stopping");
     await serverClosed;
     this.refusals.close();
   }
 
-  private authenticate(
-    client: Client,
-    username: string | undefined,
-    password: Buffer | undefined,
-    done: (error: AuthenticateError | null, success: boolean | null) => void,
-  ): void {
-    const entry = username === undefined ? undefined : this.devices.get(username);
-    if (!entry || !password || !verifyDevicePassword(password.toString("utf8"), entry.password)) {
-      this.refuse(client, "info", "device connection refused: bad username or password", { username });
-      done(authError("bad username or password", 4), false);
-      return;
+  private opened(connection: DeviceConnection): void {
+    const id = connection.sourceId as string;
+    const ofSource = this.connectionsBySource.get(id) ?? new Set<DeviceConnection>();
+    ofSource.add(connection);
+    this.connectionsBySource.set(id, ofSource);
+    if (ofSource.size === 1) this.events.connected(id);
+  }
+
+  private closed(connection: DeviceConnection): void {
+    const id = connection.sourceId as string;
+    const ofSource = this.connectionsBySource.get(id);
+    if (!ofSource?.delete(connection)) return;
+    if (ofSource.size === 0) {
+      this.connectionsBySource.delete(id);
+      this.events.disconnected(id);
     }
-    if (!entry.source.enabled) {
-      this.refuse(client, "info", "device connection refused: data source disabled", {
-        dataSource: entry.source.id,
-      });
-      done(authError("data source is disabled", 5), false);
-      return;
-    }
-    const id = entry.source.id;
-    if (!this.clientIdOwners.claim(client.id, id, client.clean)) {
-      this.refuse(client, "info", "device connection refused: client id held by another data source", {
-        dataSource: id,
-        clientId: client.id,
-      });
-      done(authError("client id is in use by another data source", 2), false);
-      return;
-    }
-    this.sourceOfClient.set(client, id);
-    const clients = this.clientsBySource.get(id) ?? new Set<Client>();
-    clients.add(client);
-    this.clientsBySource.set(id, clients);
-    if (clients.size === 1) this.events.connected(id);
-    done(null, true);
   }
 
   /** Logs a refusal: in full the first time from an address, then only counted; text from the network clipped. */
   private refuse(
-    client: Client,
+    address: string,
     level: LogLevel,
     message: string,
     fields: Record<string, string | undefined>,
   ): void {
     const clipped: Record<string, string | undefined> = {};
     for (const [key, value] of Object.entries(fields)) clipped[key] = value && clip(value, MAX_LOGGED_CHARS);
-    const address = this.addressOfClient.get(client) ?? "unknown";
     this.refusals.record(level, message, address, clipped);
   }
-
-  private forgetClient(client: Client): void {
-    const id = this.sourceOfClient.get(client);
-    if (id === undefined) return;
-    this.sourceOfClient.delete(client);
-    this.clientIdOwners.release(client.id, id);
-    const clients = this.clientsBySource.get(id);
-    if (!clients?.delete(client)) return;
-    if (clients.size === 0) {
-      this.clientsBySource.delete(id);
-      this.events.disconnected(id);
-    }
-  }
-}
-
-function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode });
 }

@@ -35,6 +35,10 @@ only when the broker acknowledged it (QoS 1); after an outage the backlog goes o
 timestamps. When the queue holds --queue-limit readings, or the disk is full, the OLDEST are dropped to make
 room, and the drop is reported. Ctrl-C sends what it can within --flush-timeout and keeps the rest for the next start.
 
+With --mqtt-version 5 the hub's PUBACK says how it judged each reading: partly stored and rejected (0x99)
+readings are shown with the hub's reason and leave the queue; other refusals (0x97 quota exceeded, …) keep
+the reading queued and send it again later.
+
 Environment: AIIDA_BROKER, AIIDA_USERNAME, AIIDA_PASSWORD. Precedence: options > environment > --config file.
 Exit codes: 0 ok, 1 --once or the source's end could not send everything, 2 bad configuration,
 3 broker refused the credentials (--once). Built-in profiles: ${builtInProfileNames().join(", ")}.
@@ -93,6 +97,18 @@ function addPublishCommand(program: Command): void {
       option("--broker <url>", "MQTT broker of the hub", HUB)
         .env("AIIDA_BROKER")
         .default(PUBLISH_DEFAULTS.broker),
+    )
+    .addOption(
+      option("--mqtt-version <version>", "MQTT version: 3 (3.1), 4 (3.1.1) or 5", HUB).default(
+        PUBLISH_DEFAULTS.mqttVersion,
+      ),
+    )
+    .addOption(
+      option(
+        "--ca <file>",
+        "PEM CA certificate(s) the mqtts:// or wss:// broker's certificate must chain to",
+        HUB,
+      ),
     )
     .addOption(option("--username <id>", "the data source id (MQTT username)", HUB).env("AIIDA_USERNAME"))
     .addOption(option("--password <secret>", "the data source's MQTT password", HUB).env("AIIDA_PASSWORD"))

@@ -1,4 +1,6 @@
+import { mqttVersionName } from "./mqtt-version.ts";
 import type { NoticeSink, PublisherNotice } from "./publisher-notice.ts";
+import { describeReasonCode } from "./reason-code.ts";
 
 /** Where the reporter writes: payloads (--verbose) to `out` so they can be piped, everything else to `err`. */
 export interface ReporterStreams {
@@ -20,6 +22,11 @@ function plural(count: number, word: string): string {
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** "PUBACK 0x99 payload format invalid: "…"": an MQTT 5 reason code, its name and the broker's reason string. */
+function puback(code: number, reasonString: string | undefined): string {
+  return `PUBACK ${describeReasonCode(code, reasonString)}`;
 }
 
 /**
@@ -92,8 +99,23 @@ function describe(notice: PublisherNotice, verbose: boolean): string | undefined
         : `read failed (${notice.consecutive} in a row): ${notice.message}`;
     case "read-recovered":
       return `meter readable again after ${plural(notice.failedReads, "failed read")}`;
+    case "hub-verdict":
+      return notice.verdict === "partial"
+        ? `the hub stored reading #${notice.seq} only in part (${puback(notice.reasonCode, notice.reasonString)})`
+        : `the hub rejected reading #${notice.seq} (${puback(notice.reasonCode, notice.reasonString)}); ` +
+            "it is removed from the queue and not sent again";
+    case "publish-refused":
+      return (
+        `the broker refused a reading (${puback(notice.reasonCode, notice.reasonString)}); ` +
+        `readings stay queued and are sent again from the oldest in ${seconds(notice.retryInMs)}, ` +
+        "then with growing pauses while it refuses"
+      );
+    case "publish-accepted-again":
+      return `the broker takes readings again (after ${plural(notice.refused, "refusal")}; the refused readings were kept and sent again)`;
     case "connected":
-      return `connected to ${notice.broker}`;
+      return notice.mqttVersion === 4
+        ? `connected to ${notice.broker}`
+        : `connected to ${notice.broker} (MQTT ${mqttVersionName(notice.mqttVersion)})`;
     case "connection-lost":
       return `lost the broker (${notice.message}); readings stay queued until it is back`;
     case "connect-failed":

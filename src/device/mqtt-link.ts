@@ -1,10 +1,17 @@
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt, { type IDisconnectPacket, type MqttClient, type Packet } from "mqtt";
+import { explainConnectFailure } from "./connect-failure.ts";
+import { type MqttVersion, protocolOptions } from "./mqtt-version.ts";
 import { describeNetworkError } from "./network-error.ts";
 import type { NoticeSink } from "./publisher-notice.ts";
+import { describeReasonCode } from "./reason-code.ts";
 
 /** How to reach the hub's broker and how patiently to retry. */
 export interface MqttLinkSettings {
   readonly brokerUrl: string;
+  /** MQTT protocol level: 4 (3.1.1) unless asked otherwise. */
+  readonly mqttVersion: MqttVersion;
+  /** PEM certificates a TLS broker's certificate must chain to (--ca); undefined = the system's CAs. */
+  readonly ca: readonly string[] | undefined;
   readonly username: string;
   readonly password: string;
   readonly clientId: string;
@@ -18,49 +25,45 @@ export interface MqttLinkSettings {
 /** Thrown by publish when the connection is down or drops before the broker acknowledged. */
 export class LinkDownError extends Error {}
 
-const CONNACK_REFUSALS: Readonly<Record<number, string>> = {
-  1: "unacceptable protocol version",
-  2: "client id rejected",
-  3: "server unavailable",
-  4: "bad username or password",
-  5: "not authorized",
-  134: "bad username or password",
-  135: "not authorized",
-};
-const CREDENTIAL_REFUSALS = new Set([4, 5, 134, 135]);
+/**
+ * The broker's PUBACK of one publish: its reason code (always 0 before MQTT 5; 0x10 "no matching
+ * subscribers" is a success too) and, with MQTT 5, the reason string it may carry.
+ */
+export interface PublishAck {
+  readonly reasonCode: number;
+  readonly reasonString: string | undefined;
+}
 
-/** Why a connection attempt failed: the CONNACK refusal code if there was one, and a sentence for the user. */
-function explainFailure(
-  s: MqttLinkSettings,
-  error: Error | undefined,
-): { code: number | undefined; credentialsRefused: boolean; message: string } {
-  const raw = (error as { code?: unknown } | undefined)?.code;
-  const code = typeof raw === "number" ? raw : undefined;
-  const refusal = code === undefined ? undefined : CONNACK_REFUSALS[code];
-  if (code !== undefined && CREDENTIAL_REFUSALS.has(code)) {
-    const message =
-      `the broker ${s.brokerUrl} refused the credentials (CONNACK ${code}: ${refusal}): check --username ` +
-      `(the data source id, now "${s.username}") and --password (shown once when the data source was created; ` +
-      "regenerate it in the hub if it is lost)";
-    return { code, credentialsRefused: true, message };
-  }
-  const message =
-    refusal !== undefined
-      ? `the broker ${s.brokerUrl} refused the connection (CONNACK ${code}: ${refusal})`
-      : `cannot reach the broker ${s.brokerUrl}: ${error ? describeNetworkError(error) : "connection closed"}`;
-  return { code, credentialsRefused: false, message };
+type PubackPacket = Extract<Packet, { cmd: "puback" }>;
+
+/** One mqtt.js client and what its broker said beyond what mqtt.js hands to callbacks. */
+interface Connection {
+  readonly client: MqttClient;
+  /** PUBACKs by packet id: mqtt.js passes an accepting PUBACK's reason string to no callback. */
+  readonly pubacks: Map<number, PubackPacket>;
+}
+
+/** What a closed connection leaves behind for the explanation of its end. */
+interface ConnectionEnd {
+  wasConnected: boolean;
+  lastError: Error | undefined;
+  /** The reason string of a refusing MQTT 5 CONNACK. */
+  refusalReason: string | undefined;
+  /** An MQTT 5 DISCONNECT the broker sent before closing. */
+  disconnect: IDisconnectPacket | undefined;
 }
 
 /**
- * One MQTT 3.1.1 connection to the hub, re-established with exponential back-off (a fresh client each
- * time, so mqtt.js never re-sends on its own: the queue decides what is sent). Refused credentials
- * back off straight to the maximum, so a wrong password never becomes a busy loop.
+ * One MQTT connection to the hub (3.1.1 unless --mqtt-version says otherwise), re-established with
+ * exponential back-off (a fresh client each time, so mqtt.js never re-sends on its own: the queue decides
+ * what is sent). Refused credentials back off straight to the maximum, so a wrong password never becomes
+ * a busy loop.
  */
 export class MqttLink {
   readonly #settings: MqttLinkSettings;
   readonly #notify: NoticeSink;
   readonly #onChange: () => void;
-  #client: MqttClient | undefined;
+  #connection: Connection | undefined;
   #connected = false;
   #stopped = false;
   #failures = 0;
@@ -68,6 +71,7 @@ export class MqttLink {
   #pending = new Set<(error: Error) => void>();
   #connectionNumber = 0;
   #lastRefusalCode: number | undefined;
+  #receiveMaximum: number | undefined;
 
   constructor(settings: MqttLinkSettings, notify: NoticeSink, onChange: () => void) {
     this.#settings = settings;
@@ -85,6 +89,14 @@ export class MqttLink {
     return this.#connectionNumber;
   }
 
+  /**
+   * The most unacknowledged QoS 1 publishes the broker takes on this connection (MQTT 5 CONNACK "receive
+   * maximum"; a client that sends more is disconnected), or undefined when it set no limit.
+   */
+  get receiveMaximum(): number | undefined {
+    return this.#receiveMaximum;
+  }
+
   /** Starts connecting; returns at once. */
   start(): void {
     this.#connect();
@@ -98,32 +110,47 @@ export class MqttLink {
       clientId: s.clientId,
       username: s.username,
       password: s.password,
-      protocolVersion: 4,
+      ...protocolOptions(s.mqttVersion),
+      ...(s.ca === undefined ? {} : { ca: [...s.ca] }),
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: s.connectTimeoutMs,
       resubscribe: false,
     });
-    this.#client = client;
-    let lastError: Error | undefined;
-    let wasConnected = false;
+    const connection: Connection = { client, pubacks: new Map() };
+    this.#connection = connection;
+    const end: ConnectionEnd = {
+      wasConnected: false,
+      lastError: undefined,
+      refusalReason: undefined,
+      disconnect: undefined,
+    };
     client.on("error", (error) => {
-      lastError = error;
+      end.lastError = error;
     });
-    client.on("connect", () => {
-      wasConnected = true;
+    client.on("packetreceive", (packet: Packet) => {
+      if (packet.cmd === "puback" && packet.messageId !== undefined)
+        connection.pubacks.set(packet.messageId, packet);
+      else if (packet.cmd === "connack") end.refusalReason = packet.properties?.reasonString;
+    });
+    client.on("disconnect", (packet) => {
+      end.disconnect = packet;
+    });
+    client.on("connect", (connack) => {
+      end.wasConnected = true;
       this.#connected = true;
       this.#failures = 0;
       this.#lastRefusalCode = undefined;
+      this.#receiveMaximum = connack.properties?.receiveMaximum;
       this.#connectionNumber++;
-      this.#notify({ kind: "connected", broker: s.brokerUrl });
+      this.#notify({ kind: "connected", broker: s.brokerUrl, mqttVersion: s.mqttVersion });
       this.#subscribeFeedback(client);
       this.#onChange();
     });
     client.on("message", (topic, payload) => {
       if (topic === s.feedbackTopic) this.#notify({ kind: "feedback", payload: payload.toString("utf8") });
     });
-    client.once("close", () => this.#closed(client, wasConnected, lastError));
+    client.once("close", () => this.#closed(connection, end));
   }
 
   #subscribeFeedback(client: MqttClient): void {
@@ -136,25 +163,33 @@ export class MqttLink {
     });
   }
 
-  #closed(client: MqttClient, wasConnected: boolean, lastError: Error | undefined): void {
+  #closed(connection: Connection, end: ConnectionEnd): void {
+    const { client } = connection;
     client.removeAllListeners("message");
     client.end(true);
-    if (this.#client === client) this.#client = undefined;
+    if (this.#connection === connection) this.#connection = undefined;
     this.#connected = false;
     const lost = new LinkDownError("the connection closed before the broker acknowledged");
     for (const reject of this.#pending) reject(lost);
     this.#pending.clear();
     if (this.#stopped) return;
-    const failure = explainFailure(this.#settings, lastError);
+    const s = this.#settings;
+    const failure = explainConnectFailure(
+      {
+        brokerUrl: s.brokerUrl,
+        username: s.username,
+        mqttVersion: s.mqttVersion,
+        caGiven: s.ca !== undefined,
+      },
+      end.lastError,
+      end.refusalReason,
+    );
     const retryInMs = failure.credentialsRefused
-      ? this.#settings.reconnectMaxMs
-      : Math.min(this.#settings.reconnectMaxMs, this.#settings.reconnectMinMs * 2 ** this.#failures);
+      ? s.reconnectMaxMs
+      : Math.min(s.reconnectMaxMs, s.reconnectMinMs * 2 ** this.#failures);
     this.#failures++;
-    if (wasConnected) {
-      this.#notify({
-        kind: "connection-lost",
-        message: lastError ? describeNetworkError(lastError) : "closed by the broker",
-      });
+    if (end.wasConnected) {
+      this.#notify({ kind: "connection-lost", message: describeLoss(end) });
     } else {
       // One sentence per refusal streak, not one per attempt.
       const repeated = failure.credentialsRefused && this.#lastRefusalCode === failure.code;
@@ -172,21 +207,41 @@ export class MqttLink {
     this.#onChange();
   }
 
-  /** Publishes with QoS 1; resolves when the broker acknowledged, rejects with LinkDownError if it cannot. */
-  publish(topic: string, payload: string): Promise<void> {
-    const client = this.#client;
-    if (!this.#connected || client === undefined) return Promise.reject(new LinkDownError("not connected"));
-    return new Promise<void>((resolve, reject) => {
+  /**
+   * Publishes with QoS 1; resolves with the broker's PUBACK (whatever its reason code: what it means is
+   * the caller's to judge), rejects with LinkDownError when no PUBACK can come.
+   */
+  publish(topic: string, payload: string): Promise<PublishAck> {
+    const connection = this.#connection;
+    if (!this.#connected || connection === undefined)
+      return Promise.reject(new LinkDownError("not connected"));
+    return new Promise<PublishAck>((resolve, reject) => {
       let settled = false;
-      const settle = (error: Error | undefined) => {
+      const settle = (outcome: PublishAck | Error) => {
         if (settled) return;
         settled = true;
         this.#pending.delete(settle);
-        if (error === undefined) resolve();
-        else reject(error);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
       };
       this.#pending.add(settle);
-      client.publish(topic, payload, { qos: 1 }, (error) => settle(error ?? undefined));
+      connection.client.publish(topic, payload, { qos: 1 }, (error, packet) => {
+        // mqtt.js fails the publish for a PUBACK reason code of 0x80 or more and hands over that PUBACK.
+        if (packet?.cmd === "puback") {
+          if (packet.messageId !== undefined) connection.pubacks.delete(packet.messageId);
+          settle({ reasonCode: packet.reasonCode ?? 0x80, reasonString: packet.properties?.reasonString });
+          return;
+        }
+        if (error) {
+          settle(error);
+          return;
+        }
+        // On success mqtt.js hands over the publish it sent; the PUBACK was kept by its packet id.
+        const id = packet?.messageId;
+        const puback = id === undefined ? undefined : connection.pubacks.get(id);
+        if (id !== undefined) connection.pubacks.delete(id);
+        settle({ reasonCode: puback?.reasonCode ?? 0, reasonString: puback?.properties?.reasonString });
+      });
     });
   }
 
@@ -194,8 +249,8 @@ export class MqttLink {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    const client = this.#client;
-    this.#client = undefined;
+    const client = this.#connection?.client;
+    this.#connection = undefined;
     if (client === undefined) return;
     await new Promise<void>((resolve) => {
       // A polite end waits for the broker; do not let an unresponsive one hold the shutdown.
@@ -207,4 +262,13 @@ export class MqttLink {
     });
     this.#connected = false;
   }
+}
+
+/** Why an established connection ended: the broker's MQTT 5 DISCONNECT if it sent one, else the socket's error. */
+function describeLoss(end: ConnectionEnd): string {
+  const packet = end.disconnect;
+  if (packet !== undefined) {
+    return `the broker disconnected: DISCONNECT ${describeReasonCode(packet.reasonCode ?? 0, packet.properties?.reasonString)}`;
+  }
+  return end.lastError ? describeNetworkError(end.lastError) : "closed by the broker";
 }

@@ -1,3 +1,5 @@
+import { readCaFile } from "./ca-file.ts";
+import { publisherClientId } from "./client-id.ts";
 import { ConfigurationError } from "./configuration-error.ts";
 import { createConsoleReporter, type ReporterStreams } from "./console-reporter.ts";
 import type { PublishOptions } from "./publish-options.ts";
@@ -46,6 +48,17 @@ function requiredCredential(value: string | undefined, option: string, env: stri
   return value;
 }
 
+/** The --ca certificates; only a TLS broker (mqtts://, wss://) has a certificate for them to check. */
+function caForBroker(caFile: string, broker: string): string[] {
+  const scheme = new URL(broker).protocol;
+  if (scheme !== "mqtts:" && scheme !== "wss:") {
+    throw new ConfigurationError(
+      `--ca is for a TLS broker (mqtts:// or wss://), but --broker is ${broker}; use the hub's mqtts:// or wss:// URL`,
+    );
+  }
+  return readCaFile(caFile);
+}
+
 /**
  * Runs `publish <kind>` with validated options until done or `signal` aborts; returns the exit code.
  * Throws ConfigurationError for problems the user must fix before anything can run.
@@ -77,6 +90,7 @@ export async function runPublish(
   if (options.codingScheme !== undefined && options.mrid === undefined) {
     throw new ConfigurationError("--coding-scheme needs --mrid (it describes the mRID's scheme)");
   }
+  const ca = options.ca === undefined ? undefined : caForBroker(options.ca, options.broker);
   const source = createSource(kind, options, options.stateDir, username);
   const publisher = new Publisher(
     {
@@ -85,9 +99,11 @@ export async function runPublish(
       queueLimit: options.queueLimit,
       link: {
         brokerUrl: options.broker,
+        mqttVersion: options.mqttVersion,
+        ca,
         username,
         password,
-        clientId: `aiida-pub-${username}`,
+        clientId: publisherClientId(username, options.mqttVersion),
         feedbackTopic: `aiida/${username}/feedback`,
         reconnectMinMs: 1000,
         reconnectMaxMs: options.reconnectMax * 1000,

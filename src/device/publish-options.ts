@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigurationError } from "./configuration-error.ts";
+import { MQTT_VERSION_HELP, parseMqttVersion } from "./mqtt-version.ts";
 
 /** Defaults of `aiida-hub publish`, shown in --help and applied when neither CLI, env nor config file says. */
 export const PUBLISH_DEFAULTS = {
   broker: "mqtt://localhost:1883",
+  mqttVersion: "4",
   stateDir: "./publisher-state",
   queueLimit: 200_000,
   maxInFlight: 16,
@@ -17,6 +19,30 @@ export const PUBLISH_DEFAULTS = {
   pvPeakKw: 5,
 } as const;
 
+/** Schemes mqtt.js connects with that the publisher documents: plain and TLS, over TCP and WebSocket. */
+const BROKER_SCHEMES = ["mqtt:", "mqtts:", "ws:", "wss:"];
+
+const brokerUrl = z.string().refine(
+  (value) => {
+    try {
+      return BROKER_SCHEMES.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a URL starting with mqtt://, mqtts://, ws:// or wss://, e.g. mqtt://hub.local:1883" },
+);
+
+// A config file may hold 5 as a number; the command line gives "5" or "3.1.1".
+const mqttVersion = z.union([z.string(), z.number()]).transform((value, context) => {
+  const version = parseMqttVersion(String(value));
+  if (version === undefined) {
+    context.addIssue({ code: "custom", message: `must be ${MQTT_VERSION_HELP}, not "${value}"` });
+    return z.NEVER;
+  }
+  return version;
+});
+
 const positiveSeconds = z.coerce.number().positive();
 const optionalInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max).optional();
 
@@ -25,9 +51,11 @@ const optionalInt = (min: number, max: number) => z.coerce.number().int().min(mi
  * so a config file can hold any option (typically broker, username, password and the meter's address).
  */
 export const publishOptionsSchema = z.strictObject({
-  broker: z.string().min(1),
+  broker: brokerUrl,
   username: z.string().min(1).optional(),
   password: z.string().optional(),
+  mqttVersion,
+  ca: z.string().min(1).optional(),
   topic: z.string().min(1).optional(),
   config: z.string().optional(),
   mrid: z.string().min(1).optional(),

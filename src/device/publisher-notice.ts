@@ -1,3 +1,5 @@
+import type { MqttVersion } from "./mqtt-version.ts";
+
 /** Everything the publisher tells its user about; the console reporter prints them, tests record them. */
 export type PublisherNotice =
   | {
@@ -45,7 +47,30 @@ export type PublisherNotice =
     }
   | { readonly kind: "read-failed"; readonly message: string; readonly consecutive: number }
   | { readonly kind: "read-recovered"; readonly failedReads: number }
-  | { readonly kind: "connected"; readonly broker: string }
+  /**
+   * The hub took a reading but not all of it (MQTT 5): "partial", a success PUBACK with a reason string
+   * (only part was stored), or "rejected", PUBACK 0x99 (nothing was stored). Follows its "acknowledged".
+   */
+  | {
+      readonly kind: "hub-verdict";
+      readonly seq: number;
+      readonly verdict: "partial" | "rejected";
+      readonly reasonCode: number;
+      readonly reasonString: string | undefined;
+    }
+  /**
+   * The broker refused a publish (MQTT 5 PUBACK ≥ 0x80 other than 0x99, e.g. 0x97 quota exceeded): the
+   * reading stays queued and is sent again in `retryInMs`. Only the first refusal of a streak is told.
+   */
+  | {
+      readonly kind: "publish-refused";
+      readonly reasonCode: number;
+      readonly reasonString: string | undefined;
+      readonly retryInMs: number;
+    }
+  /** The broker takes publishes again after refusing `refused` of them. */
+  | { readonly kind: "publish-accepted-again"; readonly refused: number }
+  | { readonly kind: "connected"; readonly broker: string; readonly mqttVersion: MqttVersion }
   | { readonly kind: "connection-lost"; readonly message: string }
   /** A connection attempt failed; `credentialsRefused` when the broker refused the username or password. */
   | {

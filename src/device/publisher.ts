@@ -68,7 +68,13 @@ export class Publisher {
     sender = new QueueSender(
       queue,
       link,
-      { topic: s.topic, maxInFlight: s.maxInFlight, maxPerSecond: s.maxPerSecond },
+      {
+        topic: s.topic,
+        maxInFlight: s.maxInFlight,
+        maxPerSecond: s.maxPerSecond,
+        // A refusing broker is waited for as patiently as an unreachable one.
+        resendPauseMaxMs: s.link.reconnectMaxMs,
+      },
       notify,
     );
     const readFailures = { sinceSummary: 0 };

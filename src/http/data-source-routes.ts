@@ -54,6 +54,11 @@ export function registerDataSourceRoutes(app: FastifyInstance, ctx: HttpContext)
     return secrets;
   });
 
+  app.get("/api/datasources/:id/connections", async (request) => {
+    const id = ctx.dataSources.get(sourceIdOf(request.params)).id;
+    return { dataSourceId: id, events: ctx.connectionsOf(id) };
+  });
+
   app.get("/api/datasources/:id/health", async (request) => {
     const id = ctx.dataSources.get(sourceIdOf(request.params)).id;
     return ctx.healthOf(id, ctx.dataSourceStore.counters(id)?.lastMessageAt ?? null);

@@ -1,3 +1,4 @@
+import type { ConnectionEvent } from "../domain/connection-event.ts";
 import type { SharingFlowReader } from "../domain/sharing-flow.ts";
 import type { FeedbackBus, RecordBus } from "../ingest/record-bus.ts";
 import type { AdminAuth } from "../services/admin-auth.ts";
@@ -28,6 +29,8 @@ export interface HttpContext {
   readonly brokerUrl: () => string;
   /** Health from the broker's connection state and the last message time the caller already read. */
   readonly healthOf: (dataSourceId: string, lastMessageAt: number | null) => SourceHealth;
+  /** The data source's last MQTT connection events (connected, disconnected, refused), newest first. */
+  readonly connectionsOf: (dataSourceId: string) => readonly ConnectionEvent[];
   /** Why the hub as a whole is not healthy (it can store nothing), or undefined while it is. */
   readonly hubProblem: () => string | undefined;
   readonly version: string;

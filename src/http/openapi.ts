@@ -194,7 +194,7 @@ function document(version: string) {
       "/api/datasources/{id}/health": {
         parameters: [idParam],
         get: {
-          summary: "UP (< 90 s), WARNING (90–180 s), DOWN (> 180 s) or UNKNOWN",
+          summary: "UP (< 90 s), WARNING (90–180 s), DOWN (> 180 s), UNKNOWN (no message yet) or DISABLED",
           responses: { "200": ok("Health"), ...errorResponses },
         },
       },
@@ -266,6 +266,14 @@ function document(version: string) {
         get: {
           summary: "Last 50 feedback reports sent to the device",
           responses: { "200": ok("Reports"), ...errorResponses },
+        },
+      },
+      "/api/datasources/{id}/connections": {
+        parameters: [idParam],
+        get: {
+          summary:
+            "The data source's last 50 MQTT connection events, newest first: {dataSourceId, events: [{at, kind: connected|disconnected|refused, reason, address, clientId, protocol}]}",
+          responses: { "200": ok("Connection events"), ...errorResponses },
         },
       },
       "/api/application-information": {

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 
 /** One file of the web UI, held in memory. */
 export interface UiAsset {
@@ -10,6 +9,12 @@ export interface UiAsset {
   readonly contentType: string;
   readonly etag: string;
 }
+
+/**
+ * Set by the ahead-of-time build (scripts/build.ts, esbuild `define`) to the folder, relative to the
+ * built main.mjs, that holds the UI it bundled; undefined when the sources run through tsx.
+ */
+declare const AIIDA_HUB_BUILT_UI: string | undefined;
 
 /** The web UI's sources, next to src/ in the package. */
 const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
@@ -28,15 +33,25 @@ const STATIC_FILES = ["index.html", "favicon.svg"];
 let cached: Promise<Map<string, UiAsset>> | undefined;
 
 /**
- * Bundles web/src with esbuild into memory, once per process: `npm ci` then `npm start` needs no
- * separate build step, and every hub in one process (tests) shares the result.
+ * The web UI's files by path ("/bundle.js"), once per process: read from the build's output when the
+ * hub runs built, else bundled from web/ into memory (every hub in one test process shares it).
  */
 export function uiAssets(): Promise<Map<string, UiAsset>> {
-  cached ??= bundle();
+  cached ??= (
+    typeof AIIDA_HUB_BUILT_UI === "string"
+      ? readBuiltUi(fileURLToPath(new URL(AIIDA_HUB_BUILT_UI, import.meta.url)))
+      : bundleUi()
+  ).then(toAssets);
   return cached;
 }
 
-async function bundle(): Promise<Map<string, UiAsset>> {
+/**
+ * Bundles web/src with esbuild, in memory: file name → contents, the static files included. The
+ * ahead-of-time build writes exactly this to disk.
+ */
+export async function bundleUi(): Promise<Map<string, Uint8Array>> {
+  // Loaded only here: a built hub never loads esbuild.
+  const { build } = await import("esbuild");
   const result = await build({
     entryPoints: { bundle: `${WEB_DIR}src/main.ts` },
     bundle: true,
@@ -52,16 +67,27 @@ async function bundle(): Promise<Map<string, UiAsset>> {
     banner: { js: "/* Bundles uPlot (MIT License, (c) Leon Sorokin, https://github.com/leeoniya/uPlot) */" },
     logLevel: "silent",
   });
+  const files = new Map<string, Uint8Array>();
+  for (const file of result.outputFiles) files.set(basename(file.path), file.contents);
+  for (const name of STATIC_FILES) files.set(name, await readFile(`${WEB_DIR}${name}`));
+  return files;
+}
+
+async function readBuiltUi(dir: string): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  for (const name of await readdir(dir)) files.set(name, await readFile(`${dir}/${name}`));
+  return files;
+}
+
+function toAssets(files: Map<string, Uint8Array>): Map<string, UiAsset> {
   const assets = new Map<string, UiAsset>();
-  for (const file of result.outputFiles)
-    assets.set(`/${basename(file.path)}`, asset(file.path, file.contents));
-  for (const name of STATIC_FILES) assets.set(`/${name}`, asset(name, await readFile(`${WEB_DIR}${name}`)));
+  for (const [name, contents] of files) assets.set(`/${name}`, asset(name, contents));
   return assets;
 }
 
-function asset(path: string, contents: Uint8Array): UiAsset {
+function asset(name: string, contents: Uint8Array): UiAsset {
   const body = Buffer.from(contents);
-  const ext = /\.[a-z]+$/.exec(path)?.[0] ?? "";
+  const ext = /\.[a-z]+$/.exec(name)?.[0] ?? "";
   return {
     body,
     contentType: CONTENT_TYPES[ext] ?? "application/octet-stream",

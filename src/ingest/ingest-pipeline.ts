@@ -4,6 +4,7 @@ import { CommitBatcher } from "../platform/commit-batcher.ts";
 import type { FeedbackReport, IngestOutcome, RecordWriter } from "../storage/ports.ts";
 import { ADAPTERS } from "./adapter-registry.ts";
 import { rejectedOutcome } from "./feedback-report.ts";
+import { type IngestVerdict, verdictOf } from "./ingest-verdict.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { ReceiptStamps } from "./receipt-stamps.ts";
 import type { RecordBus } from "./record-bus.ts";
@@ -59,15 +60,21 @@ export class IngestPipeline {
     );
   }
 
-  /** Handles one message; QoS 0 floods may be rejected, acknowledged messages are only ever slowed down. */
-  async ingest(source: DataSource, payload: Buffer, qos: 0 | 1 | 2): Promise<void> {
-    const decision = this.limiter.take(source.id, this.now(), qos === 0);
+  /**
+   * Handles one message and resolves, once its outcome is committed, with what became of it. A flood
+   * is slowed down; past MAX_RATE_WAIT_MS it is refused when `refusable` (QoS 0, and QoS 1/2 from MQTT 5
+   * devices, which learn it from their acknowledgement), otherwise only ever slowed down.
+   */
+  async ingest(source: DataSource, payload: Buffer, refusable: boolean): Promise<IngestVerdict> {
+    const decision = this.limiter.take(source.id, this.now(), refusable);
     if (decision.kind === "wait") await delay(decision.ms);
     const receivedAt = this.now();
-    const outcome = this.outcomeOf(source, payload, receivedAt, decision.kind === "reject");
+    const flooded = decision.kind === "reject";
+    const outcome = this.outcomeOf(source, payload, receivedAt, flooded);
     await this.batcher.submit(outcome);
     if (outcome.feedback) this.sendFeedback(outcome.feedback);
     if (outcome.record) this.bus.publish(outcome.record);
+    return verdictOf(outcome, flooded);
   }
 
   /** Messages received whose commit has not finished yet. */

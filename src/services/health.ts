@@ -1,5 +1,5 @@
 /** AIIDA's health states of a data source. */
-export type HealthStatus = "UP" | "WARNING" | "DOWN" | "UNKNOWN";
+export type HealthStatus = "UP" | "WARNING" | "DOWN" | "UNKNOWN" | "DISABLED";
 
 /** Health of one data source and why. */
 export interface SourceHealth {
@@ -15,6 +15,8 @@ export interface StorageProblems {
   readonly hub?: string | undefined;
   /** This data source's hourly rollup fails (its data is stored; long charts read it raw). */
   readonly rollup?: string | undefined;
+  /** The data source is disabled: its device cannot connect, whatever its last message says. */
+  readonly disabled?: boolean;
 }
 
 const UP_WITHIN_MS = 90_000;
@@ -22,7 +24,8 @@ const WARNING_WITHIN_MS = 180_000;
 
 /**
  * AIIDA's rule: no message yet → UNKNOWN; newest ≤ 90 s → UP; ≤ 180 s → WARNING; older → DOWN. A hub
- * that can store nothing makes every data source DOWN; a failing rollup makes an UP one WARNING.
+ * that can store nothing makes every data source DOWN; a disabled one is DISABLED (AIIDA has no such
+ * state; UP would say a device is delivering that cannot); a failing rollup makes an UP one WARNING.
  */
 export function healthOf(
   connected: boolean,
@@ -34,6 +37,9 @@ export function healthOf(
   const base = { connected, lastMessageAt: last };
   if (problems.hub !== undefined) {
     return { ...base, status: "DOWN", reason: problems.hub };
+  }
+  if (problems.disabled === true) {
+    return { ...base, status: "DISABLED", reason: "the data source is disabled: its device cannot connect" };
   }
   const health = byMessageAge(base, lastMessageAt, now);
   if (problems.rollup === undefined) return health;

@@ -375,3 +375,49 @@ export interface PermissionStore {
   /** When the next step is due, if any is pending. */
   nextStepAt(): number | undefined;
 }
+
+/** A device's persistent MQTT session as kept across hub restarts. */
+export interface DeviceSessionRecord {
+  readonly clientId: string;
+  readonly dataSourceId: string;
+  /** QoS of the device's subscription to its feedback topic; null while it has none. */
+  readonly feedbackQos: 0 | 1 | 2 | null;
+  /** Epoch ms after which the session ends if the device has not come back; null: never (MQTT 3.x clean=false). */
+  readonly expiresAt: number | null;
+}
+
+/** A feedback report waiting for a device that is away (or whose delivery was not yet acknowledged). */
+export interface QueuedFeedback {
+  /** Ascending in the order the reports were queued; never reused, also across restarts. */
+  readonly id: number;
+  readonly payload: Buffer;
+}
+
+/**
+ * Persistent MQTT sessions of devices (clean=false, or a session expiry) and the feedback queued for
+ * them, so that both survive a restart of the hub. A session belongs to one data source and ends with
+ * it. Every method is one transaction.
+ */
+export interface DeviceSessionStore {
+  /** Every kept session (at start-up). */
+  all(): DeviceSessionRecord[];
+  /**
+   * Creates or replaces the session of `clientId`; keeps its queued feedback when the data source is
+   * the same. Throws (and changes nothing) when the data source does not exist.
+   */
+  save(session: DeviceSessionRecord): void;
+  /** Ends a session and drops its queued feedback. */
+  remove(clientId: string): void;
+  /** Ends every session whose expiresAt is at or before `now`; returns their client ids. */
+  removeExpired(now: number): string[];
+  /**
+   * Appends feedback for a session (oldest first); keeps only the newest `maxPerDataSource` of the data
+   * source's sessions together; returns how many older ones were dropped (counting any of `payloads`
+   * that did not fit). Throws (and changes nothing) when `clientId` has no session.
+   */
+  enqueue(clientId: string, payloads: readonly Buffer[], maxPerDataSource: number): number;
+  /** The queued feedback of a session, oldest first. */
+  queued(clientId: string): QueuedFeedback[];
+  /** Removes delivered feedback by id (ids of another session are ignored). */
+  delivered(clientId: string, ids: readonly number[]): void;
+}

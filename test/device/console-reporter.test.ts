@@ -121,4 +121,28 @@ describe("console output", () => {
     assert.equal(describeFeedback('{"other":true}'), '{"other":true}');
     assert.equal(describeFeedback("plain text"), "plain text");
   });
+
+  it("shows the hub's MQTT 5 verdicts with code and reason string, quoted on one line and cut when long", () => {
+    const { err } = report(false, [
+      { kind: "acknowledged", seq: 3 },
+      { kind: "hub-verdict", seq: 3, verdict: "partial", reasonCode: 0, reasonString: "kept 1 of 2\nforged" },
+      { kind: "hub-verdict", seq: 4, verdict: "rejected", reasonCode: 0x99, reasonString: "x".repeat(400) },
+    ]);
+    const [partial, rejected, end] = err.split("\n");
+    assert.equal(partial, 'the hub stored reading #3 only in part (PUBACK 0x00: "kept 1 of 2\\nforged")');
+    assert.equal(
+      rejected,
+      `the hub rejected reading #4 (PUBACK 0x99 payload format invalid: "${"x".repeat(300)}…"); ` +
+        "it is removed from the queue and not sent again",
+    );
+    assert.equal(end, "", "two lines, no more");
+  });
+
+  it("names the MQTT version when it is not the default 3.1.1", () => {
+    const { err } = report(false, [
+      { kind: "connected", broker: "mqtt://h:1883", mqttVersion: 4 },
+      { kind: "connected", broker: "mqtts://h:8883", mqttVersion: 5 },
+    ]);
+    assert.equal(err, "connected to mqtt://h:1883\nconnected to mqtts://h:8883 (MQTT 5)\n");
+  });
 });

@@ -14,13 +14,26 @@ export interface HubProcess {
   output(): string;
 }
 
-/** Runs `aiida-hub start` with the given flags; resolves once it logs that it is running. */
-export async function spawnHub(
+/**
+ * Runs `aiida-hub start` with the given flags; resolves once it logs that it is running. It runs the
+ * ahead-of-time build in dist/, as users do (the bin rebuilds it first when the sources are newer).
+ */
+export function spawnHub(
   t: TestContext,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<HubProcess> {
-  const child = spawn(process.execPath, [BIN, "start", "--host", "127.0.0.1", ...args], {
+  return spawnHubFrom(t, BIN, args, env);
+}
+
+/** As spawnHub, with another copy of bin/aiida-hub.js (an unpacked package). */
+export async function spawnHubFrom(
+  t: TestContext,
+  bin: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<HubProcess> {
+  const child = spawn(process.execPath, [bin, "start", "--host", "127.0.0.1", ...args], {
     env: { ...process.env, AIIDA_HUB_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -55,3 +55,20 @@ export async function connackCode(url: string, username: string, password: strin
     client.end(true);
   }
 }
+
+/**
+ * Publishes a message the hub rejects, at QoS 1, and resolves once the hub has acknowledged it: MQTT 5
+ * acknowledges it with 0x99 (payload format invalid), which mqtt.js turns into an error; 3.x with a plain PUBACK.
+ */
+export async function publishRejected(client: MqttClient, topic: string, payload: string): Promise<void> {
+  const refused = await client.publishAsync(topic, payload, { qos: 1 }).then(
+    () => undefined,
+    (err: Error & { code?: number }) => err,
+  );
+  if (client.options.protocolVersion === 5) {
+    if (refused?.code !== 0x99)
+      throw new Error(`expected PUBACK 0x99, got ${refused ? refused.code : "success"}`);
+  } else if (refused) {
+    throw refused;
+  }
+}

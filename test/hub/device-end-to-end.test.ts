@@ -84,6 +84,13 @@ describe("a CIM device connects with its own credentials and its data is stored 
     );
     const health = await hub.api("GET", `/api/datasources/${creds.id}/health`);
     assert.equal(health.body.status, "UP");
+    // Disabled, the same fresh message no longer makes it UP: its device cannot deliver any more.
+    await hub.api("PATCH", `/api/datasources/${creds.id}`, { enabled: false });
+    const disabled = await hub.api("GET", `/api/datasources/${creds.id}/health`);
+    assert.equal(disabled.body.status, "DISABLED");
+    assert.match(disabled.body.reason, /disabled/);
+    const listed = await hub.api("GET", `/api/datasources/${creds.id}`);
+    assert.equal(listed.body.health.status, "DISABLED");
   });
 
   it("uses the receipt time when the device sends no timestamp, and says so in the feedback", async (t) => {

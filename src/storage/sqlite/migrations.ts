@@ -194,10 +194,37 @@ const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: "persistent device sessions and the feedback queued for them",
+    sql: `
+      -- A device's MQTT session with clean=false or a session expiry: kept so that a restart of the hub
+      -- does not end it. A client id is bound to one data source and ends with it.
+      CREATE TABLE device_session (
+        client_id TEXT PRIMARY KEY, -- as the device sent it (the MQTT endpoint limits its length)
+        data_source_id TEXT NOT NULL REFERENCES data_source (id) ON DELETE CASCADE,
+        feedback_qos INTEGER CHECK (feedback_qos IN (0, 1, 2)), -- NULL: not subscribed to its feedback topic
+        expires_at INTEGER -- epoch ms; NULL: never (MQTT 3.x clean=false)
+      );
+      -- Deleting a data source looks its sessions up here (the cascade) instead of scanning them all.
+      CREATE INDEX device_session_data_source ON device_session (data_source_id);
+      CREATE INDEX device_session_expires ON device_session (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE device_session_feedback (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, -- delivery order; never reused, so a late PUBACK cannot hit a newer report
+        client_id TEXT NOT NULL REFERENCES device_session (client_id) ON DELETE CASCADE,
+        payload BLOB NOT NULL,
+        queued_at INTEGER NOT NULL
+      );
+      CREATE INDEX device_session_feedback_client ON device_session_feedback (client_id, id);
+    `,
+  },
 ];
 
-/** Applies every migration newer than the database's version, each in its own transaction. */
-export function migrate(db: Database.Database): number {
+/**
+ * Applies every migration newer than the database's version, each in its own transaction; up to
+ * `upTo` (tests build an older schema with it), by default all of them. Returns the version it is at now.
+ */
+export function migrate(db: Database.Database, upTo = Number.POSITIVE_INFINITY): number {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migration (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const current =
@@ -208,8 +235,9 @@ export function migrate(db: Database.Database): number {
       `The database has schema version ${current}, newer than this hub knows (${newest}); use a newer aiida-hub.`,
     );
   }
+  let version = current;
   for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
+    if (m.version <= current || m.version > upTo) continue;
     inWriteTransaction(db, () => {
       db.exec(m.sql);
       db.prepare("INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)").run(
@@ -218,6 +246,7 @@ export function migrate(db: Database.Database): number {
         Date.now(),
       );
     });
+    version = m.version;
   }
-  return newest;
+  return version;
 }

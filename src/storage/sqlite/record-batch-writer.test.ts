@@ -60,3 +60,13 @@ test("a device message repeating its timestamp merges into that record and count
   const c = counters();
   assert.deepEqual([c?.messagesAccepted, c?.valuesAccepted], [1, 2]);
 });
+
+test("a retention pass prepares no statement: it allocates nothing per data source", (t) => {
+  const { db, writer } = setUp(t);
+  const store = new SqliteDataSourceStore(db, DataSourceKeys.load(db));
+  for (let i = 0; i < 50; i++) store.create(testDataSource(`empty-${i}`), hashDevicePassword("x"));
+  // A spy on the real connection: each prepared statement holds native memory until V8 collects it.
+  const prepare = t.mock.method(db, "prepare");
+  assert.equal(writer.deleteOlderThan(T, 1000), 0, "nothing is stored, so nothing is deleted");
+  assert.equal(prepare.mock.callCount(), 0);
+});

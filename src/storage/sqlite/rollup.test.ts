@@ -167,3 +167,18 @@ test("a rollup whose COMMIT fails leaves its hours to the next step instead of s
     [HOUR_10, HOUR_10 + HOUR_MS, HOUR_10 + 2 * HOUR_MS],
   );
 });
+
+test("steps prepare no statement: a pass over many data sources without records allocates nothing per source", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(join(dir, "hub.sqlite"));
+  t.after(() => db.close());
+  const keys = DataSourceKeys.load(db);
+  const store = new SqliteDataSourceStore(db, keys);
+  for (let i = 0; i < 50; i++) store.create(testDataSource(`empty-${i}`), hashDevicePassword("x"));
+  const rollup = new HourlyRollup(db);
+  // A spy on the real connection: each prepared statement holds native memory until V8 collects it.
+  const prepare = t.mock.method(db, "prepare");
+  assert.equal(rollup.step(HOUR_10).worked, false, "nothing is stored, so there is nothing to roll up");
+  assert.equal(prepare.mock.callCount(), 0);
+});

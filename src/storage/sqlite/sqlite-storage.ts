@@ -3,6 +3,7 @@ import type { SecretBox } from "../../platform/secret-box.ts";
 import type {
   AdminStore,
   DataSourceStore,
+  DeviceSessionStore,
   InstanceStore,
   PermissionStore,
   RecordStore,
@@ -12,6 +13,7 @@ import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
 import { DatabaseFile } from "./database-file.ts";
+import { SqliteDeviceSessionStore } from "./device-session-repository.ts";
 import { SqliteInstanceStore } from "./instance-repository.ts";
 import { openDatabase } from "./open-database.ts";
 import { SqlitePermissionStore } from "./permission-repository.ts";
@@ -40,6 +42,8 @@ export interface Storage {
   readonly sharingOutbox: SharingOutboxStore;
   readonly instance: InstanceStore;
   readonly permissions: PermissionStore;
+  /** Devices' persistent MQTT sessions and the feedback queued for them (main connection). */
+  readonly deviceSessions: DeviceSessionStore;
   /** Lets the reader and the writer finish what they were given, then closes all three connections. */
   close(): Promise<void>;
 }
@@ -91,6 +95,7 @@ export async function openSqliteStorage(file: string, secrets?: SecretBox): Prom
     sharingOutbox: new SqliteSharingOutboxStore(db),
     instance: new SqliteInstanceStore(db, secrets),
     permissions: new SqlitePermissionStore(db, secrets),
+    deviceSessions: new SqliteDeviceSessionStore(db),
     close: async () => {
       clearInterval(watch);
       await reader.close();

@@ -19,11 +19,32 @@ export interface Mosquitto {
   log(): string;
 }
 
+/** PEM files of a TLS listener. */
+export interface ListenerTls {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/**
+ * How the one listener speaks: plain MQTT over TCP unless asked for TLS or WebSocket (Debian's Mosquitto
+ * 2.0.11 cannot open a WebSocket listener with TLS: put a TLS terminator in front of a ws:// one).
+ */
+export interface ListenerOptions {
+  readonly tls?: ListenerTls;
+  readonly websockets?: boolean;
+}
+
 /**
  * Starts /usr/sbin/mosquitto with a temporary config: the given users, no anonymous access, and
- * persistence in a temporary folder so persistent subscriber sessions survive a restart.
+ * persistence in a temporary folder so persistent subscriber sessions survive a restart. Its url is
+ * mqtt://, mqtts://, ws:// or wss:// as the listener options say.
  */
-export async function startMosquitto(t: TestContext, users: Record<string, string>): Promise<Mosquitto> {
+export async function startMosquitto(
+  t: TestContext,
+  users: Record<string, string>,
+  listener: ListenerOptions = {},
+): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), "aiida-pub-mosquitto-"));
   const passwordFile = join(dir, "passwords");
   writeFileSync(passwordFile, "");
@@ -31,6 +52,8 @@ export async function startMosquitto(t: TestContext, users: Record<string, strin
     execFileSync("mosquitto_passwd", ["-b", passwordFile, user, password]);
   }
   const port = await freePort();
+  // Mosquitto 2.0.11 counts no WebSocket listener as a listening socket and exits without a plain one too.
+  const plainBeside = listener.websockets ? [`listener ${await freePort()} 127.0.0.1`] : [];
   const config = join(dir, "mosquitto.conf");
   writeFileSync(
     config,
@@ -38,6 +61,15 @@ export async function startMosquitto(t: TestContext, users: Record<string, strin
       // Run as whoever runs the tests: as root, mosquitto would switch to a user who cannot read the temp folder.
       `user ${userInfo().username}`,
       `listener ${port} 127.0.0.1`,
+      ...(listener.websockets ? ["protocol websockets"] : []),
+      ...(listener.tls
+        ? [
+            `cafile ${listener.tls.caFile}`,
+            `certfile ${listener.tls.certFile}`,
+            `keyfile ${listener.tls.keyFile}`,
+          ]
+        : []),
+      ...plainBeside,
       "allow_anonymous false",
       `password_file ${passwordFile}`,
       "persistence true",
@@ -79,5 +111,6 @@ export async function startMosquitto(t: TestContext, users: Record<string, strin
     rmSync(dir, { recursive: true, force: true });
   });
   await start();
-  return { port, url: `mqtt://127.0.0.1:${port}`, stop, start, log: () => output };
+  const scheme = `${listener.websockets ? "ws" : "mqtt"}${listener.tls ? "s" : ""}`;
+  return { port, url: `${scheme}://127.0.0.1:${port}`, stop, start, log: () => output };
 }

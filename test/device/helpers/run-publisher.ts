@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { ReadingSource } from "../../../src/device/meter-reading.ts";
+import type { MqttVersion } from "../../../src/device/mqtt-version.ts";
 import { Publisher, type PublisherOutcome, type PublisherSettings } from "../../../src/device/publisher.ts";
 import { queueFilePath } from "../../../src/device/reading-queue.ts";
 import { NoticeRecorder } from "./notice-recorder.ts";
@@ -30,6 +31,7 @@ export function runPublisher(
     broker: string;
     username: string;
     password: string;
+    mqttVersion?: MqttVersion;
     stateDir?: string;
     overrides?: Partial<PublisherSettings>;
   },
@@ -44,6 +46,8 @@ export function runPublisher(
       queueLimit: 10_000,
       link: {
         brokerUrl: options.broker,
+        mqttVersion: options.mqttVersion ?? 4,
+        ca: undefined,
         username: options.username,
         password: options.password,
         clientId: `aiida-pub-${options.username}`,

@@ -1,6 +1,6 @@
 /** Shapes of the hub's REST API as the UI reads them (see GET /api/openapi.json). */
 
-export type HealthStatus = "UP" | "WARNING" | "DOWN" | "UNKNOWN";
+export type HealthStatus = "UP" | "WARNING" | "DOWN" | "UNKNOWN" | "DISABLED";
 
 export interface DataSource {
   readonly id: string;

@@ -6,6 +6,7 @@ const MEANING: Record<string, string> = {
   WARNING: "no message for more than 90 s",
   DOWN: "no message for more than 180 s",
   UNKNOWN: "no message received yet",
+  DISABLED: "the data source is disabled, so its device cannot connect",
 };
 
 /**

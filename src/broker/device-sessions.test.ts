@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
+import { testDataSource } from "../../test/helpers/data-source-fixture.ts";
+import { silentLogger } from "../platform/logger.ts";
+import { hashDevicePassword } from "../platform/secrets.ts";
+import { DataSourceKeys } from "../storage/sqlite/data-source-keys.ts";
+import { SqliteDataSourceStore } from "../storage/sqlite/data-source-repository.ts";
+import { SqliteDeviceSessionStore } from "../storage/sqlite/device-session-repository.ts";
+import { openDatabase } from "../storage/sqlite/open-database.ts";
+import {
+  DeviceSessions,
+  type FeedbackItem,
+  MAX_QUEUED_FEEDBACK,
+  type SessionConnection,
+} from "./device-sessions.ts";
+
+/** A connection that records what it was sent and hands back what it "had in flight" when taken over. */
+class RecordingConnection implements SessionConnection {
+  readonly sent: string[] = [];
+  takenOver = false;
+  constructor(private readonly inFlight: FeedbackItem[] = []) {}
+  sendFeedback(item: FeedbackItem): void {
+    this.sent.push(item.payload.toString());
+  }
+  takeOver(): FeedbackItem[] {
+    this.takenOver = true;
+    return this.inFlight;
+  }
+}
+
+function openSessions(t: TestContext, ...sources: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "aiida-device-sessions-"));
+  const db = openDatabase(join(dir, "hub.sqlite"));
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const dataSources = new SqliteDataSourceStore(db, DataSourceKeys.load(db));
+  for (const id of sources) dataSources.create(testDataSource(id), hashDevicePassword("pw"));
+  const store = new SqliteDeviceSessionStore(db);
+  const exists = (id: string) => dataSources.get(id) !== undefined;
+  let now = 1_000_000;
+  const clock = { advance: (ms: number) => (now += ms) };
+  const open = () => new DeviceSessions(store, exists, silentLogger, () => now);
+  return { store, dataSources, open, clock };
+}
+
+const report = (text: string) => Buffer.from(text);
+
+test("a persistent session keeps its subscription and queued reports across a restart of the registry", (t) => {
+  const { open } = openSessions(t, "meter");
+  const before = open();
+  const first = new RecordingConnection();
+  before.attach(first, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
+  before.subscribe("pub-1", 1);
+  before.deliver("meter", report("live"));
+  before.detach(first, "pub-1", [{ payload: report("unacked"), storeId: undefined }]);
+  before.deliver("meter", report("while away"));
+
+  const after = open();
+  after.load();
+  assert.equal(after.mayUse("pub-1", "other"), false, "the client id is still bound to its data source");
+  const again = new RecordingConnection();
+  const resumed = after.attach(again, {
+    clientId: "pub-1",
+    sourceId: "meter",
+    cleanStart: false,
+    expiryMs: null,
+  });
+  assert.equal(resumed.sessionPresent, true);
+  assert.equal(resumed.feedbackQos, 1);
+  assert.deepEqual(
+    resumed.waiting.map((item) => item.payload.toString()),
+    ["unacked", "while away"],
+  );
+  assert.deepEqual(first.sent, ["live"]);
+});
+
+test("a client id stays with its data source while its session is kept", (t) => {
+  const { open } = openSessions(t, "meter", "intruder");
+  const sessions = open();
+  const holder = new RecordingConnection();
+  sessions.attach(holder, { clientId: "shared", sourceId: "meter", cleanStart: true, expiryMs: null });
+  sessions.detach(holder, "shared", []);
+  assert.equal(sessions.mayUse("shared", "intruder"), false);
+  assert.equal(sessions.mayUse("shared", "meter"), true);
+});
+
+test("a clean start discards the old session and a clean session leaves nothing behind", (t) => {
+  const { open, store } = openSessions(t, "meter");
+  const sessions = open();
+  const first = new RecordingConnection();
+  sessions.attach(first, { clientId: "pub-1", sourceId: "meter", cleanStart: false, expiryMs: null });
+  sessions.subscribe("pub-1", 1);
+  sessions.detach(first, "pub-1", []);
+  sessions.deliver("meter", report("queued"));
+  const clean = new RecordingConnection();
+  const resumed = sessions.attach(clean, {
+    clientId: "pub-1",
+    sourceId: "meter",
+    cleanStart: true,
+    expiryMs: 0,
+  });
+  assert.equal(resumed.sessionPresent, false);
+  assert.deepEqual(resumed.waiting, []);
+  sessions.detach(clean, "pub-1", []);
+  assert.deepEqual(store.all(), []);
+  assert.equal(sessions.size, 0);
+});
+
+test("a takeover hands the old connection's undelivered reports to the new one", (t) => {
+  const { open } = openSessions(t, "meter");
+  const sessions = open();
+  const old = new RecordingConnection([{ payload: report("in flight"), storeId: undefined }]);
+  sessions.attach(old, { clientId: "pub-1", sourceId: "meter", cleanStart: false, expiryMs: null });
+  sessions.subscribe("pub-1", 1);
+  const replacement = new RecordingConnection();
+  const resumed = sessions.attach(replacement, {
+    clientId: "pub-1",
+    sourceId: "meter",
+    cleanStart: false,
+    expiryMs: null,
+  });
+  assert.equal(old.takenOver, true);
+  assert.deepEqual(
+    resumed.waiting.map((item) => item.payload.toString()),
+    ["in flight"],
+  );
+  // The old connection's close comes later and must not end the session the new one holds.
+  sessions.detach(old, "pub-1", []);
+  sessions.deliver("meter", report("next"));
+  assert.deepEqual(replacement.sent, ["next"]);
+});
+
+test("an MQTT 5 session ends when its expiry passes; the reports queued for it go with it", (t) => {
+  const { open, store, clock } = openSessions(t, "meter");
+  const sessions = open();
+  const connection = new RecordingConnection();
+  sessions.attach(connection, { clientId: "v5", sourceId: "meter", cleanStart: true, expiryMs: 60_000 });
+  sessions.subscribe("v5", 1);
+  sessions.detach(connection, "v5", []);
+  sessions.deliver("meter", report("queued"));
+  clock.advance(59_000);
+  sessions.sweep();
+  assert.equal(store.queued("v5").length, 1);
+  clock.advance(2_000);
+  sessions.sweep();
+  assert.deepEqual(store.all(), []);
+  assert.equal(sessions.mayUse("v5", "anyone"), true);
+});
+
+test("at most the newest reports are kept for a device that is away", (t) => {
+  const { open, store } = openSessions(t, "meter");
+  const sessions = open();
+  const connection = new RecordingConnection();
+  sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
+  sessions.subscribe("pub-1", 1);
+  sessions.detach(connection, "pub-1", []);
+  for (let i = 0; i < MAX_QUEUED_FEEDBACK + 5; i++) sessions.deliver("meter", report(`r${i}`));
+  const queued = store.queued("pub-1").map((q) => q.payload.toString());
+  assert.equal(queued.length, MAX_QUEUED_FEEDBACK);
+  assert.equal(queued[0], "r5");
+});
+
+test("a session of a deleted data source is ended and its client id is free", (t) => {
+  const { open, dataSources } = openSessions(t, "meter", "next");
+  const sessions = open();
+  const connection = new RecordingConnection();
+  sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
+  sessions.detach(connection, "pub-1", []);
+  dataSources.delete("meter");
+  sessions.sweep();
+  assert.equal(sessions.size, 0);
+  assert.equal(sessions.mayUse("pub-1", "next"), true);
+});
