@@ -385,7 +385,7 @@ export class DeviceConnection implements SessionConnection {
 
   private refusePublish(topic: string, qos: number, id: number): void {
     const reason = `publishing to ${topic} is not allowed; publish to ${dataTopic(this.source?.id ?? "")}`;
-    this.noteEvent(this.source?.id ?? "", "refused", reason, this.clientId);
+    this.noteEvent(this.source?.id ?? "", "publish-refused", reason, this.clientId);
     this.host.refuse(this.address, "warn", "publish refused", { dataSource: this.source?.id, topic });
     // MQTT 5 can say so in the acknowledgement; MQTT 3.x can only close the connection.
     if (this.version === 5 && qos > 0) {
@@ -432,7 +432,7 @@ export class DeviceConnection implements SessionConnection {
       if (subscription.topic !== own) {
         this.noteEvent(
           this.source?.id ?? "",
-          "refused",
+          "subscribe-refused",
           `subscribing to ${subscription.topic} is not allowed; subscribe to ${own}`,
           this.clientId,
         );

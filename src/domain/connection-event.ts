@@ -2,7 +2,8 @@
 export interface ConnectionEvent {
   /** ISO time. */
   readonly at: string;
-  readonly kind: "connected" | "disconnected" | "refused";
+  /** `refused`: a CONNECT (login) was refused; `publish-refused`, `subscribe-refused`: a connected device was. */
+  readonly kind: "connected" | "disconnected" | "refused" | "publish-refused" | "subscribe-refused";
   /** Why, in words: what the device was told, or how the connection ended. */
   readonly reason: string;
   /** The device's network address as the hub saw it. */

@@ -83,7 +83,7 @@ describe("GET /api/datasources/{id}/connections: the data source's connection lo
     ]);
     assert.ok(
       kinds.includes(
-        `refused: publishing to aiida/someone-else/data is not allowed; publish to ${creds.topic}`,
+        `publish-refused: publishing to aiida/someone-else/data is not allowed; publish to ${creds.topic}`,
       ),
       kinds.join("\n"),
     );

@@ -68,7 +68,8 @@ test("edit, disable and enable, and a new password after confirmation", async (t
   // Disabling drops the device's connection and keeps it out.
   const device = await connectDevice(t, hub.mqttUrl, source);
   await page.getByRole("button", { name: "Disable" }).click();
-  await page.locator(".badge-off", { hasText: "Disabled" }).waitFor();
+  // Its health says so, whatever its last message: no green UP for a device that cannot connect.
+  await page.locator(".title-badges .health-disabled", { hasText: "DISABLED" }).waitFor();
   await waitFor(() => !device.connected, "the device to be disconnected");
   await assert.rejects(connectDevice(t, hub.mqttUrl, source));
   await page.getByRole("button", { name: "Enable" }).click();

@@ -10,6 +10,7 @@ import "./styles/permissions.css";
 import "./styles/phone.css";
 import { whenUnauthenticated } from "./lib/api.ts";
 import { h, replace } from "./lib/dom.ts";
+import { onContactChange } from "./lib/hub-contact.ts";
 import { caCertificateUrl, caDownloadLink } from "./lib/hub-tls.ts";
 import { type Cleanup, navigate, route, startRouter, type View } from "./lib/router.ts";
 import { currentUser, forgetSession, logout } from "./lib/session.ts";
@@ -43,6 +44,22 @@ const header = h(
   h("div", { class: "session" }, caLink, userName, logoutButton),
 );
 const main = h("main", { id: "main", tabindex: -1 });
+// Said plainly and at the top while the page cannot reach the hub; what the page shows is then marked stale.
+const contactBanner = h("div", { class: "hub-lost", role: "alert", hidden: true });
+
+onContactChange((lostSince) => {
+  contactBanner.hidden = lostSince === undefined;
+  main.classList.toggle("stale", lostSince !== undefined);
+  if (lostSince === undefined) {
+    replace(contactBanner);
+    return;
+  }
+  replace(
+    contactBanner,
+    h("strong", {}, "Lost contact with the hub"),
+    ` since ${lostSince.toLocaleTimeString()}. What this page shows is from before then and may be out of date; it reconnects by itself.`,
+  );
+});
 
 logoutButton.addEventListener("click", async () => {
   await logout();
@@ -102,7 +119,7 @@ function render(view: View, params: Record<string, string>): Cleanup | undefined
 
 const app = document.getElementById("app");
 if (app) {
-  replace(app, header, main);
+  replace(app, header, contactBanner, main);
   user = await currentUser();
   startRouter(render);
 }

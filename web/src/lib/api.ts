@@ -1,3 +1,8 @@
+import { reportContact } from "./hub-contact.ts";
+
+/** Answers that come from a proxy in front of a hub that is not answering, not from the hub. */
+const GATEWAY_FAILURES = new Set([502, 503, 504]);
+
 /** One problem with a field, as the API reports it. */
 export interface FieldProblem {
   readonly path: string;
@@ -38,8 +43,13 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
   } catch {
+    reportContact(false);
     throw new ApiError(0, "NETWORK", "The hub cannot be reached. Is it running?");
   }
+  // The hub itself answers 503 while its storage is lost: that is contact, with bad news.
+  reportContact(
+    !GATEWAY_FAILURES.has(res.status) || res.headers.get("content-type")?.includes("json") === true,
+  );
   const text = await res.text();
   const parsed: unknown = text === "" ? undefined : safeJson(text);
   if (res.ok) return parsed as T;

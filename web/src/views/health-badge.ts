@@ -28,11 +28,26 @@ export function healthBadge(health: DataSource["health"]): HTMLElement {
   );
 }
 
-/** Connected or not, in words with a dot. */
-export function connectedBadge(connected: boolean): HTMLElement {
+/**
+ * Connected or not, in words with a dot. "Not connected" beside a fresh message is normal for devices
+ * that connect only to send (mosquitto_pub, scripts): the tooltip says so.
+ */
+export function connectedBadge(state: boolean | DataSource["health"]): HTMLElement {
+  const connected = typeof state === "boolean" ? state : state.connected;
+  if (connected) return h("span", { class: "connected is-connected" }, "Connected");
+  if (typeof state === "boolean") return h("span", { class: "connected is-disconnected" }, "Not connected");
+  const why =
+    state.status === "UP"
+      ? "No device is connected right now, but a message arrived recently: normal for devices that connect only to send (like mosquitto_pub or a script)."
+      : "No device is connected right now.";
   return h(
     "span",
-    { class: `connected ${connected ? "is-connected" : "is-disconnected"}` },
-    connected ? "Connected" : "Not connected",
+    {
+      class: "connected is-disconnected tip",
+      "data-tip": why,
+      "aria-label": `Not connected. ${why}`,
+      tabindex: 0,
+    },
+    "Not connected",
   );
 }

@@ -6,6 +6,7 @@ import { caCertificateUrl, caDownloadLink } from "../lib/hub-tls.ts";
 import type { Cleanup } from "../lib/router.ts";
 import { brokerParts } from "../lib/snippets.ts";
 import type { DataSource } from "../lib/types.ts";
+import { connectionLogPanel } from "./connection-log-panel.ts";
 import { connectedBadge, healthBadge } from "./health-badge.ts";
 import { historyView } from "./history-view.ts";
 import { liveView } from "./live-view.ts";
@@ -23,11 +24,14 @@ export function sourcePage(tab: "live" | "history") {
     const badges = h("span", { class: "title-badges" });
     const head = h("div", { class: "source-head" });
     const body = h("div", { class: "source-body" });
+    // Kept outside the rebuilt header, so an opened log stays open across refreshes.
+    const connections = connectionLogPanel(id);
     replace(
       main,
       h("a", { href: "/", class: "back" }, "← All data sources"),
       h("div", { class: "title-row" }, title, badges),
       head,
+      connections.element,
       body,
     );
     let stopped = false;
@@ -50,8 +54,7 @@ export function sourcePage(tab: "live" | "history") {
       replace(
         badges,
         healthBadge(source.health),
-        connectedBadge(source.health.connected),
-        !source.enabled && h("span", { class: "badge badge-off" }, "Disabled"),
+        connectedBadge(source.health),
       );
       replace(
         head,
@@ -95,6 +98,7 @@ export function sourcePage(tab: "live" | "history") {
         const source = await api<DataSource>("GET", `/datasources/${encodeURIComponent(id)}`);
         if (stopped) return;
         await renderHead(source);
+        await connections.refresh();
         if (first && !stopped) {
           document.title = `${source.name} · aiida-hub`;
           bodyCleanup = tab === "live" ? liveView(body, source, refreshSoon) : historyView(body, source);

@@ -112,7 +112,7 @@ function renderList(body: HTMLElement, sources: readonly DataSource[], add: HTML
           h("td", { "data-label": "Asset" }, humanize(s.asset)),
           h("td", { "data-label": "Enabled" }, s.enabled ? "Yes" : h("span", { class: "off" }, "No")),
           h("td", { "data-label": "Health" }, badge),
-          h("td", { "data-label": "Connection" }, connectedBadge(s.health.connected)),
+          h("td", { "data-label": "Connection" }, connectedBadge(s.health)),
           h(
             "td",
             { "data-label": "Last message" },
