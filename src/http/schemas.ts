@@ -8,17 +8,18 @@ import { obisOfPlausibilityKey } from "../domain/plausibility.ts";
 import { isCanonicalUuid } from "../domain/uuid.ts";
 
 /** An optional meter or operator id: written in upper case without spaces; empty or null clears it. */
-const meteringId = z
-  .string()
-  .nullable()
-  .optional()
-  .transform((raw, ctx) => {
-    if (raw === undefined || raw === null || raw.trim() === "") return raw === undefined ? undefined : null;
-    const checked = checkMeteringId(raw);
-    if (checked.ok) return checked.id;
-    ctx.addIssue({ code: "custom", message: checked.reason });
-    return z.NEVER;
-  });
+const meteringId = (what: "meter" | "operator") =>
+  z
+    .string()
+    .nullable()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === null || raw.trim() === "") return raw === undefined ? undefined : null;
+      const checked = checkMeteringId(raw, what);
+      if (checked.ok) return checked.id;
+      ctx.addIssue({ code: "custom", message: checked.reason });
+      return z.NEVER;
+    });
 
 const plausibleEnd = z.number().finite("must be a finite number").optional();
 
@@ -72,8 +73,8 @@ export const createDataSourceBody = z.strictObject({
   asset: z.enum(ASSETS),
   countryCode,
   icon: z.enum(ICONS).optional().default("ELECTRICITY"),
-  meterId: meteringId,
-  operatorId: meteringId,
+  meterId: meteringId("meter"),
+  operatorId: meteringId("operator"),
   plausibility: plausibility.optional(),
   enabled: z.boolean().optional().default(true),
 });
@@ -85,8 +86,8 @@ export const patchDataSourceBody = z
     asset: z.enum(ASSETS),
     countryCode,
     icon: z.enum(ICONS),
-    meterId: meteringId,
-    operatorId: meteringId,
+    meterId: meteringId("meter"),
+    operatorId: meteringId("operator"),
     plausibility,
     enabled: z.boolean(),
   })
