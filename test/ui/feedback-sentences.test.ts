@@ -41,3 +41,40 @@ test("the feedback panel leads with sentences, highlights implausible values and
   );
   assertNoConsoleErrors();
 });
+
+test("the edit dialog takes plausible ranges as JSON and a bad meter id gets its field error", async (t) => {
+  const hub = await startTestHub(t);
+  const source = await hub.createDataSource({ name: "Heat pump" });
+  const { page, allowConsoleError, assertNoConsoleErrors } = await openBrowser(t);
+  allowConsoleError(/status of 400.*\/api\/datasources/);
+  await logIn(page, hub.httpUrl);
+  await page.goto(`${hub.httpUrl}/sources/${source.id}`);
+  await page.getByRole("button", { name: "Edit" }).click();
+  const form = page.getByRole("dialog", { name: "Edit Heat pump" });
+  const ranges = form.getByLabel("Plausible ranges (optional, JSON)");
+  const meterId = form.getByLabel("Meter id (optional)");
+
+  await ranges.fill("{max: 2000}");
+  await form.getByRole("button", { name: "Save" }).click();
+  await form.locator('[data-field="plausibility"]', { hasText: "must be JSON such as" }).waitFor();
+
+  await ranges.fill('{"2": {"max": 2000}}');
+  await meterId.fill("Zähler 1");
+  await form.getByRole("button", { name: "Save" }).click();
+  await form.locator('[data-field="meterId"]', { hasText: "use only letters, digits and - _ ." }).waitFor();
+  assert.equal(
+    (await hub.api("GET", `/api/datasources/${source.id}`)).body.plausibility,
+    null,
+    "nothing changed",
+  );
+
+  await meterId.fill("");
+  await form.getByRole("button", { name: "Save" }).click();
+  await form.waitFor({ state: "detached" });
+  assert.deepEqual((await hub.api("GET", `/api/datasources/${source.id}`)).body.plausibility, {
+    "1-0:1.7.0": { max: 2000 },
+  });
+  await page.getByRole("button", { name: "Edit" }).click();
+  assert.match(await ranges.inputValue(), /"1-0:1\.7\.0": \{\s+"max": 2000\s+\}/, "shown again as saved");
+  assertNoConsoleErrors();
+});
