@@ -123,6 +123,16 @@ export function quantityKindOf(obisCode: string): QuantityKind | undefined {
   return KIND_OF_OBIS[obisCode];
 }
 
+// Indexed by CIM quantity type code: the per-message check reads an array slot instead of hashing a string.
+const RANGE_OF_TYPE: readonly (PlausibleRange | undefined)[] = QUANTITY_TYPES.map(
+  (t) => KIND_OF_OBIS[t.obis.code]?.range,
+);
+
+/** The household default range of a CIM quantity type code (0..35). */
+export function defaultRangeOfType(code: number): PlausibleRange | undefined {
+  return RANGE_OF_TYPE[code];
+}
+
 /** The range that applies to an OBIS code for a data source: its own ends where it set them, else the default. */
 export function plausibleRange(
   obisCode: string,

@@ -3,6 +3,7 @@ import type { ParsedTimeSeries } from "../cim/parse-time-series.ts";
 import type { DataSource } from "../domain/data-source.ts";
 import { numberText } from "../domain/number-text.ts";
 import {
+  defaultRangeOfType,
   likelyUnitSlip,
   type PlausibleRange,
   plausibleRange,
@@ -22,7 +23,10 @@ export function plausibilityWarnings(
 ): readonly FeedbackWarning[] {
   let warnings: FeedbackWarning[] | undefined;
   for (const q of series.quantities) {
-    const range = plausibleRange(q.type.obis.code, source.plausibility);
+    const range =
+      source.plausibility === null
+        ? defaultRangeOfType(q.type.code)
+        : plausibleRange(q.type.obis.code, source.plausibility);
     if (range === undefined || (q.value >= range.min && q.value <= range.max)) continue;
     const unit = unitText(q.type.obis.unit);
     const own = source.plausibility?.[q.type.obis.code] !== undefined;

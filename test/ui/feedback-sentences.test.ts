@@ -26,7 +26,9 @@ test("the feedback panel leads with sentences, highlights implausible values and
     await warning.textContent(),
     "Implausible Instantaneous active power consumption 1,500 kW is far more than a household draws (at most 100 kW expected) — does the device send W instead of kW? Stored all the same.",
   );
-  const highlight = await warning.evaluate((el) => getComputedStyle(el).backgroundColor);
+  const highlight = await warning.evaluate(
+    (el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor,
+  );
   assert.notEqual(highlight, "rgba(0, 0, 0, 0)", "the warning is highlighted");
   assert.match((await report.textContent()) ?? "", /Kept: Instantaneous active power consumption 1,500 kW/);
 
