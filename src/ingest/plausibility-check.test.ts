@@ -110,6 +110,12 @@ describe("plausibility warnings", () => {
     assert.match(warning?.reason ?? "", /set for this data source: stored$/);
   });
 
+  test("only the end the data source set is called its own", () => {
+    const [warning] = check([{ quantity: 1500, type: "2" }], { "1-0:1.7.0": { min: 0 } });
+    assert.match(warning?.message ?? "", /is far more than a household draws \(at most 100 kW expected\)/);
+    assert.doesNotMatch(warning?.reason ?? "", /set for this data source/);
+  });
+
   test("the camelCase list's path is used", () => {
     const parsed = parseTimeSeries(JSON.stringify({ quantities: [{ quantity: 70, type: 35 }] }), {
       now: NOW,

@@ -29,7 +29,9 @@ export function plausibilityWarnings(
         : plausibleRange(q.type.obis.code, source.plausibility);
     if (range === undefined || (q.value >= range.min && q.value <= range.max)) continue;
     const unit = unitText(q.type.obis.unit);
-    const own = source.plausibility?.[q.type.obis.code] !== undefined;
+    // Whether the end the value crossed is the data source's own rather than the household default.
+    const override = source.plausibility?.[q.type.obis.code];
+    const own = (q.value > range.max ? override?.max : override?.min) !== undefined;
     warnings ??= [];
     warnings.push({
       path: memberPath(indexPath(series.quantityListPath, q.index), "quantity"),
