@@ -1,6 +1,7 @@
+import { quantityName } from "../domain/quantity-name.ts";
 import { indexPath, memberPath } from "./json-path.ts";
 import { describeJson } from "./json-value.ts";
-import { parseQuantity } from "./parse-quantity.ts";
+import { parseQuantity, quantityOrdinal } from "./parse-quantity.ts";
 import type { CimProblem, ParsedQuantity } from "./parse-time-series.ts";
 
 /**
@@ -16,12 +17,17 @@ export function parseQuantityList(
   ignoredFields: string[],
 ): ParsedQuantity[] | undefined {
   if (raw === undefined) {
-    return unusable(path, "missing: a TimeSeries needs a Quantity (or quantities) array", problems);
+    const reason = "missing: a TimeSeries needs a Quantity (or quantities) array";
+    return unusable(path, reason, "The message has no quantity list (Quantity).", problems);
   }
   if (!Array.isArray(raw)) {
-    return unusable(path, `expected an array of quantities, got ${describeJson(raw)}`, problems);
+    const reason = `expected an array of quantities, got ${describeJson(raw)}`;
+    return unusable(path, reason, "The quantity list (Quantity) must be an array.", problems);
   }
-  if (raw.length === 0) return unusable(path, "expected at least one quantity, got an empty array", problems);
+  if (raw.length === 0) {
+    const reason = "expected at least one quantity, got an empty array";
+    return unusable(path, reason, "The quantity list is empty: there is nothing to store.", problems);
+  }
 
   const accepted: ParsedQuantity[] = [];
   // Element index of the first accepted quantity of each type code, for naming it in a duplicate's problem.
@@ -35,6 +41,7 @@ export function parseQuantityList(
       problems.push({
         path: memberPath(indexPath(path, index), "type"),
         reason: `duplicate quantity type ${type.code} (${type.name}): the one at ${indexPath(path, first)} is kept`,
+        message: `${quantityOrdinal(index)} repeats ${quantityName(type)} (type ${type.code}); ${lowerFirst(quantityOrdinal(first))} was kept.`,
       });
       continue;
     }
@@ -42,12 +49,21 @@ export function parseQuantityList(
     accepted.push(quantity);
   }
   if (accepted.length === 0) {
-    return unusable(path, `no valid quantity remained: all ${raw.length} were rejected`, problems);
+    const reason = `no valid quantity remained: all ${raw.length} were rejected`;
+    const message =
+      raw.length === 1
+        ? "The only quantity could not be used."
+        : `None of the ${raw.length} quantities could be used.`;
+    return unusable(path, reason, message, problems);
   }
   return accepted;
 }
 
-function unusable(path: string, reason: string, problems: CimProblem[]): undefined {
-  problems.push({ path, reason });
+function unusable(path: string, reason: string, message: string, problems: CimProblem[]): undefined {
+  problems.push({ path, reason, message });
   return undefined;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

@@ -22,7 +22,8 @@ export function parseQuantity(
 ): ParsedQuantity | undefined {
   if (!isJsonObject(element)) {
     const reason = `expected a quantity object, got ${describeJson(element)}`;
-    problems.push({ path: indexPath(listPath, index), reason });
+    const message = `${quantityOrdinal(index)} is not an object with quantity and type.`;
+    problems.push({ path: indexPath(listPath, index), reason, message });
     return undefined;
   }
   // One pass over the own keys finds the fields and the unknown ones; the prototype chain is never read.
@@ -40,12 +41,27 @@ export function parseQuantity(
   const type = readType(typeRaw, listPath, index, problems);
   const quality = readQuality(qualityRaw, listPath, index, problems);
   if (value === undefined || type === undefined || quality === undefined) return undefined;
-  return { type, value, quality };
+  return { index, type, value, quality };
 }
 
-/** A problem with member `key` of element `index` of the list at `listPath`. */
-function fieldProblem(listPath: string, index: number, key: string, reason: string): CimProblem {
-  return { path: memberPath(indexPath(listPath, index), key), reason };
+/** How a quantity is named in sentences: "Quantity 3" for element 2 (people count from 1; the path has the index). */
+export function quantityOrdinal(index: number): string {
+  return `Quantity ${index + 1}`;
+}
+
+/** A problem with member `key` of element `index` of the list at `listPath`; `says` completes "Quantity 3 …". */
+function fieldProblem(
+  listPath: string,
+  index: number,
+  key: string,
+  reason: string,
+  says: string,
+): CimProblem {
+  return {
+    path: memberPath(indexPath(listPath, index), key),
+    reason,
+    message: `${quantityOrdinal(index)} ${says}`,
+  };
 }
 
 function readValue(
@@ -55,7 +71,9 @@ function readValue(
   problems: CimProblem[],
 ): number | undefined {
   if (raw === undefined) {
-    problems.push(fieldProblem(listPath, index, "quantity", "missing: every quantity needs a value"));
+    problems.push(
+      fieldProblem(listPath, index, "quantity", "missing: every quantity needs a value", "has no value."),
+    );
     return undefined;
   }
   let value: number;
@@ -63,13 +81,13 @@ function readValue(
   else if (typeof raw === "string" && isDecimalText(raw)) value = Number(raw);
   else {
     const reason = `expected a number or a decimal string such as "1.5e3", got ${describeJson(raw)}`;
-    problems.push(fieldProblem(listPath, index, "quantity", reason));
+    problems.push(fieldProblem(listPath, index, "quantity", reason, "has a value that is not a number."));
     return undefined;
   }
   // JSON.parse turns 1e400 into Infinity; storing it would claim a reading no meter made.
   if (!Number.isFinite(value)) {
     const reason = `${showPrimitive(raw)} is too large for a 64-bit floating-point number`;
-    problems.push(fieldProblem(listPath, index, "quantity", reason));
+    problems.push(fieldProblem(listPath, index, "quantity", reason, "has a value too large to store."));
     return undefined;
   }
   // -0 would survive into storage and print as "-0" in some places; it means the same as 0.
@@ -83,7 +101,9 @@ function readType(
   problems: CimProblem[],
 ): QuantityType | undefined {
   if (raw === undefined) {
-    problems.push(fieldProblem(listPath, index, "type", 'missing: every quantity needs a type "0".."35"'));
+    problems.push(
+      fieldProblem(listPath, index, "type", 'missing: every quantity needs a type "0".."35"', "has no type."),
+    );
     return undefined;
   }
   let type: QuantityType | undefined;
@@ -92,7 +112,15 @@ function readType(
   if (type === undefined) {
     const what = typeof raw === "string" || typeof raw === "number" ? showPrimitive(raw) : describeJson(raw);
     const reason = `unknown quantity type ${what}: expected "0".."35" (CIM v1.12 QuantityTypeKind)`;
-    problems.push(fieldProblem(listPath, index, "type", reason));
+    problems.push(
+      fieldProblem(
+        listPath,
+        index,
+        "type",
+        reason,
+        `has an unknown type ${what}; the types are "0" to "35".`,
+      ),
+    );
   }
   return type;
 }
@@ -109,7 +137,15 @@ function readQuality(
   if (name === undefined) {
     const what = typeof raw === "string" ? showPrimitive(raw) : describeJson(raw);
     const reason = `unknown quality ${what}: expected a name such as AS_PROVIDED or a code such as A04`;
-    problems.push(fieldProblem(listPath, index, "quality", reason));
+    problems.push(
+      fieldProblem(
+        listPath,
+        index,
+        "quality",
+        reason,
+        `has an unknown quality ${what}; AS_PROVIDED is the usual one.`,
+      ),
+    );
   }
   return name;
 }

@@ -20,6 +20,8 @@ export function parseResource(
     problems.push({
       path,
       reason: `expected an object {"value": string, "codingScheme"?: string}, got ${describeJson(raw)}`,
+      message:
+        'The meter id (registeredResource.mRID) must be an object such as {"value": "AT00…", "codingScheme": "NAT"}.',
     });
     return undefined;
   }
@@ -29,11 +31,16 @@ export function parseResource(
   const before = problems.length;
   const value = ownField(raw, "value");
   if (value === undefined) {
-    problems.push({ path: memberPath(path, "value"), reason: "missing: the mRID needs a value" });
+    problems.push({
+      path: memberPath(path, "value"),
+      reason: "missing: the mRID needs a value",
+      message: "The meter id (registeredResource.mRID) has no value.",
+    });
   } else if (typeof value !== "string") {
     problems.push({
       path: memberPath(path, "value"),
       reason: `expected a string, got ${describeJson(value)}`,
+      message: "The meter id's value (registeredResource.mRID) must be text.",
     });
   }
   const codingScheme = ownField(raw, "codingScheme");
@@ -42,6 +49,7 @@ export function parseResource(
     problems.push({
       path: memberPath(path, "codingScheme"),
       reason: `expected a string such as "NAT", got ${describeJson(codingScheme)}`,
+      message: 'The meter id\'s coding scheme must be text such as "NAT".',
     });
   }
   if (problems.length > before || typeof value !== "string") return undefined;

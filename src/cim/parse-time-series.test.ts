@@ -76,22 +76,25 @@ function quantityType(code: number): QuantityType {
   return type;
 }
 
+/** The example as parsed from its dotted spelling; the camelCase one differs only in the list's path. */
 const EXAMPLE: ParsedTimeSeries = {
   timestamp: Date.parse("2025-07-01T07:43:59.073Z"),
   resource: { value: "5eef407d-d14f-49d4-b61a-769a20caa540", codingScheme: "NAT" },
   quantities: [
-    { type: quantityType(0), value: 25, quality: "AS_PROVIDED" },
-    { type: quantityType(2), value: 1750, quality: "AS_PROVIDED" },
+    { index: 0, type: quantityType(0), value: 25, quality: "AS_PROVIDED" },
+    { index: 1, type: quantityType(2), value: 1750, quality: "AS_PROVIDED" },
   ],
+  quantityListPath: "$.Quantity",
   problems: [],
   ignoredFields: [],
   warnings: [],
 };
+const CAMEL_EXAMPLE: ParsedTimeSeries = { ...EXAMPLE, quantityListPath: "$.quantities" };
 
 describe("the documented example", () => {
   test("the source page's camelCase payload gives types 0 and 2 with OBIS codes and units", () => {
     const series = accepted(fixture("source-page-camel-case.json"));
-    assert.deepEqual(series, EXAMPLE);
+    assert.deepEqual(series, CAMEL_EXAMPLE);
     assert.deepEqual(
       series.quantities.map((q) => [q.type.code, q.value, q.type.obis.code, q.type.obis.unit]),
       [
@@ -108,7 +111,7 @@ describe("the documented example", () => {
 
   test("UTF-8 bytes give the same result as a string", () => {
     assert.deepEqual(accepted(new TextEncoder().encode(fixture("dotted.json"))), EXAMPLE);
-    assert.deepEqual(accepted(Buffer.from(fixture("source-page-camel-case.json"))), EXAMPLE);
+    assert.deepEqual(accepted(Buffer.from(fixture("source-page-camel-case.json"))), CAMEL_EXAMPLE);
   });
 
   test("bytes viewed inside a larger buffer are read from the view only", () => {
@@ -350,6 +353,8 @@ describe("date-times in the past", () => {
         path: dottedDate,
         reason:
           '"2025-06-01T08:00:00Z" is 30 days in the past: stored, but check the device\'s clock unless it sends old readings on purpose',
+        message:
+          "The timestamp is 30 days old. The values were stored; is the device's clock set, or does it send old readings on purpose?",
       },
     ]);
   });
@@ -364,6 +369,8 @@ describe("date-times in the past", () => {
           path: dottedDate,
           reason:
             '"2024-07-01T07:59:59.999Z" is more than 365 days in the past (the oldest accepted is 2024-07-01T08:00:00.000Z)',
+          message:
+            "The timestamp is 365 days old, older than the hub keeps data (365 days) — is the device's clock set?",
         },
       ],
       ignoredFields: [],
@@ -685,34 +692,67 @@ describe("refused messages", () => {
       dateAndOrTimeDateTime: "x",
     });
     assert.deepEqual(refused(payload).problems, [
-      { path: "$.quantities", reason: "duplicate of $.Quantity: send each field in one spelling only" },
+      {
+        path: "$.quantities",
+        reason: "duplicate of $.Quantity: send each field in one spelling only",
+        message: "The quantity list is sent twice (as Quantity and quantities); send it once.",
+      },
       {
         path: "$.dateAndOrTimeDateTime",
         reason: "duplicate of $['dateAndOrTime.dateTime']: send each field in one spelling only",
+        message:
+          "The timestamp is sent twice (as dateAndOrTime.dateTime and dateAndOrTimeDateTime); send it once.",
       },
-      { path: "$.version", reason: 'expected a version string such as "1.0", got boolean true' },
-      { path: "$['registeredResource.mRID'].value", reason: "expected a string, got number 1" },
+      {
+        path: "$.version",
+        reason: 'expected a version string such as "1.0", got boolean true',
+        message: 'The version must be text such as "1.0".',
+      },
+      {
+        path: "$['registeredResource.mRID'].value",
+        reason: "expected a string, got number 1",
+        message: "The meter id's value (registeredResource.mRID) must be text.",
+      },
       {
         path: "$['registeredResource.mRID'].codingScheme",
         reason: 'expected a string such as "NAT", got number 2',
+        message: 'The meter id\'s coding scheme must be text such as "NAT".',
       },
       {
         path: "$['dateAndOrTime.dateTime']",
         reason: '"2025-02-29T00:00:00Z" is not a real date: 2025-02 has days 01 to 28',
+        message: 'The timestamp is not a date and time with a zone such as "2025-06-24T08:00:00Z".',
       },
       {
         path: "$.Quantity[0].type",
         reason: 'unknown quantity type "99": expected "0".."35" (CIM v1.12 QuantityTypeKind)',
+        message: 'Quantity 1 has an unknown type "99"; the types are "0" to "35".',
       },
-      { path: "$.Quantity[1]", reason: "expected a quantity object, got number 7" },
-      { path: "$.Quantity", reason: "no valid quantity remained: all 2 were rejected" },
+      {
+        path: "$.Quantity[1]",
+        reason: "expected a quantity object, got number 7",
+        message: "Quantity 2 is not an object with quantity and type.",
+      },
+      {
+        path: "$.Quantity",
+        reason: "no valid quantity remained: all 2 were rejected",
+        message: "None of the 2 quantities could be used.",
+      },
     ]);
   });
 
   test("a refused message's list problem comes after the other problems", () => {
     assert.deepEqual(refused(dottedWith({ version: [], Quantity: undefined })).problems, [
-      { path: "$.version", reason: 'expected a version string such as "1.0", got array' },
-      { path: "$.Quantity", reason: "missing: a TimeSeries needs a Quantity (or quantities) array" },
+      {
+        path: "$.version",
+        reason: 'expected a version string such as "1.0", got array',
+        message: 'The version must be text such as "1.0".',
+      },
+      {
+        path: "$.Quantity",
+        reason: "missing: a TimeSeries needs a Quantity (or quantities) array",
+        message: "The message has no quantity list (Quantity).",
+      },
     ]);
   });
 
@@ -897,11 +937,16 @@ describe("one bad quantity among good ones", () => {
       }),
     );
     assert.deepEqual(series.problems, [
-      { path: "$.quantities[1]", reason: 'expected a quantity object, got string "x"' },
+      {
+        path: "$.quantities[1]",
+        reason: 'expected a quantity object, got string "x"',
+        message: "Quantity 2 is not an object with quantity and type.",
+      },
       {
         path: "$.quantities[2].type",
         reason:
           "duplicate quantity type 0 (TOTAL_ACTIVE_ENERGY_CONSUMED_KWH): the one at $.quantities[0] is kept",
+        message: "Quantity 3 repeats Total active energy consumed (type 0); quantity 1 was kept.",
       },
     ]);
   });

@@ -1,3 +1,4 @@
+import { durationText } from "../domain/duration-text.ts";
 import type { QuantityType } from "../domain/quantity-type.ts";
 import { memberPath } from "./json-path.ts";
 import {
@@ -15,11 +16,16 @@ import { parseResource } from "./parse-resource.ts";
 /** Something wrong in a message, located by a JSON path such as `$.Quantity[1].type` or `$['dateAndOrTime.dateTime']`. */
 export interface CimProblem {
   readonly path: string;
+  /** For experts: what exactly is wrong, quoting the value. */
   readonly reason: string;
+  /** For people: one plain sentence ("The timestamp is 32 days in the future — is the device's clock set?"). */
+  readonly message: string;
 }
 
 /** One accepted quantity of a TimeSeries. */
 export interface ParsedQuantity {
+  /** Its position in the message's quantity list, for locating it in feedback. */
+  readonly index: number;
   readonly type: QuantityType;
   readonly value: number;
   /** Always the quality NAME (e.g. AS_PROVIDED), even when the device sent the code (A04). */
@@ -34,6 +40,8 @@ export interface ParsedTimeSeries {
   readonly resource: { readonly value: string; readonly codingScheme: string | undefined } | undefined;
   /** The valid quantities, in message order. */
   readonly quantities: readonly ParsedQuantity[];
+  /** The JSON path of the quantity list as the message spells it (`$.Quantity` or `$.quantities`). */
+  readonly quantityListPath: string;
   /** Why the other quantities were left out; the rest of the message was still accepted. */
   readonly problems: readonly CimProblem[];
   /** JSON paths of unknown fields that were ignored. */
@@ -64,6 +72,7 @@ export interface ParseTimeSeriesOptions {
 }
 
 const DAY_MS = 86_400_000;
+const EXAMPLE_TIME = "2025-06-24T08:00:00Z";
 // Shared by every message without warnings, so the common case allocates nothing for them.
 const NO_WARNINGS: readonly CimProblem[] = Object.freeze([]);
 
@@ -99,6 +108,15 @@ const SPELLINGS: ReadonlyMap<string, Spelling> = new Map(
   ].map((s) => [s.key, s]),
 );
 
+/** What each field is called in sentences for people. */
+const FIELD_WORDS: Readonly<Record<Field, string>> = {
+  version: "version",
+  resource: "meter id (registeredResource.mRID)",
+  dateTime: "timestamp",
+  quantities: "quantity list",
+  accountingPoint: "accounting point",
+};
+
 /** The spelling of each known field that a message uses; undefined for fields it does not send. */
 type SpellingsUsed = Record<Field, Spelling | undefined>;
 
@@ -114,10 +132,12 @@ export function parseTimeSeries(
   options: ParseTimeSeriesOptions,
 ): ParseTimeSeriesResult {
   const decoded = decodeJson(payload);
-  if (!decoded.ok) return refuse([{ path: "$", reason: decoded.reason }], []);
+  if (!decoded.ok) return refuse([{ path: "$", reason: decoded.reason, message: decoded.message }], []);
   const root = decoded.value;
-  if (!isJsonObject(root))
-    return refuse([{ path: "$", reason: `expected an object, got ${jsonTypeOf(root)}` }], []);
+  if (!isJsonObject(root)) {
+    const message = `The message is ${articled(jsonTypeOf(root))}, not a JSON object with a Quantity list.`;
+    return refuse([{ path: "$", reason: `expected an object, got ${jsonTypeOf(root)}`, message }], []);
+  }
 
   const problems: CimProblem[] = [];
   const ignoredFields: string[] = [];
@@ -139,7 +159,18 @@ export function parseTimeSeries(
     timestamp !== undefined && options.now - timestamp > options.pastWarningMs
       ? [pastWarning(ownField(root, dateTime.key), dateTime.path, options.now - timestamp)]
       : NO_WARNINGS;
-  return { ok: true, series: { timestamp, resource, quantities, problems, ignoredFields, warnings } };
+  return {
+    ok: true,
+    series: {
+      timestamp,
+      resource,
+      quantities,
+      quantityListPath: list.path,
+      problems,
+      ignoredFields,
+      warnings,
+    },
+  };
 }
 
 /** Which spelling the message uses for each known field; unknown keys are ignored, a second spelling is fatal. */
@@ -165,6 +196,7 @@ function spellingsUsed(root: JsonObject, problems: CimProblem[], ignoredFields: 
     problems.push({
       path: known.path,
       reason: `duplicate of ${first.path}: send each field in one spelling only`,
+      message: `The ${FIELD_WORDS[known.field]} is sent twice (as ${first.key} and ${known.key}); send it once.`,
     });
   }
   return used;
@@ -176,7 +208,7 @@ function refuse(problems: readonly CimProblem[], ignoredFields: readonly string[
 
 type Decoded =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly reason: string };
+  | ({ readonly ok: false } & Omit<CimProblem, "path">);
 
 function decodeJson(payload: Uint8Array | string): Decoded {
   let text: string;
@@ -186,20 +218,28 @@ function decodeJson(payload: Uint8Array | string): Decoded {
     try {
       text = utf8.decode(payload);
     } catch {
-      return { ok: false, reason: "not valid UTF-8" };
+      return { ok: false, reason: "not valid UTF-8", message: "The message is not valid UTF-8 text." };
     }
-  } else return { ok: false, reason: `expected bytes or a string, got ${jsonTypeOf(payload)}` };
+  } else {
+    const reason = `expected bytes or a string, got ${jsonTypeOf(payload)}`;
+    return { ok: false, reason, message: "The message could not be read as text." };
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, reason: `not valid JSON: ${error instanceof Error ? error.message : "unreadable"}` };
+    const reason = `not valid JSON: ${error instanceof Error ? error.message : "unreadable"}`;
+    return { ok: false, reason, message: "The message is not valid JSON." };
   }
 }
 
 function checkVersion(raw: unknown, path: string, problems: CimProblem[]): void {
   // AIIDA ignores the value; a number is tolerated because Jackson would coerce it into the String field.
   if (raw === undefined || raw === null || typeof raw === "string" || typeof raw === "number") return;
-  problems.push({ path, reason: `expected a version string such as "1.0", got ${describeJson(raw)}` });
+  problems.push({
+    path,
+    reason: `expected a version string such as "1.0", got ${describeJson(raw)}`,
+    message: 'The version must be text such as "1.0".',
+  });
 }
 
 function readTimestamp(
@@ -211,12 +251,17 @@ function readTimestamp(
   // null counts as absent, as in AIIDA (Jackson leaves the field null): the caller then uses the receipt time.
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== "string") {
-    problems.push({ path, reason: `expected an ISO-8601 date-time string, got ${describeJson(raw)}` });
+    problems.push({
+      path,
+      reason: `expected an ISO-8601 date-time string, got ${describeJson(raw)}`,
+      message: `The timestamp must be text such as "${EXAMPLE_TIME}".`,
+    });
     return undefined;
   }
   const parsed = parseCimDateTime(raw);
   if (!parsed.ok) {
-    problems.push({ path, reason: parsed.reason });
+    const message = `The timestamp is not a date and time with a zone such as "${EXAMPLE_TIME}".`;
+    problems.push({ path, reason: parsed.reason, message });
     return undefined;
   }
   const ahead = parsed.epochMs - options.now;
@@ -224,14 +269,17 @@ function readTimestamp(
     problems.push({
       path,
       reason: `${showPrimitive(raw)} is ${ahead / 1000} s in the future (at most ${options.maxFutureMs / 1000} s allowed)`,
+      message: `The timestamp is ${durationText(ahead)} in the future — is the device's clock set?`,
     });
     return undefined;
   }
-  if (options.now - parsed.epochMs > options.maxPastMs) {
+  const age = options.now - parsed.epochMs;
+  if (age > options.maxPastMs) {
     const oldest = new Date(options.now - options.maxPastMs).toISOString();
     problems.push({
       path,
       reason: `${showPrimitive(raw)} is more than ${days(options.maxPastMs)} days in the past (the oldest accepted is ${oldest})`,
+      message: `The timestamp is ${durationText(age)} old, older than the hub keeps data (${days(options.maxPastMs)} days) — is the device's clock set?`,
     });
     return undefined;
   }
@@ -244,7 +292,14 @@ function pastWarning(raw: unknown, path: string, ageMs: number): CimProblem {
   return {
     path,
     reason: `${showPrimitive(raw)} is ${wholeDays} days in the past: stored, but check the device's clock unless it sends old readings on purpose`,
+    message: `The timestamp is ${durationText(ageMs)} old. The values were stored; is the device's clock set, or does it send old readings on purpose?`,
   };
+}
+
+/** "an array", "a number": a JSON type with its article. */
+function articled(type: string): string {
+  if (type === "null") return "null";
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 /** A duration in days, grouped for reading (36,500). */

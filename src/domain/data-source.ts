@@ -1,3 +1,5 @@
+import type { PlausibilityOverrides } from "./plausibility.ts";
+
 /** Data source types the hub can ingest. Only CIM for now; the registry in ingest/ is keyed by this. */
 export const DATA_SOURCE_TYPES = ["CIM"] as const;
 export type DataSourceType = (typeof DATA_SOURCE_TYPES)[number];
@@ -27,6 +29,8 @@ export interface DataSource {
   readonly icon: Icon;
   readonly meterId: string | null;
   readonly operatorId: string | null;
+  /** Its own plausible ranges per OBIS code; null: the household defaults. */
+  readonly plausibility: PlausibilityOverrides | null;
   readonly enabled: boolean;
   /** The user it belongs to (the admin today); only its owner's permissions may share it. */
   readonly owner: string;

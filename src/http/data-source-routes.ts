@@ -26,6 +26,7 @@ export function registerDataSourceRoutes(app: FastifyInstance, ctx: HttpContext)
       ...body,
       meterId: body.meterId ?? null,
       operatorId: body.operatorId ?? null,
+      plausibility: body.plausibility ?? null,
       owner: sessionUserOf(request),
     });
     reply.header("cache-control", "no-store");

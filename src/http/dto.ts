@@ -19,6 +19,7 @@ export function dataSourceDto(
     icon: source.icon,
     meterId: source.meterId,
     operatorId: source.operatorId,
+    plausibility: source.plausibility,
     enabled: source.enabled,
     createdAt: new Date(source.createdAt).toISOString(),
     updatedAt: new Date(source.updatedAt).toISOString(),

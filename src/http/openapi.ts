@@ -264,7 +264,8 @@ function document(version: string) {
       "/api/datasources/{id}/feedback": {
         parameters: [idParam],
         get: {
-          summary: "Last 50 feedback reports sent to the device",
+          summary:
+            "Last 50 feedback reports sent to the device, newest first: {status, summary, problems: [{path, reason, message}], warnings: [{path, reason, message, plausibility?: {obis, value, unit, min, max}}], ignoredFields, notes, kept: {timestamp, timestampSource, values: [{type, obis, value, name, unit, text}]}} (reports stored before summary, message and warnings existed lack them)",
           responses: { "200": ok("Reports"), ...errorResponses },
         },
       },

@@ -1,18 +1,65 @@
 import { z } from "zod";
 import { COUNTRY_CODES } from "../domain/country-codes.ts";
 import { ASSETS, DATA_SOURCE_TYPES, ICONS } from "../domain/data-source.ts";
+import { checkMeteringId } from "../domain/metering-id.ts";
 import { obisByCode } from "../domain/obis-code.ts";
 import { PERMISSION_STATUS_GROUPS } from "../domain/permission-status.ts";
+import { obisOfPlausibilityKey } from "../domain/plausibility.ts";
 import { isCanonicalUuid } from "../domain/uuid.ts";
 
-const optionalText = (max: number) =>
+/** An optional meter or operator id: written in upper case without spaces; empty or null clears it. */
+const meteringId = (what: "meter" | "operator") =>
   z
     .string()
-    .trim()
-    .max(max, `must be at most ${max} characters`)
-    .transform((s) => (s === "" ? null : s))
     .nullable()
-    .optional();
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === null || raw.trim() === "") return raw === undefined ? undefined : null;
+      const checked = checkMeteringId(raw, what);
+      if (checked.ok) return checked.id;
+      ctx.addIssue({ code: "custom", message: checked.reason });
+      return z.NEVER;
+    });
+
+const plausibleEnd = z.number().finite("must be a finite number").optional();
+
+/** A data source's own plausible ranges: keys name a quantity, each with min and/or max. */
+const plausibility = z
+  .record(
+    z.string(),
+    z
+      .strictObject({ min: plausibleEnd, max: plausibleEnd })
+      .refine((r) => r.min !== undefined || r.max !== undefined, { message: "give min, max or both" })
+      .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
+        message: "min must not be above max",
+      }),
+  )
+  .nullable()
+  .transform((entries, ctx) => {
+    if (entries === null) return null;
+    const byObis: Record<string, { min?: number; max?: number }> = {};
+    for (const [key, range] of Object.entries(entries)) {
+      const obis = obisOfPlausibilityKey(key);
+      if (obis === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message:
+            'must name a measured quantity: an OBIS code such as "1-0:1.7.0", a CIM quantity type such as "2" or its name',
+        });
+      } else if (byObis[obis.code] !== undefined) {
+        ctx.addIssue({ code: "custom", path: [key], message: `names ${obis.code} a second time` });
+      } else {
+        // Only the ends given, so the stored JSON says exactly what differs from the defaults.
+        byObis[obis.code] = {
+          ...(range.min === undefined ? {} : { min: range.min }),
+          ...(range.max === undefined ? {} : { max: range.max }),
+        };
+      }
+    }
+    // No ranges of its own: the defaults apply, as for a data source that never had any.
+    return Object.keys(byObis).length === 0 ? null : byObis;
+  });
 
 const countryCode = z
   .string()
@@ -26,8 +73,9 @@ export const createDataSourceBody = z.strictObject({
   asset: z.enum(ASSETS),
   countryCode,
   icon: z.enum(ICONS).optional().default("ELECTRICITY"),
-  meterId: optionalText(64),
-  operatorId: optionalText(64),
+  meterId: meteringId("meter"),
+  operatorId: meteringId("operator"),
+  plausibility: plausibility.optional(),
   enabled: z.boolean().optional().default(true),
 });
 
@@ -38,8 +86,9 @@ export const patchDataSourceBody = z
     asset: z.enum(ASSETS),
     countryCode,
     icon: z.enum(ICONS),
-    meterId: optionalText(64),
-    operatorId: optionalText(64),
+    meterId: meteringId("meter"),
+    operatorId: meteringId("operator"),
+    plausibility,
     enabled: z.boolean(),
   })
   .partial()

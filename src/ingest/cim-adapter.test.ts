@@ -15,6 +15,15 @@ const CTX: Omit<AdapterContext, "receiptStamps"> = {
   maxPastMs: 365 * DAY_MS,
 };
 const DEVICE_TIME = "2025-07-01T07:43:59.073Z";
+/** How a report lists a kept value of 1 kWh of type 0. */
+const ENERGY_1 = {
+  type: "0",
+  obis: "1-0:1.8.0",
+  value: 1,
+  name: "Total active energy consumed",
+  unit: "kWh",
+  text: "Total active energy consumed 1 kWh",
+};
 
 function ingest(message: unknown) {
   // Fresh stamps per message: each test's message without a timestamp is stored at RECEIVED_AT.
@@ -74,13 +83,15 @@ describe("ingestCimMessage", () => {
       dataSourceId: SOURCE.id,
       receivedAt: "2025-07-01T08:00:00.123Z",
       status: "accepted-with-warnings",
+      summary: "Stored 1 value. The message has no timestamp, so the time it arrived was used.",
       problems: [],
+      warnings: [],
       ignoredFields: [],
       notes: ["no dateAndOrTime.dateTime in the message: the receipt time was used"],
       kept: {
         timestamp: "2025-07-01T08:00:00.123Z",
         timestampSource: "receipt",
-        values: [{ type: "0", obis: "1-0:1.8.0", value: 1 }],
+        values: [ENERGY_1],
       },
     });
     assert.equal(outcome.valuesRejected, 0);
@@ -90,19 +101,30 @@ describe("ingestCimMessage", () => {
     const outcome = ingest({
       "dateAndOrTime.dateTime": DEVICE_TIME,
       extra: 1,
-      Quantity: [{ quantity: 2, type: 35, unit: "Hz" }],
+      Quantity: [{ quantity: 50, type: 35, unit: "Hz" }],
     });
     assert.deepEqual(outcome.feedback, {
       dataSourceId: SOURCE.id,
       receivedAt: "2025-07-01T08:00:00.123Z",
       status: "accepted-with-warnings",
+      summary: "Stored 1 value, with 2 unknown fields ignored.",
       problems: [],
+      warnings: [],
       ignoredFields: ["$.extra", "$.Quantity[0].unit"],
       notes: [],
       kept: {
         timestamp: DEVICE_TIME,
         timestampSource: "device",
-        values: [{ type: "35", obis: "1-0:14.7.0", value: 2 }],
+        values: [
+          {
+            type: "35",
+            obis: "1-0:14.7.0",
+            value: 50,
+            name: "Frequency",
+            unit: "Hz",
+            text: "Frequency 50 Hz",
+          },
+        ],
       },
     });
   });
@@ -122,10 +144,12 @@ describe("ingestCimMessage", () => {
       {
         path: "$.Quantity[1].type",
         reason: 'unknown quantity type "99": expected "0".."35" (CIM v1.12 QuantityTypeKind)',
+        message: 'Quantity 2 has an unknown type "99"; the types are "0" to "35".',
       },
     ]);
+    assert.equal(outcome.feedback?.summary, "Stored 1 value and left out the rest (1 problem).");
     assert.deepEqual(outcome.feedback?.notes, []);
-    assert.deepEqual(outcome.feedback?.kept.values, [{ type: "0", obis: "1-0:1.8.0", value: 1 }]);
+    assert.deepEqual(outcome.feedback?.kept.values, [ENERGY_1]);
   });
 
   test("a refused message stores nothing and says why", () => {
@@ -137,7 +161,15 @@ describe("ingestCimMessage", () => {
         dataSourceId: SOURCE.id,
         receivedAt: "2025-07-01T08:00:00.123Z",
         status: "rejected",
-        problems: [{ path: "$.Quantity", reason: "expected at least one quantity, got an empty array" }],
+        summary: "Nothing was stored. The quantity list is empty: there is nothing to store.",
+        problems: [
+          {
+            path: "$.Quantity",
+            reason: "expected at least one quantity, got an empty array",
+            message: "The quantity list is empty: there is nothing to store.",
+          },
+        ],
+        warnings: [],
         ignoredFields: ["$.foo"],
         notes: ["nothing from this message was stored"],
         kept: { timestamp: null, timestampSource: null, values: [] },
@@ -193,7 +225,17 @@ describe("ingestCimMessage", () => {
       dataSourceId: SOURCE.id,
       receivedAt: "2025-07-01T08:00:00.123Z",
       status: "accepted-with-warnings",
+      summary: "Stored 1 value, with 1 warning.",
       problems: [],
+      warnings: [
+        {
+          path: "$['dateAndOrTime.dateTime']",
+          reason:
+            '"2025-06-01T08:00:00.123Z" is 30 days in the past: stored, but check the device\'s clock unless it sends old readings on purpose',
+          message:
+            "The timestamp is 30 days old. The values were stored; is the device's clock set, or does it send old readings on purpose?",
+        },
+      ],
       ignoredFields: [],
       notes: [
         "$['dateAndOrTime.dateTime']: \"2025-06-01T08:00:00.123Z\" is 30 days in the past: stored, but check the device's clock unless it sends old readings on purpose",
@@ -201,7 +243,7 @@ describe("ingestCimMessage", () => {
       kept: {
         timestamp: "2025-06-01T08:00:00.123Z",
         timestampSource: "device",
-        values: [{ type: "0", obis: "1-0:1.8.0", value: 1 }],
+        values: [ENERGY_1],
       },
     });
   });
@@ -218,6 +260,8 @@ describe("ingestCimMessage", () => {
         path: "$['dateAndOrTime.dateTime']",
         reason:
           '"1900-01-01T00:00:00Z" is more than 365 days in the past (the oldest accepted is 2024-07-01T08:00:00.123Z)',
+        message:
+          "The timestamp is 45,837 days old, older than the hub keeps data (365 days) — is the device's clock set?",
       },
     ]);
   });

@@ -1,9 +1,12 @@
 import { type ParsedQuantity, type ParsedTimeSeries, parseTimeSeries } from "../cim/parse-time-series.ts";
 import type { AiidaRecord, AiidaRecordValue } from "../domain/aiida-record.ts";
 import type { DataSource } from "../domain/data-source.ts";
-import type { FeedbackReport, IngestOutcome } from "../storage/ports.ts";
+import type { FeedbackReport, FeedbackWarning, IngestOutcome } from "../storage/ports.ts";
 import type { AdapterContext } from "./adapter-registry.ts";
 import { capped, rejectedOutcome } from "./feedback-report.ts";
+import { feedbackSummary } from "./feedback-summary.ts";
+import { keptValue } from "./kept-value.ts";
+import { plausibilityWarnings } from "./plausibility-check.ts";
 
 const RECEIPT_TIME_NOTE = "no dateAndOrTime.dateTime in the message: the receipt time was used";
 /**
@@ -38,13 +41,15 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
     receivedAt: ctx.receivedAt,
     values: series.quantities.map(recordValue),
   };
+  const implausible = plausibilityWarnings(source, series);
   // Most messages are clean: the report, its notes and its copies of the values are built only when needed.
   const clean =
     fromDevice &&
     series.problems.length === 0 &&
     series.ignoredFields.length === 0 &&
-    series.warnings.length === 0;
-  const feedback = clean ? undefined : acceptedReport(source, series, record, ctx);
+    series.warnings.length === 0 &&
+    implausible.length === 0;
+  const feedback = clean ? undefined : acceptedReport(source, series, implausible, record, ctx);
   return { dataSourceId: source.id, record, feedback, valuesRejected: series.problems.length };
 }
 
@@ -56,16 +61,29 @@ function recordValue(q: ParsedQuantity): AiidaRecordValue {
 function acceptedReport(
   source: DataSource,
   series: ParsedTimeSeries,
+  implausible: readonly FeedbackWarning[],
   record: AiidaRecord,
   ctx: AdapterContext,
 ): FeedbackReport {
-  const notes = record.timestampSource === "device" ? [] : [RECEIPT_TIME_NOTE];
-  for (const warning of series.warnings) notes.push(`${warning.path}: ${warning.reason}`);
+  const receiptTime = record.timestampSource !== "device";
+  const notes = receiptTime ? [RECEIPT_TIME_NOTE] : [];
+  const warnings = [...series.warnings, ...implausible];
+  for (const warning of warnings) notes.push(`${warning.path}: ${warning.reason}`);
+  const status = series.problems.length > 0 ? "partial" : "accepted-with-warnings";
   return {
     dataSourceId: source.id,
     receivedAt: new Date(ctx.receivedAt).toISOString(),
-    status: series.problems.length > 0 ? "partial" : "accepted-with-warnings",
+    status,
+    summary: feedbackSummary({
+      status,
+      problems: series.problems,
+      warnings: warnings.length,
+      ignoredFields: series.ignoredFields.length,
+      valuesStored: record.values.length,
+      receiptTime,
+    }),
     problems: capped(series.problems, "problems", notes),
+    warnings,
     ignoredFields: capped(series.ignoredFields, "ignored fields", notes),
     notes,
     kept: {
@@ -74,8 +92,4 @@ function acceptedReport(
       values: series.quantities.map(keptValue),
     },
   };
-}
-
-function keptValue(q: ParsedQuantity): FeedbackReport["kept"]["values"][number] {
-  return { type: String(q.type.code), obis: q.type.obis.code, value: q.value };
 }

@@ -1,5 +1,6 @@
 import type { CimProblem } from "../cim/parse-time-series.ts";
 import type { IngestOutcome } from "../storage/ports.ts";
+import { feedbackSummary } from "./feedback-summary.ts";
 
 /** Most problems and ignored fields listed in one report; a hostile message could otherwise carry thousands. */
 const MAX_LISTED = 100;
@@ -28,7 +29,16 @@ export function rejectedOutcome(
       dataSourceId,
       receivedAt: new Date(receivedAt).toISOString(),
       status: "rejected",
+      summary: feedbackSummary({
+        status: "rejected",
+        problems,
+        warnings: 0,
+        ignoredFields: ignoredFields.length,
+        valuesStored: 0,
+        receiptTime: false,
+      }),
       problems: capped(problems, "problems", notes),
+      warnings: [],
       ignoredFields: capped(ignoredFields, "ignored fields", notes),
       notes,
       kept: { timestamp: null, timestampSource: null, values: [] },

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { DataSource } from "../domain/data-source.ts";
+import { numberText } from "../domain/number-text.ts";
 import { CommitBatcher } from "../platform/commit-batcher.ts";
 import type { FeedbackReport, IngestOutcome, RecordWriter } from "../storage/ports.ts";
 import { ADAPTERS } from "./adapter-registry.ts";
@@ -94,12 +95,16 @@ export class IngestPipeline {
     flooded: boolean,
   ): IngestOutcome {
     if (flooded) {
-      const reason = `rate limit exceeded: at most ${this.settings.rateLimitPerSecond} messages per second per device`;
-      return rejectedOutcome(source.id, receivedAt, [{ path: "$", reason }], [], 0);
+      const limit = this.settings.rateLimitPerSecond;
+      const reason = `rate limit exceeded: at most ${limit} messages per second per device`;
+      const message = `The device sends more than ${numberText(limit)} messages a second; send this one again later.`;
+      return rejectedOutcome(source.id, receivedAt, [{ path: "$", reason, message }], [], 0);
     }
     if (payload.length > this.settings.maxPayloadBytes) {
-      const reason = `payload of ${payload.length} bytes exceeds the limit of ${this.settings.maxPayloadBytes} bytes`;
-      return rejectedOutcome(source.id, receivedAt, [{ path: "$", reason }], [], 0);
+      const limit = this.settings.maxPayloadBytes;
+      const reason = `payload of ${payload.length} bytes exceeds the limit of ${limit} bytes`;
+      const message = `The message is ${numberText(payload.length)} bytes, more than the ${numberText(limit)} bytes the hub accepts.`;
+      return rejectedOutcome(source.id, receivedAt, [{ path: "$", reason, message }], [], 0);
     }
     return ADAPTERS[source.type](source, payload, {
       receivedAt,

@@ -16,7 +16,10 @@ export interface DeviceCredential {
 
 /** Fields a user may change on a data source. */
 export type DataSourcePatch = Partial<
-  Pick<DataSource, "name" | "asset" | "countryCode" | "icon" | "meterId" | "operatorId" | "enabled">
+  Pick<
+    DataSource,
+    "name" | "asset" | "countryCode" | "icon" | "meterId" | "operatorId" | "plausibility" | "enabled"
+  >
 >;
 
 /** Message and value counts of one data source since it was created. */
@@ -41,17 +44,56 @@ export interface DataSourceStore {
 }
 
 /** A feedback report sent to a device about one message that was not accepted as it was. */
+/** Something wrong with a message: its JSON path and exact reason for experts, a plain sentence for people. */
+export interface FeedbackProblem {
+  readonly path: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** A value outside the range its quantity is expected in (stored all the same). */
+export interface PlausibilityFinding {
+  readonly obis: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Something stored that looks wrong: a timestamp weeks old, a value out of its plausible range. */
+export interface FeedbackWarning extends FeedbackProblem {
+  /** Set for a value out of its plausible range. */
+  readonly plausibility?: PlausibilityFinding;
+}
+
+/** One stored value as the report lists it: the wire fields plus its name, unit and a sentence fragment. */
+export interface KeptValue {
+  readonly type: string;
+  readonly obis: string;
+  readonly value: number;
+  /** What the quantity is called ("Instantaneous active power consumption"). */
+  readonly name: string;
+  /** Its unit ("kW"); empty for a plain ratio. */
+  readonly unit: string;
+  /** Name, value and unit for reading: "Instantaneous active power consumption 2.5 kW". */
+  readonly text: string;
+}
+
 export interface FeedbackReport {
   readonly dataSourceId: string;
   readonly receivedAt: string;
   readonly status: "rejected" | "partial" | "accepted-with-warnings";
-  readonly problems: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  /** One or two plain sentences on what became of the message. */
+  readonly summary: string;
+  readonly problems: readonly FeedbackProblem[];
+  readonly warnings: readonly FeedbackWarning[];
   readonly ignoredFields: readonly string[];
+  /** For experts and older readers: every warning as "path: reason", and notes such as the receipt time. */
   readonly notes: readonly string[];
   readonly kept: {
     readonly timestamp: string | null;
     readonly timestampSource: "device" | "receipt" | null;
-    readonly values: ReadonlyArray<{ readonly type: string; readonly obis: string; readonly value: number }>;
+    readonly values: readonly KeptValue[];
   };
 }
 

@@ -11,6 +11,7 @@ export function testDataSource(id: string, at = 0): DataSource {
     icon: "METER",
     meterId: null,
     operatorId: null,
+    plausibility: null,
     enabled: true,
     owner: "admin",
     createdAt: at,

@@ -16,7 +16,8 @@ describe("a flooding device", () => {
     const message = (i: number) =>
       JSON.stringify({
         "dateAndOrTime.dateTime": new Date(base + i * 1000).toISOString(),
-        Quantity: [{ quantity: i, type: "2" }],
+        // Plausible kW (up to 3): a value out of range would get a report of its own.
+        Quantity: [{ quantity: i / 100, type: "2" }],
       });
     for (let i = 0; i < 300; i++) flooding.publish(flooder.topic, message(i), { qos: 0 });
     await calmDevice.publishAsync(calm.topic, message(0), { qos: 1 });
@@ -41,7 +42,7 @@ describe("a flooding device", () => {
     for (let i = 0; i < 600; i++) {
       const payload = {
         "dateAndOrTime.dateTime": new Date(base + i * 1000).toISOString(),
-        Quantity: [{ quantity: i, type: "2" }],
+        Quantity: [{ quantity: i / 100, type: "2" }],
       };
       sends.push(device.publishAsync(creds.topic, JSON.stringify(payload), { qos: 1 }));
     }

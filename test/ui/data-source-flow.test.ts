@@ -71,13 +71,15 @@ test("a household member connects a meter and sees its data live, in a chart and
   await energy.locator("td.value", { hasText: /^24\.75$/ }).waitFor();
   assert.equal(await page.getByText("Waiting for the first message").isHidden(), true);
 
-  // A broken message: its reason and JSON path show up in the feedback list.
+  // A broken message: a sentence says why, its reason and JSON path show up under the details.
   await device.publishAsync(
     topic,
     JSON.stringify({ version: "1.0", Quantity: [{ quantity: 1, type: "999" }] }),
   );
   const report = page.locator(".feedback-item").first();
   await report.getByText("Rejected — nothing stored").waitFor();
+  await report.getByText('Quantity 1 has an unknown type "999"; the types are "0" to "35".').waitFor();
+  await report.getByText("Details for experts (JSON paths)").click();
   await report.locator("code.json-path", { hasText: "$.Quantity[0].type" }).waitFor();
   assert.match(await text(report), /unknown quantity type "999"/);
 

@@ -7,6 +7,7 @@ import {
   feedbackTopic,
   type Icon,
 } from "../../domain/data-source.ts";
+import type { PlausibilityOverrides } from "../../domain/plausibility.ts";
 import type { DevicePasswordHash } from "../../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore, DeviceCredential, IngestCounters } from "../ports.ts";
 import type { DataSourceKeys } from "./data-source-keys.ts";
@@ -22,6 +23,7 @@ interface DataSourceRow {
   icon: string;
   meter_id: string | null;
   operator_id: string | null;
+  plausibility: string | null;
   enabled: number;
   owner: string;
   created_at: number;
@@ -38,6 +40,7 @@ function toDataSource(row: DataSourceRow): DataSource {
     icon: row.icon as Icon,
     meterId: row.meter_id,
     operatorId: row.operator_id,
+    plausibility: row.plausibility === null ? null : (JSON.parse(row.plausibility) as PlausibilityOverrides),
     enabled: row.enabled === 1,
     owner: row.owner,
     createdAt: row.created_at,
@@ -52,8 +55,20 @@ const COLUMNS: Record<keyof DataSourcePatch, string> = {
   icon: "icon",
   meterId: "meter_id",
   operatorId: "operator_id",
+  plausibility: "plausibility",
   enabled: "enabled",
 };
+
+/** The plausibility column: the overrides as JSON, NULL for the defaults. */
+function plausibilityColumn(overrides: PlausibilityOverrides | null): string | null {
+  return overrides === null ? null : JSON.stringify(overrides);
+}
+
+/** A patched field as its column stores it. */
+function columnValue(field: keyof DataSourcePatch, value: unknown): unknown {
+  if (field === "plausibility") return plausibilityColumn(value as PlausibilityOverrides | null);
+  return typeof value === "boolean" ? (value ? 1 : 0) : value;
+}
 
 /** Data sources, their device credentials and ACL rows in SQLite. */
 export class SqliteDataSourceStore implements DataSourceStore {
@@ -66,8 +81,8 @@ export class SqliteDataSourceStore implements DataSourceStore {
     const key = inRequestTransaction(this.db, () => {
       const info = this.db
         .prepare(
-          `INSERT INTO data_source (id, name, type, asset, country_code, icon, meter_id, operator_id, enabled,
-             owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO data_source (id, name, type, asset, country_code, icon, meter_id, operator_id, plausibility,
+             enabled, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           source.id,
@@ -78,6 +93,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
           source.icon,
           source.meterId,
           source.operatorId,
+          plausibilityColumn(source.plausibility),
           source.enabled ? 1 : 0,
           source.owner,
           source.createdAt,
@@ -116,7 +132,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
       unknown,
     ][];
     const sets = entries.map(([k]) => `${COLUMNS[k]} = ?`);
-    const values = entries.map(([, v]) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
+    const values = entries.map(([k, v]) => columnValue(k, v));
     const info = inRequestTransaction(this.db, () =>
       this.db
         .prepare(`UPDATE data_source SET ${[...sets, "updated_at = ?"].join(", ")} WHERE id = ?`)

@@ -14,6 +14,20 @@ import { migrate } from "./migrations.ts";
 import { openDatabase } from "./open-database.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 
+// Migration 5 (plausible ranges) came after the sessions' 4.
+const LATEST_VERSION = 5;
+
+/** A data source row with only the columns of schema version 3. */
+function insertVersion3DataSource(db: Database.Database, id: string): void {
+  db.prepare(
+    `INSERT INTO data_source (id, name, type, asset, country_code, icon, enabled, owner, created_at, updated_at)
+     VALUES (?, ?, 'CIM', 'SUBMETER', 'AT', 'METER', 1, 'admin', 0, 0)`,
+  ).run(id, id);
+  db.prepare("INSERT INTO data_source_mqtt_user (username, password_hash, salt) VALUES (?, 'h', 's')").run(
+    id,
+  );
+}
+
 function tempFile(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), "aiida-sessions-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -217,10 +231,8 @@ test("a database of schema version 3 with data migrates to the session tables, a
   const file = tempFile(t);
   const old = new Database(file);
   assert.equal(migrate(old, 3), 3);
-  new SqliteDataSourceStore(old, DataSourceKeys.load(old)).create(
-    testDataSource("meter"),
-    hashDevicePassword("pw"),
-  );
+  // Written as version 3 wrote it: today's store has columns that version did not.
+  insertVersion3DataSource(old, "meter");
   old.prepare("INSERT INTO admin_user (username, password_hash) VALUES ('admin', 'h')").run();
   assert.equal(
     old.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'device_session'").pluck().get(),
@@ -231,7 +243,7 @@ test("a database of schema version 3 with data migrates to the session tables, a
 
   const db = openDatabase(file);
   t.after(() => db.close());
-  assert.equal(db.prepare("SELECT max(version) FROM schema_migration").pluck().get(), 4);
+  assert.equal(db.prepare("SELECT max(version) FROM schema_migration").pluck().get(), LATEST_VERSION);
   assert.equal(db.prepare("SELECT username FROM admin_user").pluck().get(), "admin");
   const dataSources = new SqliteDataSourceStore(db, DataSourceKeys.load(db));
   assert.equal(dataSources.get("meter")?.name, "meter");
@@ -241,5 +253,5 @@ test("a database of schema version 3 with data migrates to the session tables, a
   assert.deepEqual(texts(sessions.queued("pub")), ["r"]);
   assert.equal(dataSources.delete("meter"), true);
   assert.deepEqual(sessions.all(), [], "the cascade works for a data source older than the migration");
-  assert.equal(migrate(db), 4, "migrating again changes nothing");
+  assert.equal(migrate(db), LATEST_VERSION, "migrating again changes nothing");
 });

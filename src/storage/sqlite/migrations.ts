@@ -218,6 +218,14 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX device_session_feedback_client ON device_session_feedback (client_id, id);
     `,
   },
+  {
+    version: 5,
+    name: "plausible ranges per data source",
+    sql: `
+      -- JSON {"<OBIS code>": {"min"?: n, "max"?: n}}; NULL: the household defaults of domain/plausibility.ts.
+      ALTER TABLE data_source ADD COLUMN plausibility TEXT;
+    `,
+  },
 ];
 
 /**

@@ -11,6 +11,8 @@ export interface DataSource {
   readonly icon: string;
   readonly meterId: string | null;
   readonly operatorId: string | null;
+  /** Its own plausible ranges per OBIS code; null: the household defaults. */
+  readonly plausibility: Readonly<Record<string, { readonly min?: number; readonly max?: number }>> | null;
   readonly enabled: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -64,17 +66,39 @@ export interface AiidaRecord {
   readonly values: readonly RecordValue[];
 }
 
+/** A problem or warning of a report; `message` is missing in reports stored before the hub wrote sentences. */
+export interface FeedbackFinding {
+  readonly path: string;
+  readonly reason: string;
+  readonly message?: string;
+  /** Set on a value outside its plausible range. */
+  readonly plausibility?: {
+    readonly obis: string;
+    readonly value: number;
+    readonly unit: string;
+    readonly min: number;
+    readonly max: number;
+  };
+}
+
 export interface FeedbackReport {
   readonly dataSourceId: string;
   readonly receivedAt: string;
   readonly status: "rejected" | "partial" | "accepted-with-warnings";
-  readonly problems: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  readonly summary?: string;
+  readonly problems: readonly FeedbackFinding[];
+  readonly warnings?: readonly FeedbackFinding[];
   readonly ignoredFields: readonly string[];
   readonly notes: readonly string[];
   readonly kept: {
     readonly timestamp: string | null;
     readonly timestampSource: string | null;
-    readonly values: ReadonlyArray<{ readonly type: string; readonly obis: string; readonly value: number }>;
+    readonly values: ReadonlyArray<{
+      readonly type: string;
+      readonly obis: string;
+      readonly value: number;
+      readonly text?: string;
+    }>;
   };
 }
 

@@ -11,7 +11,7 @@ const STATUS_TEXT: Record<FeedbackReport["status"], string> = {
   "accepted-with-warnings": "Stored, with warnings",
 };
 
-/** The hub's feedback reports, newest first: why messages were rejected, with JSON paths. */
+/** The hub's feedback reports, newest first: what became of messages in sentences, JSON paths for experts. */
 export class FeedbackList {
   readonly element: HTMLElement;
   private readonly list = h("ol", { class: "feedback-list" });
@@ -54,20 +54,16 @@ export class FeedbackList {
 
 function item(report: FeedbackReport): HTMLElement {
   const kept = report.kept.values;
-  return h(
-    "li",
-    { class: `feedback-item status-${report.status}` },
-    h(
-      "div",
-      { class: "feedback-head" },
-      h("span", { class: `badge feedback-${report.status}` }, STATUS_TEXT[report.status]),
-      h("time", { datetime: report.receivedAt }, formatTime(report.receivedAt)),
-    ),
-    report.problems.length > 0 &&
+  const warnings = report.warnings ?? [];
+  const findings = [...report.problems, ...warnings];
+  // Reports stored before the hub wrote sentences have none: their paths and reasons are all they can show.
+  const readable = findings.every((f) => f.message !== undefined);
+  const expertParts = [
+    findings.length > 0 &&
       h(
         "ul",
         { class: "problems" },
-        report.problems.map((p) =>
+        findings.map((p) =>
           h("li", {}, h("code", { class: "json-path" }, p.path), " ", h("span", {}, p.reason)),
         ),
       ),
@@ -78,8 +74,47 @@ function item(report: FeedbackReport): HTMLElement {
         "Ignored fields: ",
         report.ignoredFields.flatMap((f, i) => [i > 0 ? ", " : "", h("code", {}, f)]),
       ),
-    report.notes.map((n) => h("p", { class: "hint" }, n)),
+    ...report.notes.map((n) => h("p", { class: "hint" }, n)),
+  ];
+  return h(
+    "li",
+    { class: `feedback-item status-${report.status}` },
+    h(
+      "div",
+      { class: "feedback-head" },
+      h("span", { class: `badge feedback-${report.status}` }, STATUS_TEXT[report.status]),
+      h("time", { datetime: report.receivedAt }, formatTime(report.receivedAt)),
+    ),
+    report.summary && h("p", { class: "feedback-summary" }, report.summary),
+    readable &&
+      findings.length > 0 &&
+      h(
+        "ul",
+        { class: "feedback-messages" },
+        report.problems.map((p) => h("li", { class: "problem-message" }, p.message)),
+        warnings.map((w) =>
+          h(
+            "li",
+            { class: w.plausibility ? "warning-message plausibility" : "warning-message" },
+            w.plausibility && h("span", { class: "badge feedback-implausible" }, "Implausible"),
+            w.plausibility && " ",
+            w.message,
+          ),
+        ),
+      ),
     kept.length > 0 &&
-      h("p", { class: "hint" }, `Kept: ${kept.map((v) => `${v.obis} = ${formatValue(v.value)}`).join(", ")}`),
+      h(
+        "p",
+        { class: "hint" },
+        `Kept: ${kept.map((v) => v.text ?? `${v.obis} = ${formatValue(v.value)}`).join(", ")}`,
+      ),
+    readable
+      ? h(
+          "details",
+          { class: "feedback-details" },
+          h("summary", {}, "Details for experts (JSON paths)"),
+          expertParts,
+        )
+      : expertParts,
   );
 }

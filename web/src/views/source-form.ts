@@ -112,6 +112,12 @@ function buildFields(cat: Catalogue, s: DataSource | undefined): Record<string, 
       h("input", { maxlength: 64, value: s?.operatorId ?? "" }),
       "Your grid operator's id, if you know it.",
     ),
+    plausibility: field(
+      "plausibility",
+      "Plausible ranges (optional, JSON)",
+      textArea(s?.plausibility ? JSON.stringify(s.plausibility, null, 2) : ""),
+      "Values outside are stored, with a warning in the feedback. Per OBIS code or quantity type, min and/or max; empty for the household defaults.",
+    ),
     icon: field(
       "icon",
       "Icon",
@@ -140,7 +146,27 @@ function valuesOf(fields: Record<string, Field>, creating: boolean): Record<stri
     if (body.meterId === "") delete body.meterId;
     if (body.operatorId === "") delete body.operatorId;
   }
+  body.plausibility = plausibilityOf(String(body.plausibility ?? ""));
+  if (creating && body.plausibility === null) delete body.plausibility;
   return body;
+}
+
+/** The JSON box for plausible ranges (a textarea's text is its value, not an attribute). */
+function textArea(text: string): HTMLTextAreaElement {
+  const area = h("textarea", { rows: 3, spellcheck: "false", placeholder: '{"1-0:1.7.0": {"max": 250}}' });
+  area.value = text;
+  return area;
+}
+
+/** The ranges typed as JSON; null when empty. Text that is not JSON is refused here, as a field error. */
+function plausibilityOf(text: string): unknown {
+  if (text.trim() === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    const reason = 'must be JSON such as {"1-0:1.7.0": {"max": 250}}';
+    throw new ApiError(400, "VALIDATION_FAILED", reason, [{ path: "plausibility", reason }]);
+  }
 }
 
 function showErrors(err: unknown, fields: Record<string, Field>, general: HTMLElement): void {
