@@ -7,6 +7,7 @@ import { EmbeddedBroker } from "./broker/embedded-broker.ts";
 import { ConfigError, type HubConfig } from "./config/hub-config.ts";
 import { buildHttpServer } from "./http/http-server.ts";
 import { LiveStreams } from "./http/live-streams.ts";
+import { HubTransports } from "./hub-transports.ts";
 import { IngestPipeline } from "./ingest/ingest-pipeline.ts";
 import { FeedbackBus, RecordBus } from "./ingest/record-bus.ts";
 import type { Logger } from "./platform/logger.ts";
@@ -22,6 +23,7 @@ import type { RetryPolicy } from "./sharing/retry-policy.ts";
 import type { AuthorisedCommandHandler, PermissionStreaming } from "./sharing/sharing-ports.ts";
 import { MqttPermissionStreaming } from "./sharing/streaming/mqtt-permission-streaming.ts";
 import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
+import { isLoopbackHost } from "./tls/server-names.ts";
 import { HUB_VERSION } from "./version.ts";
 
 /** Name of the SQLite file inside the data directory. */
@@ -67,6 +69,14 @@ export interface RunningHub {
   readonly mqttUrl: string;
   readonly httpPort: number;
   readonly mqttPort: number;
+  /** MQTT over WebSocket on the HTTP port. */
+  readonly wsUrl: string;
+  /** With --tls only: HTTPS, MQTT over TLS, and MQTT over WebSocket on the HTTPS port. */
+  readonly httpsUrl: string | undefined;
+  readonly mqttsUrl: string | undefined;
+  readonly wssUrl: string | undefined;
+  readonly httpsPort: number | undefined;
+  readonly mqttsPort: number | undefined;
   /** Set only on the first start without AIIDA_HUB_ADMIN_PASSWORD: show it once. */
   readonly generatedAdminPassword: string | undefined;
 }
@@ -92,6 +102,8 @@ export interface Hub {
     rollUp(): Promise<void>;
     /** Device messages received whose commit has not finished yet. */
     ingestWaiting(): number;
+    /** Runs the daily TLS certificate check now (renewal, own files read again); resolves when done. */
+    checkCertificates(): Promise<void>;
   };
 }
 
@@ -118,10 +130,11 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
   const failed = new Promise<string>((resolve) => {
     hubFailed = resolve;
   });
+  // Room above the payload limit so that oversized payloads still get a feedback report.
+  const maxPacketBytes = config.maxPayloadBytes * 2 + 65_536;
   const broker = new EmbeddedBroker(
     {
-      // Room above the payload limit so that oversized payloads still get a feedback report.
-      maxPacketBytes: config.maxPayloadBytes * 2 + 65_536,
+      maxPacketBytes,
       // At least the rate limit's burst; beyond the rate, messages wait at most 2 s in ingest, then are refused (MQTT 5).
       receiveMaximum: Math.min(0xffff, Math.max(MIN_RECEIVE_MAXIMUM, config.rateLimitPerSecond * 2)),
       topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
@@ -138,9 +151,17 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     },
     logger,
   );
+  const transports = new HubTransports(
+    config,
+    logger,
+    (stream, remoteAddress) => broker.acceptConnection(stream, remoteAddress),
+    maxPacketBytes,
+  );
 
   async function start(): Promise<RunningHub> {
     prepareDataDir(config.dataDir);
+    // Before anything listens: a certificate file that cannot be used stops the start with one sentence.
+    await transports.prepareCertificates();
     const keyFile = join(config.dataDir, SECRET_KEY_FILE);
     const secrets = loadSecretKey(keyFile);
     const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE), secrets.box);
@@ -215,8 +236,17 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       `MQTT port ${config.mqttPort} on ${config.host}`,
       "--mqtt-port",
     );
-    const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
-    brokerUrl = config.publicMqttUrl ?? `mqtt://${shownHost}:${mqttPort}`;
+    const mqttsPort = await listenOrExplain(
+      () => transports.listenMqtts(),
+      `MQTTS port ${config.mqttsPort} on ${config.host}`,
+      "--mqtts-port",
+    );
+    const shownHost = urlHost(config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host);
+    // With TLS, devices are pointed at MQTTS, by the first name the certificate was made for.
+    const deviceHost = urlHost(config.publicHosts[0] ?? shownHost);
+    brokerUrl =
+      config.publicMqttUrl ??
+      (mqttsPort === undefined ? `mqtt://${shownHost}:${mqttPort}` : `mqtts://${deviceHost}:${mqttsPort}`);
     const app = buildHttpServer(
       {
         auth,
@@ -236,30 +266,58 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         hubProblem: () => storageHealth.problem,
         sharingFlow: builtStreaming,
         version: HUB_VERSION,
+        tls: () => transports.tlsInfo(),
       },
       logger,
     );
     http = app;
+    transports.attachWebSocket(app.server);
     await listenOrExplain(
       () => app.listen({ host: config.host, port: config.httpPort }),
       `HTTP port ${config.httpPort} on ${config.host}`,
       "--http-port",
     );
+    // The same app answers on HTTPS: Fastify's routing is the handler its own server calls.
+    const httpsPort = await listenOrExplain(
+      () => transports.listenHttps((request, response) => app.routing(request, response)),
+      `HTTPS port ${config.httpsPort} on ${config.host}`,
+      "--https-port",
+    );
+
     // Both ports are ours now; no request has been read yet, so the account exists before the first login.
     if (pendingAdmin) auth.createAdmin(pendingAdmin);
     const address = app.server.address();
     const httpPort = typeof address === "object" && address ? address.port : config.httpPort;
+    if (config.tls && !isLoopbackHost(config.host)) {
+      logger.warn(
+        "TLS is on, but the plain MQTT and HTTP ports also listen beyond this computer, unencrypted; bind them to 127.0.0.1 with --host unless devices need them",
+        { host: config.host, mqttPort, httpPort },
+      );
+    }
     retention = new RetentionJob(store.writer, config.retentionDays * 86_400_000, logger);
     retention.start();
     rollup = new RollupJob(store.writer, logger, (failing) => storageHealth.rollupFailing(failing));
     rollup.start();
     permissionService.resume();
     builtStreaming.resumeFinishing((id) => permissionService.grantedById(id));
+    const caFolder = transports.caFolder;
+    if (caFolder !== undefined) {
+      logger.info("TLS uses the hub's private CA; devices trust its certificate", {
+        caCertificate: join(caFolder, "ca-certificate.pem"),
+        download: "/api/tls/ca-certificate",
+      });
+    }
     return {
       httpUrl: `http://${shownHost}:${httpPort}`,
       mqttUrl: `mqtt://${shownHost}:${mqttPort}`,
       httpPort,
       mqttPort,
+      wsUrl: `ws://${shownHost}:${httpPort}/mqtt`,
+      httpsUrl: httpsPort === undefined ? undefined : `https://${shownHost}:${httpsPort}`,
+      mqttsUrl: mqttsPort === undefined ? undefined : `mqtts://${shownHost}:${mqttsPort}`,
+      wssUrl: httpsPort === undefined ? undefined : `wss://${shownHost}:${httpsPort}/mqtt`,
+      httpsPort,
+      mqttsPort,
       generatedAdminPassword: pendingAdmin?.generatedPassword,
     };
   }
@@ -267,12 +325,14 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
   async function stop(): Promise<void> {
     await retention?.stop();
     await rollup?.stop();
+    await transports.closeWebAccess();
     await http?.close();
     await permissions?.stop();
     await streaming?.close();
     // Commit what was received before closing the broker, so nothing in flight is dropped.
     await pipeline?.drain();
     await broker.close();
+    await transports.closeMqtts();
     await pipeline?.drain();
     await storage?.close();
     storage = undefined;
@@ -298,6 +358,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       },
       liveStreams,
       ingestWaiting: () => pipeline?.waiting ?? 0,
+      checkCertificates: () => transports.checkCertificates(),
       rollUp: async () => {
         if (!rollup) throw new Error("the hub is not started");
         await rollup.runOnce();
@@ -313,6 +374,11 @@ function loadSecretKey(file: string): LoadedSecretBox {
     if (error instanceof SecretKeyFileError) throw new ConfigError(error.message);
     throw error;
   }
+}
+
+/** A host as URLs write it: an IPv6 address in brackets. */
+function urlHost(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
 function prepareDataDir(dir: string): void {

@@ -13,13 +13,23 @@ const program = new Command("aiida-hub")
 
 const start = program.command("start").description("run the hub: HTTP API and the embedded MQTT broker");
 for (const s of SETTINGS) {
-  const fallback = s.fallback === undefined ? "" : ` (default ${s.fallback})`;
-  start.addOption(new Option(`${s.flag} <value>`, `${s.describe}${fallback}; env ${s.env}`));
+  const form = "form" in s ? s.form : "value";
+  const fallback = s.fallback === undefined || s.fallback === "" ? "" : ` (default ${s.fallback})`;
+  const describe = `${s.describe}${fallback}; env ${s.env}`;
+  if (form === "switch") start.addOption(new Option(s.flag, describe));
+  else if (form === "list") {
+    const option = new Option(`${s.flag} <value>`, describe);
+    // Each repetition adds one; loadConfig reads the list as the environment variable's comma list.
+    start.addOption(option.argParser((value: string, earlier: string[] = []) => [...earlier, value]));
+  } else start.addOption(new Option(`${s.flag} <value>`, describe));
 }
-start.action(async (options: Record<string, string | undefined>) => {
+start.action(async (options: Record<string, string | boolean | string[] | undefined>) => {
   const logger = createLogger(process.env.AIIDA_HUB_LOG_LEVEL === "debug" ? "debug" : "info");
   const flags: ConfigOverrides = {};
-  for (const s of SETTINGS) flags[s.key] = options[camelCase(s.flag)];
+  for (const s of SETTINGS) {
+    const given = options[camelCase(s.flag)];
+    flags[s.key] = Array.isArray(given) ? given.join(",") : given === true ? "true" : given || undefined;
+  }
   let hub: ReturnType<typeof createHub> | undefined;
   try {
     const config = loadConfig(flags, process.env);
@@ -34,6 +44,9 @@ start.action(async (options: Record<string, string | undefined>) => {
     logger.info("aiida-hub is running", {
       http: running.httpUrl,
       mqtt: running.mqttUrl,
+      ws: running.wsUrl,
+      ...(running.httpsUrl !== undefined && { https: running.httpsUrl, wss: running.wssUrl }),
+      ...(running.mqttsUrl !== undefined && { mqtts: running.mqttsUrl }),
       dataDir: config.dataDir,
     });
   } catch (err) {

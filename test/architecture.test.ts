@@ -18,6 +18,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   http: ["domain", "services", "ingest", "storage", "platform", "cim", "sharing"],
   device: ["domain", "cim", "platform"],
   sharing: ["domain", "cim", "platform", "storage"],
+  tls: ["platform"],
+  transport: ["platform"],
 };
 
 function files(dir: string): string[] {

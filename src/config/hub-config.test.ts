@@ -45,3 +45,55 @@ describe("live stream limits", () => {
     assert.deepEqual([config.maxLiveStreams, config.maxLiveStreamsPerSession], [7, 3]);
   });
 });
+
+describe("TLS settings", () => {
+  test("are off by default, with MQTTS on 8883, HTTPS on 8443 and no public hosts", () => {
+    const config = loadConfig({}, {});
+    assert.deepEqual(
+      [config.tls, config.mqttsPort, config.httpsPort, config.tlsCert, config.publicHosts],
+      [false, 8883, 8443, undefined, []],
+    );
+  });
+
+  test("--tls is a switch; its variable reads true or false", () => {
+    assert.equal(loadConfig({ tls: "true" }, {}).tls, true);
+    assert.equal(loadConfig({}, { AIIDA_HUB_TLS: "1" }).tls, true);
+    assert.equal(loadConfig({}, { AIIDA_HUB_TLS: "false" }).tls, false);
+    assert.throws(
+      () => loadConfig({}, { AIIDA_HUB_TLS: "maybe" }),
+      /--tls \(AIIDA_HUB_TLS\) must be true or false/,
+    );
+  });
+
+  test("--public-host takes names and addresses, from repeated flags or a comma list, each once", () => {
+    assert.deepEqual(
+      loadConfig({ publicHosts: "Hub.Local,192.168.1.20,[fd00::5],hub.local" }, {}).publicHosts,
+      ["hub.local", "192.168.1.20", "fd00::5"],
+    );
+    assert.deepEqual(loadConfig({}, { AIIDA_HUB_PUBLIC_HOSTS: "a.example, b.example" }).publicHosts, [
+      "a.example",
+      "b.example",
+    ]);
+    assert.throws(
+      () => loadConfig({ publicHosts: "hub.local,https://hub.local" }, {}),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message ===
+          '--public-host must be a host name such as hub.local or an IP address such as 192.168.1.20, got "https://hub.local".',
+    );
+  });
+
+  test("--tls-cert and --tls-key go together, only with --tls, and are read from the working directory", () => {
+    assert.throws(
+      () => loadConfig({ tls: "true", tlsCert: "hub.pem" }, {}),
+      /--tls-cert needs --tls-key: give the certificate and its key together/,
+    );
+    assert.throws(() => loadConfig({ tls: "true", tlsKey: "hub.key" }, {}), /--tls-key needs --tls-cert/);
+    assert.throws(
+      () => loadConfig({ tlsCert: "hub.pem", tlsKey: "hub.key" }, {}),
+      /--tls-cert and --tls-key take effect only with TLS on; add --tls\./,
+    );
+    const config = loadConfig({ tls: "true", tlsCert: "hub.pem", tlsKey: "/etc/hub.key" }, {}, "/srv");
+    assert.deepEqual([config.tlsCert, config.tlsKey], ["/srv/hub.pem", "/etc/hub.key"]);
+  });
+});

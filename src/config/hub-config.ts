@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 
 /** Everything the hub needs to run, validated and frozen by loadConfig(). */
@@ -26,6 +27,15 @@ export interface HubConfig {
   readonly maxLiveStreamsPerSession: number;
   /** Upper bound of one permission's outbox cap (data messages waiting for EDDIE's broker). */
   readonly sharingOutboxMaxMessages: number;
+  /** MQTT over TLS, and the UI, API and WebSocket over HTTPS, beside the plain listeners. */
+  readonly tls: boolean;
+  readonly mqttsPort: number;
+  readonly httpsPort: number;
+  /** Own certificate (PEM, may hold the chain) and its key; both undefined → the hub's private CA issues one. */
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  /** Names and addresses devices and browsers reach the hub by; they go into the generated certificate. */
+  readonly publicHosts: readonly string[];
 }
 
 /** One configuration setting: its CLI flag, environment variable, default and parser. */
@@ -36,6 +46,11 @@ interface Setting<K extends keyof HubConfig> {
   readonly describe: string;
   readonly fallback: string | undefined;
   readonly parse: (raw: string) => HubConfig[K];
+  /**
+   * How the flag is written: "value" takes one (the default), "switch" takes none (the variable reads
+   * true/false), "list" may be repeated (the variable holds a comma-separated list).
+   */
+  readonly form?: "switch" | "list";
 }
 
 /** A start-up configuration problem, worded as one sentence that names the flag to change. */
@@ -74,6 +89,39 @@ function mqttUrl(flag: string): (raw: string) => string {
       );
     }
     return raw;
+  };
+}
+
+function yesNo(flag: string, env: string): (raw: string) => boolean {
+  return (raw) => {
+    const word = raw.trim().toLowerCase();
+    if (["true", "1", "yes", "on"].includes(word)) return true;
+    if (["false", "0", "no", "off", ""].includes(word)) return false;
+    throw new ConfigError(`${flag} (${env}) must be true or false, got "${raw}".`);
+  };
+}
+
+/** A DNS name (letters, digits, hyphens, dots; "*." for a wildcard) or an IP address, lower-cased. */
+function hostList(flag: string): (raw: string) => string[] {
+  return (raw) => {
+    const hosts = raw
+      .split(",")
+      .map((host) =>
+        host
+          .trim()
+          .toLowerCase()
+          .replace(/^\[(.*)\]$/, "$1"),
+      )
+      .filter((host) => host !== "");
+    for (const host of hosts) {
+      const dnsName = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+      if (isIP(host) === 0 && (!dnsName.test(host) || host.length > 253)) {
+        throw new ConfigError(
+          `${flag} must be a host name such as hub.local or an IP address such as 192.168.1.20, got "${host}".`,
+        );
+      }
+    }
+    return [...new Set(hosts)];
   };
 }
 
@@ -192,6 +240,57 @@ export const SETTINGS = [
     fallback: "1000000",
     parse: integer("--sharing-outbox-max-messages", 1, 100_000_000),
   },
+  {
+    key: "tls",
+    flag: "--tls",
+    env: "AIIDA_HUB_TLS",
+    describe: "also serve MQTT over TLS and the UI, API and WebSocket over HTTPS",
+    fallback: "false",
+    parse: yesNo("--tls", "AIIDA_HUB_TLS"),
+    form: "switch",
+  },
+  {
+    key: "mqttsPort",
+    flag: "--mqtts-port",
+    env: "AIIDA_HUB_MQTTS_PORT",
+    describe: "MQTT over TLS port (with --tls); 0 picks a free one",
+    fallback: "8883",
+    parse: integer("--mqtts-port", 0, 65535),
+  },
+  {
+    key: "httpsPort",
+    flag: "--https-port",
+    env: "AIIDA_HUB_HTTPS_PORT",
+    describe: "HTTPS port (with --tls): API, UI and MQTT over WebSocket; 0 picks a free one",
+    fallback: "8443",
+    parse: integer("--https-port", 0, 65535),
+  },
+  {
+    key: "tlsCert",
+    flag: "--tls-cert",
+    env: "AIIDA_HUB_TLS_CERT",
+    describe: "own certificate file (PEM, with its chain) instead of the hub's private CA; needs --tls-key",
+    fallback: undefined,
+    parse: text("--tls-cert"),
+  },
+  {
+    key: "tlsKey",
+    flag: "--tls-key",
+    env: "AIIDA_HUB_TLS_KEY",
+    describe: "private key file (PEM) of --tls-cert",
+    fallback: undefined,
+    parse: text("--tls-key"),
+  },
+  {
+    key: "publicHosts",
+    flag: "--public-host",
+    env: "AIIDA_HUB_PUBLIC_HOSTS",
+    describe:
+      "name or address devices reach the hub by, put into the generated certificate (repeatable; the variable takes a comma list)",
+    fallback: "",
+    parse: hostList("--public-host"),
+    form: "list",
+  },
 ] as const satisfies ReadonlyArray<Setting<keyof HubConfig>>;
 
 /** Option values from the command line, keyed like HubConfig; undefined where the flag was not given. */
@@ -216,13 +315,29 @@ export function loadConfig(
       `--max-past-days (${maxPastDays}) must not be more than --retention-days (${retentionDays}): the retention job would delete such records at once.`,
     );
   }
+  const tlsCert = values.tlsCert as string | undefined;
+  const tlsKey = values.tlsKey as string | undefined;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError(
+      `${tlsCert === undefined ? "--tls-key" : "--tls-cert"} needs ${tlsCert === undefined ? "--tls-cert" : "--tls-key"}: give the certificate and its key together, or neither to use the hub's private CA.`,
+    );
+  }
+  if (tlsCert !== undefined && values.tls !== true) {
+    throw new ConfigError("--tls-cert and --tls-key take effect only with TLS on; add --tls.");
+  }
+  const fromCwd = (file: string) => (isAbsolute(file) ? file : resolve(cwd, file));
   const adminPassword = env.AIIDA_HUB_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError("AIIDA_HUB_ADMIN_PASSWORD must be at least 8 characters long.");
   }
   return Object.freeze({
-    ...(values as Omit<HubConfig, "dataDir" | "publicMqttUrl" | "adminPassword" | "maxPastDays">),
-    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    ...(values as Omit<
+      HubConfig,
+      "dataDir" | "publicMqttUrl" | "adminPassword" | "maxPastDays" | "tlsCert" | "tlsKey"
+    >),
+    dataDir: fromCwd(dataDir),
+    tlsCert: tlsCert === undefined ? undefined : fromCwd(tlsCert),
+    tlsKey: tlsKey === undefined ? undefined : fromCwd(tlsKey),
     maxPastDays,
     publicMqttUrl: values.publicMqttUrl as string | undefined,
     adminPassword,

@@ -30,11 +30,13 @@ export function sessionUserOf(request: FastifyRequest): string {
   return sessionOfRequest(request).user;
 }
 
-function sessionCookie(value: string, maxAgeSeconds: number): string {
+/** The session cookie; Secure when the request came over HTTPS, so the browser never sends it back in clear. */
+function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: number): string {
   return serializeCookie(SESSION_COOKIE, value, {
     path: "/",
     httpOnly: true,
     sameSite: "strict",
+    secure: request.protocol === "https",
     maxAge: maxAgeSeconds,
   });
 }
@@ -52,7 +54,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
     const body = validate(loginBody, request.body, "login request");
     const session = await ctx.auth.login(body.username, body.password, request.ip);
     const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
-    reply.header("set-cookie", sessionCookie(session.token, maxAge));
+    reply.header("set-cookie", sessionCookie(request, session.token, maxAge));
     return {
       token: session.token,
       tokenType: "Bearer",
@@ -62,7 +64,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
 
   app.post("/api/auth/logout", async (request, reply) => {
     ctx.auth.logout(sessionOfRequest(request).token);
-    reply.header("set-cookie", sessionCookie("", 0));
+    reply.header("set-cookie", sessionCookie(request, "", 0));
     return reply.status(204).send();
   });
 

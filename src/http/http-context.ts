@@ -7,6 +7,12 @@ import type { PermissionService } from "../sharing/permission-service.ts";
 import type { DataSourceStore, RecordStore } from "../storage/ports.ts";
 import type { LiveStreams } from "./live-streams.ts";
 
+/** How the hub serves TLS: not at all, with an own certificate, or with one from its private CA. */
+export type TlsInfo =
+  | { readonly mode: "off" }
+  | { readonly mode: "own-certificate" }
+  | { readonly mode: "private-ca"; readonly caCertificatePem: string };
+
 /** What the HTTP routes need from the rest of the hub. */
 export interface HttpContext {
   readonly auth: AdminAuth;
@@ -27,4 +33,6 @@ export interface HttpContext {
   readonly version: string;
   /** What the streaming side tells of each permission's data flow and of the values it sent. */
   readonly sharingFlow: SharingFlowReader;
+  /** Whether TLS is on and which CA devices trust; read per request, as a renewal may replace the CA. */
+  readonly tls: () => TlsInfo;
 }

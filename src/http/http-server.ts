@@ -10,6 +10,7 @@ import { registerRecordRoutes } from "./record-routes.ts";
 import { registerSharingFlowRoutes } from "./sharing-flow-routes.ts";
 import { guardStateChanges } from "./state-change-guard.ts";
 import { registerStaticUi } from "./static-ui.ts";
+import { registerTlsRoutes } from "./tls-routes.ts";
 
 /** Builds the HTTP app: REST API under /api and the web UI, with one error mapping. */
 export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstance {
@@ -33,5 +34,6 @@ export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: L
   registerRecordRoutes(app, ctx);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
+  registerTlsRoutes(app, ctx);
   registerStaticUi(app, logger);
 }

@@ -123,6 +123,24 @@ function document(version: string) {
           },
         },
       },
+      "/api/tls/ca-certificate": {
+        get: {
+          security: [],
+          summary:
+            "The hub's private CA certificate (PEM, application/x-pem-file), for devices to trust the MQTTS, WSS and HTTPS listeners",
+          responses: {
+            "200": {
+              description: "CA certificate",
+              content: { "application/x-pem-file": { schema: { type: "string" } } },
+            },
+            "404": {
+              description:
+                "TLS is off, or the hub serves its own certificate (--tls-cert) and has no CA of its own",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
+        },
+      },
       "/api/auth/login": {
         post: {
           security: [],

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { type HubConfig, loadConfig } from "../../src/config/hub-config.ts";
-import { createHub, type Hub, type HubOptions } from "../../src/hub.ts";
+import { createHub, type Hub, type HubOptions, type RunningHub } from "../../src/hub.ts";
 import { type Logger, silentLogger } from "../../src/platform/logger.ts";
 
 /** The admin password every test hub is created with. */
@@ -27,6 +27,8 @@ export interface DeviceCredentials {
 /** A real hub in this process: real SQLite file in a temp dir, broker and HTTP on free ports. */
 export interface TestHub {
   readonly hub: Hub;
+  /** Every address the hub listens on (HTTPS, MQTTS and WebSocket URLs among them). */
+  readonly running: RunningHub;
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly mqttPort: number;
@@ -113,6 +115,7 @@ export async function startTestHub(
   loginToken = login.body.token;
   return {
     hub,
+    running,
     httpUrl: running.httpUrl,
     mqttUrl: running.mqttUrl,
     mqttPort: running.mqttPort,

@@ -8,6 +8,7 @@ import type { HttpContext } from "../../src/http/http-context.ts";
 import { registerPermissionRoutes } from "../../src/http/permission-routes.ts";
 import { registerRecordRoutes } from "../../src/http/record-routes.ts";
 import { registerSharingFlowRoutes } from "../../src/http/sharing-flow-routes.ts";
+import { registerTlsRoutes } from "../../src/http/tls-routes.ts";
 import { CIM_SOURCE, startTestHub } from "../helpers/hub-harness.ts";
 
 describe("the REST API", () => {
@@ -188,6 +189,7 @@ async function registeredApiOperations(): Promise<string[]> {
   registerRecordRoutes(app, ctx);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
+  registerTlsRoutes(app, ctx);
   await app.ready();
   await app.close();
   return operations.sort();

@@ -66,7 +66,7 @@ function spellingsOf(path: string, host: string): Array<[string, string]> {
 }
 
 describe("who may use a route", () => {
-  it("only the login, health, OpenAPI and web UI routes are public", async () => {
+  it("only the login, health, OpenAPI, CA certificate and web UI routes are public", async () => {
     const routes = await registeredRoutes();
     assert.ok(routes.length > 15, `found ${routes.length} routes`);
     const publicRoutes = routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.url}`);
@@ -74,6 +74,7 @@ describe("who may use a route", () => {
       "GET /",
       "GET /api/health",
       "GET /api/openapi.json",
+      "GET /api/tls/ca-certificate",
       "GET /bundle.css",
       "GET /bundle.css.map",
       "GET /bundle.js",
