@@ -132,6 +132,13 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
           rec.add(`${k}.rate`, `${label}, ${n} devices: acked`, "msg/s", r.rate);
           rec.add(`${k}.ackP99`, `${label}, ${n} devices: PUBACK p99 under load`, "ms", r.ackLatency.p99);
           rec.add(`${k}.serverCores`, `${label}, ${n} devices: server CPU`, "cores", r.serverCores);
+          // CPU per message holds steadier than msg/s when other processes share the machine.
+          rec.add(
+            `${k}.cpuPerMessage`,
+            `${label}, ${n} devices: server CPU per message`,
+            "µs",
+            r.rate > 0 ? (r.serverCores / r.rate) * 1e6 : Number.NaN,
+          );
           rec.add(
             `${k}.generatorCores`,
             `${label}, ${n} devices: load generator CPU`,
