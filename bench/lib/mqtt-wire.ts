@@ -1,10 +1,14 @@
 import { type Socket, connect as tcpConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 
 /**
- * A minimal MQTT 3.1.1 client for load generation: CONNECT, PUBLISH (QoS 0/1), PUBACK, SUBSCRIBE,
- * PINGREQ. It costs a fraction of mqtt.js per message, so one bench process can drive a broker on
- * the other core; it keeps no queue of its own (the caller owns windows and timing).
+ * A minimal MQTT 3.1.1 / 5.0 client for load generation: CONNECT, PUBLISH (QoS 0/1), PUBACK,
+ * SUBSCRIBE, PINGREQ, over TCP or TLS. It costs a fraction of mqtt.js per message, so one bench
+ * process can drive a broker on the other core; it keeps no queue of its own (the caller owns windows
+ * and timing).
  */
+export type ProtocolVersion = 4 | 5;
+
 export interface WireOptions {
   readonly host: string;
   readonly port: number;
@@ -14,6 +18,10 @@ export interface WireOptions {
   /** Seconds; the pool pings idle clients in time. */
   readonly keepaliveSec?: number;
   readonly connectTimeoutMs?: number;
+  /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5.0 (CONNECT with no properties). */
+  readonly protocolVersion?: ProtocolVersion;
+  /** Connect over TLS, trusting this CA (PEM); the name checked is `host` (an IP SAN for 127.0.0.1). */
+  readonly tlsCa?: string | Buffer | undefined;
 }
 
 /** CONNACK refusal or a connection that failed before CONNACK. */
@@ -27,8 +35,8 @@ export class ConnectError extends Error {
 }
 
 export class WireClient {
-  /** Called with each PUBACK's packet id. */
-  onPuback: ((id: number) => void) | undefined;
+  /** Called with each PUBACK's packet id and reason code (always 0 in MQTT 3.1.1; MQTT 5 may refuse). */
+  onPuback: ((id: number, reasonCode: number) => void) | undefined;
   /** Called with each PUBLISH the broker delivers (QoS 1 ones are acked automatically). */
   onPublish: ((topic: string, payload: Buffer) => void) | undefined;
   /** Called once when the connection closes, for whatever reason. */
@@ -39,12 +47,21 @@ export class WireClient {
   private subacks = new Map<number, () => void>();
   private nextSubId = 1;
 
-  private constructor(readonly socket: Socket) {}
+  private constructor(
+    readonly socket: Socket,
+    readonly protocolVersion: ProtocolVersion,
+  ) {}
 
-  /** Opens a TCP connection with TCP_NODELAY, sends CONNECT and resolves on a successful CONNACK. */
+  /**
+   * Opens a TCP connection with TCP_NODELAY (or a TLS one over it), sends CONNECT and resolves on a
+   * successful CONNACK.
+   */
   static connect(options: WireOptions): Promise<WireClient> {
-    const socket = tcpConnect({ host: options.host, port: options.port, noDelay: true });
-    const client = new WireClient(socket);
+    const socket =
+      options.tlsCa === undefined
+        ? tcpConnect({ host: options.host, port: options.port, noDelay: true })
+        : tlsConnect({ host: options.host, port: options.port, ca: options.tlsCa }).setNoDelay(true);
+    const client = new WireClient(socket, options.protocolVersion ?? 4);
     return new Promise<WireClient>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
@@ -68,7 +85,10 @@ export class WireClient {
         client.connack = undefined;
         client.onClose?.(hadError);
       });
-      socket.once("connect", () => socket.write(connectPacket(options)));
+      // Over TLS, CONNECT waits for the handshake (written earlier, it would only be queued anyway).
+      socket.once(options.tlsCa === undefined ? "connect" : "secureConnect", () =>
+        socket.write(connectPacket(options)),
+      );
     });
   }
 
@@ -86,9 +106,12 @@ export class WireClient {
     body.writeUInt16BE(topic.length, 2);
     topic.copy(body, 4);
     body[4 + topic.length] = qos;
+    // MQTT 5: a properties length (0) after the packet id.
+    const packet =
+      this.protocolVersion === 5 ? Buffer.concat([body.subarray(0, 2), ZERO, body.subarray(2)]) : body;
     return new Promise((resolve) => {
       this.subacks.set(id, resolve);
-      this.socket.write(Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]));
+      this.socket.write(Buffer.concat([Buffer.from([0x82]), remainingLength(packet.length), packet]));
     });
   }
 
@@ -129,6 +152,7 @@ export class WireClient {
       const end = i + len;
       switch (type >> 4) {
         case 2: {
+          // The return code (3.1.1) or reason code (5) sits at the same place; MQTT 5 properties follow.
           const rc = buf[i + 1] as number;
           const waiter = this.connack;
           this.connack = undefined;
@@ -154,11 +178,13 @@ export class WireClient {
             if (acks) acks.push(ack);
             else acks = [ack];
           }
+          if (this.protocolVersion === 5) p = skipProperties(buf, p);
           this.onPublish?.(topic, buf.subarray(p, end));
           break;
         }
         case 4:
-          this.onPuback?.(buf.readUInt16BE(i));
+          // Remaining length 2 is success in both versions; MQTT 5 may add a reason code (and properties).
+          this.onPuback?.(buf.readUInt16BE(i), len > 2 ? (buf[i + 2] as number) : 0);
           break;
         case 9: {
           const id = buf.readUInt16BE(i);
@@ -177,7 +203,22 @@ export class WireClient {
 }
 
 const PINGREQ = Buffer.from([0xc0, 0]);
+const ZERO = Buffer.from([0]);
 const DISCONNECT = Buffer.from([0xe0, 0]);
+
+/** The offset after an MQTT 5 property block (a variable-length size, then that many bytes). */
+function skipProperties(buf: Buffer, at: number): number {
+  let len = 0;
+  let mul = 1;
+  let i = at;
+  for (let n = 0; n < 4; n++) {
+    const b = buf[i++] as number;
+    len += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) break;
+  }
+  return i + len;
+}
 
 /** MQTT's variable-length "remaining length" field. */
 export function remainingLength(n: number): Buffer {
@@ -212,7 +253,11 @@ function connectPacket(o: WireOptions): Buffer {
     }
   }
   const keepalive = o.keepaliveSec ?? 120;
-  const variable = Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, flags, keepalive >> 8, keepalive & 0xff]);
+  const version = o.protocolVersion ?? 4;
+  const header = [0, 4, 0x4d, 0x51, 0x54, 0x54, version, flags, keepalive >> 8, keepalive & 0xff];
+  // MQTT 5: an empty property block (every property at its default).
+  if (version === 5) header.push(0);
+  const variable = Buffer.from(header);
   const body = Buffer.concat([variable, ...payload]);
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }
@@ -233,14 +278,17 @@ export class PublishTemplate {
     payload: Buffer,
     payloadTsOffset: number,
     readonly qos: 0 | 1,
+    protocolVersion: ProtocolVersion = 4,
   ) {
     const t = lengthPrefixed(topic);
     const idLength = qos > 0 ? 2 : 0;
-    const rest = t.length + idLength + payload.length;
+    // MQTT 5: an empty property block between the packet id and the payload.
+    const propertiesLength = protocolVersion === 5 ? 1 : 0;
+    const rest = t.length + idLength + propertiesLength + payload.length;
     const header = Buffer.concat([Buffer.from([0x30 | (qos << 1)]), remainingLength(rest)]);
-    this.bytes = Buffer.concat([header, t, Buffer.alloc(idLength), payload]);
+    this.bytes = Buffer.concat([header, t, Buffer.alloc(idLength + propertiesLength), payload]);
     this.idOffset = header.length + t.length;
-    this.tsOffset = header.length + t.length + idLength + payloadTsOffset;
+    this.tsOffset = header.length + t.length + idLength + propertiesLength + payloadTsOffset;
   }
 
   get length(): number {

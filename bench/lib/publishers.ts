@@ -1,4 +1,4 @@
-import { PublishTemplate, WireClient } from "./mqtt-wire.ts";
+import { type ProtocolVersion, PublishTemplate, WireClient } from "./mqtt-wire.ts";
 import { cimMessage } from "./payload.ts";
 import { cpuSeconds, ownCpuSeconds, sleep } from "./proc.ts";
 import type { Device } from "./provision.ts";
@@ -36,7 +36,7 @@ const KEEPALIVE_SEC = 120;
 export async function connectPool(
   target: Target,
   devices: readonly Device[],
-  o: { concurrency?: number; connectTimeoutMs?: number } = {},
+  o: { concurrency?: number; connectTimeoutMs?: number; protocolVersion?: ProtocolVersion } = {},
 ): Promise<Pool> {
   const concurrency = o.concurrency ?? 500;
   const publishers: Publisher[] = new Array(devices.length);
@@ -56,6 +56,8 @@ export async function connectPool(
           ...target.credentials(device),
           keepaliveSec: KEEPALIVE_SEC,
           connectTimeoutMs: o.connectTimeoutMs ?? 60_000,
+          protocolVersion: o.protocolVersion ?? 4,
+          tlsCa: target.tlsCa,
         });
         publishers[i] = {
           device,
@@ -108,7 +110,7 @@ function templateOf(p: Publisher, qos: 0 | 1): PublishTemplate {
   let t = p.templates[qos];
   if (!t) {
     const m = cimMessage(p.device.id, p.device.index);
-    t = new PublishTemplate(p.device.topic, m.payload, m.tsOffset, qos);
+    t = new PublishTemplate(p.device.topic, m.payload, m.tsOffset, qos, p.client.protocolVersion);
     p.templates[qos] = t;
   }
   return t;
@@ -171,6 +173,8 @@ export interface WindowedResult {
   /** Messages still without PUBACK after the drain timeout. */
   readonly unacked: number;
   readonly connectionsLost: number;
+  /** MQTT 5 PUBACKs with a non-zero reason code (refused, or "no matching subscribers"), by code. */
+  readonly pubackReasonCodes: Record<number, number>;
 }
 
 /**
@@ -188,6 +192,7 @@ export async function runWindowed(
   let sent = 0;
   let acked = 0;
   let lost = 0;
+  const reasonCodes: Record<number, number> = {};
   const refill = (p: Publisher) => {
     p.refillScheduled = false;
     if (!running || p.client.closed) return;
@@ -197,11 +202,12 @@ export async function runWindowed(
     sent += n;
   };
   for (const p of pubs) {
-    p.client.onPuback = (id) => {
+    p.client.onPuback = (id, reasonCode) => {
       const t = p.inflight.get(id);
       if (t === undefined) return;
       p.inflight.delete(id);
       acked++;
+      if (reasonCode !== 0) reasonCodes[reasonCode] = (reasonCodes[reasonCode] ?? 0) + 1;
       if (measuring) latency.push(performance.now() - t);
       if (running && !p.refillScheduled) {
         p.refillScheduled = true;
@@ -236,6 +242,7 @@ export async function runWindowed(
     serverCores: coreFraction(s1 - s0, t1 - t0),
     unacked,
     connectionsLost: lost,
+    pubackReasonCodes: reasonCodes,
   };
 }
 

@@ -1,5 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../test/device/helpers/free-port.ts";
 import { type Child, startChild } from "./child.ts";
@@ -24,6 +26,8 @@ export interface Target {
   readonly host: string;
   readonly port: number;
   readonly pid: number;
+  /** Set when devices connect over TLS (to `port`): the CA certificate (PEM) they trust. */
+  readonly tlsCa?: string | undefined;
   /** The username/password a device presents (Mosquitto runs anonymous: none). */
   credentials(device: Device): { username?: string; password?: string };
   /** SIGTERM, SIGKILL after `timeoutMs`. */
@@ -55,7 +59,15 @@ export interface HubStartOptions {
    * when undefined. Set through the environment, which versions without these limits (--hub-ref) ignore.
    */
   readonly liveStreams?: number;
+  /**
+   * Start with --tls (the hub's generated private CA in the data dir) on a free MQTTS port; the target's
+   * `port` is then the MQTTS port and `tlsCa` the CA certificate from `<data dir>/tls/`.
+   */
+  readonly tls?: boolean;
 }
+
+/** Where the hub keeps the CA certificate of its private CA (src/tls/private-ca-credentials.ts). */
+export const HUB_CA_CERTIFICATE = "tls/ca-certificate.pem";
 
 let profileCounter = 0;
 
@@ -87,6 +99,9 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
     "36500",
     ...(o.rateLimit === undefined ? [] : ["--rate-limit", String(o.rateLimit)]),
   ];
+  // The hub logs only its plain MQTT URL when running, so the MQTTS port is chosen here.
+  const mqttsPort = o.tls ? await freePort() : undefined;
+  if (mqttsPort !== undefined) args.push("--tls", "--mqtts-port", String(mqttsPort), "--https-port", "0");
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AIIDA_HUB_")) env[k] = v;
   env.AIIDA_HUB_ADMIN_PASSWORD = ADMIN_PASSWORD;
@@ -118,7 +133,8 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
   return {
     kind: "hub",
     host: match?.[2] ?? "127.0.0.1",
-    port: Number(match?.[3]),
+    port: mqttsPort ?? Number(match?.[3]),
+    ...(mqttsPort !== undefined && { tlsCa: readFileSync(join(o.dataDir, HUB_CA_CERTIFICATE), "utf8") }),
     pid: child.pid,
     httpUrl,
     dataDir: o.dataDir,
@@ -163,15 +179,22 @@ export async function startAedes(
   }));
 }
 
-/** A private Mosquitto on a free loopback port: anonymous, no persistence, TCP_NODELAY, no queue caps. */
-export async function startMosquitto(ctx: RunContext, o: { label: string }): Promise<Target> {
+/**
+ * A private Mosquitto on a free loopback port: anonymous, no persistence, TCP_NODELAY, no queue caps.
+ * With `tls`, the listener speaks only TLS, with a CA and server certificate made for this run.
+ */
+export async function startMosquitto(ctx: RunContext, o: { label: string; tls?: boolean }): Promise<Target> {
   const dir = ctx.temp(o.label);
   const port = await freePort();
   const config = join(dir, "mosquitto.conf");
+  const pki = o.tls ? makeTestPki(dir) : undefined;
   writeFileSync(
     config,
     [
       `listener ${port} 127.0.0.1`,
+      ...(pki ? [`cafile ${pki.caFile}`, `certfile ${pki.certFile}`, `keyfile ${pki.keyFile}`] : []),
+      // Started as root it would switch to user "mosquitto", who cannot read the private scratch dir.
+      `user ${userInfo().username}`,
       "allow_anonymous true",
       "persistence false",
       "set_tcp_nodelay true",
@@ -190,14 +213,64 @@ export async function startMosquitto(ctx: RunContext, o: { label: string }): Pro
     logFile: join(dir, "mosquitto.log"),
     ready: () => canConnect(port),
   });
-  return target("mosquitto", port, child, () => ({}));
+  return target("mosquitto", port, child, () => ({}), pki && readFileSync(pki.caFile, "utf8"));
 }
 
-function target(kind: TargetKind, port: number, child: Child, credentials: Target["credentials"]): Target {
+/**
+ * A CA and a server certificate for 127.0.0.1 it signed, made with the openssl CLI in `dir`: ECDSA
+ * P-256 like the hub's private CA, so both TLS rows do the same handshake work.
+ */
+function makeTestPki(dir: string): { caFile: string; certFile: string; keyFile: string } {
+  const f = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    f("ca-key.pem"),
+    "-out",
+    f("ca.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=bench CA",
+  );
+  openssl("req", ...ec, "-keyout", f("server-key.pem"), "-out", f("server.csr"), "-subj", "/CN=127.0.0.1");
+  writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    f("server.csr"),
+    "-CA",
+    f("ca.pem"),
+    "-CAkey",
+    f("ca-key.pem"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    f("server.ext"),
+    "-out",
+    f("server.pem"),
+  );
+  return { caFile: f("ca.pem"), certFile: f("server.pem"), keyFile: f("server-key.pem") };
+}
+
+function target(
+  kind: TargetKind,
+  port: number,
+  child: Child,
+  credentials: Target["credentials"],
+  tlsCa?: string,
+): Target {
   return {
     kind,
     host: "127.0.0.1",
     port,
+    ...(tlsCa !== undefined && { tlsCa }),
     pid: child.pid,
     credentials,
     stop: (timeoutMs) => child.stop(timeoutMs),
