@@ -1,5 +1,5 @@
 import type { Duplex } from "node:stream";
-import { generate, type IConnectPacket, type IPublishPacket, type Packet, parser } from "mqtt-packet";
+import { generate, type IConnectPacket, type IPublishPacket, type Packet } from "mqtt-packet";
 import type { ConnectionEvent } from "../domain/connection-event.ts";
 import { type DataSource, dataTopic, feedbackTopic } from "../domain/data-source.ts";
 import type { IngestVerdict } from "../domain/ingest-verdict.ts";
@@ -11,6 +11,7 @@ import type { DeviceDirectory } from "./device-directory.ts";
 import type { DeviceSessions, FeedbackItem, SessionConnection } from "./device-sessions.ts";
 import { FeedbackFlow } from "./feedback-flow.ts";
 import { PacketFramer } from "./packet-framer.ts";
+import type { PacketReader } from "./packet-reader.ts";
 import { REASON, returnCodeV3 } from "./reason-codes.ts";
 
 /** Called for every publish a device may make; resolves, once its outcome is committed, with what became of it. */
@@ -38,6 +39,8 @@ export interface ConnectionHost {
   readonly onPublish: DevicePublishHandler;
   readonly limits: EndpointLimits;
   readonly logger: Logger;
+  /** Decodes the frames of every connection. */
+  readonly reader: PacketReader;
   /** Logs a refusal (in full once per address, then counted). */
   refuse(address: string, level: LogLevel, message: string, fields: Record<string, string | undefined>): void;
   /** A message could not be stored (storage failing): logged once per address, then counted. */
@@ -76,12 +79,11 @@ export class DeviceConnection implements SessionConnection {
   private source: DataSource | undefined;
   private clientId = "";
   private readonly framer: PacketFramer;
-  private readonly parser = parser();
   private readonly acks = new AckQueue((packet) => this.write(packet));
   private feedback: FeedbackFlow | undefined;
   private feedbackQos: 0 | 1 | null = null;
   /** QoS 2 packet ids: "storing" until the outcome is committed, "received" until PUBREL. */
-  private readonly qos2 = new Map<number, "storing" | "received">();
+  private qos2: Map<number, "storing" | "received"> | undefined;
   private topicAliases: Map<number, string> | undefined;
   private deviceMaxPacketBytes = Number.POSITIVE_INFINITY;
   private wantsReasons = true;
@@ -99,8 +101,6 @@ export class DeviceConnection implements SessionConnection {
     private readonly host: ConnectionHost,
   ) {
     this.framer = new PacketFramer(host.limits.maxPacketBytes);
-    this.parser.on("packet", (packet: Packet) => this.handle(packet));
-    this.parser.on("error", (error: Error) => this.malformed(error.message));
     stream.on("data", (chunk: Buffer) => this.receive(chunk));
     // A device that half-closes has nothing more to send; what it sent is handled already.
     stream.on("end", () => this.stream.end());
@@ -157,7 +157,12 @@ export class DeviceConnection implements SessionConnection {
     for (const frame of frames) {
       // Handling one packet may close the connection; the rest are not read then.
       if (this.closed) return;
-      this.parser.parse(frame);
+      const packet = this.host.reader.read(
+        frame,
+        this.state === "awaiting-connect" ? undefined : this.version,
+      );
+      if (packet instanceof Error) this.malformed(packet.message);
+      else this.handle(packet);
     }
   }
 
@@ -302,7 +307,7 @@ export class DeviceConnection implements SessionConnection {
     const qos = packet.qos;
     const id = packet.messageId ?? 0;
     if (qos === 2) {
-      const known = this.qos2.get(id);
+      const known = this.qos2?.get(id);
       // A resent QoS 2 message is stored once: answered when its first copy is, or at once if it was.
       if (known === "storing") return;
       if (known === "received") {
@@ -330,7 +335,10 @@ export class DeviceConnection implements SessionConnection {
       return;
     }
     const acknowledge = qos > 0 ? this.acks.reserve() : undefined;
-    if (qos === 2) this.qos2.set(id, "storing");
+    if (qos === 2) {
+      this.qos2 ??= new Map();
+      this.qos2.set(id, "storing");
+    }
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
     this.ingesting++;
     // A device over its rate limit waits in ingest; reading on would pile its messages up in memory.
@@ -343,14 +351,14 @@ export class DeviceConnection implements SessionConnection {
         if (!acknowledge) return;
         const reasonCode = reasonCodeOf(verdict);
         if (qos === 2) {
-          if (reasonCode < FAILURE) this.qos2.set(id, "received");
-          else this.qos2.delete(id);
+          if (reasonCode < FAILURE) this.qos2?.set(id, "received");
+          else this.qos2?.delete(id);
         }
         acknowledge(this.acknowledgement(qos === 1 ? "puback" : "pubrec", id, reasonCode, verdict.summary));
       },
       (error: unknown) => {
         this.ingested();
-        this.qos2.delete(id);
+        this.qos2?.delete(id);
         this.host.storeFailed(this.address, source.id, error);
         // No acknowledgement: the device keeps the message and sends it again after reconnecting.
         this.close(REASON.unspecifiedError, "the message could not be stored; send it again later");
@@ -416,8 +424,8 @@ export class DeviceConnection implements SessionConnection {
   }
 
   private released(messageId: number): void {
-    const known = this.qos2.get(messageId) === "received";
-    this.qos2.delete(messageId);
+    const known = this.qos2?.get(messageId) === "received";
+    this.qos2?.delete(messageId);
     if (this.version !== 5 || known) {
       this.write({ cmd: "pubcomp", messageId });
       return;

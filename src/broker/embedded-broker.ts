@@ -14,6 +14,7 @@ import {
 } from "./device-connection.ts";
 import type { DeviceDirectory } from "./device-directory.ts";
 import { DeviceSessions } from "./device-sessions.ts";
+import { PacketReader } from "./packet-reader.ts";
 import { REASON } from "./reason-codes.ts";
 
 export type { DevicePublishHandler } from "./device-connection.ts";
@@ -44,7 +45,8 @@ export class EmbeddedBroker {
   private readonly refusals: RepeatedEventLog;
   private readonly connectionLog = new ConnectionLog();
   private readonly limits: EndpointLimits;
-  private sessions: DeviceSessions | undefined;
+  /** What every connection shares: set once the sessions are loaded (listen). */
+  private host: ConnectionHost | undefined;
   private server: Server | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
@@ -67,7 +69,7 @@ export class EmbeddedBroker {
       this.logger,
     );
     sessions.load();
-    this.sessions = sessions;
+    this.host = this.connectionHost(sessions);
     this.sweeper = setInterval(() => {
       sessions.sweep();
       this.connectionLog.keepOnly((id) => this.devices.get(id) !== undefined);
@@ -92,28 +94,11 @@ export class EmbeddedBroker {
    * carries MQTT packets both ways; `remoteAddress` is the peer's address for the log.
    */
   acceptConnection(stream: Duplex, remoteAddress: string): void {
-    const sessions = this.sessions;
-    if (!sessions) {
+    const host = this.host;
+    if (!host) {
       stream.destroy();
       return;
     }
-    const host: ConnectionHost = {
-      devices: this.devices,
-      sessions,
-      onPublish: this.onPublish,
-      limits: this.limits,
-      logger: this.logger,
-      refuse: (address, level, message, fields) => this.refuse(address, level, message, fields),
-      storeFailed: (address, sourceId, error) =>
-        // While storage is down every resent message fails alike: logged in full once, then counted.
-        this.refusals.record("error", "message could not be stored; the device will resend it", address, {
-          dataSource: sourceId,
-          error: String(error),
-        }),
-      note: (sourceId, event) => this.connectionLog.record(sourceId, event),
-      opened: (connection) => this.opened(connection),
-      closed: (connection) => this.closed(connection),
-    };
     const connection = new DeviceConnection(stream, remoteAddress, host);
     this.connections.add(connection);
     stream.once("close", () => this.connections.delete(connection));
@@ -121,7 +106,7 @@ export class EmbeddedBroker {
 
   /** Sends a JSON document to a device's feedback topic, or queues it for the device's persistent sessions. */
   sendFeedback(dataSourceId: string, report: unknown): void {
-    this.sessions?.deliver(dataSourceId, Buffer.from(JSON.stringify(report)));
+    this.host?.sessions.deliver(dataSourceId, Buffer.from(JSON.stringify(report)));
   }
 
   /** Closes every open connection of a data source at once (disabled, deleted or re-keyed). */
@@ -142,7 +127,7 @@ export class EmbeddedBroker {
 
   /** Sessions held (live and waiting), for tests. */
   get sessionCount(): number {
-    return this.sessions?.size ?? 0;
+    return this.host?.sessions.size ?? 0;
   }
 
   /** Stops accepting connections, tells every device the hub is going, and closes their connections. */
@@ -154,6 +139,27 @@ export class EmbeddedBroker {
       connection.close(REASON.serverShuttingDown, "the hub is stopping");
     await serverClosed;
     this.refusals.close();
+  }
+
+  private connectionHost(sessions: DeviceSessions): ConnectionHost {
+    return {
+      devices: this.devices,
+      sessions,
+      onPublish: this.onPublish,
+      limits: this.limits,
+      logger: this.logger,
+      reader: new PacketReader(),
+      refuse: (address, level, message, fields) => this.refuse(address, level, message, fields),
+      storeFailed: (address, sourceId, error) =>
+        // While storage is down every resent message fails alike: logged in full once, then counted.
+        this.refusals.record("error", "message could not be stored; the device will resend it", address, {
+          dataSource: sourceId,
+          error: String(error),
+        }),
+      note: (sourceId, event) => this.connectionLog.record(sourceId, event),
+      opened: (connection) => this.opened(connection),
+      closed: (connection) => this.closed(connection),
+    };
   }
 
   private opened(connection: DeviceConnection): void {
