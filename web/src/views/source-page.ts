@@ -51,11 +51,7 @@ export function sourcePage(tab: "live" | "history") {
       const focused = rebuilt.some((el) => el.contains(active)) ? active?.textContent : undefined;
       const detailsOpen = head.querySelector("details")?.open ?? false;
       if (title.textContent !== source.name) title.textContent = source.name;
-      replace(
-        badges,
-        healthBadge(source.health),
-        connectedBadge(source.health),
-      );
+      replace(badges, healthBadge(source.health), connectedBadge(source.health));
       replace(
         head,
         h(
