@@ -79,7 +79,9 @@ export class DeviceConnection implements SessionConnection {
   private source: DataSource | undefined;
   private clientId = "";
   private readonly framer: PacketFramer;
-  private readonly acks = new AckQueue((packet) => this.write(packet));
+  /** Made on the first QoS 1/2 message, so that an idle connection does not carry one. */
+  private ackQueue: AckQueue | undefined;
+  private deviceReceiveMaximum = 0xffff;
   private feedback: FeedbackFlow | undefined;
   private feedbackQos: 0 | 1 | null = null;
   /** QoS 2 packet ids: "storing" until the outcome is committed, "received" until PUBREL. */
@@ -116,8 +118,8 @@ export class DeviceConnection implements SessionConnection {
 
   /** Sends a feedback report at the device's subscription QoS. */
   sendFeedback(item: FeedbackItem): void {
-    if (this.state !== "open" || this.feedbackQos === null || !this.feedback) return;
-    this.feedback.offer(item, this.feedbackQos);
+    if (this.state !== "open" || this.feedbackQos === null) return;
+    this.feedbackFlow.offer(item, this.feedbackQos);
   }
 
   takeOver(): FeedbackItem[] {
@@ -164,6 +166,20 @@ export class DeviceConnection implements SessionConnection {
       if (packet instanceof Error) this.malformed(packet.message);
       else this.handle(packet);
     }
+  }
+
+  private get acks(): AckQueue {
+    this.ackQueue ??= new AckQueue((packet) => this.write(packet));
+    return this.ackQueue;
+  }
+
+  /** Made on the first feedback report, so that an idle connection does not carry one. */
+  private get feedbackFlow(): FeedbackFlow {
+    this.feedback ??= new FeedbackFlow(
+      (item, packetId) => this.sendReport(item, packetId),
+      this.deviceReceiveMaximum,
+    );
+    return this.feedback;
   }
 
   private get closed(): boolean {
@@ -246,10 +262,7 @@ export class DeviceConnection implements SessionConnection {
     const properties = packet.properties;
     this.deviceMaxPacketBytes = properties?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
     this.wantsReasons = properties?.requestProblemInformation !== false;
-    this.feedback = new FeedbackFlow(
-      (item, packetId) => this.sendReport(item, packetId),
-      properties?.receiveMaximum ?? 0xffff,
-    );
+    this.deviceReceiveMaximum = properties?.receiveMaximum ?? 0xffff;
     const resumed = this.host.sessions.attach(this, {
       clientId: decision.clientId,
       sourceId: decision.source.id,
@@ -269,7 +282,7 @@ export class DeviceConnection implements SessionConnection {
     );
     this.host.opened(this);
     this.feedbackQos = resumed.feedbackQos === null ? null : resumed.feedbackQos === 0 ? 0 : 1;
-    for (const item of resumed.waiting) this.feedback.offer(item, this.feedbackQos ?? 1);
+    for (const item of resumed.waiting) this.feedbackFlow.offer(item, this.feedbackQos ?? 1);
   }
 
   private connack(sessionPresent: boolean, assignedClientId: string | undefined): Packet {
@@ -315,7 +328,7 @@ export class DeviceConnection implements SessionConnection {
         return;
       }
     }
-    if (qos > 0 && this.acks.size >= this.host.limits.receiveMaximum && this.version === 5) {
+    if (qos > 0 && (this.ackQueue?.size ?? 0) >= this.host.limits.receiveMaximum && this.version === 5) {
       this.close(
         REASON.receiveMaximumExceeded,
         `more than ${this.host.limits.receiveMaximum} messages unacknowledged`,
