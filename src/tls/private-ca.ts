@@ -1,6 +1,6 @@
-import { createPrivateKey, randomBytes, webcrypto } from "node:crypto";
+import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from "node:crypto";
 import { isIpAddress } from "./server-names.ts";
-import { x509 } from "./x509.ts";
+import { x509Library } from "./x509.ts";
 
 /** ECDSA P-256 with SHA-256: small keys every TLS client of the last decade accepts. */
 const KEY_ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
@@ -30,11 +30,13 @@ async function newKeyPair(): Promise<webcrypto.CryptoKeyPair> {
 }
 
 async function keyPemOf(key: webcrypto.CryptoKey): Promise<string> {
+  const x509 = await x509Library();
   return x509.PemConverter.encode(await webcrypto.subtle.exportKey("pkcs8", key), "PRIVATE KEY");
 }
 
 /** Makes a new private CA: a self-signed certificate that may sign server certificates only. */
 export async function createCertificateAuthority(now: Date, validDays = CA_VALID_DAYS): Promise<PemPair> {
+  const x509 = await x509Library();
   const keys = await newKeyPair();
   // A random suffix tells two hubs' CAs apart in a device's or browser's list of trusted ones.
   const name = `CN=aiida-hub private CA ${randomBytes(4).toString("hex")}, O=aiida-hub`;
@@ -62,6 +64,7 @@ export async function issueServerCertificate(
 ): Promise<PemPair> {
   const [first] = names;
   if (first === undefined) throw new Error("a server certificate needs at least one name");
+  const x509 = await x509Library();
   const caCertificate = new x509.X509Certificate(ca.certificatePem);
   const caKey = await webcrypto.subtle.importKey(
     "pkcs8",
@@ -95,10 +98,14 @@ export async function issueServerCertificate(
 
 /** The subject alternative names of a certificate, IP addresses in their shortest form. */
 export function namesOfCertificate(certificatePem: string): string[] {
-  const certificate = new x509.X509Certificate(certificatePem);
-  const extension = certificate.getExtension(x509.SubjectAlternativeNameExtension);
-  if (!extension) return [];
-  return extension.names.items.map((name) => (name.type === "ip" ? shortIp(name.value) : name.value));
+  // Node's own parser: "DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1".
+  const altNames = new X509Certificate(certificatePem).subjectAltName;
+  if (altNames === undefined) return [];
+  return altNames.split(", ").flatMap((entry) => {
+    if (entry.startsWith("DNS:")) return [entry.slice("DNS:".length)];
+    if (entry.startsWith("IP Address:")) return [shortIp(entry.slice("IP Address:".length))];
+    return [];
+  });
 }
 
 /** An IP address as URLs write it (IPv6 compressed, e.g. "::1"), so two spellings compare equal. */
