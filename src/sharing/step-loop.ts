@@ -61,14 +61,24 @@ export class StepLoop {
     this.sleep();
   }
 
-  /** Sleeps until the next step is due. Steps already due are in flight or wait for a free slot: each run that ends wakes the loop. */
+  /**
+   * Sleeps until the next step is due. Steps already due that are in flight or wait for a free slot need
+   * no timer (each run that ends wakes the loop); one that fell due after tick() looked for due steps (a
+   * timer may fire a millisecond early by the clock) is run on the next turn, or it would wait for ever.
+   */
   private sleep(): void {
     clearTimeout(this.timer);
     const at = this.store.nextStepAt();
     if (at === undefined) return;
-    const wait = at - this.now();
-    if (wait <= 0) return;
-    this.timer = setTimeout(() => this.tick(), Math.min(wait, LONGEST_TIMEOUT_MS));
+    const now = this.now();
+    const wait = at - now;
+    if (wait > 0) {
+      this.timer = setTimeout(() => this.tick(), Math.min(wait, LONGEST_TIMEOUT_MS));
+      return;
+    }
+    if (this.inFlight.size >= this.maxConcurrent) return;
+    const due = this.store.dueSteps(now, this.maxConcurrent + this.inFlight.size);
+    if (due.some((id) => !this.inFlight.has(id))) this.timer = setTimeout(() => this.tick(), 0);
   }
 
   private launch(permissionId: string): Promise<void> {
