@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { DeviceDirectory } from "./broker/device-directory.ts";
@@ -159,7 +159,24 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     maxPacketBytes,
   );
 
+  /**
+   * Starts; a start refused with a ConfigError (a taken port, say) stops what it began and removes what it
+   * created in the data directory, so the next try starts as fresh as this one would have.
+   */
   async function start(): Promise<RunningHub> {
+    const existed = entriesOf(config.dataDir);
+    try {
+      return await startParts();
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        await stop().catch(() => {});
+        removeCreated(config.dataDir, existed);
+      }
+      throw error;
+    }
+  }
+
+  async function startParts(): Promise<RunningHub> {
     prepareDataDir(config.dataDir);
     // Before anything listens: a certificate file that cannot be used stops the start with one sentence.
     await transports.prepareCertificates();
@@ -236,11 +253,13 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       () => broker.listen(config.host, config.mqttPort, store.deviceSessions),
       `MQTT port ${config.mqttPort} on ${config.host}`,
       "--mqtt-port",
+      config.mqttPort,
     );
     const mqttsPort = await listenOrExplain(
       () => transports.listenMqtts(),
       `MQTTS port ${config.mqttsPort} on ${config.host}`,
       "--mqtts-port",
+      config.mqttsPort,
     );
     const shownHost = urlHost(config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host);
     // With TLS, devices are pointed at MQTTS, by the first name the certificate was made for.
@@ -279,12 +298,14 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       () => app.listen({ host: config.host, port: config.httpPort }),
       `HTTP port ${config.httpPort} on ${config.host}`,
       "--http-port",
+      config.httpPort,
     );
     // The same app answers on HTTPS: Fastify's routing is the handler its own server calls.
     const httpsPort = await listenOrExplain(
       () => transports.listenHttps((request, response) => app.routing(request, response)),
       `HTTPS port ${config.httpsPort} on ${config.host}`,
       "--https-port",
+      config.httpsPort,
     );
 
     // Both ports are ours now; no request has been read yet, so the account exists before the first login.
@@ -384,6 +405,23 @@ function urlHost(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
+/** The names in a directory, or undefined when it does not exist. */
+function entriesOf(dir: string): ReadonlySet<string> | undefined {
+  return existsSync(dir) ? new Set(readdirSync(dir)) : undefined;
+}
+
+/** Removes what a refused start made in the data directory: the files that were not there, or the directory. */
+function removeCreated(dir: string, existed: ReadonlySet<string> | undefined): void {
+  if (!existsSync(dir)) return;
+  if (existed === undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  for (const name of readdirSync(dir)) {
+    if (!existed.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 function prepareDataDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
@@ -396,13 +434,20 @@ function prepareDataDir(dir: string): void {
   }
 }
 
-async function listenOrExplain<T>(listen: () => Promise<T>, what: string, flag: string): Promise<T> {
+async function listenOrExplain<T>(
+  listen: () => Promise<T>,
+  what: string,
+  flag: string,
+  port: number,
+): Promise<T> {
   try {
     return await listen();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE")
-      throw new ConfigError(`${what} is already in use; choose another with ${flag}.`);
+      throw new ConfigError(
+        `${what} is already in use; choose another with ${flag}, e.g. npm start -- ${flag} ${port + 1}.`,
+      );
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
       throw new ConfigError(`${what} cannot be bound (${code}); check --host.`);
     }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -19,19 +19,34 @@ describe("aiida-hub start", () => {
       await once(blocker, "listening");
       t.after(() => blocker.close());
       const port = (blocker.address() as { port: number }).port;
-      const result = await spawnHubExpectingFailure([
-        "--data-dir",
-        tempDataDir(t),
-        other,
-        "0",
-        flag,
-        String(port),
-      ]);
+      const dataDir = join(tempDataDir(t), "new");
+      const result = await spawnHubExpectingFailure(["--data-dir", dataDir, other, "0", flag, String(port)]);
       assert.equal(result.code, 2);
-      const sentence = `${label} port ${port} on 127.0.0.1 is already in use; choose another with ${flag}.`;
+      const sentence = `${label} port ${port} on 127.0.0.1 is already in use; choose another with ${flag}, e.g. npm start -- ${flag} ${port + 1}.`;
       assert.ok(result.output.includes(sentence), result.output);
+      // The refused start leaves nothing behind: no half-made database, key file or directory.
+      assert.equal(existsSync(dataDir), false, `${dataDir} was left behind`);
     });
   }
+
+  it("a refused start keeps what the data directory held before and removes only what it made", async (t) => {
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    t.after(() => blocker.close());
+    const port = (blocker.address() as { port: number }).port;
+    const dataDir = tempDataDir(t);
+    writeFileSync(join(dataDir, "notes.txt"), "mine");
+    const result = await spawnHubExpectingFailure([
+      "--data-dir",
+      dataDir,
+      "--http-port",
+      "0",
+      "--mqtt-port",
+      String(port),
+    ]);
+    assert.equal(result.code, 2);
+    assert.deepEqual(readdirSync(dataDir), ["notes.txt"]);
+  });
 
   it("stops with one sentence naming --data-dir when the data directory cannot be written", async (t) => {
     const file = join(tempDataDir(t), "a-file");
