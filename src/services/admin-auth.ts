@@ -39,7 +39,15 @@ export class AdminAuth {
    * listening: a start that fails later must not leave an account whose password nobody was shown.
    */
   async pendingAdmin(configured: string | undefined): Promise<PendingAdmin | undefined> {
-    if (this.store.passwordHash(ADMIN_USERNAME) !== undefined) return undefined;
+    if (this.store.passwordHash(ADMIN_USERNAME) !== undefined) {
+      // The variable only sets the first password; silently ignoring it later would leave a person guessing.
+      if (configured !== undefined) {
+        this.logger.warn(
+          "AIIDA_HUB_ADMIN_PASSWORD is ignored: the admin account exists already and keeps its password",
+        );
+      }
+      return undefined;
+    }
     const password = configured ?? randomBase62(20);
     return {
       hash: await hashAdminPassword(password),
