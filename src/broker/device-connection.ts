@@ -78,6 +78,8 @@ export class DeviceConnection implements SessionConnection {
   private version: 3 | 4 | 5 = 4;
   private source: DataSource | undefined;
   private clientId = "";
+  /** The only topic this connection may publish to, made once at CONNECT rather than per message. */
+  private ownDataTopic = "";
   private readonly framer: PacketFramer;
   /** Made on the first QoS 1/2 message, so that an idle connection does not carry one. */
   private ackQueue: AckQueue | undefined;
@@ -258,6 +260,7 @@ export class DeviceConnection implements SessionConnection {
       });
     }
     this.source = decision.source;
+    this.ownDataTopic = dataTopic(decision.source.id);
     this.clientId = decision.clientId;
     const properties = packet.properties;
     this.deviceMaxPacketBytes = properties?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
@@ -335,7 +338,12 @@ export class DeviceConnection implements SessionConnection {
       );
       return;
     }
-    if (topic !== dataTopic(source.id)) {
+    if (topic !== this.ownDataTopic) {
+      // Only a topic that is not the device's own needs its syntax checked: the own one is valid.
+      if (!validTopicName(topic)) {
+        this.malformed("a PUBLISH without a valid topic name");
+        return;
+      }
       this.refusePublish(topic, qos, id);
       return;
     }
@@ -384,7 +392,7 @@ export class DeviceConnection implements SessionConnection {
     if (this.stream.isPaused() && this.ingesting < this.host.limits.receiveMaximum) this.stream.resume();
   }
 
-  /** The topic of a PUBLISH after MQTT 5 topic aliases; undefined when the connection was closed for it. */
+  /** The topic of a PUBLISH after MQTT 5 topic aliases ("" when unknown); undefined when the connection was closed for it. */
   private topicOf(packet: IPublishPacket): string | undefined {
     let topic = packet.topic;
     const alias = packet.properties?.topicAlias;
@@ -397,15 +405,11 @@ export class DeviceConnection implements SessionConnection {
       if (topic.length > 0) this.topicAliases.set(alias, topic);
       else topic = this.topicAliases.get(alias) ?? "";
     }
-    if (topic.length === 0 || topic.includes("+") || topic.includes("#") || hasInvalidText(topic)) {
-      this.malformed("a PUBLISH without a valid topic name");
-      return undefined;
-    }
     return topic;
   }
 
   private refusePublish(topic: string, qos: number, id: number): void {
-    const reason = `publishing to ${topic} is not allowed; publish to ${dataTopic(this.source?.id ?? "")}`;
+    const reason = `publishing to ${topic} is not allowed; publish to ${this.ownDataTopic}`;
     this.noteEvent(this.source?.id ?? "", "publish-refused", reason, this.clientId);
     this.host.refuse(this.address, "warn", "publish refused", { dataSource: this.source?.id, topic });
     // MQTT 5 can say so in the acknowledgement; MQTT 3.x can only close the connection.
@@ -589,15 +593,20 @@ export class DeviceConnection implements SessionConnection {
   }
 
   private onClose(): void {
-    const wasOpen = this.state === "open" || this.source !== undefined;
     this.state = "closed";
     this.clearTimer();
-    if (!wasOpen) return;
+    // Only an authenticated connection has a session and a place in the connection log.
+    if (this.source === undefined) return;
     this.host.sessions.detach(this, this.clientId, this.feedback?.takeUndelivered() ?? []);
     const reason = this.closeReason ?? "the network connection ended without DISCONNECT";
     this.noteEvent(this.source?.id ?? "", "disconnected", reason, this.clientId);
     this.host.closed(this);
   }
+}
+
+/** A PUBLISH topic name as MQTT allows it: not empty, no wildcards, valid text. */
+function validTopicName(topic: string): boolean {
+  return topic.length > 0 && !topic.includes("+") && !topic.includes("#") && !hasInvalidText(topic);
 }
 
 /** The acknowledgement reason code for a message's outcome (MQTT 5; 3.x has none). */

@@ -56,9 +56,9 @@ test("a persistent session keeps its subscription and queued reports across a re
   const first = new RecordingConnection();
   before.attach(first, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
   before.subscribe("pub-1", 1);
-  before.deliver("meter", report("live"));
+  before.deliver("meter", () => report("live"));
   before.detach(first, "pub-1", [{ payload: report("unacked"), storeId: undefined }]);
-  before.deliver("meter", report("while away"));
+  before.deliver("meter", () => report("while away"));
 
   const after = open();
   after.load();
@@ -96,7 +96,7 @@ test("a clean start discards the old session and a clean session leaves nothing 
   sessions.attach(first, { clientId: "pub-1", sourceId: "meter", cleanStart: false, expiryMs: null });
   sessions.subscribe("pub-1", 1);
   sessions.detach(first, "pub-1", []);
-  sessions.deliver("meter", report("queued"));
+  sessions.deliver("meter", () => report("queued"));
   const clean = new RecordingConnection();
   const resumed = sessions.attach(clean, {
     clientId: "pub-1",
@@ -131,7 +131,7 @@ test("a takeover hands the old connection's undelivered reports to the new one",
   );
   // The old connection's close comes later and must not end the session the new one holds.
   sessions.detach(old, "pub-1", []);
-  sessions.deliver("meter", report("next"));
+  sessions.deliver("meter", () => report("next"));
   assert.deepEqual(replacement.sent, ["next"]);
 });
 
@@ -142,7 +142,7 @@ test("an MQTT 5 session ends when its expiry passes; the reports queued for it g
   sessions.attach(connection, { clientId: "v5", sourceId: "meter", cleanStart: true, expiryMs: 60_000 });
   sessions.subscribe("v5", 1);
   sessions.detach(connection, "v5", []);
-  sessions.deliver("meter", report("queued"));
+  sessions.deliver("meter", () => report("queued"));
   clock.advance(59_000);
   sessions.sweep();
   assert.equal(store.queued("v5").length, 1);
@@ -159,7 +159,7 @@ test("at most the newest reports are kept for a device that is away", (t) => {
   sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
   sessions.subscribe("pub-1", 1);
   sessions.detach(connection, "pub-1", []);
-  for (let i = 0; i < MAX_QUEUED_FEEDBACK + 5; i++) sessions.deliver("meter", report(`r${i}`));
+  for (let i = 0; i < MAX_QUEUED_FEEDBACK + 5; i++) sessions.deliver("meter", () => report(`r${i}`));
   const queued = store.queued("pub-1").map((q) => q.payload.toString());
   assert.equal(queued.length, MAX_QUEUED_FEEDBACK);
   assert.equal(queued[0], "r5");
@@ -175,4 +175,22 @@ test("a session of a deleted data source is ended and its client id is free", (t
   sessions.sweep();
   assert.equal(sessions.size, 0);
   assert.equal(sessions.mayUse("pub-1", "next"), true);
+});
+
+test("a report for a data source with no subscribed session is never encoded", (t) => {
+  const { open } = openSessions(t, "meter");
+  const sessions = open();
+  const connection = new RecordingConnection();
+  sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: 0 });
+  let encoded = 0;
+  const encode = () => {
+    encoded++;
+    return report("r");
+  };
+  sessions.deliver("meter", encode);
+  assert.equal(encoded, 0, "no session subscribed: nothing to encode");
+  sessions.subscribe("pub-1", 1);
+  sessions.deliver("meter", encode);
+  assert.equal(encoded, 1);
+  assert.deepEqual(connection.sent, ["r"]);
 });

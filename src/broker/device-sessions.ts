@@ -141,10 +141,15 @@ export class DeviceSessions {
     this.safely("remove delivered feedback", () => this.store.delivered(clientId, [storeId]));
   }
 
-  /** Hands a report to every subscribed session of the data source: live, or queued until it is back. */
-  deliver(sourceId: string, payload: Buffer): void {
+  /**
+   * Hands a report to every subscribed session of the data source: live, or queued until it is back.
+   * `encode` runs at most once, and not at all for the many devices that never subscribe to feedback.
+   */
+  deliver(sourceId: string, encode: () => Buffer): void {
+    let payload: Buffer | undefined;
     for (const session of this.bySource.get(sourceId) ?? []) {
       if (session.feedbackQos === null) continue;
+      payload ??= encode();
       if (session.connection) session.connection.sendFeedback({ payload, storeId: undefined });
       else this.enqueue(session, [payload]);
     }

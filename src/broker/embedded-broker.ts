@@ -106,7 +106,7 @@ export class EmbeddedBroker {
 
   /** Sends a JSON document to a device's feedback topic, or queues it for the device's persistent sessions. */
   sendFeedback(dataSourceId: string, report: unknown): void {
-    this.host?.sessions.deliver(dataSourceId, Buffer.from(JSON.stringify(report)));
+    this.host?.sessions.deliver(dataSourceId, () => Buffer.from(JSON.stringify(report)));
   }
 
   /** Closes every open connection of a data source at once (disabled, deleted or re-keyed). */
