@@ -44,6 +44,26 @@ export async function mosquittoPub(
   );
 }
 
+/**
+ * Runs mosquitto_pub (MQTT 3.1.1) with a wrong password, as a misconfigured device does, and resolves once
+ * the hub has refused it; fails the test if the hub let it in.
+ */
+export async function mosquittoPubWithWrongPassword(
+  credentials: Pick<DeviceCredentials, "id" | "brokerUrl" | "topic">,
+  clientId?: string,
+): Promise<void> {
+  const url = new URL(credentials.brokerUrl);
+  const args = ["-h", url.hostname, "-p", url.port, "-u", credentials.id, "-P", "wrong"];
+  if (clientId !== undefined) args.push("-i", clientId);
+  const refused = await promisify(execFile)("mosquitto_pub", [...args, "-t", credentials.topic, "-m", "{}"], {
+    timeout: 15_000,
+  }).then(
+    () => false,
+    () => true,
+  );
+  if (!refused) throw new Error("mosquitto_pub with a wrong password was let in");
+}
+
 /** A running mosquitto_sub with debug output, whose SUBACK and messages the test reads. */
 export interface MosquittoSubscriber {
   /** The SUBACK codes it printed ("Subscribed (mid: 1): 128"), or undefined if it ended without one. */

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { startTestHub } from "../helpers/hub-harness.ts";
+import { mosquittoPubWithWrongPassword } from "../helpers/mosquitto-clients.ts";
 import { connectDevice, whenClosed } from "../helpers/mqtt-device.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -12,24 +13,8 @@ describe("GET /api/datasources/{id}/connections: the data source's connection lo
   it("lists a refused login with its reason and address, then a session from connect to disconnect, newest first", async (t) => {
     const hub = await startTestHub(t);
     const creds = await hub.createDataSource({ name: "meter" });
-    const port = String(hub.mqttPort);
     // Debian's client with a wrong password: refused, and the log says why and from where.
-    await run("mosquitto_pub", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      port,
-      "-u",
-      creds.id,
-      "-P",
-      "wrong",
-      "-i",
-      "kitchen",
-      "-t",
-      creds.topic,
-      "-m",
-      "{}",
-    ]).catch(() => undefined);
+    await mosquittoPubWithWrongPassword(creds, "kitchen");
     const device = await connectDevice(t, hub.mqttUrl, creds, { clientId: "kitchen-5", protocolVersion: 5 });
     await device.endAsync();
     const log = await waitFor(async () => {

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { startTestHub } from "../helpers/hub-harness.ts";
+import { mosquittoPubWithWrongPassword } from "../helpers/mosquitto-clients.ts";
 import { logIn, openBrowser } from "./browser.ts";
 import { cimMessage } from "./page-helpers.ts";
 
@@ -12,20 +13,7 @@ test("the source page tells refused logins in a sentence, explains 'Not connecte
   const hub = await startTestHub(t);
   const creds = await hub.createDataSource({ name: "Kitchen meter" });
   const port = String(hub.mqttPort);
-  await run("mosquitto_pub", [
-    "-h",
-    "127.0.0.1",
-    "-p",
-    port,
-    "-u",
-    creds.id,
-    "-P",
-    "wrong",
-    "-t",
-    creds.topic,
-    "-m",
-    "{}",
-  ]).catch(() => undefined);
+  await mosquittoPubWithWrongPassword(creds);
   // A device that connects only to send: the message is fresh, the connection already gone.
   const message = cimMessage(Date.now() - 1000, 4200, 1.5);
   await run("mosquitto_pub", [

@@ -220,3 +220,13 @@ export interface ConsentRecord {
     readonly lastSentAt: string | null;
   }>;
 }
+
+/** One event of GET /api/datasources/{id}/connections (the hub's src/domain/connection-event.ts). */
+export interface ConnectionEvent {
+  readonly at: string;
+  readonly kind: "connected" | "disconnected" | "refused" | "publish-refused" | "subscribe-refused";
+  readonly reason: string;
+  readonly address: string;
+  readonly clientId: string | null;
+  readonly protocol: string | null;
+}

@@ -1,16 +1,7 @@
 import { api } from "../lib/api.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatTime, timeAgo } from "../lib/format.ts";
-
-/** One event of GET /api/datasources/{id}/connections. */
-interface ConnectionEvent {
-  readonly at: string;
-  readonly kind: "connected" | "disconnected" | "refused" | "publish-refused" | "subscribe-refused";
-  readonly reason: string;
-  readonly address: string;
-  readonly clientId: string | null;
-  readonly protocol: string | null;
-}
+import type { ConnectionEvent } from "../lib/types.ts";
 
 const HOUR_MS = 3_600_000;
 
