@@ -3,20 +3,24 @@ import type { IngestOutcome } from "../storage/ports.ts";
 
 export type { IngestVerdict } from "../domain/ingest-verdict.ts";
 
+/** Shared by every clean message, so the common case allocates no verdict. */
+const STORED: IngestVerdict = Object.freeze({ kind: "stored", summary: undefined });
+
 /** Longest summary of a message's problems carried back to the device in its acknowledgement. */
 const MAX_SUMMARY_CHARS = 400;
 
-/** The verdict of a committed outcome. */
+/**
+ * The verdict of a committed outcome. Its summary is the report's own plain sentence followed by the
+ * JSON paths and reasons of its problems and warnings, for the device's acknowledgement.
+ */
 export function verdictOf(outcome: IngestOutcome, flooded: boolean): IngestVerdict {
   const report = outcome.feedback;
-  if (!report) return { kind: "stored", summary: undefined };
-  const problems = report.problems.map((p) => `${p.path}: ${p.reason}`);
-  const said = [...problems, ...report.notes.filter((n) => n !== "nothing from this message was stored")];
-  const summary = shortened(said.join("; ") || report.status);
+  if (!report) return STORED;
+  const details = [...report.problems, ...report.warnings].map((p) => `${p.path}: ${p.reason}`);
+  const summary = shortened([report.summary, ...details].join(" "));
   if (flooded) return { kind: "flooded", summary };
-  if (report.status === "rejected") return { kind: "rejected", summary: `nothing stored: ${summary}` };
-  if (report.status === "partial") return { kind: "partial", summary: `partly stored: ${summary}` };
-  return { kind: "stored", summary: `stored with warnings: ${summary}` };
+  if (report.status === "rejected") return { kind: "rejected", summary };
+  return { kind: report.status === "partial" ? "partial" : "stored", summary };
 }
 
 function shortened(text: string): string {
