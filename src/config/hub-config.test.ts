@@ -96,4 +96,14 @@ describe("TLS settings", () => {
     const config = loadConfig({ tls: "true", tlsCert: "hub.pem", tlsKey: "/etc/hub.key" }, {}, "/srv");
     assert.deepEqual([config.tlsCert, config.tlsKey], ["/srv/hub.pem", "/etc/hub.key"]);
   });
+
+  test("--time-zone takes an IANA zone from the flag or AIIDA_HUB_TIME_ZONE, else the system's", () => {
+    assert.equal(loadConfig({ timeZone: "Europe/Vienna" }, {}).timeZone, "Europe/Vienna");
+    assert.equal(loadConfig({}, { AIIDA_HUB_TIME_ZONE: "America/New_York" }).timeZone, "America/New_York");
+    assert.equal(loadConfig({}, {}).timeZone, Intl.DateTimeFormat().resolvedOptions().timeZone);
+    assert.throws(
+      () => loadConfig({ timeZone: "Europe/Atlantis" }, {}),
+      /--time-zone must be an IANA time zone such as Europe\/Vienna or UTC, got "Europe\/Atlantis"\./,
+    );
+  });
 });

@@ -36,6 +36,8 @@ export interface HubConfig {
   readonly tlsKey: string | undefined;
   /** Names and addresses devices and browsers reach the hub by; they go into the generated certificate. */
   readonly publicHosts: readonly string[];
+  /** IANA time zone whose calendar days, weeks and months energy periods and CSV times follow. */
+  readonly timeZone: string;
 }
 
 /** One configuration setting: its CLI flag, environment variable, default and parser. */
@@ -122,6 +124,24 @@ function hostList(flag: string): (raw: string) => string[] {
       }
     }
     return [...new Set(hosts)];
+  };
+}
+
+/** The machine's own time zone, as Node's ICU reports it (the TZ variable included). */
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** An IANA zone name such as Europe/Vienna (or UTC), checked against the zones Node's ICU knows. */
+function timeZone(flag: string): (raw: string) => string {
+  return (raw) => {
+    const name = raw.trim();
+    try {
+      // The constructor throws RangeError for a zone ICU does not know; it returns the canonical spelling.
+      return new Intl.DateTimeFormat("en", { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      throw new ConfigError(`${flag} must be an IANA time zone such as Europe/Vienna or UTC, got "${raw}".`);
+    }
   };
 }
 
@@ -291,6 +311,14 @@ export const SETTINGS = [
     parse: hostList("--public-host"),
     form: "list",
   },
+  {
+    key: "timeZone",
+    flag: "--time-zone",
+    env: "AIIDA_HUB_TIME_ZONE",
+    describe: "IANA time zone of energy days, weeks and months and of CSV times (default: the system's)",
+    fallback: undefined,
+    parse: timeZone("--time-zone"),
+  },
 ] as const satisfies ReadonlyArray<Setting<keyof HubConfig>>;
 
 /** Option values from the command line, keyed like HubConfig; undefined where the flag was not given. */
@@ -333,7 +361,7 @@ export function loadConfig(
   return Object.freeze({
     ...(values as Omit<
       HubConfig,
-      "dataDir" | "publicMqttUrl" | "adminPassword" | "maxPastDays" | "tlsCert" | "tlsKey"
+      "dataDir" | "publicMqttUrl" | "adminPassword" | "maxPastDays" | "tlsCert" | "tlsKey" | "timeZone"
     >),
     dataDir: fromCwd(dataDir),
     tlsCert: tlsCert === undefined ? undefined : fromCwd(tlsCert),
@@ -341,5 +369,6 @@ export function loadConfig(
     maxPastDays,
     publicMqttUrl: values.publicMqttUrl as string | undefined,
     adminPassword,
+    timeZone: (values.timeZone as string | undefined) ?? systemTimeZone(),
   });
 }
