@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "../platform/logger.ts";
+import { registerAllSourcesLiveRoute } from "./all-sources-live-route.ts";
 import { registerAuthRoutes } from "./auth-routes.ts";
 import { registerCatalogueRoutes } from "./catalogue-routes.ts";
 import { registerDataSourceRoutes } from "./data-source-routes.ts";
@@ -28,12 +29,18 @@ export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstan
 /** Every route and request guard of the hub, in the order they apply. */
 export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: Logger): void {
   guardStateChanges(app);
+  registerApiRoutes(app, ctx);
+  registerStaticUi(app, logger);
+}
+
+/** Every route under /api (the OpenAPI document must name each: test/hub/rest-api.test.ts). */
+export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext): void {
   registerAuthRoutes(app, ctx);
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerAllSourcesLiveRoute(app, ctx);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
   registerTlsRoutes(app, ctx);
-  registerStaticUi(app, logger);
 }

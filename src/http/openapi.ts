@@ -261,6 +261,20 @@ function document(version: string) {
           },
         },
       },
+      "/api/live": {
+        get: {
+          summary:
+            "Server-Sent Events of every data source: `record` for each stored record (its dataSourceId says whose), for the overview page; counts as one live stream",
+          responses: {
+            "200": ok("Event stream"),
+            ...errorResponses,
+            "429": {
+              description: "Too many live streams open for this session or in total",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
+        },
+      },
       "/api/datasources/{id}/feedback": {
         parameters: [idParam],
         get: {

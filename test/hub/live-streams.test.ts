@@ -192,3 +192,61 @@ describe("live stream limits", () => {
     }
   });
 });
+
+describe("the all-sources live stream (GET /api/live)", () => {
+  it("carries the records of every data source, each with its id, and needs a session", async (t) => {
+    const hub = await startTestHub(t);
+    const first = await hub.createDataSource();
+    const second = await hub.createDataSource();
+    const unauthenticated = await fetch(`${hub.httpUrl}/api/live`);
+    assert.equal(unauthenticated.status, 401);
+    await unauthenticated.body?.cancel();
+
+    const controller = new AbortController();
+    t.after(() => controller.abort());
+    const res = await fetch(`${hub.httpUrl}/api/live`, {
+      headers: bearer(hub.token),
+      signal: controller.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+    const seen: Array<{ dataSourceId: string; power: number }> = [];
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          const match = /^event: record\ndata: (.*)$/s.exec(buffer.slice(0, end));
+          if (match?.[1]) {
+            const record = JSON.parse(match[1]);
+            seen.push({ dataSourceId: record.dataSourceId, power: record.values[0].value });
+          }
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    })().catch(() => {});
+    await waitFor(() => hub.hub.internals.liveStreams.stats().open === 1, "the stream to be open");
+
+    for (const [creds, power] of [
+      [first, 1.25],
+      [second, 3.5],
+    ] as const) {
+      const device = await connectDevice(t, hub.mqttUrl, creds);
+      await device.publishAsync(
+        creds.topic,
+        JSON.stringify({
+          version: "1.0",
+          "dateAndOrTime.dateTime": new Date().toISOString(),
+          Quantity: [{ quantity: power, type: "2", quality: "AS_PROVIDED" }],
+        }),
+        { qos: 1 },
+      );
+    }
+    await waitFor(() => seen.length === 2, "a record of each source on the one stream");
+    assert.deepEqual(seen, [
+      { dataSourceId: first.id, power: 1.25 },
+      { dataSourceId: second.id, power: 3.5 },
+    ]);
+  });
+});

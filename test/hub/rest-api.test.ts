@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import Fastify from "fastify";
-import { registerAuthRoutes } from "../../src/http/auth-routes.ts";
-import { registerCatalogueRoutes } from "../../src/http/catalogue-routes.ts";
-import { registerDataSourceRoutes } from "../../src/http/data-source-routes.ts";
 import type { HttpContext } from "../../src/http/http-context.ts";
-import { registerPermissionRoutes } from "../../src/http/permission-routes.ts";
-import { registerRecordRoutes } from "../../src/http/record-routes.ts";
-import { registerSharingFlowRoutes } from "../../src/http/sharing-flow-routes.ts";
-import { registerTlsRoutes } from "../../src/http/tls-routes.ts";
+import { registerApiRoutes } from "../../src/http/http-server.ts";
 import { CIM_SOURCE, startTestHub } from "../helpers/hub-harness.ts";
 
 describe("the REST API", () => {
@@ -183,13 +177,7 @@ async function registeredApiOperations(): Promise<string[]> {
     }
   });
   const ctx = {} as HttpContext;
-  registerAuthRoutes(app, ctx);
-  registerCatalogueRoutes(app, ctx);
-  registerDataSourceRoutes(app, ctx);
-  registerRecordRoutes(app, ctx);
-  registerPermissionRoutes(app, ctx);
-  registerSharingFlowRoutes(app, ctx);
-  registerTlsRoutes(app, ctx);
+  registerApiRoutes(app, ctx);
   await app.ready();
   await app.close();
   return operations.sort();
