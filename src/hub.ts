@@ -288,6 +288,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         connectionsOf: (id) => broker.connectionsOf(id),
         sharingFlow: builtStreaming,
         version: HUB_VERSION,
+        timeZone: config.timeZone,
         tls: () => transports.tlsInfo(),
       },
       logger,

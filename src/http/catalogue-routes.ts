@@ -35,5 +35,6 @@ export function registerCatalogueRoutes(app: FastifyInstance, ctx: HttpContext):
     })),
     qualities: QUALITIES,
     obisCodes: OBIS_CODES.map(({ code, name, unit }) => ({ code, name, unit })),
+    timeZone: ctx.timeZone,
   }));
 }

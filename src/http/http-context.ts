@@ -34,6 +34,8 @@ export interface HttpContext {
   /** Why the hub as a whole is not healthy (it can store nothing), or undefined while it is. */
   readonly hubProblem: () => string | undefined;
   readonly version: string;
+  /** The hub's --time-zone: the calendar energy periods follow and the UI shows times in. */
+  readonly timeZone: string;
   /** What the streaming side tells of each permission's data flow and of the values it sent. */
   readonly sharingFlow: SharingFlowReader;
   /** Whether TLS is on and which CA devices trust; read per request, as a renewal may replace the CA. */

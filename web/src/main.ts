@@ -8,12 +8,16 @@ import "./styles/history.css";
 import "./styles/permissions.css";
 // Last, so its narrow-screen rules win over the ones above.
 import "./styles/phone.css";
+import { currentLanguage, currentLocale, t } from "./i18n/i18n.ts";
 import { whenUnauthenticated } from "./lib/api.ts";
+import { catalogue } from "./lib/catalogue.ts";
 import { h, replace } from "./lib/dom.ts";
+import { setDisplayTimeZone } from "./lib/format.ts";
 import { onContactChange } from "./lib/hub-contact.ts";
 import { caCertificateUrl, caDownloadLink } from "./lib/hub-tls.ts";
 import { type Cleanup, navigate, route, startRouter, type View } from "./lib/router.ts";
 import { currentUser, forgetSession, logout } from "./lib/session.ts";
+import { languageSwitch } from "./views/language-switch.ts";
 import { loginView } from "./views/login-view.ts";
 import { permissionPage } from "./views/permission-page.ts";
 import { permissionsView } from "./views/permissions-view.ts";
@@ -21,9 +25,10 @@ import { sourcePage } from "./views/source-page.ts";
 import { sourcesView } from "./views/sources-view.ts";
 
 let user: string | undefined;
+document.documentElement.lang = currentLanguage();
 
 const userName = h("span", { class: "user" });
-const logoutButton = h("button", { type: "button", class: "link-button" }, "Log out");
+const logoutButton = h("button", { type: "button", class: "link-button" }, t("header.logOut"));
 // Shown once the hub says it has a CA of its own for devices and browsers to trust.
 const caLink = h("span", { class: "ca-link" });
 const header = h(
@@ -37,11 +42,11 @@ const header = h(
   ),
   h(
     "nav",
-    { "aria-label": "Main" },
-    h("a", { href: "/" }, "Data sources"),
-    h("a", { href: "/permissions" }, "Permissions"),
+    { "aria-label": t("header.mainNavigation") },
+    h("a", { href: "/" }, t("header.dataSources")),
+    h("a", { href: "/permissions" }, t("header.permissions")),
   ),
-  h("div", { class: "session" }, caLink, userName, logoutButton),
+  h("div", { class: "session" }, languageSwitch(), caLink, userName, logoutButton),
 );
 const main = h("main", { id: "main", tabindex: -1 });
 // Said plainly and at the top while the page cannot reach the hub; what the page shows is then marked stale.
@@ -56,8 +61,8 @@ onContactChange((lostSince) => {
   }
   replace(
     contactBanner,
-    h("strong", {}, "Lost contact with the hub"),
-    ` since ${lostSince.toLocaleTimeString()}. What this page shows is from before then and may be out of date; it reconnects by itself.`,
+    h("strong", {}, t("contact.lost")),
+    t("contact.lostSince", { time: lostSince.toLocaleTimeString(currentLocale()) }),
   );
 });
 
@@ -74,8 +79,11 @@ whenUnauthenticated(() => {
     navigate(`/login?expired&next=${encodeURIComponent(location.pathname)}`);
 });
 
-const login: View = loginView((name) => {
+const login: View = loginView(async (name) => {
   user = name;
+  await catalogue()
+    .then((c) => setDisplayTimeZone(c.timeZone))
+    .catch(() => undefined);
   const next = new URLSearchParams(location.search).get("next");
   // Only paths inside the app: a crafted link must not send the user elsewhere after login.
   navigate(next?.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
@@ -101,7 +109,7 @@ function render(view: View, params: Record<string, string>): Cleanup | undefined
   replace(userName, user ?? "");
   if (user !== undefined && caLink.childElementCount === 0) {
     void caCertificateUrl().then((url) => {
-      if (url !== undefined) replace(caLink, caDownloadLink(url, "CA certificate"));
+      if (url !== undefined) replace(caLink, caDownloadLink(url, t("header.caCertificate")));
     });
   }
   main.replaceChildren();
@@ -121,5 +129,10 @@ const app = document.getElementById("app");
 if (app) {
   replace(app, header, contactBanner, main);
   user = await currentUser();
+  // Times show in the hub's zone, whose calendar days the energy figures follow; before login the browser's.
+  if (user !== undefined)
+    await catalogue()
+      .then((c) => setDisplayTimeZone(c.timeZone))
+      .catch(() => undefined);
   startRouter(render);
 }

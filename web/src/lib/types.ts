@@ -47,6 +47,8 @@ export interface Catalogue {
   readonly quantityTypes: ReadonlyArray<{ type: string; name: string; dataTag: string; unit: string }>;
   readonly qualities: readonly string[];
   readonly obisCodes: ReadonlyArray<{ readonly code: string; readonly name: string; readonly unit: string }>;
+  /** The hub's time zone (IANA): the UI shows times in it, with its name. */
+  readonly timeZone: string;
 }
 
 export interface RecordValue {
