@@ -14,6 +14,7 @@ import { onContactChange } from "./lib/hub-contact.ts";
 import { caCertificateUrl, caDownloadLink } from "./lib/hub-tls.ts";
 import { type Cleanup, navigate, route, startRouter, type View } from "./lib/router.ts";
 import { currentUser, forgetSession, logout } from "./lib/session.ts";
+import { openChangePassword } from "./views/change-password-dialog.ts";
 import { loginView } from "./views/login-view.ts";
 import { permissionPage } from "./views/permission-page.ts";
 import { permissionsView } from "./views/permissions-view.ts";
@@ -23,6 +24,7 @@ import { sourcesView } from "./views/sources-view.ts";
 let user: string | undefined;
 
 const userName = h("span", { class: "user" });
+const passwordButton = h("button", { type: "button", class: "link-button" }, "Change password");
 const logoutButton = h("button", { type: "button", class: "link-button" }, "Log out");
 // Shown once the hub says it has a CA of its own for devices and browsers to trust.
 const caLink = h("span", { class: "ca-link" });
@@ -41,7 +43,7 @@ const header = h(
     h("a", { href: "/" }, "Data sources"),
     h("a", { href: "/permissions" }, "Permissions"),
   ),
-  h("div", { class: "session" }, caLink, userName, logoutButton),
+  h("div", { class: "session" }, caLink, userName, passwordButton, logoutButton),
 );
 const main = h("main", { id: "main", tabindex: -1 });
 // Said plainly and at the top while the page cannot reach the hub; what the page shows is then marked stale.
@@ -60,6 +62,8 @@ onContactChange((lostSince) => {
     ` since ${lostSince.toLocaleTimeString()}. What this page shows is from before then and may be out of date; it reconnects by itself.`,
   );
 });
+
+passwordButton.addEventListener("click", () => openChangePassword());
 
 logoutButton.addEventListener("click", async () => {
   await logout();
