@@ -4,6 +4,7 @@ import { ConfigError, type ConfigOverrides, loadConfig, SETTINGS } from "./confi
 import { registerPublishCommands } from "./device/cli.ts";
 import { createHub, DATABASE_FILE, SECRET_KEY_FILE } from "./hub.ts";
 import { createLogger } from "./platform/logger.ts";
+import { registerResetAdminPassword } from "./reset-admin-password.ts";
 import { backupDatabase } from "./storage/sqlite/backup.ts";
 import { HUB_VERSION } from "./version.ts";
 
@@ -102,5 +103,6 @@ function camelCase(flag: string): string {
 }
 
 registerPublishCommands(program);
+registerResetAdminPassword(program);
 
 await program.parseAsync(process.argv);

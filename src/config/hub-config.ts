@@ -324,6 +324,24 @@ export const SETTINGS = [
 /** Option values from the command line, keyed like HubConfig; undefined where the flag was not given. */
 export type ConfigOverrides = Partial<Record<keyof HubConfig, string | undefined>>;
 
+/**
+ * The data directory as `start` resolves it (--data-dir, else AIIDA_HUB_DATA_DIR, else ./data; relative
+ * to `cwd`), for the commands that work on a hub's data without starting it.
+ */
+export function dataDirOf(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string = process.cwd(),
+): string {
+  const setting = SETTINGS.find((s) => s.key === "dataDir");
+  if (setting === undefined) throw new Error("the settings table has no data directory");
+  return fromDirectory(cwd, setting.parse(flag ?? env[setting.env] ?? setting.fallback) as string);
+}
+
+function fromDirectory(cwd: string, file: string): string {
+  return isAbsolute(file) ? file : resolve(cwd, file);
+}
+
 /** Builds the configuration: command-line flags win over environment variables, which win over defaults. */
 export function loadConfig(
   flags: ConfigOverrides,
@@ -335,7 +353,6 @@ export function loadConfig(
     const raw = flags[setting.key] ?? env[setting.env] ?? setting.fallback;
     values[setting.key] = raw === undefined ? undefined : setting.parse(raw);
   }
-  const dataDir = values.dataDir as string;
   const retentionDays = values.retentionDays as number;
   const maxPastDays = (values.maxPastDays as number | undefined) ?? retentionDays;
   if (maxPastDays > retentionDays) {
@@ -353,7 +370,7 @@ export function loadConfig(
   if (tlsCert !== undefined && values.tls !== true) {
     throw new ConfigError("--tls-cert and --tls-key take effect only with TLS on; add --tls.");
   }
-  const fromCwd = (file: string) => (isAbsolute(file) ? file : resolve(cwd, file));
+  const fromCwd = (file: string) => fromDirectory(cwd, file);
   const adminPassword = env.AIIDA_HUB_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError("AIIDA_HUB_ADMIN_PASSWORD must be at least 8 characters long.");
@@ -363,7 +380,7 @@ export function loadConfig(
       HubConfig,
       "dataDir" | "publicMqttUrl" | "adminPassword" | "maxPastDays" | "tlsCert" | "tlsKey" | "timeZone"
     >),
-    dataDir: fromCwd(dataDir),
+    dataDir: dataDirOf(flags.dataDir, env, cwd),
     tlsCert: tlsCert === undefined ? undefined : fromCwd(tlsCert),
     tlsKey: tlsKey === undefined ? undefined : fromCwd(tlsKey),
     maxPastDays,

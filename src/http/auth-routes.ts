@@ -2,7 +2,7 @@ import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { HttpContext } from "./http-context.ts";
 import { PUBLIC_ROUTE, requireSessionUnlessPublic, sessionOfRequest } from "./route-access.ts";
-import { loginBody } from "./schemas.ts";
+import { changePasswordBody, loginBody } from "./schemas.ts";
 import { validate } from "./validate.ts";
 
 /** Name of the session cookie the UI uses (the API also takes `Authorization: Bearer`). */
@@ -41,7 +41,7 @@ function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: nu
   });
 }
 
-/** Login, logout, and the hook that requires a session on every route not declared public. */
+/** Login, logout, password change, and the hook that requires a session on every route not declared public. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void {
   requireSessionUnlessPublic(app, (request) => {
     const token = tokenOf(request);
@@ -65,6 +65,18 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
   app.post("/api/auth/logout", async (request, reply) => {
     ctx.auth.logout(sessionOfRequest(request).token);
     reply.header("set-cookie", sessionCookie(request, "", 0));
+    return reply.status(204).send();
+  });
+
+  // Only the caller's session survives: changing the password is how to shut out whoever else had one.
+  app.put("/api/auth/password", async (request, reply) => {
+    const body = validate(changePasswordBody, request.body, "password change");
+    await ctx.auth.changePassword(
+      sessionOfRequest(request),
+      body.currentPassword,
+      body.newPassword,
+      request.ip,
+    );
     return reply.status(204).send();
   });
 

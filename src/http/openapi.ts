@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  changePasswordBody,
   createDataSourceBody,
   loginBody,
   patchDataSourceBody,
@@ -37,12 +38,15 @@ export function openApiDocument(version: string) {
   return withStateChangeResponses(document(version));
 }
 
-/** Adds the guard's answers to every state-changing operation, as the guard applies to all of them. */
+/**
+ * Adds the guard's answers to every state-changing operation, as the guard applies to all of them; an
+ * operation that describes a status itself keeps its own description (which then names the guard's case too).
+ */
 function withStateChangeResponses<D extends { paths: Record<string, Record<string, unknown>> }>(doc: D): D {
   for (const item of Object.values(doc.paths)) {
     for (const method of ["post", "put", "patch", "delete"]) {
       const operation = item[method] as { responses: Record<string, unknown> } | undefined;
-      if (operation) operation.responses = { ...operation.responses, ...stateChangeResponses };
+      if (operation) operation.responses = { ...stateChangeResponses, ...operation.responses };
     }
   }
   return doc;
@@ -83,6 +87,7 @@ function document(version: string) {
         NewDataSource: inputSchema(createDataSourceBody),
         DataSourceChange: inputSchema(patchDataSourceBody),
         Login: inputSchema(loginBody),
+        PasswordChange: inputSchema(changePasswordBody),
         AiidaCode: {
           description:
             "The AIIDA code EDDIE shows (base64 of UTF-8 JSON) as aiidaCode, or the decoded code itself",
@@ -157,6 +162,26 @@ function document(version: string) {
         },
       },
       "/api/auth/logout": { post: { summary: "End the session", responses: { "204": ok("Logged out") } } },
+      "/api/auth/password": {
+        put: {
+          summary: "Change the admin password; every other session of the user is logged out, this one stays",
+          requestBody: json({ $ref: "#/components/schemas/PasswordChange" }),
+          responses: {
+            "204": ok("Changed"),
+            "400": errorResponses["400"],
+            "401": errorResponses["401"],
+            "403": {
+              description:
+                "currentPassword is wrong (error.details names it; counts as a failed login), or a cross-origin request",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+            "429": {
+              description: "Too many wrong passwords from this address or for this account; see Retry-After",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
+        },
+      },
       "/api/openapi.json": {
         get: { security: [], summary: "This document", responses: { "200": ok("OpenAPI 3.1 document") } },
       },

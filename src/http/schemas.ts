@@ -6,6 +6,7 @@ import { obisByCode } from "../domain/obis-code.ts";
 import { PERMISSION_STATUS_GROUPS } from "../domain/permission-status.ts";
 import { obisOfPlausibilityKey } from "../domain/plausibility.ts";
 import { isCanonicalUuid } from "../domain/uuid.ts";
+import { MIN_ADMIN_PASSWORD_LENGTH } from "../services/admin-auth.ts";
 
 /** An optional meter or operator id: written in upper case without spaces; empty or null clears it. */
 const meteringId = (what: "meter" | "operator") =>
@@ -99,6 +100,23 @@ export const loginBody = z.strictObject({
   username: z.string().min(1, "must not be empty"),
   password: z.string().min(1, "must not be empty"),
 });
+
+/** Longest password taken: scrypt hashes any length, but a request needs no megabyte of it. */
+const MAX_PASSWORD_LENGTH = 1024;
+
+/** Body of PUT /api/auth/password. */
+export const changePasswordBody = z
+  .strictObject({
+    currentPassword: z.string().min(1, "must not be empty"),
+    newPassword: z
+      .string()
+      .min(MIN_ADMIN_PASSWORD_LENGTH, `must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters long`)
+      .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters long`),
+  })
+  .refine((body) => body.newPassword !== body.currentPassword, {
+    path: ["newPassword"],
+    message: "must differ from the current password",
+  });
 
 // Epoch milliseconds may be negative (before 1970), as ISO dates may; Date.parse would read "-150000" as a year.
 const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {

@@ -8,12 +8,23 @@ import {
   verifyAdminPassword,
 } from "../platform/secrets.ts";
 import type { AdminStore } from "../storage/ports.ts";
-import { LoginThrottle } from "./login-throttle.ts";
+import { type LockStarted, LoginThrottle } from "./login-throttle.ts";
 
 /** The one admin account's name. */
 export const ADMIN_USERNAME = "admin";
 
 const SESSION_MS = 7 * 24 * 3600 * 1000;
+
+/** Fewest characters of an admin password a person chooses (the API's rule for a new one). */
+export const MIN_ADMIN_PASSWORD_LENGTH = 12;
+
+/** Characters of a password the hub makes up (base62: about 119 bits). */
+const GENERATED_PASSWORD_LENGTH = 20;
+
+/** A new admin password as the hub makes one up: on the first start and by reset-admin-password. */
+export function generateAdminPassword(): string {
+  return randomBase62(GENERATED_PASSWORD_LENGTH);
+}
 
 /** An admin account hashed but not yet stored; `generatedPassword` is set when the hub made it up. */
 export interface PendingAdmin {
@@ -48,7 +59,7 @@ export class AdminAuth {
       }
       return undefined;
     }
-    const password = configured ?? randomBase62(20);
+    const password = configured ?? generateAdminPassword();
     return {
       hash: await hashAdminPassword(password),
       generatedPassword: configured === undefined ? password : undefined,
@@ -80,15 +91,7 @@ export class AdminAuth {
     const ok = await verifyAdminPassword(password, hash ?? DUMMY_HASH);
     if (!hash || !ok) {
       this.logger.warn("admin login failed", { address, username: account });
-      if (lock) {
-        this.logger.warn("admin logins throttled", {
-          address,
-          username: account,
-          limitedBy: lock.limitedBy,
-          failures: lock.failures,
-          retryAfterSeconds: Math.ceil(lock.retryAfterMs / 1000),
-        });
-      }
+      if (lock) this.logThrottled(address, account, lock);
       throw new HubError("UNAUTHENTICATED", "Wrong username or password.");
     }
     this.throttle.succeeded(address, account);
@@ -98,6 +101,48 @@ export class AdminAuth {
     return { token, expiresAt };
   }
 
+  /**
+   * Changes the password of the session's user once `current` proves it is theirs, and ends every
+   * other session of that user (this one stays). `next` has passed the API's rules already. A wrong
+   * `current` counts towards the login throttle as a failed login from `address` would, so a stolen
+   * session cannot be used to guess the password faster than the login page allows.
+   */
+  async changePassword(
+    session: { readonly token: string; readonly user: string },
+    current: string,
+    next: string,
+    address: string,
+  ): Promise<void> {
+    const account = session.user.slice(0, MAX_ACCOUNT_KEY);
+    const verdict = this.throttle.check(address, account);
+    if (verdict) {
+      throw HubError.tooManyRequests(
+        (seconds) => `Too many wrong passwords; try again in ${seconds} s.`,
+        verdict.retryAfterMs,
+      );
+    }
+    // Counted before the slow hash, as for a login: parallel guesses cannot all pass the check.
+    const lock = this.throttle.failed(address, account);
+    const hash = this.store.passwordHash(session.user);
+    if (!hash || !(await verifyAdminPassword(current, hash))) {
+      this.logger.warn("admin password change refused: wrong current password", {
+        address,
+        username: account,
+      });
+      if (lock) this.logThrottled(address, account, lock);
+      throw new HubError("FORBIDDEN", "The current password is wrong, so the password was not changed.", [
+        { path: "currentPassword", reason: "is not the current password" },
+      ]);
+    }
+    this.throttle.succeeded(address, account);
+    const ended = this.store.replacePassword(
+      session.user,
+      await hashAdminPassword(next),
+      tokenDigest(session.token),
+    );
+    this.logger.info("admin password changed", { username: account, address, otherSessionsEnded: ended });
+  }
+
   /** The user a token belongs to, or undefined when it is unknown or expired. */
   userOf(token: string): string | undefined {
     return this.store.sessionUser(tokenDigest(token), this.now());
@@ -105,6 +150,16 @@ export class AdminAuth {
 
   logout(token: string): void {
     this.store.deleteSession(tokenDigest(token));
+  }
+
+  private logThrottled(address: string, account: string, lock: LockStarted): void {
+    this.logger.warn("admin logins throttled", {
+      address,
+      username: account,
+      limitedBy: lock.limitedBy,
+      failures: lock.failures,
+      retryAfterSeconds: Math.ceil(lock.retryAfterMs / 1000),
+    });
   }
 }
 

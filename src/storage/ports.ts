@@ -172,6 +172,11 @@ export interface AdminStore {
   createSession(tokenDigest: string, username: string, expiresAt: number): void;
   sessionUser(tokenDigest: string, now: number): string | undefined;
   deleteSession(tokenDigest: string): void;
+  /**
+   * Sets a new password hash and ends every session of the user but `keepSession` (a token digest;
+   * undefined ends them all), in one transaction; returns how many sessions ended.
+   */
+  replacePassword(username: string, hash: string, keepSession: string | undefined): number;
 }
 
 /** What a sharing outbox message is: data for EDDIE in one schema, or a permission's status message. */

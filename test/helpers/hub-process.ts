@@ -101,3 +101,39 @@ export async function createSourceOver(
   const c = created.credentials;
   return { id: c.dataSourceId, password: c.password, topic: c.topic };
 }
+
+/** What a finished `aiida-hub` command wrote and how it exited. */
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `aiida-hub <args>` (the built bin, as a user runs it) to its end. `env` replaces the
+ * AIIDA_HUB_* variables of this process instead of adding to them, so none leaks in unseen.
+ */
+export async function runHubCommand(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<CommandResult> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("AIIDA_HUB_")),
+  );
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...inherited, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(cwd !== undefined && { cwd }),
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const [code] = (await once(child, "close")) as [number | null];
+  return { code, stdout, stderr };
+}

@@ -17,6 +17,7 @@ import { onContactChange } from "./lib/hub-contact.ts";
 import { caCertificateUrl, caDownloadLink } from "./lib/hub-tls.ts";
 import { type Cleanup, navigate, route, startRouter, type View } from "./lib/router.ts";
 import { currentUser, forgetSession, logout } from "./lib/session.ts";
+import { openChangePassword } from "./views/change-password-dialog.ts";
 import { languageSwitch } from "./views/language-switch.ts";
 import { loginView } from "./views/login-view.ts";
 import { permissionPage } from "./views/permission-page.ts";
@@ -28,6 +29,7 @@ let user: string | undefined;
 document.documentElement.lang = currentLanguage();
 
 const userName = h("span", { class: "user" });
+const passwordButton = h("button", { type: "button", class: "link-button" }, t("header.changePassword"));
 const logoutButton = h("button", { type: "button", class: "link-button" }, t("header.logOut"));
 // Shown once the hub says it has a CA of its own for devices and browsers to trust.
 const caLink = h("span", { class: "ca-link" });
@@ -46,7 +48,7 @@ const header = h(
     h("a", { href: "/" }, t("header.dataSources")),
     h("a", { href: "/permissions" }, t("header.permissions")),
   ),
-  h("div", { class: "session" }, languageSwitch(), caLink, userName, logoutButton),
+  h("div", { class: "session" }, languageSwitch(), caLink, userName, passwordButton, logoutButton),
 );
 const main = h("main", { id: "main", tabindex: -1 });
 // Said plainly and at the top while the page cannot reach the hub; what the page shows is then marked stale.
@@ -65,6 +67,8 @@ onContactChange((lostSince) => {
     t("contact.lostSince", { time: lostSince.toLocaleTimeString(currentLocale()) }),
   );
 });
+
+passwordButton.addEventListener("click", () => openChangePassword());
 
 logoutButton.addEventListener("click", async () => {
   await logout();

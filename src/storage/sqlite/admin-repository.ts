@@ -2,6 +2,9 @@ import type Database from "better-sqlite3";
 import type { AdminStore } from "../ports.ts";
 import { inRequestTransaction } from "./write-transaction.ts";
 
+const UPSERT_PASSWORD = `INSERT INTO admin_user (username, password_hash) VALUES (?, ?)
+  ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`;
+
 /** The admin account (a slow password hash) and its sessions (token digests only) in SQLite. */
 export class SqliteAdminStore implements AdminStore {
   constructor(private readonly db: Database.Database) {}
@@ -14,14 +17,7 @@ export class SqliteAdminStore implements AdminStore {
   }
 
   setPasswordHash(username: string, hash: string): void {
-    inRequestTransaction(this.db, () =>
-      this.db
-        .prepare(
-          `INSERT INTO admin_user (username, password_hash) VALUES (?, ?)
-           ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
-        )
-        .run(username, hash),
-    );
+    inRequestTransaction(this.db, () => this.db.prepare(UPSERT_PASSWORD).run(username, hash));
   }
 
   createSession(tokenDigest: string, username: string, expiresAt: number): void {
@@ -43,5 +39,15 @@ export class SqliteAdminStore implements AdminStore {
     inRequestTransaction(this.db, () =>
       this.db.prepare("DELETE FROM admin_session WHERE token_digest = ?").run(tokenDigest),
     );
+  }
+
+  replacePassword(username: string, hash: string, keepSession: string | undefined): number {
+    return inRequestTransaction(this.db, () => {
+      this.db.prepare(UPSERT_PASSWORD).run(username, hash);
+      // IS NOT: with no session to keep (NULL) every session of the user goes.
+      return this.db
+        .prepare("DELETE FROM admin_session WHERE username = ? AND token_digest IS NOT ?")
+        .run(username, keepSession ?? null).changes;
+    });
   }
 }

@@ -26,3 +26,27 @@ export function openReadOnlyDatabase(file: string): Database.Database {
   db.pragma("busy_timeout = 5000");
   return db;
 }
+
+/**
+ * Opens the hub's SQLite file for a command run beside the hub, whether the hub runs or not: never
+ * creates the file and never migrates it (the hub does both at its start). WAL lets it write while the
+ * hub works on the same file; it waits for the hub's writes as the hub's own connections do.
+ */
+export function openExistingDatabase(file: string): Database.Database {
+  const db = new Database(file, { fileMustExist: true });
+  db.pragma("busy_timeout = 5000");
+  // As the hub's connections: a change this command reports as done survives a power cut.
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  return db;
+}
+
+/** Whether an open database holds the hub's admin account tables (a file the hub made and migrated). */
+export function hasAdminTables(db: Database.Database): boolean {
+  const found = db
+    .prepare(
+      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('admin_user', 'admin_session')",
+    )
+    .get() as { n: number };
+  return found.n === 2;
+}

@@ -5,6 +5,7 @@ export const de: Messages = {
   "language.label": "Sprache",
   "header.dataSources": "Datenquellen",
   "header.permissions": "Freigaben",
+  "header.changePassword": "Passwort ändern",
   "header.logOut": "Abmelden",
   "header.caCertificate": "CA-Zertifikat",
   "header.mainNavigation": "Hauptmenü",

@@ -7,6 +7,7 @@ export const en = {
   "language.label": "Language",
   "header.dataSources": "Data sources",
   "header.permissions": "Permissions",
+  "header.changePassword": "Change password",
   "header.logOut": "Log out",
   "header.caCertificate": "CA certificate",
   "header.mainNavigation": "Main",

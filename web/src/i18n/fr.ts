@@ -5,6 +5,7 @@ export const fr: Messages = {
   "language.label": "Langue",
   "header.dataSources": "Sources de données",
   "header.permissions": "Autorisations",
+  "header.changePassword": "Changer le mot de passe",
   "header.logOut": "Se déconnecter",
   "header.caCertificate": "Certificat CA",
   "header.mainNavigation": "Principal",

@@ -39,7 +39,11 @@ export function loginView(onSuccess: (username: string) => void) {
       h(
         "p",
         { class: "hint" },
-        "Forgot the password? It was printed once when the hub first started, unless AIIDA_HUB_ADMIN_PASSWORD set it.",
+        "Forgot the password? On the hub's computer, run ",
+        h("code", {}, "aiida-hub reset-admin-password"),
+        " (in the hub's folder: ",
+        h("code", {}, "node bin/aiida-hub.js reset-admin-password"),
+        "); it prints a new one.",
       ),
     );
     form.addEventListener("submit", async (event) => {
