@@ -122,10 +122,12 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
   const directory = new DeviceDirectory();
   const recordBus = new RecordBus(logger);
   const feedbackBus = new FeedbackBus(logger);
-  const liveStreams = new LiveStreams({
-    maxStreams: config.maxLiveStreams,
-    maxStreamsPerSession: config.maxLiveStreamsPerSession,
-  });
+  // Set once the admin store is open; no stream can exist before then.
+  let sessionAlive: (token: string) => boolean = () => true;
+  const liveStreams = new LiveStreams(
+    { maxStreams: config.maxLiveStreams, maxStreamsPerSession: config.maxLiveStreamsPerSession },
+    (token) => sessionAlive(token),
+  );
   const storageHealth = new StorageHealth(logger);
   let hubFailed: (reason: string) => void = () => {};
   const failed = new Promise<string>((resolve) => {
@@ -198,6 +200,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       );
     }
     const auth = new AdminAuth(store.admin, logger);
+    sessionAlive = (token) => auth.userOf(token) !== undefined;
     const pendingAdmin = await auth.pendingAdmin(config.adminPassword);
     const mqttStreaming = (wiring: StreamingWiring) =>
       new MqttPermissionStreaming({

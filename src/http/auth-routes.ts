@@ -64,6 +64,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
 
   app.post("/api/auth/logout", async (request, reply) => {
     ctx.auth.logout(sessionOfRequest(request).token);
+    ctx.liveStreams.endLoggedOut();
     reply.header("set-cookie", sessionCookie(request, "", 0));
     return reply.status(204).send();
   });
@@ -77,6 +78,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
       body.newPassword,
       request.ip,
     );
+    ctx.liveStreams.endLoggedOut();
     return reply.status(204).send();
   });
 

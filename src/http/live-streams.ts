@@ -11,6 +11,9 @@ const KEEPALIVE_MS = 15_000;
 // The most bytes one UTF-16 code unit takes in UTF-8: a string's length times this bounds its byte length.
 const MAX_UTF8_BYTES_PER_UNIT = 3;
 
+/** How often streams are checked against their sessions: a reset from the command line or an expiry ends them within this. */
+const SESSION_CHECK_MS = 15_000;
+
 /** How many live streams may be open, and how much each may hold unsent. */
 export interface LiveStreamLimits {
   /** Streams open at once, all sessions together. */
@@ -34,11 +37,18 @@ export interface LiveStreamStats {
  */
 export class LiveStreams {
   private readonly perSession = new Map<string, number>();
+  /** The streams still taking events, by session: what a logout ends. */
+  private readonly streamsOf = new Map<string, Set<LiveStream>>();
+  private sessionCheck: NodeJS.Timeout | undefined;
   private openCount = 0;
   private closedAsTooSlow = 0;
   private peakBufferedBytes = 0;
 
-  constructor(private readonly limits: LiveStreamLimits) {}
+  /** `sessionAlive` says whether a session still exists; streams of one that does not are ended. */
+  constructor(
+    private readonly limits: LiveStreamLimits,
+    private readonly sessionAlive: (session: string) => boolean = () => true,
+  ) {}
 
   /**
    * Takes the reply over as an event stream of `session`; over a limit, throws TOO_MANY_REQUESTS
@@ -64,7 +74,7 @@ export class LiveStreams {
     const res = reply.raw;
     // The slot is given back only when the connection is gone, so a draining stream still counts.
     res.once("close", () => this.release(session));
-    return new LiveStream(res, {
+    const stream = new LiveStream(res, {
       wrote: (buffered) => {
         if (buffered > this.peakBufferedBytes) this.peakBufferedBytes = buffered;
       },
@@ -72,6 +82,36 @@ export class LiveStreams {
         this.closedAsTooSlow++;
       },
     });
+    const streams = this.streamsOf.get(session) ?? new Set();
+    streams.add(stream);
+    this.streamsOf.set(session, streams);
+    stream.onStop(() => {
+      streams.delete(stream);
+      if (streams.size === 0 && this.streamsOf.get(session) === streams) this.streamsOf.delete(session);
+      if (this.streamsOf.size === 0) this.stopSessionCheck();
+    });
+    this.sessionCheck ??= setInterval(() => this.endLoggedOut(), SESSION_CHECK_MS).unref();
+    return stream;
+  }
+
+  /**
+   * Ends the streams of every session that no longer exists (logged out, its password changed or reset,
+   * expired), each with a last `closed` event: a logged-out viewer must not go on receiving data.
+   */
+  endLoggedOut(): void {
+    for (const [session, streams] of [...this.streamsOf]) {
+      if (this.sessionAlive(session)) continue;
+      for (const stream of [...streams])
+        stream.end(
+          "logged-out",
+          "the session ended (logged out, or the password changed); log in again to go on",
+        );
+    }
+  }
+
+  private stopSessionCheck(): void {
+    clearInterval(this.sessionCheck);
+    this.sessionCheck = undefined;
   }
 
   stats(): LiveStreamStats {
@@ -139,6 +179,14 @@ export class LiveStream {
     }
     this.res.write(chunk);
     this.observer.wrote(this.res.writableLength);
+  }
+
+  /** Ends the stream with a last `closed` event saying why. */
+  end(reason: string, message: string): void {
+    if (this.stopped) return;
+    this.write(`event: closed\ndata: ${JSON.stringify({ reason, message })}\n\n`);
+    this.stop();
+    this.res.end();
   }
 
   /** Stops taking events, says why if the limit leaves room, ends the response, and cuts it if it is not read. */

@@ -250,3 +250,54 @@ describe("the all-sources live stream (GET /api/live)", () => {
     ]);
   });
 });
+
+describe("a live stream of a session that ends", () => {
+  it("is ended with a last `closed` event on logout and on a password change, while the changer's own stream goes on", async (t) => {
+    const hub = await startTestHub(t);
+    const creds = await hub.createDataSource();
+    const login = async () => {
+      const res = await fetch(`${hub.httpUrl}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "admin", password: TEST_ADMIN_PASSWORD }),
+      });
+      return ((await res.json()) as { token: string }).token;
+    };
+    const [leaving, other, changer] = [await login(), await login(), await login()];
+    const streams = Object.fromEntries(
+      await Promise.all(
+        [leaving, other, changer].map(async (token) => {
+          const stream = await openReadingStream(t, hub, creds.id, bearer(token));
+          assert.equal(stream.res.status, 200);
+          return [token, stream] as const;
+        }),
+      ),
+    );
+    const closedReason = (token: string) =>
+      streams[token]?.events.find((e) => e.event === "closed")?.data.reason as string | undefined;
+
+    const logout = await fetch(`${hub.httpUrl}/api/auth/logout`, {
+      method: "POST",
+      headers: bearer(leaving),
+    });
+    assert.equal(logout.status, 204);
+    await waitFor(
+      () => closedReason(leaving) === "logged-out",
+      "the logged-out session's stream to be ended",
+    );
+    assert.equal(closedReason(other), undefined);
+
+    const change = await fetch(`${hub.httpUrl}/api/auth/password`, {
+      method: "PUT",
+      headers: { ...bearer(changer), "content-type": "application/json" },
+      body: JSON.stringify({ currentPassword: TEST_ADMIN_PASSWORD, newPassword: "a brand new passphrase" }),
+    });
+    assert.equal(change.status, 204);
+    await waitFor(() => closedReason(other) === "logged-out", "the other session's stream to be ended");
+    await waitFor(
+      () => hub.hub.internals.liveStreams.stats().open === 1,
+      "only the changer's stream to stay open",
+    );
+    assert.equal(closedReason(changer), undefined);
+  });
+});
