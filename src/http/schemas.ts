@@ -79,7 +79,9 @@ export const createDataSourceBody = z.strictObject({
   asset: z.enum(ASSETS),
   role: role
     .optional()
-    .describe("Without one: GRID_METER for a CONNECTION-AGREEMENT-POINT, else OTHER_CONSUMER"),
+    .describe(
+      "What the device measures; names its quantities. Without one: GRID_METER for a CONNECTION-AGREEMENT-POINT, else OTHER_CONSUMER",
+    ),
   countryCode,
   icon: z.enum(ICONS).optional().default("ELECTRICITY"),
   meterId: meteringId("meter"),
