@@ -1,3 +1,4 @@
+import type { DataSourceRole } from "../domain/data-source-role.ts";
 import { quantityName } from "../domain/quantity-name.ts";
 import { indexPath, memberPath } from "./json-path.ts";
 import { describeJson } from "./json-value.ts";
@@ -7,7 +8,7 @@ import type { CimProblem, ParsedQuantity } from "./parse-time-series.ts";
 /**
  * Reads the Quantity array at `path`: returns the valid quantities in order, and adds the problems of the others
  * and of repeated types (the first valid one of a type wins) to `problems`. Unknown fields inside quantities are
- * added to `ignoredFields`. Returns undefined when the list as a whole is unusable (missing, not an array, empty,
+ * added to `ignoredFields`; `role` names the quantities in sentences. Returns undefined when the list as a whole is unusable (missing, not an array, empty,
  * or nothing valid in it); the reason is then the last problem added.
  */
 export function parseQuantityList(
@@ -15,6 +16,7 @@ export function parseQuantityList(
   path: string,
   problems: CimProblem[],
   ignoredFields: string[],
+  role?: DataSourceRole,
 ): ParsedQuantity[] | undefined {
   if (raw === undefined) {
     const reason = "missing: a TimeSeries needs a Quantity (or quantities) array";
@@ -41,7 +43,8 @@ export function parseQuantityList(
       problems.push({
         path: memberPath(indexPath(path, index), "type"),
         reason: `duplicate quantity type ${type.code} (${type.name}): the one at ${indexPath(path, first)} is kept`,
-        message: `${quantityOrdinal(index)} repeats ${quantityName(type)} (type ${type.code}); ${lowerFirst(quantityOrdinal(first))} was kept.`,
+        // The type first: a name may hold parentheses of its own ("Grid import (total)").
+        message: `${quantityOrdinal(index)} repeats type ${type.code}, ${quantityName(type, role)}; ${lowerFirst(quantityOrdinal(first))} was kept.`,
       });
       continue;
     }

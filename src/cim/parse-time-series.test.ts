@@ -946,8 +946,20 @@ describe("one bad quantity among good ones", () => {
         path: "$.quantities[2].type",
         reason:
           "duplicate quantity type 0 (TOTAL_ACTIVE_ENERGY_CONSUMED_KWH): the one at $.quantities[0] is kept",
-        message: "Quantity 3 repeats Total active energy consumed (type 0); quantity 1 was kept.",
+        message: "Quantity 3 repeats type 0, Total active energy consumed; quantity 1 was kept.",
       },
+    ]);
+  });
+
+  test("a duplicate is named for the data source's role when the parser is told it", () => {
+    const message = withQuantities({ quantity: 1, type: "2" }, { quantity: 2, type: "2" });
+    const named = (options: ParseTimeSeriesOptions) =>
+      accepted(message, options).problems.map((p) => p.message);
+    assert.deepEqual(named({ ...OPTIONS, role: "GRID_METER" }), [
+      "Quantity 2 repeats type 2, Grid import; quantity 1 was kept.",
+    ]);
+    assert.deepEqual(named(OPTIONS), [
+      "Quantity 2 repeats type 2, Instantaneous active power consumption; quantity 1 was kept.",
     ]);
   });
 

@@ -1,3 +1,4 @@
+import type { DataSourceRole } from "../domain/data-source-role.ts";
 import { durationText } from "../domain/duration-text.ts";
 import type { QuantityType } from "../domain/quantity-type.ts";
 import { memberPath } from "./json-path.ts";
@@ -69,6 +70,8 @@ export interface ParseTimeSeriesOptions {
   readonly maxPastMs: number;
   /** How far behind `now` an accepted device timestamp may lie before a warning says so. */
   readonly pastWarningMs: number;
+  /** The data source's role, so that sentences call its quantities by their plain names ("Grid import"). */
+  readonly role?: DataSourceRole;
 }
 
 const DAY_MS = 86_400_000;
@@ -152,7 +155,13 @@ export function parseTimeSeries(
   // Every problem so far refuses the message; the quantity list's own problems come after them.
   const refusing = problems.length > 0;
   const list = used.quantities ?? AIIDA_SPELLINGS.quantities;
-  const quantities = parseQuantityList(ownField(root, list.key), list.path, problems, ignoredFields);
+  const quantities = parseQuantityList(
+    ownField(root, list.key),
+    list.path,
+    problems,
+    ignoredFields,
+    options.role,
+  );
 
   if (refusing || quantities === undefined) return refuse(problems, ignoredFields);
   const warnings =

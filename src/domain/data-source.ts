@@ -1,3 +1,4 @@
+import type { DataSourceRole } from "./data-source-role.ts";
 import type { PlausibilityOverrides } from "./plausibility.ts";
 
 /** Data source types the hub can ingest. Only CIM for now; the registry in ingest/ is keyed by this. */
@@ -24,6 +25,8 @@ export interface DataSource {
   readonly name: string;
   readonly type: DataSourceType;
   readonly asset: Asset;
+  /** What it measures in the household; names its quantities for people. */
+  readonly role: DataSourceRole;
   /** ISO 3166-1 alpha-2, upper case. */
   readonly countryCode: string;
   readonly icon: Icon;

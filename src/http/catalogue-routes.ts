@@ -1,7 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { COUNTRIES } from "../domain/country-codes.ts";
 import { ASSETS, DATA_SOURCE_TYPES, ICONS } from "../domain/data-source.ts";
+import { ASSET_DEFAULT_ROLES, DATA_SOURCE_ROLES, type DataSourceRole } from "../domain/data-source-role.ts";
 import { OBIS_CODES } from "../domain/obis-code.ts";
+import { plainNameText, plainQuantityName } from "../domain/quantity-name.ts";
 import { QUALITIES, QUANTITY_TYPES } from "../domain/quantity-type.ts";
 import type { HttpContext } from "./http-context.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -25,6 +27,8 @@ export function registerCatalogueRoutes(app: FastifyInstance, ctx: HttpContext):
   app.get("/api/catalogue", async () => ({
     types: DATA_SOURCE_TYPES,
     assets: ASSETS,
+    roles: DATA_SOURCE_ROLES.map((role) => ({ role, quantityNames: quantityNamesOf(role) })),
+    assetDefaultRoles: ASSET_DEFAULT_ROLES,
     icons: ICONS,
     countries: COUNTRIES,
     quantityTypes: QUANTITY_TYPES.map((q) => ({
@@ -37,4 +41,14 @@ export function registerCatalogueRoutes(app: FastifyInstance, ctx: HttpContext):
     obisCodes: OBIS_CODES.map(({ code, name, unit }) => ({ code, name, unit })),
     timeZone: ctx.timeZone,
   }));
+}
+
+/** A role's plain quantity names by OBIS code: the parts a UI translates, and the English text. */
+function quantityNamesOf(role: DataSourceRole) {
+  return Object.fromEntries(
+    OBIS_CODES.flatMap(({ code }) => {
+      const name = plainQuantityName(role, code);
+      return name === undefined ? [] : [[code, { ...name, text: plainNameText(name) }]];
+    }),
+  );
 }

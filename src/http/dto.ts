@@ -15,6 +15,7 @@ export function dataSourceDto(
     name: source.name,
     type: source.type,
     asset: source.asset,
+    role: source.role,
     countryCode: source.countryCode,
     icon: source.icon,
     meterId: source.meterId,

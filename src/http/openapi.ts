@@ -412,8 +412,13 @@ function document(version: string) {
       },
       "/api/catalogue": {
         get: {
-          summary: "Assets, icons, countries, quantity types and OBIS codes",
-          responses: { "200": ok("Catalogue") },
+          summary:
+            "Assets, roles, icons, countries, quantity types and OBIS codes; per role the plain quantity names by OBIS code",
+          responses: {
+            "200": ok(
+              'Catalogue. roles: [{role, quantityNames: {"<OBIS code>": {flow, total, phase, text}}}] (flow is a message key such as gridImport, text the English name such as "Grid import (total)"); assetDefaultRoles: {"<asset>": role}, the role a data source created without one gets',
+            ),
+          },
         },
       },
     },

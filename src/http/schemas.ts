@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { COUNTRY_CODES } from "../domain/country-codes.ts";
 import { ASSETS, DATA_SOURCE_TYPES, ICONS } from "../domain/data-source.ts";
+import { DATA_SOURCE_ROLES } from "../domain/data-source-role.ts";
 import { checkMeteringId } from "../domain/metering-id.ts";
 import { obisByCode } from "../domain/obis-code.ts";
 import { PERMISSION_STATUS_GROUPS } from "../domain/permission-status.ts";
@@ -67,11 +68,21 @@ const countryCode = z
   .transform((s) => s.trim().toUpperCase())
   .refine((s) => COUNTRY_CODES.includes(s), { message: `must be one of ${COUNTRY_CODES.join(", ")}` });
 
+/** A data source's role; the message lists every valid one. */
+const role = z
+  .enum(DATA_SOURCE_ROLES, { error: `must be one of ${DATA_SOURCE_ROLES.join(", ")}` })
+  .describe("What the device measures; names its quantities (GRID_METER: 1-0:1.7.0 is Grid import)");
+
 /** Body of POST /api/datasources. */
 export const createDataSourceBody = z.strictObject({
   name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
   type: z.enum(DATA_SOURCE_TYPES),
   asset: z.enum(ASSETS),
+  role: role
+    .optional()
+    .describe(
+      "What the device measures; names its quantities. Without one: GRID_METER for a CONNECTION-AGREEMENT-POINT, else OTHER_CONSUMER",
+    ),
   countryCode,
   icon: z.enum(ICONS).optional().default("ELECTRICITY"),
   meterId: meteringId("meter"),
@@ -85,6 +96,7 @@ export const patchDataSourceBody = z
   .strictObject({
     name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
     asset: z.enum(ASSETS),
+    role,
     countryCode,
     icon: z.enum(ICONS),
     meterId: meteringId("meter"),

@@ -15,14 +15,14 @@ const CTX: Omit<AdapterContext, "receiptStamps"> = {
   maxPastMs: 365 * DAY_MS,
 };
 const DEVICE_TIME = "2025-07-01T07:43:59.073Z";
-/** How a report lists a kept value of 1 kWh of type 0. */
+/** How a report lists a kept value of 1 kWh of type 0: by its plain name for the source's role, a consumer. */
 const ENERGY_1 = {
   type: "0",
   obis: "1-0:1.8.0",
   value: 1,
-  name: "Total active energy consumed",
+  name: "Consumption (total)",
   unit: "kWh",
-  text: "Total active energy consumed 1 kWh",
+  text: "Consumption (total) 1 kWh",
 };
 
 function ingest(message: unknown) {

@@ -22,6 +22,7 @@ export function ingestCimMessage(source: DataSource, payload: Buffer, ctx: Adapt
     maxFutureMs: ctx.maxFutureMs,
     maxPastMs: ctx.maxPastMs,
     pastWarningMs: PAST_WARNING_MS,
+    role: source.role,
   });
   if (!parsed.ok) {
     return rejectedOutcome(
@@ -89,7 +90,7 @@ function acceptedReport(
     kept: {
       timestamp: new Date(record.timestamp).toISOString(),
       timestampSource: record.timestampSource,
-      values: series.quantities.map(keptValue),
+      values: series.quantities.map((q) => keptValue(q, source.role)),
     },
   };
 }

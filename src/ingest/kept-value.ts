@@ -1,11 +1,12 @@
 import type { ParsedQuantity } from "../cim/parse-time-series.ts";
+import type { DataSourceRole } from "../domain/data-source-role.ts";
 import { numberText } from "../domain/number-text.ts";
 import { quantityName, unitText } from "../domain/quantity-name.ts";
 import type { KeptValue } from "../storage/ports.ts";
 
-/** A stored value as a feedback report lists it: "Instantaneous active power consumption 2.5 kW". */
-export function keptValue(q: ParsedQuantity): KeptValue {
-  const name = quantityName(q.type);
+/** A stored value as a feedback report lists it, named for the data source's role: "Grid import 2.5 kW". */
+export function keptValue(q: ParsedQuantity, role: DataSourceRole): KeptValue {
+  const name = quantityName(q.type, role);
   const unit = unitText(q.type.obis.unit);
   const value = numberText(q.value);
   return {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseTimeSeries } from "../cim/parse-time-series.ts";
+import type { DataSourceRole } from "../domain/data-source-role.ts";
 import { OBIS_CODES } from "../domain/obis-code.ts";
 import { obisOfPlausibilityKey, plausibleRange, quantityKindOf } from "../domain/plausibility.ts";
 import { QUANTITY_TYPES } from "../domain/quantity-type.ts";
@@ -8,8 +9,12 @@ import { plausibilityWarnings } from "./plausibility-check.ts";
 
 const NOW = Date.parse("2025-07-01T08:00:00Z");
 
-/** The plausibility warnings on a message with these quantities, for a data source with `overrides`. */
-function check(quantities: unknown[], overrides: Parameters<typeof plausibleRange>[1] = null) {
+/** The plausibility warnings on a message with these quantities, for a grid meter (or `role`) with `overrides`. */
+function check(
+  quantities: unknown[],
+  overrides: Parameters<typeof plausibleRange>[1] = null,
+  role: DataSourceRole = "GRID_METER",
+) {
   const parsed = parseTimeSeries(JSON.stringify({ Quantity: quantities }), {
     now: NOW,
     maxFutureMs: 300_000,
@@ -17,7 +22,7 @@ function check(quantities: unknown[], overrides: Parameters<typeof plausibleRang
     pastWarningMs: Number.POSITIVE_INFINITY,
   });
   if (!parsed.ok) assert.fail(JSON.stringify(parsed.problems));
-  return plausibilityWarnings({ plausibility: overrides }, parsed.series);
+  return plausibilityWarnings({ plausibility: overrides, role }, parsed.series);
 }
 
 describe("plausible ranges", () => {
@@ -70,7 +75,7 @@ describe("plausibility warnings", () => {
           path: "$.Quantity[1].quantity",
           reason: "1500 is outside the plausible range -100..100 kW of 1-0:1.7.0: stored",
           message:
-            "Instantaneous active power consumption 1,500 kW is far more than a household draws (at most 100 kW expected) — does the device send W instead of kW? Stored all the same.",
+            "Grid import 1,500 kW is far more than a household draws (at most 100 kW expected) — does the device send W instead of kW? Stored all the same.",
           plausibility: { obis: "1-0:1.7.0", value: 1500, unit: "kW", min: -100, max: 100 },
         },
       ],
@@ -93,7 +98,7 @@ describe("plausibility warnings", () => {
     assert.deepEqual(
       warnings.map((w) => w.message),
       [
-        "Total active energy consumed -5 kWh is below the 0 kWh expected at least — is it the right register and unit? Stored all the same.",
+        "Grid import (total) -5 kWh is below the 0 kWh expected at least — is it the right register and unit? Stored all the same.",
         "Instantaneous voltage in phase L1 0 V is below the 150 V expected at least — is it the right register and unit? Stored all the same.",
       ],
     );
@@ -105,9 +110,17 @@ describe("plausibility warnings", () => {
     const [warning] = check([{ quantity: 2500, type: "2" }], overrides);
     assert.equal(
       warning?.message,
-      "Instantaneous active power consumption 2,500 kW is more than the 2,000 kW set for this data source — does the device send W instead of kW? Stored all the same.",
+      "Grid import 2,500 kW is more than the 2,000 kW set for this data source — does the device send W instead of kW? Stored all the same.",
     );
     assert.match(warning?.reason ?? "", /set for this data source: stored$/);
+  });
+
+  test("the sentence calls the quantity by its plain name for the data source's role", () => {
+    const sentences = (role: DataSourceRole) =>
+      check([{ quantity: 1500, type: "3" }], null, role).map((w) => w.message.split(" is ")[0]);
+    assert.deepEqual(sentences("PV_INVERTER"), ["Solar production 1,500 kW"]);
+    assert.deepEqual(sentences("BATTERY"), ["Battery discharge 1,500 kW"]);
+    assert.deepEqual(sentences("HEAT_PUMP"), ["Instantaneous active power generation 1,500 kW"]);
   });
 
   test("only the end the data source set is called its own", () => {
@@ -125,7 +138,7 @@ describe("plausibility warnings", () => {
     });
     if (!parsed.ok) assert.fail("refused");
     assert.equal(
-      plausibilityWarnings({ plausibility: null }, parsed.series)[0]?.path,
+      plausibilityWarnings({ plausibility: null, role: "OTHER_CONSUMER" }, parsed.series)[0]?.path,
       "$.quantities[0].quantity",
     );
   });

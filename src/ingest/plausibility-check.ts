@@ -1,6 +1,7 @@
 import { indexPath, memberPath } from "../cim/json-path.ts";
 import type { ParsedTimeSeries } from "../cim/parse-time-series.ts";
 import type { DataSource } from "../domain/data-source.ts";
+import type { DataSourceRole } from "../domain/data-source-role.ts";
 import { numberText } from "../domain/number-text.ts";
 import {
   defaultRangeOfType,
@@ -18,7 +19,7 @@ const NONE: readonly FeedbackWarning[] = Object.freeze([]);
 
 /** A warning for each stored value outside the plausible range of its quantity for this data source. */
 export function plausibilityWarnings(
-  source: Pick<DataSource, "plausibility">,
+  source: Pick<DataSource, "plausibility" | "role">,
   series: ParsedTimeSeries,
 ): readonly FeedbackWarning[] {
   let warnings: FeedbackWarning[] | undefined;
@@ -36,7 +37,7 @@ export function plausibilityWarnings(
     warnings.push({
       path: memberPath(indexPath(series.quantityListPath, q.index), "quantity"),
       reason: `${q.value} is outside the plausible range ${range.min}..${range.max}${unit ? ` ${unit}` : ""} of ${q.type.obis.code}${own ? " set for this data source" : ""}: stored`,
-      message: sentence(q.type, q.value, range, own),
+      message: sentence(q.type, source.role, q.value, range, own),
       plausibility: { obis: q.type.obis.code, value: q.value, unit, min: range.min, max: range.max },
     });
   }
@@ -44,10 +45,16 @@ export function plausibilityWarnings(
 }
 
 /** The warning for people: name, value and unit, what is odd about it, and the likely cause. */
-function sentence(type: QuantityType, value: number, range: PlausibleRange, own: boolean): string {
+function sentence(
+  type: QuantityType,
+  role: DataSourceRole,
+  value: number,
+  range: PlausibleRange,
+  own: boolean,
+): string {
   const unit = unitText(type.obis.unit);
   const amount = (n: number) => (unit ? `${numberText(n)} ${unit}` : numberText(n));
-  const what = `${quantityName(type)} ${amount(value)}`;
+  const what = `${quantityName(type, role)} ${amount(value)}`;
   if (value < range.min) {
     return `${what} is below the ${amount(range.min)} expected at least — is it the right register and unit? Stored all the same.`;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { DeviceDirectory } from "../broker/device-directory.ts";
 import { type DataSource, dataTopic } from "../domain/data-source.ts";
+import { type DataSourceRole, defaultRoleOf } from "../domain/data-source-role.ts";
 import { HubError } from "../domain/hub-error.ts";
 import { hashDevicePassword, randomBase62 } from "../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore } from "../storage/ports.ts";
@@ -8,8 +9,10 @@ import type { DataSourcePatch, DataSourceStore } from "../storage/ports.ts";
 /** Length of generated device passwords: 24 base62 characters ≈ 143 bits, far beyond guessing. */
 export const DEVICE_PASSWORD_LENGTH = 24;
 
-/** What a user supplies to create a data source (already validated). */
-export type NewDataSource = Omit<DataSource, "id" | "createdAt" | "updatedAt">;
+/** What a user supplies to create a data source (already validated); without a role, its asset's default. */
+export type NewDataSource = Omit<DataSource, "id" | "role" | "createdAt" | "updatedAt"> & {
+  readonly role?: DataSourceRole | undefined;
+};
 
 /** The connection details handed to the user; the password appears here and nowhere else, once. */
 export interface DeviceSecrets {
@@ -48,7 +51,13 @@ export class DataSourceService {
 
   create(input: NewDataSource): { source: DataSource; secrets: DeviceSecrets } {
     const now = this.now();
-    const source: DataSource = { ...input, id: randomUUID(), createdAt: now, updatedAt: now };
+    const source: DataSource = {
+      ...input,
+      role: input.role ?? defaultRoleOf(input.asset),
+      id: randomUUID(),
+      createdAt: now,
+      updatedAt: now,
+    };
     const password = randomBase62(DEVICE_PASSWORD_LENGTH);
     const hash = hashDevicePassword(password);
     this.store.create(source, hash);

@@ -18,7 +18,7 @@ export interface DeviceCredential {
 export type DataSourcePatch = Partial<
   Pick<
     DataSource,
-    "name" | "asset" | "countryCode" | "icon" | "meterId" | "operatorId" | "plausibility" | "enabled"
+    "name" | "asset" | "role" | "countryCode" | "icon" | "meterId" | "operatorId" | "plausibility" | "enabled"
   >
 >;
 

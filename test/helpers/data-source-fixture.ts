@@ -7,6 +7,7 @@ export function testDataSource(id: string, at = 0): DataSource {
     name: id,
     type: "CIM",
     asset: "SUBMETER",
+    role: "OTHER_CONSUMER",
     countryCode: "AT",
     icon: "METER",
     meterId: null,

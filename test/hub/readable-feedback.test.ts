@@ -50,13 +50,14 @@ describe("feedback a person can read, over MQTT", () => {
         path: "$.Quantity[0].quantity",
         reason: "1500 is outside the plausible range -100..100 kW of 1-0:1.7.0: stored",
         message:
-          "Instantaneous active power consumption 1,500 kW is far more than a household draws (at most 100 kW expected) — does the device send W instead of kW? Stored all the same.",
+          "Grid import 1,500 kW is far more than a household draws (at most 100 kW expected) — does the device send W instead of kW? Stored all the same.",
         plausibility: { obis: "1-0:1.7.0", value: 1500, unit: "kW", min: -100, max: 100 },
       },
     ]);
     assert.deepEqual(
       report.kept.values.map((v: { text: string }) => v.text),
-      ["Instantaneous active power consumption 1,500 kW", "Instantaneous active power generation 2.5 kW"],
+      ["Grid import 1,500 kW", "Feed-in 2.5 kW"],
+      "named for the data source's role: a connection agreement point is a grid meter",
     );
 
     const latest = await hub.api("GET", `/api/datasources/${creds.id}/records/latest`);
@@ -121,10 +122,7 @@ describe("feedback a person can read, over MQTT", () => {
     });
     assert.deepEqual(
       noType.problems.map((p: { message: string }) => p.message),
-      [
-        "Quantity 2 repeats Total active energy consumed (type 0); quantity 1 was kept.",
-        "Quantity 3 has no type.",
-      ],
+      ["Quantity 2 repeats type 0, Grid import (total); quantity 1 was kept.", "Quantity 3 has no type."],
     );
     assert.equal(noType.summary, "Stored 1 value and left out the rest (2 problems).");
   });

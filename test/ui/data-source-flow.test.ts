@@ -87,11 +87,12 @@ test("a household member connects a meter and sees its data live, in a chart and
   await device.publishAsync(topic, cimMessage(third.at, third.kwh, third.kw), { qos: 1 });
   await energy.locator("td.value", { hasText: /^25$/ }).waitFor();
   assert.deepEqual((await cells(energy)).slice(1, 4), ["1-0:1.8.0", "25", "kWh"]);
-  assert.match((await cells(energy))[0] ?? "", /^Positive active energy/);
+  // A connection agreement point is a grid meter: its quantities by their plain names, the OBIS name beside.
+  assert.equal((await cells(energy))[0], "Grid import (total)POSITIVE_ACTIVE_ENERGY");
   const power = page.locator('tr[data-obis="1-0:1.7.0"]');
   await power.locator("td.value", { hasText: /^1\.75$/ }).waitFor();
   assert.deepEqual((await cells(power)).slice(1, 4), ["1-0:1.7.0", "1.75", "kW"]);
-  assert.match((await cells(power))[0] ?? "", /^Positive active instantaneous power/);
+  assert.equal((await cells(power))[0], "Grid importPOSITIVE_ACTIVE_INSTANTANEOUS_POWER");
   assert.equal(await page.evaluate("window.__noReload"), true, "the page was not reloaded");
   await page
     .getByTestId("message-rate")
@@ -125,7 +126,7 @@ test("a household member connects a meter and sees its data live, in a chart and
     readings.map((r) => bucketStart(r.at)),
   );
   // Only the chosen quantities are exported.
-  await page.getByRole("checkbox", { name: "Positive active energy [kWh] 1-0:1.8.0" }).uncheck();
+  await page.getByRole("checkbox", { name: "Grid import (total) [kWh] 1-0:1.8.0" }).uncheck();
   assert.equal(await page.locator("section.chart").count(), 1);
   const powerOnly = await downloadCsv(page);
   assert.equal(powerOnly.text.split("\r\n")[0], "timestamp,POSITIVE_ACTIVE_INSTANTANEOUS_POWER [kW]");
@@ -135,13 +136,14 @@ test("a household member connects a meter and sees its data live, in a chart and
   const row = page.locator("tr", { has: page.getByRole("link", { name: "Main meter" }) });
   await row.getByText("Connected", { exact: true }).waitFor();
   assert.match((await row.getByRole("img").getAttribute("data-tip")) ?? "", /^UP: last message \d+ s ago/);
-  const [name, type, asset, enabled, health, connection, last, accepted, rejected] = await cells(row);
+  const [name, type, asset, role, enabled, health, connection, last, accepted, rejected] = await cells(row);
   assert.deepEqual(
-    [name, type, asset, enabled, health, connection, accepted, rejected],
+    [name, type, asset, role, enabled, health, connection, accepted, rejected],
     [
       "Main meterMeter AT0010000000000000001000000001234",
       "CIM",
       "Connection agreement point",
+      "Grid connection meter",
       "Yes",
       "UP",
       "Connected",

@@ -24,13 +24,13 @@ test("the feedback panel leads with sentences, highlights implausible values and
   await warning.waitFor();
   assert.equal(
     await warning.textContent(),
-    "Implausible Instantaneous active power consumption 1,500 kW is far more than a household draws (at most 100 kW expected) — does the device send W instead of kW? Stored all the same.",
+    "Implausible Grid import 1,500 kW is far more than a household draws (at most 100 kW expected) — does the device send W instead of kW? Stored all the same.",
   );
   const highlight = await warning.evaluate(
     (el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor,
   );
   assert.notEqual(highlight, "rgba(0, 0, 0, 0)", "the warning is highlighted");
-  assert.match((await report.textContent()) ?? "", /Kept: Instantaneous active power consumption 1,500 kW/);
+  assert.match((await report.textContent()) ?? "", /Kept: Grid import 1,500 kW \(1-0:1\.7\.0\)/);
 
   // The JSON path is there for experts, folded away until asked for.
   const path = report.locator("code.json-path", { hasText: "$.Quantity[0].quantity" });

@@ -7,6 +7,7 @@ import {
   feedbackTopic,
   type Icon,
 } from "../../domain/data-source.ts";
+import type { DataSourceRole } from "../../domain/data-source-role.ts";
 import type { PlausibilityOverrides } from "../../domain/plausibility.ts";
 import type { DevicePasswordHash } from "../../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore, DeviceCredential, IngestCounters } from "../ports.ts";
@@ -19,6 +20,7 @@ interface DataSourceRow {
   name: string;
   type: string;
   asset: string;
+  role: string;
   country_code: string;
   icon: string;
   meter_id: string | null;
@@ -36,6 +38,7 @@ function toDataSource(row: DataSourceRow): DataSource {
     name: row.name,
     type: row.type as DataSourceType,
     asset: row.asset as Asset,
+    role: row.role as DataSourceRole,
     countryCode: row.country_code,
     icon: row.icon as Icon,
     meterId: row.meter_id,
@@ -51,6 +54,7 @@ function toDataSource(row: DataSourceRow): DataSource {
 const COLUMNS: Record<keyof DataSourcePatch, string> = {
   name: "name",
   asset: "asset",
+  role: "role",
   countryCode: "country_code",
   icon: "icon",
   meterId: "meter_id",
@@ -81,14 +85,15 @@ export class SqliteDataSourceStore implements DataSourceStore {
     const key = inRequestTransaction(this.db, () => {
       const info = this.db
         .prepare(
-          `INSERT INTO data_source (id, name, type, asset, country_code, icon, meter_id, operator_id, plausibility,
-             enabled, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO data_source (id, name, type, asset, role, country_code, icon, meter_id, operator_id,
+             plausibility, enabled, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           source.id,
           source.name,
           source.type,
           source.asset,
+          source.role,
           source.countryCode,
           source.icon,
           source.meterId,

@@ -226,6 +226,16 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE data_source ADD COLUMN plausibility TEXT;
     `,
   },
+  {
+    version: 6,
+    name: "a role per data source",
+    sql: `
+      -- GRID_METER, PV_INVERTER, BATTERY, HEAT_PUMP, EV_CHARGER or OTHER_CONSUMER (domain/data-source-role.ts).
+      ALTER TABLE data_source ADD COLUMN role TEXT NOT NULL DEFAULT 'OTHER_CONSUMER';
+      -- Existing rows get their asset's default role, as ASSET_DEFAULT_ROLES gave it when this was written.
+      UPDATE data_source SET role = 'GRID_METER' WHERE asset = 'CONNECTION-AGREEMENT-POINT';
+    `,
+  },
 ];
 
 /**

@@ -7,6 +7,8 @@ export interface DataSource {
   readonly name: string;
   readonly type: string;
   readonly asset: string;
+  /** GRID_METER, PV_INVERTER, …: names the quantities. */
+  readonly role: string;
   readonly countryCode: string;
   readonly icon: string;
   readonly meterId: string | null;
@@ -39,9 +41,25 @@ export interface Credentials {
   readonly password: string;
 }
 
+/** A quantity's plain name for a role, in parts: a message key of the flow, a meter total or not, a phase. */
+export interface PlainQuantityName {
+  readonly flow: string;
+  readonly total: boolean;
+  readonly phase: string | null;
+  /** The name in English, as the hub writes it in feedback. */
+  readonly text: string;
+}
+
 export interface Catalogue {
   readonly types: readonly string[];
   readonly assets: readonly string[];
+  /** Each role with its plain quantity names by OBIS code. */
+  readonly roles: ReadonlyArray<{
+    readonly role: string;
+    readonly quantityNames: Readonly<Record<string, PlainQuantityName>>;
+  }>;
+  /** The role a new data source of each asset gets by default. */
+  readonly assetDefaultRoles: Readonly<Record<string, string>>;
   readonly icons: readonly string[];
   readonly countries: ReadonlyArray<{ readonly code: string; readonly name: string }>;
   readonly quantityTypes: ReadonlyArray<{ type: string; name: string; dataTag: string; unit: string }>;

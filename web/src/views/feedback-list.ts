@@ -105,8 +105,14 @@ function item(report: FeedbackReport): HTMLElement {
     kept.length > 0 &&
       h(
         "p",
-        { class: "hint" },
-        `Kept: ${kept.map((v) => v.text ?? `${v.obis} = ${formatValue(v.value)}`).join(", ")}`,
+        { class: "hint kept" },
+        "Kept: ",
+        // Each by the hub's name for it (the role's plain name where there is one), its OBIS code beside.
+        kept.flatMap((v, i) => [
+          i > 0 ? ", " : "",
+          v.text ?? `${v.obis} = ${formatValue(v.value)}`,
+          v.text === undefined ? "" : h("span", {}, " (", h("code", {}, v.obis), ")"),
+        ]),
       ),
     readable
       ? h(

@@ -1,5 +1,5 @@
 import uPlot from "uplot";
-import { formatTime, formatUnit, formatValue, humanize } from "../lib/format.ts";
+import { formatTime, formatUnit, formatValue } from "../lib/format.ts";
 import type { Aligned } from "../lib/history-data.ts";
 import type { Series } from "../lib/types.ts";
 
@@ -34,8 +34,8 @@ function cssVar(name: string, fallback: string): string {
 }
 
 /**
- * A zoomable line chart of quantities with one unit. Dragging across it selects a time span,
- * handed to `onZoom` (the view then fetches that span at a finer resolution).
+ * A zoomable line chart of quantities with one unit, each named by `nameOf`. Dragging across it selects a
+ * time span, handed to `onZoom` (the view then fetches that span at a finer resolution).
  */
 export function lineChart(
   target: HTMLElement,
@@ -44,6 +44,7 @@ export function lineChart(
   data: Aligned,
   range: { readonly from: number; readonly to: number },
   onZoom: (fromMs: number, toMs: number) => void,
+  nameOf: (s: Series) => string,
 ): Chart {
   const text = cssVar("--text-muted", "#666");
   const grid = cssVar("--grid", "#ddd");
@@ -64,7 +65,7 @@ export function lineChart(
       { label: "Time", value: (_u, v) => (v === null || v === undefined ? "–" : formatTime(v * 1000)) },
       ...series.map(
         (s, i): uPlot.Series => ({
-          label: humanize(s.name ?? s.dataTag),
+          label: nameOf(s),
           stroke: PALETTE[i % PALETTE.length] ?? "#2f6fde",
           width: 2,
           spanGaps: false,

@@ -1,6 +1,6 @@
 import { api, messageOf } from "../lib/api.ts";
 import { h, replace } from "../lib/dom.ts";
-import { formatTime, formatUnit, humanize } from "../lib/format.ts";
+import { formatTime, formatUnit } from "../lib/format.ts";
 import {
   align,
   bucketFor,
@@ -10,9 +10,10 @@ import {
   groupByUnit,
   toCsv,
 } from "../lib/history-data.ts";
+import { quantityLabel } from "../lib/quantity-names.ts";
 import type { Cleanup } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import type { DataSource, Series, SeriesResponse } from "../lib/types.ts";
+import type { Catalogue, DataSource, Series, SeriesResponse } from "../lib/types.ts";
 import { type Chart, lineChart } from "./history-chart.ts";
 import { quantityPicker } from "./quantity-picker.ts";
 import { type Range, rangeFromQuery, rangePicker, rangeToQuery, resolveRange } from "./range-picker.ts";
@@ -36,7 +37,9 @@ const UNIT_TITLES: Record<string, string> = {
 };
 
 /** Charts per unit over a chosen range from the downsampled API, zoomable, with CSV export. */
-export function historyView(body: HTMLElement, source: DataSource): Cleanup {
+export function historyView(body: HTMLElement, source: DataSource, cat: Catalogue): Cleanup {
+  // Quantities by their plain names for the source's role, where it gives them.
+  const nameOf = (s: Series) => quantityLabel(cat, source.role, s.dataTag, s.name);
   let range: Range = rangeFromQuery(location.search);
   let shown: { from: number; to: number; bucketMs: number; series: readonly Series[] } | undefined;
   const zoomStack: Range[] = [];
@@ -45,7 +48,7 @@ export function historyView(body: HTMLElement, source: DataSource): Cleanup {
 
   const status = h("p", { class: "history-status", "aria-live": "polite" });
   const chartsEl = h("div", { class: "charts" });
-  const quantities = quantityPicker(() => draw());
+  const quantities = quantityPicker(() => draw(), nameOf);
   const zoomOut = h("button", { type: "button", class: "small" }, "Zoom out");
   const zoomIn = h("button", { type: "button", class: "small" }, "Zoom in");
   const csv = h("button", { type: "button", class: "small primary" }, "Download CSV");
@@ -110,7 +113,7 @@ export function historyView(body: HTMLElement, source: DataSource): Cleanup {
     for (const [unit, group] of groupByUnit(series)) {
       const target = h("div", { class: "chart-target" });
       const title = `${UNIT_TITLES[unit] ?? "Values"}${formatUnit(unit) ? ` (${formatUnit(unit)})` : ""}`;
-      const names = group.map((s) => humanize(s.name ?? s.dataTag)).join(", ");
+      const names = group.map(nameOf).join(", ");
       chartsEl.append(
         h(
           "section",
@@ -119,7 +122,7 @@ export function historyView(body: HTMLElement, source: DataSource): Cleanup {
           target,
         ),
       );
-      charts.push(lineChart(target, unit, group, align(group, shown.bucketMs), shown, zoomTo));
+      charts.push(lineChart(target, unit, group, align(group, shown.bucketMs), shown, zoomTo, nameOf));
     }
   }
 

@@ -1,16 +1,24 @@
 import { api } from "../lib/api.ts";
-import { catalogue } from "../lib/catalogue.ts";
 import { h, replace } from "../lib/dom.ts";
-import { formatTime, formatUnit, formatValue, humanize } from "../lib/format.ts";
+import { formatTime, formatUnit, formatValue } from "../lib/format.ts";
+import { quantityLabel } from "../lib/quantity-names.ts";
 import type { Cleanup } from "../lib/router.ts";
-import type { AiidaRecord, DataSource, FeedbackReport, RecordValue } from "../lib/types.ts";
+import type { AiidaRecord, Catalogue, DataSource, FeedbackReport, RecordValue } from "../lib/types.ts";
 import { FeedbackList } from "./feedback-list.ts";
 
 /** The window over which the message rate is counted. */
 const RATE_WINDOW_MS = 60_000;
 
-/** Current value of every quantity, updated from the live stream (SSE), plus message rate and feedback. */
-export function liveView(body: HTMLElement, source: DataSource, onActivity: () => void = () => {}): Cleanup {
+/**
+ * Current value of every quantity, named for the source's role beside its OBIS name, updated from the live
+ * stream (SSE), plus message rate and feedback.
+ */
+export function liveView(
+  body: HTMLElement,
+  source: DataSource,
+  cat: Catalogue,
+  onActivity: () => void = () => {},
+): Cleanup {
   const status = h("span", { class: "stream-status", "data-state": "connecting" }, "Connecting…");
   const rate = h("span", { class: "rate", "data-testid": "message-rate" }, "–");
   const lastAt = h("span", { class: "muted" });
@@ -53,7 +61,8 @@ export function liveView(body: HTMLElement, source: DataSource, onActivity: () =
   const rows = new Map<string, HTMLTableRowElement>();
   const shownAt = new Map<string, number>();
   const arrivals: Array<{ at: number; rejected: boolean; key: string }> = [];
-  let order: readonly string[] = [];
+  // Keep the catalogue's order (energy, then power, …) however values arrive.
+  const order = cat.obisCodes.map((o) => o.code);
 
   const show = (record: AiidaRecord, flash: boolean) => {
     for (const value of record.values) upsertRow(value, record.timestamp, flash);
@@ -69,7 +78,6 @@ export function liveView(body: HTMLElement, source: DataSource, onActivity: () =
     if (!row) {
       row = h("tr", { "data-obis": v.dataTag });
       rows.set(v.dataTag, row);
-      // Keep the catalogue's order (energy, then power, …) however values arrive.
       const rank = (tag: string) => (order.includes(tag) ? order.indexOf(tag) : order.length);
       const after = [...rows.keys()].filter((t) => t !== v.dataTag && rank(t) > rank(v.dataTag));
       const next = after.map((t) => rows.get(t)).find((r) => r?.parentElement === tbody);
@@ -77,7 +85,12 @@ export function liveView(body: HTMLElement, source: DataSource, onActivity: () =
     }
     replace(
       row,
-      h("th", { scope: "row" }, humanize(v.name), h("span", { class: "sub" }, v.name)),
+      h(
+        "th",
+        { scope: "row" },
+        quantityLabel(cat, source.role, v.dataTag, v.name),
+        h("span", { class: "sub" }, v.name),
+      ),
       h("td", {}, h("code", {}, v.dataTag)),
       h("td", { class: "num value", "data-value": v.value }, formatValue(v.value)),
       h("td", {}, formatUnit(v.unitOfMeasurement)),
@@ -101,7 +114,6 @@ export function liveView(body: HTMLElement, source: DataSource, onActivity: () =
 
   let stopped = false;
   const initial = async () => {
-    order = (await catalogue()).obisCodes.map((o) => o.code);
     const [page, reports] = await Promise.all([
       api<{ records: AiidaRecord[] }>("GET", `/datasources/${source.id}/records?limit=100`),
       api<FeedbackReport[]>("GET", `/datasources/${source.id}/feedback`),

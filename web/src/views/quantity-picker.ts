@@ -1,12 +1,12 @@
 import { h, replace } from "../lib/dom.ts";
-import { formatUnit, humanize } from "../lib/format.ts";
+import { formatUnit } from "../lib/format.ts";
 import type { Series } from "../lib/types.ts";
 
 /**
- * Checkboxes for the quantities present in the loaded range. Remembers what was switched off, so a
- * quantity that first appears in a new range starts switched on.
+ * Checkboxes for the quantities present in the loaded range, each named by `nameOf` beside its OBIS code.
+ * Remembers what was switched off, so a quantity that first appears in a new range starts switched on.
  */
-export function quantityPicker(onChange: () => void) {
+export function quantityPicker(onChange: () => void, nameOf: (s: Series) => string) {
   const off = new Set<string>();
   const list = h("div", { class: "checks" });
   const element = h("fieldset", { class: "quantities" }, h("legend", {}, "Quantities"), list);
@@ -32,14 +32,7 @@ export function quantityPicker(onChange: () => void) {
             "span",
             { class: "check" },
             box,
-            h(
-              "label",
-              { for: id },
-              humanize(s.name ?? s.dataTag),
-              unit && ` [${unit}]`,
-              " ",
-              h("code", {}, s.dataTag),
-            ),
+            h("label", { for: id }, nameOf(s), unit && ` [${unit}]`, " ", h("code", {}, s.dataTag)),
           );
         }),
       );

@@ -3,6 +3,8 @@ import { catalogue } from "../lib/catalogue.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
 import { humanize } from "../lib/format.ts";
+import { message } from "../lib/messages.ts";
+import { roleText } from "../lib/quantity-names.ts";
 import type { Catalogue, Credentials, DataSource } from "../lib/types.ts";
 import { type Field, field, select } from "./form-fields.ts";
 
@@ -31,6 +33,7 @@ async function sourceForm(existing: DataSource | undefined): Promise<DataSource 
   return new Promise((resolve) => {
     let result: DataSource | undefined;
     const fields = buildFields(cat, existing);
+    followAssetDefaultRole(cat, fields, existing === undefined);
     const general = h("p", { class: "form-error", role: "alert" });
     const save = h("button", { type: "submit", class: "primary" }, existing ? "Save" : "Add data source");
     const cancel = h("button", { type: "button" }, "Cancel");
@@ -92,6 +95,15 @@ function buildFields(cat: Catalogue, s: DataSource | undefined): Record<string, 
         s?.asset ?? cat.assets[0] ?? "",
       ),
     ),
+    role: field(
+      "role",
+      "Role",
+      select(
+        cat.roles.map((r) => [r.role, roleText(r.role)]),
+        s?.role ?? cat.assetDefaultRoles[s?.asset ?? cat.assets[0] ?? ""] ?? "",
+      ),
+      message("role.hint"),
+    ),
     countryCode: field(
       "countryCode",
       "Country",
@@ -132,6 +144,24 @@ function buildFields(cat: Catalogue, s: DataSource | undefined): Record<string, 
       h("input", { type: "checkbox", checked: s?.enabled ?? true }),
     ),
   };
+}
+
+/**
+ * While adding a data source, the role follows the chosen asset (the connection agreement point is the grid
+ * meter) until the user picks a role; an existing source keeps its role whatever its asset.
+ */
+function followAssetDefaultRole(cat: Catalogue, fields: Record<string, Field>, creating: boolean): void {
+  const asset = fields.asset?.control;
+  const role = fields.role?.control;
+  if (!creating || !asset || !role) return;
+  let chosen = false;
+  role.addEventListener("change", () => {
+    chosen = true;
+  });
+  asset.addEventListener("change", () => {
+    const byDefault = cat.assetDefaultRoles[asset.value];
+    if (!chosen && byDefault !== undefined) role.value = byDefault;
+  });
 }
 
 function valuesOf(fields: Record<string, Field>, creating: boolean): Record<string, unknown> {

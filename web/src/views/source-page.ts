@@ -3,6 +3,7 @@ import { catalogue } from "../lib/catalogue.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatCount, formatTime, humanize, timeAgo } from "../lib/format.ts";
 import { caCertificateUrl, caDownloadLink } from "../lib/hub-tls.ts";
+import { roleText } from "../lib/quantity-names.ts";
 import type { Cleanup } from "../lib/router.ts";
 import { brokerParts } from "../lib/snippets.ts";
 import type { DataSource } from "../lib/types.ts";
@@ -36,6 +37,8 @@ export function sourcePage(tab: "live" | "history") {
     );
     let stopped = false;
     let bodyCleanup: Cleanup | undefined;
+    // The role the tab's quantity names were made for; a new role builds the tab again.
+    let bodyRole: string | undefined;
     let timer: ReturnType<typeof setInterval> | undefined;
     let shown = "";
 
@@ -57,7 +60,9 @@ export function sourcePage(tab: "live" | "history") {
         h(
           "p",
           { class: "meta" },
-          [source.type, humanize(source.asset), country, humanize(source.icon)].join(" · "),
+          [source.type, humanize(source.asset), roleText(source.role), country, humanize(source.icon)].join(
+            " · ",
+          ),
           source.meterId && ` · Meter ${source.meterId}`,
           source.operatorId && ` · Operator ${source.operatorId}`,
         ),
@@ -68,7 +73,7 @@ export function sourcePage(tab: "live" | "history") {
           h("span", { title: formatTime(source.health.lastMessageAt) }, timeAgo(source.health.lastMessageAt)),
           ` · ${formatCount(source.stats.messagesAccepted)} accepted, ${formatCount(source.stats.messagesRejected)} rejected messages`,
         ),
-        sourceActions(source, (saved) => void renderHead(saved)),
+        sourceActions(source, (saved) => void renderHead(saved).then(() => showBody(saved))),
         connectionDetails(source, detailsOpen),
         h(
           "nav",
@@ -89,16 +94,24 @@ export function sourcePage(tab: "live" | "history") {
       }
     };
 
+    /** Builds the live or history tab, at first and again when the source's role changed. */
+    const showBody = async (source: DataSource) => {
+      const cat = await catalogue();
+      if (stopped || source.role === bodyRole) return;
+      bodyRole = source.role;
+      bodyCleanup?.();
+      bodyCleanup =
+        tab === "live" ? liveView(body, source, cat, refreshSoon) : historyView(body, source, cat);
+    };
+
     const load = async (first: boolean) => {
       try {
         const source = await api<DataSource>("GET", `/datasources/${encodeURIComponent(id)}`);
         if (stopped) return;
         await renderHead(source);
         await connections.refresh();
-        if (first && !stopped) {
-          document.title = `${source.name} · aiida-hub`;
-          bodyCleanup = tab === "live" ? liveView(body, source, refreshSoon) : historyView(body, source);
-        }
+        if (first && !stopped) document.title = `${source.name} · aiida-hub`;
+        await showBody(source);
       } catch (err) {
         if (stopped || (!first && !(err instanceof ApiError && err.status === 404))) return;
         clearInterval(timer);

@@ -1,6 +1,7 @@
 import { api, messageOf } from "../lib/api.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatCount, formatTime, humanize, timeAgo } from "../lib/format.ts";
+import { roleText } from "../lib/quantity-names.ts";
 import { type Cleanup, navigate } from "../lib/router.ts";
 import type { DataSource } from "../lib/types.ts";
 import { showCredentials } from "./credentials-dialog.ts";
@@ -73,6 +74,7 @@ function renderList(body: HTMLElement, sources: readonly DataSource[], add: HTML
     "Name",
     "Type",
     "Asset",
+    "Role",
     "Enabled",
     "Health",
     "Connection",
@@ -110,6 +112,7 @@ function renderList(body: HTMLElement, sources: readonly DataSource[], add: HTML
           ),
           h("td", { "data-label": "Type" }, s.type),
           h("td", { "data-label": "Asset" }, humanize(s.asset)),
+          h("td", { "data-label": "Role" }, roleText(s.role)),
           h("td", { "data-label": "Enabled" }, s.enabled ? "Yes" : h("span", { class: "off" }, "No")),
           h("td", { "data-label": "Health" }, badge),
           h("td", { "data-label": "Connection" }, connectedBadge(s.health)),
