@@ -2,6 +2,24 @@ import type { Messages } from "./en.ts";
 
 /** The UI's French messages. */
 export const fr: Messages = {
+  "role.GRID_METER": "Compteur du point de raccordement",
+  "role.PV_INVERTER": "Onduleur photovoltaïque",
+  "role.BATTERY": "Batterie",
+  "role.HEAT_PUMP": "Pompe à chaleur",
+  "role.EV_CHARGER": "Borne de recharge",
+  "role.OTHER_CONSUMER": "Autre consommateur",
+  "role.hint":
+    "Ce que mesure l'appareil. Les grandeurs reçoivent ainsi des noms clairs, comme Soutirage pour 1-0:1.7.0.",
+  "flow.gridImport": "Soutirage",
+  "flow.feedIn": "Injection",
+  "flow.solarProduction": "Production solaire",
+  "flow.batteryCharge": "Charge de la batterie",
+  "flow.batteryDischarge": "Décharge de la batterie",
+  "flow.heatPumpConsumption": "Consommation de la pompe à chaleur",
+  "flow.evChargerConsumption": "Consommation de la borne",
+  "flow.consumption": "Consommation",
+  "quantity.inPhase": "{name} en phase {phase}",
+  "quantity.total": "{name} (index)",
   "language.label": "Langue",
   "header.dataSources": "Sources de données",
   "header.permissions": "Autorisations",

@@ -1,9 +1,9 @@
+import { t } from "../i18n/i18n.ts";
 import { ApiError, api, type FieldProblem, messageOf } from "../lib/api.ts";
 import { catalogue } from "../lib/catalogue.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
 import { humanize } from "../lib/format.ts";
-import { message } from "../lib/messages.ts";
 import { roleText } from "../lib/quantity-names.ts";
 import type { Catalogue, Credentials, DataSource } from "../lib/types.ts";
 import { type Field, field, select } from "./form-fields.ts";
@@ -102,7 +102,7 @@ function buildFields(cat: Catalogue, s: DataSource | undefined): Record<string, 
         cat.roles.map((r) => [r.role, roleText(r.role)]),
         s?.role ?? cat.assetDefaultRoles[s?.asset ?? cat.assets[0] ?? ""] ?? "",
       ),
-      message("role.hint"),
+      t("role.hint"),
     ),
     countryCode: field(
       "countryCode",
