@@ -12,6 +12,7 @@ const CSP =
 export const UI_PAGES = [
   "/",
   "/login",
+  "/sources",
   "/sources/:id",
   "/sources/:id/history",
   "/permissions",

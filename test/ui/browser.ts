@@ -66,7 +66,7 @@ export async function openBrowser(t: TestContext, options: BrowserContextOptions
 
 /** Logs in through the login form and waits for the data source list. */
 export async function logIn(page: Page, baseUrl: string, password = TEST_ADMIN_PASSWORD): Promise<void> {
-  await page.goto(`${baseUrl}/`);
+  await page.goto(`${baseUrl}/sources`);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("heading", { name: "Data sources", level: 1 }).waitFor();

@@ -26,7 +26,7 @@ test("on a phone-sized screen in dark mode, everything works with the keyboard a
     locale: "de-AT",
   });
 
-  await page.goto(`${hub.httpUrl}/`);
+  await page.goto(`${hub.httpUrl}/sources`);
   await page.getByLabel("Password").waitFor();
   await page.keyboard.type(TEST_ADMIN_PASSWORD); // the password field has focus
   await page.keyboard.press("Enter");

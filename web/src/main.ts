@@ -6,6 +6,7 @@ import "./styles/pages.css";
 import "./styles/source.css";
 import "./styles/history.css";
 import "./styles/permissions.css";
+import "./styles/overview.css";
 // Last, so its narrow-screen rules win over the ones above.
 import "./styles/phone.css";
 import { currentLanguage, currentLocale, t } from "./i18n/i18n.ts";
@@ -20,6 +21,7 @@ import { currentUser, forgetSession, logout } from "./lib/session.ts";
 import { openChangePassword } from "./views/change-password-dialog.ts";
 import { languageSwitch } from "./views/language-switch.ts";
 import { loginView } from "./views/login-view.ts";
+import { overviewView } from "./views/overview-view.ts";
 import { permissionPage } from "./views/permission-page.ts";
 import { permissionsView } from "./views/permissions-view.ts";
 import { sourcePage } from "./views/source-page.ts";
@@ -45,7 +47,8 @@ const header = h(
   h(
     "nav",
     { "aria-label": t("header.mainNavigation") },
-    h("a", { href: "/" }, t("header.dataSources")),
+    h("a", { href: "/" }, t("header.overview")),
+    h("a", { href: "/sources" }, t("header.dataSources")),
     h("a", { href: "/permissions" }, t("header.permissions")),
   ),
   h("div", { class: "session" }, languageSwitch(), caLink, userName, passwordButton, logoutButton),
@@ -94,7 +97,8 @@ const login: View = loginView(async (name) => {
 });
 
 route("/login", login);
-route("/", sourcesView);
+route("/", overviewView);
+route("/sources", sourcesView);
 route("/sources/:id", sourcePage("live"));
 route("/sources/:id/history", sourcePage("history"));
 route("/permissions", permissionsView);

@@ -2,6 +2,8 @@ import { de } from "./de.ts";
 import { en, type MessageKey, type Messages } from "./en.ts";
 import { fr } from "./fr.ts";
 
+export type { MessageKey } from "./en.ts";
+
 /** The languages the UI speaks (AIIDA's). */
 export const LANGUAGES = ["en", "de", "fr"] as const;
 export type Language = (typeof LANGUAGES)[number];

@@ -107,7 +107,7 @@ async function openAccept(permission: Permission): Promise<Permission | undefine
       `${serviceNameOf(permission)} asks for the data of a ${humanize(asset).toLowerCase()}. Choose the data source that measures it.`,
     );
     if (compatible.length === 0) {
-      const addLink = h("a", { href: "/" }, "Add a data source");
+      const addLink = h("a", { href: "/sources" }, "Add a data source");
       const dialog = openDialog(
         "Accept the permission",
         [

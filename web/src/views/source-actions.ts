@@ -50,7 +50,7 @@ export function sourceActions(source: DataSource, changed: (s: DataSource) => vo
       if (!ok) return;
       await api("DELETE", `/datasources/${source.id}`);
       toast(`${source.name} was deleted.`);
-      navigate("/");
+      navigate("/sources");
     },
     "danger-outline",
   );

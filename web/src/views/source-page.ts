@@ -29,7 +29,7 @@ export function sourcePage(tab: "live" | "history") {
     const connections = connectionLogPanel(id);
     replace(
       main,
-      h("a", { href: "/", class: "back" }, "← All data sources"),
+      h("a", { href: "/sources", class: "back" }, "← All data sources"),
       h("div", { class: "title-row" }, title, badges),
       head,
       connections.element,
@@ -121,7 +121,7 @@ export function sourcePage(tab: "live" | "history") {
         replace(
           body,
           h("p", { class: "form-error", role: "alert" }, messageOf(err)),
-          h("a", { href: "/" }, "Back to the list"),
+          h("a", { href: "/sources" }, "Back to the list"),
         );
       }
     };
