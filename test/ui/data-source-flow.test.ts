@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import type { Locator, Page } from "playwright-core";
+import { expectNoAxeViolations } from "../helpers/axe.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -12,6 +13,7 @@ test("a household member connects a meter and sees its data live, in a chart and
   const hub = await startTestHub(t);
   const { page, assertNoConsoleErrors } = await openBrowser(t);
   await logIn(page, hub.httpUrl);
+  await expectNoAxeViolations(page, "the empty data source list");
 
   // Create a data source through the dialog.
   await page.getByRole("button", { name: "+ Add data source" }).click();
@@ -56,6 +58,7 @@ test("a household member connects a meter and sees its data live, in a chart and
   await page.getByRole("heading", { name: "Main meter", level: 1 }).waitFor();
   await page.getByText("Waiting for the first message").waitFor();
   await page.getByText("● Live").waitFor();
+  await expectNoAxeViolations(page, "the live view waiting for a message");
   await page.evaluate("window.__noReload = true");
 
   // Publish with the credentials read from the page; the values appear without a reload.
@@ -97,6 +100,7 @@ test("a household member connects a meter and sees its data live, in a chart and
     .getByTestId("message-rate")
     .filter({ hasText: "4 messages in the last minute (1 rejected)" })
     .waitFor();
+  await expectNoAxeViolations(page, "the live view with values and feedback");
 
   // History: one chart per unit with a drawn series.
   await page.getByRole("link", { name: "History" }).click();
@@ -109,6 +113,7 @@ test("a household member connects a meter and sees its data live, in a chart and
     async () => (await countSeriesPixels(page, 'section.chart[data-unit="kW"] canvas')) > 50,
     "the series line",
   );
+  await expectNoAxeViolations(page, "the history view");
 
   // CSV of the chosen range: one row per reading, one column per quantity.
   const csv = await downloadCsv(page);
@@ -150,6 +155,7 @@ test("a household member connects a meter and sees its data live, in a chart and
     ],
   );
   assert.match(last ?? "", /^\d+ s ago$/);
+  await expectNoAxeViolations(page, "the data source list");
 
   // Delete it, after a confirmation.
   await row.getByRole("link", { name: "Main meter" }).click();
