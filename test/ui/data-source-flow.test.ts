@@ -39,17 +39,19 @@ test("a household member connects a meter and sees its data live, in a chart and
   assert.doesNotMatch(await text(mosquitto), new RegExp(password), "snippets follow the mask");
   await panel.getByRole("button", { name: "Show" }).click();
   assert.equal(await passwordField.getAttribute("type"), "text");
-  assert.match(await text(mosquitto), new RegExp(`-u '${username}' -P '${password}'`));
+  // Passwords go through the environment, not on a command line others can read with ps.
+  assert.match(await text(mosquitto), new RegExp(`^export AIIDA_PASSWORD='${password}'$`, "m"));
+  assert.match(await text(mosquitto), new RegExp(`-u '${username}' -P "\\$AIIDA_PASSWORD"`));
   await panel.getByRole("tab", { name: "Python" }).click();
-  assert.match(
-    await text(panel.locator('[data-snippet="python"] pre')),
-    new RegExp(`PASSWORD = "${password}"`),
-  );
+  const python = await text(panel.locator('[data-snippet="python"] pre'));
+  assert.match(python, /^PASSWORD = os\.environ\["AIIDA_PASSWORD"\]$/m);
+  assert.ok(!python.includes(password), "the Python script does not hold the password");
   await panel.getByRole("tab", { name: "aiida-hub simulator" }).click();
   assert.match(
     await text(panel.locator('[data-snippet="cli"] pre')),
     new RegExp(
-      `npx aiida-hub publish simulate --broker ${brokerUrl} --username '${username}' --password '${password}'`,
+      `^export AIIDA_BROKER=${brokerUrl} AIIDA_USERNAME='${username}' AIIDA_PASSWORD='${password}'\naiida-hub publish simulate$`,
+      "m",
     ),
   );
   await panel.getByRole("button", { name: "Done — I have saved the password" }).click();

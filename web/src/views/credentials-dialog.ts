@@ -5,6 +5,7 @@ import { CA_FILE_NAME, caCertificateUrl, caDownloadLink } from "../lib/hub-tls.t
 import {
   brokerParts,
   cliSnippet,
+  isLoopbackHost,
   mosquittoSnippet,
   pythonSnippet,
   type SnippetTrust,
@@ -62,7 +63,7 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
     let trust: SnippetTrust = {};
     const builders = [
       (password: string) => mosquittoSnippet(c, password, trust),
-      (password: string) => pythonSnippet(c, password, trust),
+      (_password: string) => pythonSnippet(c, trust),
       (password: string) => cliSnippet(c, password, trust),
     ] as const;
     const renderSnippets = () => {
@@ -143,8 +144,8 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
         h("h3", {}, "Send data"),
         h(
           "p",
-          { class: "hint" },
-          "Copy one of these into a terminal on any computer in your network to send a test reading.",
+          { class: "hint", "data-testid": "where-to-run" },
+          `Copy one of these into a terminal ${whereToRun(c.brokerUrl)} to send a test reading.`,
         ),
         tabs("Publisher snippets", [
           snippet(
@@ -171,10 +172,16 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
   });
 }
 
+/** Where the snippets work, as their broker host allows: loopback only on the hub's computer. */
+function whereToRun(brokerUrl: string): string {
+  const { host } = brokerParts(brokerUrl);
+  return isLoopbackHost(host) ? "on this computer (the hub's)" : `on a computer that reaches ${host}`;
+}
+
 /** A broker on a loopback address is reachable only from the hub's own computer; say how to change that. */
 function loopbackHint(brokerUrl: string): HTMLElement | undefined {
   const { host } = brokerParts(brokerUrl);
-  if (!/^(localhost|127\.[\d.]+|\[?::1\]?)$/.test(host)) return undefined;
+  if (!isLoopbackHost(host)) return undefined;
   return h(
     "p",
     { class: "notice" },
