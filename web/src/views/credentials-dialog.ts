@@ -1,4 +1,5 @@
 import { copyText } from "../lib/clipboard.ts";
+import { confirmAction } from "../lib/confirm.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
 import { CA_FILE_NAME, caCertificateUrl, caDownloadLink } from "../lib/hub-tls.ts";
@@ -165,7 +166,16 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
         h("div", { class: "actions" }, done),
       ],
       () => resolve(),
-      { wide: true },
+      {
+        wide: true,
+        // Escape or × would lose the password for good: ask first. "Done" closes without asking.
+        confirmClose: () =>
+          confirmAction(
+            "The password is shown only once. Close anyway?",
+            "After closing, it cannot be shown again. If you have not saved it, a new one has to be generated.",
+            "Close anyway",
+          ),
+      },
     );
     dialog.element.classList.add("credentials-dialog");
     done.addEventListener("click", () => dialog.close());
