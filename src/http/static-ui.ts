@@ -51,7 +51,8 @@ export function registerStaticUi(app: FastifyInstance, logger: Logger): void {
         .send({ error: { code: "UNAVAILABLE", message: "The web UI could not be built." } });
     }
     const file = files.get(name);
-    if (!file) return reply.callNotFound();
+    // Without the file, the not-found page itself answers plainly rather than calling itself again.
+    if (!file) return status === 404 ? notFoundJson(request, reply) : reply.callNotFound();
     return send(request, reply, file, status);
   };
   for (const page of UI_PAGES)
@@ -59,11 +60,16 @@ export function registerStaticUi(app: FastifyInstance, logger: Logger): void {
   for (const name of UI_FILES) app.get(name, PUBLIC_ROUTE, (request, reply) => serve(name, request, reply));
   app.setNotFoundHandler((request, reply) => {
     if (mayReachApi(request.url) || (request.method !== "GET" && request.method !== "HEAD")) {
-      return reply.status(404).send({
-        error: { code: "NOT_FOUND", message: `No route ${request.method} ${request.url.split("?")[0]}.` },
-      });
+      return notFoundJson(request, reply);
     }
     return serve("/index.html", request, reply, 404);
+  });
+}
+
+/** The API's answer for a path no route matches. */
+function notFoundJson(request: FastifyRequest, reply: FastifyReply) {
+  return reply.status(404).send({
+    error: { code: "NOT_FOUND", message: `No route ${request.method} ${request.url.split("?")[0]}.` },
   });
 }
 
