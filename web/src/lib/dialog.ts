@@ -52,8 +52,8 @@ export function openDialog(
   };
   close.addEventListener("click", () => void requestClose());
   if (options.confirmClose) {
-    // Escape is caught on keydown: Chromium lets a page cancel a dialog's own Escape close only once
-    // per user activation, so a second Escape without a click in between would close it unasked.
+    // Escape is caught on keydown: after repeated Escapes without a click between, Chromium no longer
+    // lets the page cancel the dialog's own close (the third, in Chromium 156) and it would close unasked.
     element.addEventListener("keydown", (event) => {
       if (event.key !== "Escape") return;
       event.preventDefault();
