@@ -17,11 +17,6 @@ import { registerTlsRoutes } from "./tls-routes.ts";
 export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   app.setErrorHandler(errorHandler(logger));
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error: { code: "NOT_FOUND", message: `No route ${request.method} ${request.url.split("?")[0]}.` },
-    }),
-  );
   registerRoutes(app, ctx, logger);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HubError } from "../domain/hub-error.ts";
+import { mayReachApi } from "./api-path.ts";
 
 /** The session a request was made in: its token (bearer or cookie) and the user it belongs to. */
 export interface RequestSession {
@@ -24,8 +25,10 @@ export const PUBLIC_ROUTE = { config: { access: "public" } } as const;
 /**
  * Requires a session on every request whose matched route is not declared public (decided from the
  * route that matched, never from the URL's spelling), and keeps it on `request.session` so routes do
- * not look it up again. Unmatched paths (Fastify's not-found handler carries no config) need one too,
- * so without a session every unknown path answers the same 401 and the set of routes cannot be probed.
+ * not look it up again. Unmatched paths that could be meant for the API, in any spelling
+ * (`mayReachApi`), need one too, so without a session every unknown API path answers the same 401
+ * as a private route and the set of API routes cannot be probed. Other unmatched paths reach the
+ * not-found page without one: it carries no data.
  */
 export function requireSessionUnlessPublic(
   app: FastifyInstance,
@@ -34,6 +37,7 @@ export function requireSessionUnlessPublic(
   app.decorateRequest("session", null);
   app.addHook("onRequest", async (request) => {
     if (request.routeOptions.config.access === "public") return;
+    if (request.is404 && !mayReachApi(request.url)) return;
     const session = sessionOf(request);
     if (session === undefined) {
       throw new HubError(

@@ -126,26 +126,77 @@ describe("who may use a route", () => {
     assert.ok(list.body.includes(device.id));
   });
 
-  it("an unknown path answers 401 without a session and 404 with one, telling nothing else", async (t) => {
+  it("an unknown API path answers 401 without a session and 404 JSON with one, however it is spelled", async (t) => {
     const hub = await startTestHub(t);
     const httpPort = Number(new URL(hub.httpUrl).port);
-    const unknown = [
-      "/api/no-such-route",
-      "/no/such/page",
-      "/API",
-      "//",
-      "/%2e%2e/etc/passwd",
-      "/nothing.js",
+    const host = `127.0.0.1:${httpPort}`;
+    const failures: string[] = [];
+    const targets = [
+      ...spellingsOf("/api/no-such-route", host),
+      ...spellingsOf("/api/datasources/x/no-such-part", host),
+      ["upper-case prefix", "/API/x"],
+      ["doubled slash before api", "//api/x"],
+      ["escaped dot-dot after api", "/api/%2e%2e/x"],
+      ["escaped twice", "/%2561pi/x"],
+      ["dot-dot back into api", "/no/such/../../api/x"],
+      ["api alone", "/api"],
     ];
-    for (const target of unknown) {
+    for (const [spelling, target] of targets) {
       const anonymous = await rawRequest(httpPort, `GET ${target} HTTP/1.1`);
-      assert.equal(anonymous.status, 401, target);
-      assert.match(anonymous.body, /"UNAUTHENTICATED"/, target);
+      if (anonymous.status !== 401 || !anonymous.body.includes('"UNAUTHENTICATED"'))
+        failures.push(
+          `${target} (${spelling}) without a session → ${anonymous.status} ${anonymous.body.slice(0, 80)}`,
+        );
       const known = await rawRequest(httpPort, `GET ${target} HTTP/1.1`, {
         authorization: `Bearer ${hub.token}`,
       });
-      assert.equal(known.status, 404, target);
+      if (known.status !== 404 || !known.body.includes('"NOT_FOUND"'))
+        failures.push(`${target} (${spelling}) with a session → ${known.status} ${known.body.slice(0, 80)}`);
     }
+    assert.deepEqual(failures, [], `${failures.length} of ${targets.length * 2} requests`);
+  });
+
+  it("any other unknown path gets the web UI's page with status 404, with or without a session, carrying no data", async (t) => {
+    const hub = await startTestHub(t);
+    const device = await hub.createDataSource({ name: "Secret meter name" });
+    const httpPort = Number(new URL(hub.httpUrl).port);
+    const index = await rawRequest(httpPort, "GET / HTTP/1.1");
+    assert.equal(index.status, 200);
+    const unknown = [
+      "/no/such/page",
+      "/nothing.js",
+      "//",
+      "/%2e%2e/etc/passwd",
+      "/sources",
+      `/sources/${device.id}/no-such-tab`,
+      "/apiary",
+      "/capital/x?api=1",
+      "/login/x",
+    ];
+    for (const target of unknown) {
+      for (const headers of [{}, { authorization: `Bearer ${hub.token}` }]) {
+        const res = await rawRequest(httpPort, `GET ${target} HTTP/1.1`, headers);
+        const who = `${target} ${"authorization" in headers ? "with" : "without"} a session`;
+        assert.equal(res.status, 404, who);
+        assert.match(res.headers.get("content-type") ?? "", /^text\/html/, who);
+        assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'self'/, who);
+        assert.equal(res.body, index.body, `${who}: the page is the UI's own index.html`);
+        assert.ok(!res.body.includes(device.id) && !res.body.includes("Secret meter name"), who);
+      }
+    }
+    // An ETag from a good page does not turn a missing one into "not modified".
+    const etag = index.headers.get("etag") ?? "";
+    const revalidated = await rawRequest(httpPort, "GET /no/such/page HTTP/1.1", { "if-none-match": etag });
+    assert.equal(revalidated.status, 404);
+    // Other methods on an unknown path get the API's JSON 404, session or not.
+    const post = await rawRequest(
+      httpPort,
+      "POST /no/such/page HTTP/1.1",
+      { "content-type": "application/json" },
+      "{}",
+    );
+    assert.equal(post.status, 404);
+    assert.match(post.body, /"NOT_FOUND"/);
   });
 });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import type { Locator, Page } from "playwright-core";
+import { expectNoAxeViolations } from "../helpers/axe.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -12,6 +13,7 @@ test("a household member connects a meter and sees its data live, in a chart and
   const hub = await startTestHub(t);
   const { page, assertNoConsoleErrors } = await openBrowser(t);
   await logIn(page, hub.httpUrl);
+  await expectNoAxeViolations(page, "the empty data source list");
 
   // Create a data source through the dialog.
   await page.getByRole("button", { name: "+ Add data source" }).click();
@@ -37,17 +39,19 @@ test("a household member connects a meter and sees its data live, in a chart and
   assert.doesNotMatch(await text(mosquitto), new RegExp(password), "snippets follow the mask");
   await panel.getByRole("button", { name: "Show" }).click();
   assert.equal(await passwordField.getAttribute("type"), "text");
-  assert.match(await text(mosquitto), new RegExp(`-u '${username}' -P '${password}'`));
+  // Passwords go through the environment, not on a command line others can read with ps.
+  assert.match(await text(mosquitto), new RegExp(`^export AIIDA_PASSWORD='${password}'$`, "m"));
+  assert.match(await text(mosquitto), new RegExp(`-u '${username}' -P "\\$AIIDA_PASSWORD"`));
   await panel.getByRole("tab", { name: "Python" }).click();
-  assert.match(
-    await text(panel.locator('[data-snippet="python"] pre')),
-    new RegExp(`PASSWORD = "${password}"`),
-  );
+  const python = await text(panel.locator('[data-snippet="python"] pre'));
+  assert.match(python, /^PASSWORD = os\.environ\["AIIDA_PASSWORD"\]$/m);
+  assert.ok(!python.includes(password), "the Python script does not hold the password");
   await panel.getByRole("tab", { name: "aiida-hub simulator" }).click();
   assert.match(
     await text(panel.locator('[data-snippet="cli"] pre')),
     new RegExp(
-      `npx aiida-hub publish simulate --broker ${brokerUrl} --username '${username}' --password '${password}'`,
+      `^export AIIDA_BROKER=${brokerUrl} AIIDA_USERNAME='${username}' AIIDA_PASSWORD='${password}'\naiida-hub publish simulate$`,
+      "m",
     ),
   );
   await panel.getByRole("button", { name: "Done — I have saved the password" }).click();
@@ -56,6 +60,7 @@ test("a household member connects a meter and sees its data live, in a chart and
   await page.getByRole("heading", { name: "Main meter", level: 1 }).waitFor();
   await page.getByText("Waiting for the first message").waitFor();
   await page.getByText("● Live").waitFor();
+  await expectNoAxeViolations(page, "the live view waiting for a message");
   await page.evaluate("window.__noReload = true");
 
   // Publish with the credentials read from the page; the values appear without a reload.
@@ -98,6 +103,7 @@ test("a household member connects a meter and sees its data live, in a chart and
     .getByTestId("message-rate")
     .filter({ hasText: "4 messages in the last minute (1 rejected)" })
     .waitFor();
+  await expectNoAxeViolations(page, "the live view with values and feedback");
 
   // History: one chart per unit with a drawn series.
   await page.getByRole("link", { name: "History" }).click();
@@ -110,6 +116,7 @@ test("a household member connects a meter and sees its data live, in a chart and
     async () => (await countSeriesPixels(page, 'section.chart[data-unit="kW"] canvas')) > 50,
     "the series line",
   );
+  await expectNoAxeViolations(page, "the history view");
 
   // CSV of the chosen range: one row per reading, one column per quantity.
   const csv = await downloadCsv(page);
@@ -152,6 +159,7 @@ test("a household member connects a meter and sees its data live, in a chart and
     ],
   );
   assert.match(last ?? "", /^\d+ s ago$/);
+  await expectNoAxeViolations(page, "the data source list");
 
   // Delete it, after a confirmation.
   await row.getByRole("link", { name: "Main meter" }).click();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { expectNoAxeViolations } from "../helpers/axe.ts";
 import { startTestHub, TEST_ADMIN_PASSWORD } from "../helpers/hub-harness.ts";
 import { openBrowser } from "./browser.ts";
 
@@ -14,11 +15,13 @@ test("login: a wrong password gets a clear message, the right one opens the list
   await page.getByRole("heading", { name: "aiida-hub" }).waitFor();
   assert.match(page.url(), /\/login\?next=/, "an app path without a session leads to the login page");
   assert.equal(await page.getByLabel("Username").inputValue(), "admin");
+  await expectNoAxeViolations(page, "the login page");
 
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("alert").filter({ hasText: "Wrong username or password" }).waitFor();
   assert.match(page.url(), /\/login/);
+  await expectNoAxeViolations(page, "the login page with an error");
 
   await page.getByLabel("Password").fill(TEST_ADMIN_PASSWORD);
   await page.keyboard.press("Enter");

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Locator, Page } from "playwright-core";
+import { expectNoAxeViolations } from "../helpers/axe.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
 import { base64Code, StandInEddie } from "../helpers/stand-in-eddie.ts";
@@ -26,8 +27,10 @@ test("a household adds a permission from an AIIDA code, accepts it with its mete
   // Paste the code; the new permission opens, waiting for a decision.
   await page.getByRole("link", { name: "Permissions" }).click();
   await page.getByRole("heading", { name: "Permissions", level: 1 }).waitFor();
+  await expectNoAxeViolations(page, "the empty permissions list");
   await page.getByRole("button", { name: "+ Add permission" }).click();
   const add = page.getByRole("dialog", { name: "Add a permission" });
+  await expectNoAxeViolations(page, "the add permission dialog");
   await add.getByLabel("AIIDA code").fill(base64Code(code));
   await add.getByRole("button", { name: "Add permission" }).click();
   await page.getByRole("heading", { name: "FUTURE_NEAR_REALTIME_DATA_OUTBOUND", level: 1 }).waitFor();
@@ -43,6 +46,7 @@ test("a household adds a permission from an AIIDA code, accepts it with its mete
   assert.equal(eddieCell, eddie.eddieId.slice(0, 8));
   assert.equal(status, "FETCHED DETAILS");
   assert.equal(source, "none yet");
+  await expectNoAxeViolations(page, "the pending permissions");
   assert.equal(
     await page.locator(`#panel-permissions-active tr[data-permission-id="${permissionId}"]`).count(),
     0,
@@ -65,6 +69,7 @@ test("a household adds a permission from an AIIDA code, accepts it with its mete
   assert.equal(await definition(details, "Schedule"), "* * * * * * (cron, with seconds)");
   assert.equal(await definition(details, "Asset"), "Connection agreement point");
   assert.equal(await definition(details, "Schemas"), SCHEMAS.join(", "));
+  await expectNoAxeViolations(page, "a permission waiting for a decision");
 
   // Accept: only the meter of the data need's asset is offered.
   await page.getByRole("button", { name: "Accept…" }).click();
@@ -73,6 +78,7 @@ test("a household adds a permission from an AIIDA code, accepts it with its mete
   assert.equal(await accept.getByRole("radio").count(), 1);
   assert.equal(await accept.getByText("Heat pump meter").count(), 0, "a submeter cannot serve it");
   await accept.getByText("1 data source(s) of other assets are not offered").waitFor();
+  await expectNoAxeViolations(page, "the accept dialog");
   await accept.getByRole("button", { name: "Accept and share" }).click();
   await page.locator('.title-badges [data-status="STREAMING_DATA"]').waitFor({ timeout: 20_000 });
   assert.equal(await definition(details, "Data source"), "Main meter");
@@ -140,6 +146,7 @@ test("a household adds a permission from an AIIDA code, accepts it with its mete
     "2",
   ]);
   assert.equal(rows.length - 1, 4, "two quantities in two schemas (the second reading had energy only)");
+  await expectNoAxeViolations(page, "a permission sharing data, with its data flow and consent record");
   const json = await download(page, consent.getByRole("link", { name: "Download JSON" }));
   assert.equal(JSON.parse(json.text).permissionId, permissionId);
 
@@ -155,6 +162,7 @@ test("a household adds a permission from an AIIDA code, accepts it with its mete
   await page.getByRole("link", { name: "← All permissions" }).click();
   await page.getByRole("tab", { name: "Complete" }).click();
   await page.locator(`#panel-permissions-complete tr[data-permission-id="${permissionId}"]`).waitFor();
+  await expectNoAxeViolations(page, "the complete permissions");
   assertNoConsoleErrors();
 });
 
@@ -179,6 +187,7 @@ test("a code the hub cannot read shows the hub's reason next to the field and ad
   assert.ok(expected.length > 0);
   assert.deepEqual(await error.locator("p").allTextContents(), expected);
   assert.equal(await add.getByLabel("AIIDA code").getAttribute("aria-invalid"), "true");
+  await expectNoAxeViolations(page, "the add permission dialog with a field error");
   assert.deepEqual((await hub.api("GET", "/api/permissions")).body, []);
   assertNoConsoleErrors();
 });
@@ -222,6 +231,7 @@ test("an image of the code's QR code is read in the browser and adds the permiss
   );
   await page.getByRole("button", { name: "Reject" }).waitFor();
   await page.getByRole("button", { name: "Delete" }).waitFor();
+  await expectNoAxeViolations(page, "a permission waiting for its details");
   assertNoConsoleErrors();
 });
 

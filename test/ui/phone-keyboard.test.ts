@@ -54,7 +54,13 @@ test("on a phone-sized screen in dark mode, everything works with the keyboard a
   const panel = page.getByRole("dialog", { name: "Balcony solar is ready to connect" });
   await panel.waitFor();
   assert.equal(await page.evaluate("document.documentElement.scrollWidth <= innerWidth"), true);
+  // Escape asks before the shown-once password goes; the safe answer has focus, Tab reaches the other.
   await page.keyboard.press("Escape");
+  await page.getByRole("alertdialog", { name: "The password is shown only once. Close anyway?" }).waitFor();
+  assert.equal(await focusedText(page), "Cancel");
+  await page.keyboard.press("Tab");
+  assert.equal(await focusedText(page), "Close anyway");
+  await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "Balcony solar", level: 1 }).waitFor();
   assert.equal(await focusedText(page), "Balcony solar", "the new page's heading has focus");
 

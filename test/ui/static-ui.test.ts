@@ -54,11 +54,17 @@ test("the UI's routes serve exactly the files the bundle makes", async () => {
   assert.deepEqual([...(await uiAssets()).keys()].sort(), [...UI_FILES].sort());
 });
 
-test("a missing file is a 404 with a session, and unknown /api paths still get the API's JSON errors", async (t) => {
+test("a missing file gets the not-found page (404, index.html), and unknown /api paths still get the API's JSON errors", async (t) => {
   const hub = await startTestHub(t);
-  const missing = await hub.api("GET", "/nothing-here.js");
-  assert.equal(missing.status, 404);
-  assert.equal(missing.body.error.code, "NOT_FOUND");
+  const html = await (await fetch(`${hub.httpUrl}/`)).text();
+  const anonymousFile = await fetch(`${hub.httpUrl}/nothing-here.js`);
+  assert.equal(anonymousFile.status, 404);
+  assert.equal(await anonymousFile.text(), html);
+  const file = await fetch(`${hub.httpUrl}/nothing-here.js`, {
+    headers: { authorization: `Bearer ${hub.token}` },
+  });
+  assert.equal(file.status, 404);
+  assert.equal(await file.text(), html);
 
   const anonymous = await fetch(`${hub.httpUrl}/api/no-such-route`);
   assert.equal(anonymous.status, 401, "the session check runs before any UI fallback");

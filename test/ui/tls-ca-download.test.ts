@@ -48,7 +48,10 @@ test("with --tls the UI, served over HTTPS, offers the CA certificate and its sn
     /^client\.tls_set\(ca_certs="aiida-hub-ca\.pem"\)$/m,
   );
   await panel.getByRole("tab", { name: "aiida-hub simulator" }).click();
-  assert.match(await text(panel.locator('[data-snippet="cli"] pre')), / --ca aiida-hub-ca\.pem /);
+  assert.match(
+    await text(panel.locator('[data-snippet="cli"] pre')),
+    /^aiida-hub publish simulate --ca aiida-hub-ca\.pem$/m,
+  );
 
   // The mosquitto_pub snippet, run as shown beside the downloaded file, reaches the hub over MQTTS.
   // Async: the hub runs in this process, so a synchronous child would block it.

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import { expectNoAxeViolations } from "../helpers/axe.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { mosquittoPubWithWrongPassword } from "../helpers/mosquitto-clients.ts";
 import { logIn, openBrowser } from "./browser.ts";
@@ -54,6 +55,7 @@ test("the source page tells refused logins in a sentence, explains 'Not connecte
     texts.some((row) => row.includes("disconnected")),
     texts.join("\n"),
   );
+  await expectNoAxeViolations(page, "the source page with its connection log open");
 
   const badges = page.locator(".title-badges");
   await badges.getByText("UP", { exact: true }).waitFor();
@@ -62,6 +64,7 @@ test("the source page tells refused logins in a sentence, explains 'Not connecte
 
   assert.equal((await hub.api("PATCH", `/api/datasources/${creds.id}`, { enabled: false })).status, 200);
   await badges.getByText("DISABLED", { exact: true }).waitFor({ timeout: 15_000 });
+  await expectNoAxeViolations(page, "a disabled source's page");
   assertNoConsoleErrors();
 });
 
@@ -81,6 +84,8 @@ test("a page that loses the hub says so at the top and marks what it shows as st
   await banner.waitFor({ state: "visible", timeout: 15_000 });
   assert.match((await banner.textContent()) ?? "", /Lost contact with the hub since .*out of date/);
   assert.equal(await page.locator("main").getAttribute("class"), "stale");
+  // Marked stale, the page stays readable.
+  await expectNoAxeViolations(page, "a page that lost the hub");
 
   await page.unroute("**/api/**");
   await banner.waitFor({ state: "hidden", timeout: 15_000 });

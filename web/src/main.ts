@@ -16,11 +16,12 @@ import { h, replace } from "./lib/dom.ts";
 import { setDisplayTimeZone } from "./lib/format.ts";
 import { onContactChange } from "./lib/hub-contact.ts";
 import { caCertificateUrl, caDownloadLink } from "./lib/hub-tls.ts";
-import { type Cleanup, navigate, route, startRouter, type View } from "./lib/router.ts";
+import { type Cleanup, navigate, route, startRouter, unknownRoute, type View } from "./lib/router.ts";
 import { currentUser, forgetSession, logout } from "./lib/session.ts";
 import { openChangePassword } from "./views/change-password-dialog.ts";
 import { languageSwitch } from "./views/language-switch.ts";
 import { loginView } from "./views/login-view.ts";
+import { notFoundView } from "./views/not-found-view.ts";
 import { overviewView } from "./views/overview-view.ts";
 import { permissionPage } from "./views/permission-page.ts";
 import { permissionsView } from "./views/permissions-view.ts";
@@ -103,9 +104,11 @@ route("/sources/:id", sourcePage("live"));
 route("/sources/:id/history", sourcePage("history"));
 route("/permissions", permissionsView);
 route("/permissions/:id", permissionPage);
+unknownRoute(notFoundView);
 
 function render(view: View, params: Record<string, string>): Cleanup | undefined {
-  if (view !== login && user === undefined) {
+  // "Page not found" shows nothing from the hub: logged in or not, it needs no login first.
+  if (view !== login && view !== notFoundView && user === undefined) {
     navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
     return undefined;
   }
@@ -113,7 +116,8 @@ function render(view: View, params: Record<string, string>): Cleanup | undefined
     navigate("/", { replace: true });
     return undefined;
   }
-  header.hidden = view === login;
+  // The header's links and logout need a session.
+  header.hidden = view === login || user === undefined;
   replace(userName, user ?? "");
   if (user !== undefined && caLink.childElementCount === 0) {
     void caCertificateUrl().then((url) => {

@@ -6,15 +6,26 @@ export interface OpenDialog {
   close(): void;
 }
 
+/** How a dialog looks and closes. */
+export interface DialogOptions {
+  readonly wide?: boolean;
+  /**
+   * Asked when the user closes the dialog with Escape or its × button; it stays open unless this
+   * resolves true. `OpenDialog.close` (the dialog's own buttons) does not ask.
+   */
+  readonly confirmClose?: () => Promise<boolean>;
+}
+
 /**
- * Opens a native modal dialog (it traps focus and closes on Escape by itself), removes it from the
- * page when it closes, and gives focus back to what had it before.
+ * Opens a native modal dialog (it traps focus and closes on Escape by itself, unless
+ * `confirmClose` says otherwise), removes it from the page when it closes, and gives focus back to
+ * what had it before.
  */
 export function openDialog(
   title: string,
   content: Child[],
   onClosed: () => void,
-  options: { wide?: boolean } = {},
+  options: DialogOptions = {},
 ): OpenDialog {
   const before = document.activeElement as HTMLElement | null;
   const titleId = `dialog-title-${Math.random().toString(36).slice(2, 8)}`;
@@ -29,7 +40,31 @@ export function openDialog(
     h("div", { class: "dialog-head" }, h("h2", { id: titleId }, title), close),
     h("div", { class: "dialog-body" }, ...content),
   );
-  close.addEventListener("click", () => element.close());
+  let asking = false;
+  const requestClose = async () => {
+    if (!options.confirmClose) return element.close();
+    if (asking) return;
+    asking = true;
+    const confirmed = await options.confirmClose().finally(() => {
+      asking = false;
+    });
+    if (confirmed) element.close();
+  };
+  close.addEventListener("click", () => void requestClose());
+  if (options.confirmClose) {
+    // Escape is caught on keydown: after repeated Escapes without a click between, Chromium no longer
+    // lets the page cancel the dialog's own close (the third, in Chromium 156) and it would close unasked.
+    element.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      event.preventDefault();
+      void requestClose();
+    });
+    // Any other close request the browser makes (a phone's back gesture) asks as well.
+    element.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      void requestClose();
+    });
+  }
   element.addEventListener("close", () => {
     element.remove();
     onClosed();

@@ -11,6 +11,7 @@ interface Route {
 }
 
 const routes: Route[] = [];
+let unknown: View | undefined;
 let current: Cleanup | undefined;
 let render: (view: View, params: Record<string, string>) => Cleanup | undefined = () => undefined;
 
@@ -22,6 +23,11 @@ export function route(path: string, view: View): void {
     return "([^/]+)";
   });
   routes.push({ pattern: new RegExp(`^${source}/?$`), keys, view });
+}
+
+/** Sets the view for a path no route matches ("Page not found"); without one, such paths go to "/". */
+export function unknownRoute(view: View): void {
+  unknown = view;
 }
 
 /** Starts routing: renders the current path and follows links and the back button without reloads. */
@@ -61,5 +67,6 @@ function show(): void {
     current = render(r.view, params);
     return;
   }
-  navigate("/", { replace: true });
+  if (unknown) current = render(unknown, {});
+  else navigate("/", { replace: true });
 }

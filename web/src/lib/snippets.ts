@@ -13,6 +13,11 @@ export function brokerParts(brokerUrl: string): { host: string; port: number; tl
   return { host: url.hostname || "localhost", port: Number(url.port) || (tls ? 8883 : 1883), tls };
 }
 
+/** Whether a broker host is this computer's own loopback address (reachable only from the hub's computer). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(localhost|[\w-]+\.localhost|127(\.\d{1,3}){3}|\[?::1\]?)\.?$/i.test(host);
+}
+
 /** The hub's feedback topic for a data source: why a message was (partly) rejected. */
 export function feedbackTopicOf(topic: string): string {
   return topic.replace(/\/data$/, "/feedback");
@@ -25,12 +30,14 @@ function sh(value: string): string {
 
 /** A shell word: as it is when it needs no quotes (a plain file name), single-quoted otherwise. */
 function word(value: string): string {
-  return /^[\w./-]+$/.test(value) ? value : sh(value);
+  return /^[\w./:-]+$/.test(value) ? value : sh(value);
 }
 
 /**
  * A `mosquitto_pub` command sending one CIM message (meter total 25 kWh, power 1.75 kW). The
- * timestamp comes from `date` so the hub records the moment of sending.
+ * timestamp comes from `date` so the hub records the moment of sending. The password is exported
+ * first and expanded into `-P`: mosquitto_pub reads it from no environment variable, and this keeps
+ * it out of the command as typed (shell history, the snippet's second line).
  */
 export function mosquittoSnippet(c: Credentials, password: string, trust: SnippetTrust = {}): string {
   const { host, port, tls } = brokerParts(c.brokerUrl);
@@ -43,15 +50,21 @@ export function mosquittoSnippet(c: Credentials, password: string, trust: Snippe
     `                  {"quantity":1.75,"type":"2","quality":"AS_PROVIDED"}]}'`,
   ].join("\n");
   return [
+    `export AIIDA_PASSWORD=${sh(password)}`,
+    "# While it runs, other users of this computer can see the expanded password (ps).",
     `mosquitto_pub -h ${host} -p ${port}${tlsOption} -q 1 \\`,
-    `  -u ${sh(c.username)} -P ${sh(password)} \\`,
+    `  -u ${sh(c.username)} -P "$AIIDA_PASSWORD" \\`,
     `  -t ${sh(c.topic)} \\`,
     `  -m ${message}`,
   ].join("\n");
 }
 
-/** A small Python publisher (paho-mqtt 2.x): simulated meter every 10 s, prints the hub's feedback. */
-export function pythonSnippet(c: Credentials, password: string, trust: SnippetTrust = {}): string {
+/**
+ * A small Python publisher (paho-mqtt 2.x): simulated meter every 10 s, prints the hub's feedback.
+ * The password is not in the script: it reads AIIDA_PASSWORD from the environment, and its first
+ * lines say how to set it.
+ */
+export function pythonSnippet(c: Credentials, trust: SnippetTrust = {}): string {
   const { host, port, tls } = brokerParts(c.brokerUrl);
   const py = (s: string) => JSON.stringify(s);
   const tlsSet = !tls
@@ -60,7 +73,12 @@ export function pythonSnippet(c: Credentials, password: string, trust: SnippetTr
       ? `client.tls_set(ca_certs=${py(trust.caFile)})\n`
       : "client.tls_set()\n";
   return `# pip install "paho-mqtt>=2"
+# Save as publisher.py and run it with the data source's password in the environment
+# (it is not kept in this file):
+#   export AIIDA_PASSWORD='<password>'
+#   python3 publisher.py
 import json
+import os
 import random
 import time
 from datetime import datetime, timezone
@@ -70,7 +88,7 @@ import paho.mqtt.client as mqtt
 HOST = ${py(host)}
 PORT = ${port}
 USERNAME = ${py(c.username)}
-PASSWORD = ${py(password)}
+PASSWORD = os.environ["AIIDA_PASSWORD"]
 TOPIC = ${py(c.topic)}
 FEEDBACK_TOPIC = ${py(feedbackTopicOf(c.topic))}
 
@@ -109,8 +127,17 @@ while True:
 `;
 }
 
-/** The hub's own publisher CLI with its simulated household meter. */
+/**
+ * The hub's own publisher CLI with its simulated household meter. Broker, username and password go
+ * in the environment variables the publisher reads (AIIDA_BROKER, AIIDA_USERNAME, AIIDA_PASSWORD),
+ * not on its command line, where other users could read them (ps).
+ */
 export function cliSnippet(c: Credentials, password: string, trust: SnippetTrust = {}): string {
   const ca = brokerParts(c.brokerUrl).tls && trust.caFile ? ` --ca ${word(trust.caFile)}` : "";
-  return `npx aiida-hub publish simulate --broker ${c.brokerUrl}${ca} --username ${sh(c.username)} --password ${sh(password)}`;
+  return [
+    "# Installed with npm install -g ./aiida-hub-*.tgz (from npm pack in the hub's checkout);",
+    "# inside the hub's checkout itself, run npx aiida-hub instead of aiida-hub.",
+    `export AIIDA_BROKER=${word(c.brokerUrl)} AIIDA_USERNAME=${sh(c.username)} AIIDA_PASSWORD=${sh(password)}`,
+    `aiida-hub publish simulate${ca}`,
+  ].join("\n");
 }

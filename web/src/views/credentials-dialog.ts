@@ -1,10 +1,12 @@
 import { copyText } from "../lib/clipboard.ts";
+import { confirmAction } from "../lib/confirm.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
 import { CA_FILE_NAME, caCertificateUrl, caDownloadLink } from "../lib/hub-tls.ts";
 import {
   brokerParts,
   cliSnippet,
+  isLoopbackHost,
   mosquittoSnippet,
   pythonSnippet,
   type SnippetTrust,
@@ -62,7 +64,7 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
     let trust: SnippetTrust = {};
     const builders = [
       (password: string) => mosquittoSnippet(c, password, trust),
-      (password: string) => pythonSnippet(c, password, trust),
+      (_password: string) => pythonSnippet(c, trust),
       (password: string) => cliSnippet(c, password, trust),
     ] as const;
     const renderSnippets = () => {
@@ -143,8 +145,8 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
         h("h3", {}, "Send data"),
         h(
           "p",
-          { class: "hint" },
-          "Copy one of these into a terminal on any computer in your network to send a test reading.",
+          { class: "hint", "data-testid": "where-to-run" },
+          `Copy one of these into a terminal ${whereToRun(c.brokerUrl)} to send a test reading.`,
         ),
         tabs("Publisher snippets", [
           snippet(
@@ -164,17 +166,32 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
         h("div", { class: "actions" }, done),
       ],
       () => resolve(),
-      { wide: true },
+      {
+        wide: true,
+        // Escape or × would lose the password for good: ask first. "Done" closes without asking.
+        confirmClose: () =>
+          confirmAction(
+            "The password is shown only once. Close anyway?",
+            "After closing, it cannot be shown again. If you have not saved it, a new one has to be generated.",
+            "Close anyway",
+          ),
+      },
     );
     dialog.element.classList.add("credentials-dialog");
     done.addEventListener("click", () => dialog.close());
   });
 }
 
+/** Where the snippets work, as their broker host allows: loopback only on the hub's computer. */
+function whereToRun(brokerUrl: string): string {
+  const { host } = brokerParts(brokerUrl);
+  return isLoopbackHost(host) ? "on this computer (the hub's)" : `on a computer that reaches ${host}`;
+}
+
 /** A broker on a loopback address is reachable only from the hub's own computer; say how to change that. */
 function loopbackHint(brokerUrl: string): HTMLElement | undefined {
   const { host } = brokerParts(brokerUrl);
-  if (!/^(localhost|127\.[\d.]+|\[?::1\]?)$/.test(host)) return undefined;
+  if (!isLoopbackHost(host)) return undefined;
   return h(
     "p",
     { class: "notice" },

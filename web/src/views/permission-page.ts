@@ -6,6 +6,7 @@ import type { Cleanup } from "../lib/router.ts";
 import type { Catalogue, Permission } from "../lib/types.ts";
 import { consentRecordPanel } from "./consent-record-panel.ts";
 import { dataFlowPanel } from "./data-flow-panel.ts";
+import { notFoundView } from "./not-found-view.ts";
 import { permissionActions } from "./permission-actions.ts";
 import { STATUS_MEANING, serviceNameOf, statusBadge } from "./permission-badge.ts";
 import { period } from "./permissions-view.ts";
@@ -66,6 +67,11 @@ export function permissionPage(main: HTMLElement, params: Record<string, string>
     } catch (err) {
       if (stopped || (!first && !(err instanceof ApiError && err.status === 404))) return;
       clearInterval(timer);
+      // A link to a permission that does not exist is an unknown page, as an unknown path is.
+      if (first && err instanceof ApiError && err.status === 404) {
+        notFoundView(main);
+        return;
+      }
       title.textContent = "Permission not available";
       replace(badges);
       replace(head, h("p", { class: "form-error", role: "alert" }, messageOf(err)));

@@ -11,6 +11,7 @@ import { connectionLogPanel } from "./connection-log-panel.ts";
 import { connectedBadge, healthBadge } from "./health-badge.ts";
 import { historyView } from "./history-view.ts";
 import { liveView } from "./live-view.ts";
+import { notFoundView } from "./not-found-view.ts";
 import { sourceActions } from "./source-actions.ts";
 
 /** How often the header refreshes health and counters. */
@@ -115,6 +116,11 @@ export function sourcePage(tab: "live" | "history") {
       } catch (err) {
         if (stopped || (!first && !(err instanceof ApiError && err.status === 404))) return;
         clearInterval(timer);
+        // A link to a data source that does not exist is an unknown page, as an unknown path is.
+        if (first && err instanceof ApiError && err.status === 404) {
+          notFoundView(main);
+          return;
+        }
         title.textContent = "Data source not available";
         replace(badges);
         replace(head);
