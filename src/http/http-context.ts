@@ -38,4 +38,6 @@ export interface HttpContext {
   readonly sharingFlow: SharingFlowReader;
   /** Whether TLS is on and which CA devices trust; read per request, as a renewal may replace the CA. */
   readonly tls: () => TlsInfo;
+  /** The IANA zone (--time-zone) whose local times exports give beside UTC. */
+  readonly timeZone: string;
 }

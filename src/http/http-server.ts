@@ -7,6 +7,7 @@ import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
 import { registerPermissionRoutes } from "./permission-routes.ts";
 import { registerRecordRoutes } from "./record-routes.ts";
+import { registerRecordsCsvRoutes } from "./records-csv-routes.ts";
 import { registerSharingFlowRoutes } from "./sharing-flow-routes.ts";
 import { guardStateChanges } from "./state-change-guard.ts";
 import { registerStaticUi } from "./static-ui.ts";
@@ -32,6 +33,7 @@ export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: L
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerRecordsCsvRoutes(app, ctx, logger);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
   registerTlsRoutes(app, ctx);
