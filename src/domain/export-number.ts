@@ -12,5 +12,8 @@ export const EXPORT_SIGNIFICANT_DIGITS = 12;
  * 235.85000000000002 → "235.85", 0.1 + 0.2 → "0.3", 1e-7 → "0.0000001".
  */
 export function exportNumber(value: number): string {
+  const shortest = String(value);
+  // At most 12 characters without an exponent: at most 12 digits, so rounding would give the same text.
+  if (shortest.length <= EXPORT_SIGNIFICANT_DIGITS && !shortest.includes("e")) return shortest;
   return decimalText(Number(value.toPrecision(EXPORT_SIGNIFICANT_DIGITS)));
 }

@@ -2,13 +2,7 @@ import { DateTime, IANAZone } from "luxon";
 
 const HOUR_MS = 3_600_000;
 
-/**
- * ISO-8601 text of an instant in UTC, to the second, with milliseconds only when it has some:
- * "2026-03-29T01:00:00Z", "2026-03-29T01:00:00.250Z".
- */
-export function utcText(ms: number): string {
-  return `${isoFields(ms)}Z`;
-}
+const DAY_MS = 86_400_000;
 
 // An ISO-8601 date-time that names its offset: 2026-03-01T00:00Z, 2026-03-01T00:00:00.5+01:00.
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
@@ -22,13 +16,42 @@ export function isoInstant(text: string): number | undefined {
   const parsed = DateTime.fromISO(text, { setZone: true });
   return parsed.isValid ? parsed.toMillis() : undefined;
 }
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, "0"));
 
-/** "YYYY-MM-DDTHH:mm:ss" (plus ".sss" when not a whole second) of the UTC fields of `ms`. */
-function isoFields(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  const t = iso.indexOf("T"); // years beyond 9999 widen the date part, so cut at the T
-  const wholeSecond = ((ms % 1000) + 1000) % 1000 === 0;
-  return iso.slice(0, wholeSecond ? t + 9 : t + 13);
+/**
+ * "YYYY-MM-DDTHH:mm:ss" (plus ".sss" when not a whole second) of the UTC fields of instants. The date
+ * part is made once per day: exports format millions of sorted instants, most of them on the same day.
+ */
+class IsoFields {
+  private day = Number.NaN;
+  private datePart = "";
+
+  of(ms: number): string {
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.day) {
+      const iso = new Date(day * DAY_MS).toISOString();
+      this.datePart = iso.slice(0, iso.indexOf("T") + 1); // years beyond 9999 widen it: cut at the T
+      this.day = day;
+    }
+    const inDay = ms - day * DAY_MS;
+    const seconds = Math.floor(inDay / 1000);
+    const milliseconds = inDay - seconds * 1000;
+    const time = `${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
+    return milliseconds === 0
+      ? this.datePart + time
+      : `${this.datePart}${time}.${THREE_DIGITS[Math.floor(milliseconds)]}`;
+  }
+}
+
+const utcFields = new IsoFields();
+
+/**
+ * ISO-8601 text of an instant in UTC, to the second, with milliseconds only when it has some:
+ * "2026-03-29T01:00:00Z", "2026-03-29T01:00:00.250Z".
+ */
+export function utcText(ms: number): string {
+  return `${utcFields.of(ms)}Z`;
 }
 
 /** "+02:00", "-05:00", "+05:30"; seconds only for the odd historic offset that has them ("+01:05:21"). */
@@ -48,6 +71,8 @@ function offsetText(offsetMs: number): string {
  */
 export class LocalTimes {
   private readonly tz: IANAZone;
+  private readonly fields = new IsoFields();
+  private readonly offsetTexts = new Map<number, string>();
   private cachedHour = Number.NaN;
   private cachedOffsetMs = 0;
 
@@ -72,18 +97,23 @@ export class LocalTimes {
   /** ISO-8601 local time with its offset: "2026-03-29T03:00:00+02:00" (".sss" only when not a whole second). */
   withOffset(ms: number): string {
     const offset = this.offsetMs(ms);
-    return isoFields(ms + offset) + offsetText(offset);
+    let text = this.offsetTexts.get(offset);
+    if (text === undefined) {
+      text = offsetText(offset);
+      this.offsetTexts.set(offset, text);
+    }
+    return this.fields.of(ms + offset) + text;
   }
 
   /** The local calendar date: "2026-03-29". */
   date(ms: number): string {
-    const fields = isoFields(ms + this.offsetMs(ms));
+    const fields = this.fields.of(ms + this.offsetMs(ms));
     return fields.slice(0, fields.indexOf("T"));
   }
 
   /** The local date and minute, without characters file names cannot hold: "2026-03-29T0815". */
   minuteStamp(ms: number): string {
-    const fields = isoFields(ms + this.offsetMs(ms));
+    const fields = this.fields.of(ms + this.offsetMs(ms));
     const t = fields.indexOf("T");
     return `${fields.slice(0, t)}T${fields.slice(t + 1, t + 3)}${fields.slice(t + 4, t + 6)}`;
   }

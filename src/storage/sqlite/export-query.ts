@@ -76,9 +76,8 @@ export class ExportQuery {
       if (k !== undefined) columnOf[k] = column;
     });
     let row = 0;
-    for (const [ts, obisKey, value] of this.pageValues.iterate(key, first, last) as Iterable<
-      [number, number, number]
-    >) {
+    // all() rather than iterate(): the page is bounded, and stepping row by row costs twice the time.
+    for (const [ts, obisKey, value] of this.pageValues.all(key, first, last) as [number, number, number][]) {
       // Both are ordered by ts; a value without its record (deleted in between) is passed over.
       while (row < timestamps.length && (timestamps[row] ?? 0) < ts) row++;
       if (timestamps[row] !== ts) continue;
