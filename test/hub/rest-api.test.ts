@@ -7,8 +7,10 @@ import { registerDataSourceRoutes } from "../../src/http/data-source-routes.ts";
 import type { HttpContext } from "../../src/http/http-context.ts";
 import { registerPermissionRoutes } from "../../src/http/permission-routes.ts";
 import { registerRecordRoutes } from "../../src/http/record-routes.ts";
+import { registerRecordsCsvRoutes } from "../../src/http/records-csv-routes.ts";
 import { registerSharingFlowRoutes } from "../../src/http/sharing-flow-routes.ts";
 import { registerTlsRoutes } from "../../src/http/tls-routes.ts";
+import { silentLogger } from "../../src/platform/logger.ts";
 import { CIM_SOURCE, startTestHub } from "../helpers/hub-harness.ts";
 
 describe("the REST API", () => {
@@ -187,6 +189,7 @@ async function registeredApiOperations(): Promise<string[]> {
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerRecordsCsvRoutes(app, ctx, silentLogger);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
   registerTlsRoutes(app, ctx);
