@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { CSV_CONTENT_TYPE } from "../platform/csv.ts";
 import { LocalTimes } from "../platform/local-time.ts";
 import type { Logger } from "../platform/logger.ts";
+import { exportFileName } from "../services/export-file-name.ts";
 import { recordsCsv } from "../services/records-csv.ts";
 import { sourceIdOf } from "./data-source-routes.ts";
 import { exportRange } from "./export-range.ts";
@@ -28,6 +29,17 @@ export function registerRecordsCsvRoutes(
     const source = ctx.dataSources.get(sourceIdOf(request.params));
     const times = new LocalTimes(ctx.timeZone);
     const range = exportRange(request.query, times, Date.now());
+    // Headers only once nothing can fail any more: an error answer is JSON, not a CSV attachment.
+    const csvHeaders = () =>
+      reply
+        .type(CSV_CONTENT_TYPE)
+        .header(
+          "content-disposition",
+          `attachment; filename="${exportFileName(source, range.from, range.to, times)}"`,
+        )
+        .header("cache-control", "no-store");
+    // Fastify answers HEAD with this handler and drains a stream it is given: read no records for it.
+    if (request.method === "HEAD") return csvHeaders().send();
     const release = slots.take();
     let csv: Awaited<ReturnType<typeof recordsCsv>>;
     try {
@@ -43,10 +55,6 @@ export function registerRecordsCsvRoutes(
       // The response is cut short, so the download fails visibly instead of ending as a shorter file.
       logger.error("a records CSV export failed midway", { dataSourceId: source.id, error: String(err) });
     });
-    return reply
-      .type(CSV_CONTENT_TYPE)
-      .header("content-disposition", `attachment; filename="${csv.fileName}"`)
-      .header("cache-control", "no-store")
-      .send(stream);
+    return csvHeaders().send(stream);
   });
 }

@@ -4,7 +4,7 @@ import { LocalTimes } from "../platform/local-time.ts";
 import type { ExportPage, ExportPageQuery, RecordStore } from "../storage/ports.ts";
 import { recordsCsv } from "./records-csv.ts";
 
-const SOURCE = { id: "3f1c2b9a-0d4e-4f5a-9b6c-7d8e9f0a1b2c", name: "Main meter" };
+const SOURCE = { id: "3f1c2b9a-0d4e-4f5a-9b6c-7d8e9f0a1b2c" };
 const VOLTAGE = "1-0:32.7.0";
 const POWER = "1-0:1.7.0";
 
@@ -50,7 +50,6 @@ describe("CSV of raw records", () => {
       { from: at("2026-03-28T23:00:00Z"), to: at("2026-03-29T22:00:00Z") },
       new LocalTimes("Europe/Vienna"),
     );
-    assert.equal(csv.fileName, "aiida-main-meter-2026-03-29_2026-03-29.csv");
     assert.deepEqual(csv.columns, [POWER, VOLTAGE]);
     const all = await text(csv.chunks);
     assert.equal(

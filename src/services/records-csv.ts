@@ -4,7 +4,6 @@ import { quantityHeading } from "../domain/quantity-heading.ts";
 import { type CsvCell, csvRow } from "../platform/csv.ts";
 import { type LocalTimes, utcText } from "../platform/local-time.ts";
 import type { ExportPage, RecordStore } from "../storage/ports.ts";
-import { exportFileName } from "./export-file-name.ts";
 
 /**
  * Records per page read from the reader thread: a page is ~100–200 KB of CSV, formatted in a few
@@ -12,9 +11,8 @@ import { exportFileName } from "./export-file-name.ts";
  */
 export const EXPORT_PAGE_RECORDS = 2000;
 
-/** A CSV export of raw records, ready to send: its file name, columns and text. */
+/** A CSV export of raw records, ready to send: its columns and text. */
 export interface RecordsCsv {
-  readonly fileName: string;
   /** OBIS codes of the quantity columns, in order (after the two time columns). */
   readonly columns: readonly string[];
   /**
@@ -31,7 +29,7 @@ export interface RecordsCsv {
  */
 export async function recordsCsv(
   store: RecordStore,
-  source: { readonly id: string; readonly name: string },
+  source: { readonly id: string },
   range: { readonly from: number; readonly to: number },
   times: LocalTimes,
   pageRecords = EXPORT_PAGE_RECORDS,
@@ -58,7 +56,7 @@ export async function recordsCsv(
       from = last + 1; // timestamps are whole milliseconds, unique per data source
     }
   }
-  return { fileName: exportFileName(source, range.from, range.to, times), columns, chunks: chunks() };
+  return { columns, chunks: chunks() };
 }
 
 /** The CSV rows of one page. */
