@@ -141,10 +141,15 @@ describe("records.csv streams", () => {
     insertRecords(hub, creds.id, count);
     const to = BASE + count * STEP_MS;
     const held = spy.hold(to, 3);
+    const url = `${hub.httpUrl}/api/datasources/${creds.id}/records.csv?from=${BASE}&to=${to}`;
+    const headers = { authorization: `Bearer ${hub.token}` };
 
-    const res = await fetch(`${hub.httpUrl}/api/datasources/${creds.id}/records.csv?from=${BASE}&to=${to}`, {
-      headers: { authorization: `Bearer ${hub.token}` },
-    });
+    const head = await fetch(url, { method: "HEAD", headers });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get("content-disposition") ?? "", /^attachment; filename="aiida-test-meter-/);
+    assert.equal(spy.pagesOf(to), 0, "HEAD reads no records");
+
+    const res = await fetch(url, { headers });
     assert.equal(res.status, 200);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const state = { text: "" };
@@ -203,6 +208,8 @@ describe("records.csv streams", () => {
     const third = await hub.api("GET", path(end + 2));
     assert.equal(third.status, 429);
     assert.equal(third.headers.get("retry-after"), "5");
+    assert.equal(third.headers.get("content-type"), "application/json; charset=utf-8");
+    assert.equal(third.headers.get("content-disposition"), null, "an error is no attachment");
     assert.equal(
       third.body.error.message,
       "2 exports are already being downloaded; try again in 5 s, when one has finished.",
