@@ -22,6 +22,7 @@ import { PermissionService } from "./sharing/permission-service.ts";
 import type { RetryPolicy } from "./sharing/retry-policy.ts";
 import type { AuthorisedCommandHandler, PermissionStreaming } from "./sharing/sharing-ports.ts";
 import { MqttPermissionStreaming } from "./sharing/streaming/mqtt-permission-streaming.ts";
+import type { RecordStore } from "./storage/ports.ts";
 import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
 import { TLS_FILES } from "./tls/private-ca-credentials.ts";
 import { isLoopbackHost } from "./tls/server-names.ts";
@@ -54,6 +55,8 @@ export interface StreamingWiring {
 
 /** Parts and timings from outside the configuration: the streaming side, and shorter waits in tests. */
 export interface HubOptions {
+  /** Wraps the record reads the HTTP routes make (tests count and hold them); without it, the store's own. */
+  readonly records?: (store: RecordStore) => RecordStore;
   /** Builds the streaming side at start (tests record calls); without it, MQTT to EDDIE's brokers. */
   readonly streaming?: (wiring: StreamingWiring) => PermissionStreaming;
   readonly sharing?: {
@@ -276,7 +279,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         dataSources: service,
         dataSourceStore: store.dataSources,
         permissions: permissionService,
-        records: store.records,
+        records: options.records ? options.records(store.records) : store.records,
         recordBus,
         feedbackBus,
         liveStreams,

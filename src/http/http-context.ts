@@ -34,7 +34,7 @@ export interface HttpContext {
   /** Why the hub as a whole is not healthy (it can store nothing), or undefined while it is. */
   readonly hubProblem: () => string | undefined;
   readonly version: string;
-  /** The hub's --time-zone: the calendar energy periods follow and the UI shows times in. */
+  /** The hub's --time-zone: the calendar energy periods follow, exports' local times and the UI's times are in. */
   readonly timeZone: string;
   /** What the streaming side tells of each permission's data flow and of the values it sent. */
   readonly sharingFlow: SharingFlowReader;

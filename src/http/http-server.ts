@@ -8,6 +8,7 @@ import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
 import { registerPermissionRoutes } from "./permission-routes.ts";
 import { registerRecordRoutes } from "./record-routes.ts";
+import { registerRecordsCsvRoutes } from "./records-csv-routes.ts";
 import { registerSharingFlowRoutes } from "./sharing-flow-routes.ts";
 import { guardStateChanges } from "./state-change-guard.ts";
 import { registerStaticUi } from "./static-ui.ts";
@@ -24,17 +25,18 @@ export function buildHttpServer(ctx: HttpContext, logger: Logger): FastifyInstan
 /** Every route and request guard of the hub, in the order they apply. */
 export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: Logger): void {
   guardStateChanges(app);
-  registerApiRoutes(app, ctx);
+  registerApiRoutes(app, ctx, logger);
   registerStaticUi(app, logger);
 }
 
 /** Every route under /api (the OpenAPI document must name each: test/hub/rest-api.test.ts). */
-export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext): void {
+export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext, logger: Logger): void {
   registerAuthRoutes(app, ctx);
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
   registerAllSourcesLiveRoute(app, ctx);
+  registerRecordsCsvRoutes(app, ctx, logger);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
   registerTlsRoutes(app, ctx);

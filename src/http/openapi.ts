@@ -271,6 +271,41 @@ function document(version: string) {
           responses: { "200": ok("Records"), ...errorResponses },
         },
       },
+      "/api/datasources/{id}/records.csv": {
+        parameters: [
+          idParam,
+          {
+            name: "from",
+            in: "query",
+            schema: { type: "string" },
+            description:
+              "Start, inclusive: an ISO-8601 instant with Z or an offset (2026-03-01T00:00:00+01:00), epoch ms, or a date (2026-03-01), meaning the start of that day in the hub's --time-zone. Default: a day before to",
+          },
+          {
+            name: "to",
+            in: "query",
+            schema: { type: "string" },
+            description:
+              "End, exclusive, in the same forms; a date means the end of that day, so from=2026-03-01&to=2026-03-31 is all of March. Default: now. At most 366 days after from",
+          },
+        ],
+        get: {
+          summary:
+            "Every record of the range as CSV (RFC 4180, UTF-8, CRLF, header row), streamed: local time with its UTC offset in the hub's --time-zone, UTC time, then one column per quantity the range holds, headed `Name (unit) [OBIS code]`; numbers rounded to 12 significant digits without float noise or exponent; an empty cell where a record has no value. Sent as an attachment named aiida-<source>-<first day>_<last day>.csv (whole local days) or aiida-<source>-<start>_<end>.csv (local minutes, HHMM)",
+          responses: {
+            "200": {
+              description:
+                "The CSV; a failure after the first bytes cuts the response short instead of ending it",
+              content: { "text/csv": { schema: { type: "string" } } },
+            },
+            ...errorResponses,
+            "429": {
+              description: "Two exports are already streaming; Retry-After says when to try again",
+              ...json({ $ref: "#/components/schemas/Error" }),
+            },
+          },
+        },
+      },
       "/api/datasources/{id}/live": {
         parameters: [idParam],
         get: {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HubError } from "../domain/hub-error.ts";
 import { obisByCode } from "../domain/obis-code.ts";
 import type { LastSentMessage } from "../domain/sharing-flow.ts";
+import { CSV_CONTENT_TYPE, csvRow } from "../platform/csv.ts";
 import { sessionUserOf } from "./auth-routes.ts";
 import type { HttpContext } from "./http-context.ts";
 import { instant } from "./permission-dto.ts";
@@ -18,12 +19,6 @@ function content(payload: string): unknown {
 
 function sent(message: LastSentMessage) {
   return { sentAt: instant(message.sentAt), content: content(message.payload) };
-}
-
-/** One CSV field: quoted when it holds a comma, a quote or a line break. */
-function csvField(value: string | number | null): string {
-  const text = value === null ? "" : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 const CSV_COLUMNS = [
@@ -102,14 +97,22 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext
     };
     if (format === "json") return record;
     const rows = values.map((v) =>
-      [permissionId, v.schema, v.obisCode, v.name, v.unit, v.values, v.firstSentAt, v.lastSentAt]
-        .concat([record.grantTime, record.revokeTime])
-        .map(csvField)
-        .join(","),
+      csvRow([
+        permissionId,
+        v.schema,
+        v.obisCode,
+        v.name,
+        v.unit,
+        String(v.values),
+        v.firstSentAt,
+        v.lastSentAt,
+        record.grantTime,
+        record.revokeTime,
+      ]),
     );
     return reply
-      .type("text/csv; charset=utf-8")
+      .type(CSV_CONTENT_TYPE)
       .header("content-disposition", `attachment; filename="consent-record-${permissionId}.csv"`)
-      .send(`${[CSV_COLUMNS.join(","), ...rows].join("\r\n")}\r\n`);
+      .send(csvRow(CSV_COLUMNS) + rows.join(""));
   });
 }

@@ -125,6 +125,24 @@ export interface SeriesPoint {
   readonly count: number;
 }
 
+/** What one page of an export asks for: records with `from` ≤ timestamp < `to`, oldest first. */
+export interface ExportPageQuery {
+  readonly from: number;
+  readonly to: number;
+  /** OBIS codes whose values the page carries, in column order; other values are left out. */
+  readonly columns: readonly string[];
+  /** Most records in the page; fewer means the range is exhausted. */
+  readonly limit: number;
+}
+
+/** One page of records as columns of numbers: compact to pass between threads, cheap to format. */
+export interface ExportPage {
+  /** Each record's timestamp (epoch ms), oldest first. */
+  readonly timestamps: Float64Array;
+  /** Row by row, `columns.length` values per record; NaN where the record has no value for a column. */
+  readonly values: Float64Array;
+}
+
 /**
  * Reading records (measurements) and feedback reports: off the main thread, so a long chart query
  * never holds up MQTT or HTTP. An unknown (or deleted) data source reads as empty.
@@ -141,6 +159,13 @@ export interface RecordStore {
     obis: readonly string[] | undefined,
   ): Promise<Map<string, SeriesPoint[]>>;
   feedback(dataSourceId: string, limit: number): Promise<FeedbackReport[]>;
+  /**
+   * OBIS codes with at least one value at `from` ≤ timestamp < `to`, in catalogue order; answered from
+   * the hourly rollups where they cover the range, so a year costs no scan of its raw values.
+   */
+  quantitiesIn(dataSourceId: string, from: number, to: number): Promise<string[]>;
+  /** One page of records for an export; the next page starts 1 ms after the last timestamp of this one. */
+  exportPage(dataSourceId: string, query: ExportPageQuery): Promise<ExportPage>;
 }
 
 /** What one rollup step did. */

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import Fastify from "fastify";
 import type { HttpContext } from "../../src/http/http-context.ts";
 import { registerApiRoutes } from "../../src/http/http-server.ts";
+import { silentLogger } from "../../src/platform/logger.ts";
 import { CIM_SOURCE, startTestHub } from "../helpers/hub-harness.ts";
 
 describe("the REST API", () => {
@@ -177,7 +178,7 @@ async function registeredApiOperations(): Promise<string[]> {
     }
   });
   const ctx = {} as HttpContext;
-  registerApiRoutes(app, ctx);
+  registerApiRoutes(app, ctx, silentLogger);
   await app.ready();
   await app.close();
   return operations.sort();

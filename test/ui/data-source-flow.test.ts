@@ -187,7 +187,7 @@ function cells(row: Locator): Promise<string[]> {
 async function downloadCsv(page: Page): Promise<{ name: string; text: string }> {
   const [download] = await Promise.all([
     page.waitForEvent("download"),
-    page.getByRole("button", { name: "Download CSV" }).click(),
+    page.getByRole("button", { name: "Download chart (CSV)" }).click(),
   ]);
   const path = await download.path();
   return { name: download.suggestedFilename(), text: await readFile(path, "utf8") };

@@ -1,5 +1,5 @@
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
-import type { FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
+import type { ExportPage, ExportPageQuery, FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
 
 /** A request to the reader thread; `key` is the data source's integer key, resolved on the main thread. */
 export type ReaderRequest =
@@ -21,6 +21,19 @@ export type ReaderRequest =
       readonly obis: readonly string[] | undefined;
     }
   | { readonly id: number; readonly kind: "feedback"; readonly key: number; readonly limit: number }
+  | {
+      readonly id: number;
+      readonly kind: "quantities";
+      readonly key: number;
+      readonly from: number;
+      readonly to: number;
+    }
+  | {
+      readonly id: number;
+      readonly kind: "exportPage";
+      readonly key: number;
+      readonly query: ExportPageQuery;
+    }
   | { readonly id: number; readonly kind: "close" };
 
 /** What each kind of request answers with (structured clone carries Map and plain objects as they are). */
@@ -29,6 +42,8 @@ export interface ReaderResults {
   readonly query: AiidaRecord[];
   readonly series: Map<string, SeriesPoint[]>;
   readonly feedback: FeedbackReport[];
+  readonly quantities: string[];
+  readonly exportPage: ExportPage;
   readonly close: null;
 }
 

@@ -30,6 +30,10 @@ function run(request: ReaderRequest): ReaderResults[ReaderRequest["kind"]] {
       return reader.series(request.key, request.from, request.to, request.bucketMs, request.obis);
     case "feedback":
       return reader.feedback(request.key, request.limit);
+    case "quantities":
+      return reader.quantitiesIn(request.key, request.from, request.to);
+    case "exportPage":
+      return reader.exportPage(request.key, request.query);
     case "close":
       db.close();
       return null;

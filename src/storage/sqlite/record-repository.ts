@@ -2,7 +2,8 @@ import type Database from "better-sqlite3";
 import type { AiidaRecord, AiidaRecordValue } from "../../domain/aiida-record.ts";
 import { obisByCode, obisByKey } from "../../domain/obis-code.ts";
 import { quantityTypeByObis } from "../../domain/quantity-type.ts";
-import type { FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
+import type { ExportPage, ExportPageQuery, FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
+import { ExportQuery } from "./export-query.ts";
 import { SeriesQuery } from "./series-query.ts";
 import { qualityName } from "./stored-quality.ts";
 
@@ -36,9 +37,11 @@ function toValue(row: ValueRow): AiidaRecordValue | undefined {
  */
 export class SqliteRecordReader {
   private readonly seriesQuery: SeriesQuery;
+  private readonly exportQuery: ExportQuery;
 
   constructor(private readonly db: Database.Database) {
     this.seriesQuery = new SeriesQuery(db);
+    this.exportQuery = new ExportQuery(db);
   }
 
   latest(dataSourceId: string, key: number): AiidaRecord | undefined {
@@ -116,6 +119,14 @@ export class SqliteRecordReader {
   ): Map<string, SeriesPoint[]> {
     const wanted = obis ? new Set(obis.map((c) => obisByCode(c)?.key ?? -1)) : undefined;
     return this.seriesQuery.run(key, from, to, bucketMs, wanted);
+  }
+
+  quantitiesIn(key: number, from: number, to: number): string[] {
+    return this.exportQuery.quantitiesIn(key, from, to);
+  }
+
+  exportPage(key: number, query: ExportPageQuery): ExportPage {
+    return this.exportQuery.page(key, query);
   }
 
   feedback(key: number, limit: number): FeedbackReport[] {

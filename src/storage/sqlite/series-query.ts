@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { obisByKey } from "../../domain/obis-code.ts";
 import type { SeriesPoint } from "../ports.ts";
 import { HOUR_MS } from "./rollup.ts";
+import { RollupCoverageQuery } from "./rollup-coverage.ts";
 
 /** A bucket being filled: raw values and rollup rows both add into it. */
 interface Accumulator {
@@ -33,17 +34,10 @@ export class SeriesQuery {
   private readonly raw;
   private readonly rolled;
   private readonly valueAt;
-  private readonly watermark;
-  private readonly dirty;
+  private readonly coverage: RollupCoverageQuery;
 
   constructor(db: Database.Database) {
-    // The writer thread maintains the rollup; this side only reads its state.
-    this.watermark = db.prepare(
-      "SELECT rolled_up_to AS upto FROM aiida_rollup_state WHERE data_source_key = ?",
-    );
-    this.dirty = db.prepare(
-      "SELECT hour FROM aiida_rollup_dirty WHERE data_source_key = ? AND hour >= ? AND hour < ? ORDER BY hour",
-    );
+    this.coverage = new RollupCoverageQuery(db);
     // ts and the bucket size bind as REAL: floor gives the bucket index, also before 1970 (CAST alone
     // would truncate toward zero and put -1 ms into bucket 0).
     this.raw = db.prepare(
@@ -113,23 +107,11 @@ export class SeriesQuery {
     to: number,
     bucketMs: number,
     useRollup: (rows: PartialRow[]) => void,
-  ): [number, number][] {
-    const watermark = (this.watermark.get(key) as { upto: number } | undefined)?.upto;
-    if (bucketMs % HOUR_MS !== 0 || watermark === undefined) return [[from, to]];
-    const fullStart = Math.ceil(from / HOUR_MS) * HOUR_MS;
-    const fullEnd = Math.min(Math.floor((to + 1) / HOUR_MS) * HOUR_MS, watermark);
-    if (fullStart >= fullEnd) return [[from, to]];
-    const intervals: [number, number][] = [];
-    if (from < fullStart) intervals.push([from, fullStart - 1]);
-    let cursor = fullStart;
-    const dirtyHours = (this.dirty.all(key, fullStart, fullEnd) as { hour: number }[]).map((r) => r.hour);
-    for (const hour of [...dirtyHours, fullEnd]) {
-      if (cursor < hour) useRollup(this.rolled.all(bucketMs, key, cursor, hour) as PartialRow[]);
-      if (hour < fullEnd) intervals.push([hour, hour + HOUR_MS - 1]);
-      cursor = hour + HOUR_MS;
-    }
-    if (fullEnd <= to) intervals.push([fullEnd, to]);
-    return intervals;
+  ): ReadonlyArray<readonly [number, number]> {
+    if (bucketMs % HOUR_MS !== 0) return [[from, to]];
+    const { rolled, raw } = this.coverage.of(key, from, to);
+    for (const [start, end] of rolled) useRollup(this.rolled.all(bucketMs, key, start, end) as PartialRow[]);
+    return raw;
   }
 
   private lastValue(key: number, ts: number, obisKey: number): number {

@@ -1,5 +1,12 @@
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
-import type { FeedbackReport, RecordQuery, RecordStore, SeriesPoint } from "../ports.ts";
+import type {
+  ExportPage,
+  ExportPageQuery,
+  FeedbackReport,
+  RecordQuery,
+  RecordStore,
+  SeriesPoint,
+} from "../ports.ts";
 import type { DataSourceKeys } from "./data-source-keys.ts";
 import type { ReaderData, ReaderRequest, ReaderResults } from "./record-reader-protocol.ts";
 import { type WithoutId, WorkerChannel } from "./worker-channel.ts";
@@ -54,6 +61,15 @@ export class WorkerRecordReader implements RecordStore {
 
   feedback(dataSourceId: string, limit: number): Promise<FeedbackReport[]> {
     return this.read<"feedback">(dataSourceId, [], (key) => ({ kind: "feedback", key, limit }));
+  }
+
+  quantitiesIn(dataSourceId: string, from: number, to: number): Promise<string[]> {
+    return this.read<"quantities">(dataSourceId, [], (key) => ({ kind: "quantities", key, from, to }));
+  }
+
+  exportPage(dataSourceId: string, query: ExportPageQuery): Promise<ExportPage> {
+    const empty = { timestamps: new Float64Array(0), values: new Float64Array(0) };
+    return this.read<"exportPage">(dataSourceId, empty, (key) => ({ kind: "exportPage", key, query }));
   }
 
   /**

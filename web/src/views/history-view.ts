@@ -36,6 +36,10 @@ const UNIT_TITLES: Record<string, string> = {
   none: "Power factor",
 };
 
+/** The longest range the hub exports readings for at once (366 days, a leap year). */
+const MAX_READINGS_MS = 366 * 86_400_000;
+const READINGS_TITLE = "Every reading of the shown range, one row each, with local and UTC times";
+
 /** Charts per unit over a chosen range from the downsampled API, zoomable, with CSV export. */
 export function historyView(body: HTMLElement, source: DataSource, cat: Catalogue): Cleanup {
   // Quantities by their plain names for the source's role, where it gives them.
@@ -51,7 +55,18 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
   const quantities = quantityPicker(() => draw(), nameOf);
   const zoomOut = h("button", { type: "button", class: "small" }, "Zoom out");
   const zoomIn = h("button", { type: "button", class: "small" }, "Zoom in");
-  const csv = h("button", { type: "button", class: "small primary" }, "Download CSV");
+  const csv = h("button", { type: "button", class: "small" }, "Download chart (CSV)");
+  // A link, not a fetch: the hub streams the file and the browser saves it as it comes, however long.
+  const readings = h(
+    "a",
+    {
+      class: "button small primary",
+      download: "",
+      "aria-disabled": "true",
+      title: READINGS_TITLE,
+    },
+    "Download readings (CSV)",
+  );
   const picker = rangePicker(range, (r) => {
     zoomStack.length = 0;
     void load(r);
@@ -63,7 +78,12 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
       { class: "card history-controls", "aria-label": "History settings" },
       picker.element,
       quantities.element,
-      h("div", { class: "history-bar" }, status, h("div", { class: "buttons" }, zoomIn, zoomOut, csv)),
+      h(
+        "div",
+        { class: "history-bar" },
+        status,
+        h("div", { class: "buttons" }, zoomIn, zoomOut, csv, readings),
+      ),
     ),
     chartsEl,
   );
@@ -142,6 +162,15 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
       const res = await api<SeriesResponse>("GET", `/datasources/${source.id}/records?${q}`);
       if (mine !== request) return; // a newer range was chosen meanwhile
       shown = { from, to, bucketMs: res.bucketMs, series: res.series };
+      if (to - from <= MAX_READINGS_MS) {
+        readings.href = readingsUrl(source.id, from, to);
+        readings.removeAttribute("aria-disabled");
+        readings.title = READINGS_TITLE;
+      } else {
+        readings.removeAttribute("href");
+        readings.setAttribute("aria-disabled", "true");
+        readings.title = "Readings download a year or less at a time: choose a shorter range.";
+      }
       quantities.set(res.series);
       replace(
         status,
@@ -162,6 +191,12 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
     request += 1;
     for (const c of charts) c.destroy();
   };
+}
+
+/** The hub's CSV of every reading of a data source in [from, to). */
+function readingsUrl(id: string, from: number, to: number): string {
+  const range = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+  return `/api/datasources/${encodeURIComponent(id)}/records.csv?${range}`;
 }
 
 /** Saves text as a file through a temporary object URL. */
