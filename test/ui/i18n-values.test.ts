@@ -63,3 +63,35 @@ test("a message with an element in it comes in pieces, in the language's own ord
   // A mark without a value stays as written, so a forgotten value is visible rather than blank.
   assert.deepEqual(tParts("dataFlow.sent", {}), [" — sent ", "{when}"]);
 });
+
+/** Messages that are rightly the same as in English: the same word in both languages. */
+const SAME_AS_ENGLISH: Readonly<Record<"de" | "fr", readonly string[]>> = {
+  de: [
+    "connections.column.client",
+    "permissions.column.eddie",
+    "permissions.column.status",
+    "consent.column.schema",
+  ],
+  fr: [
+    "connections.column.client",
+    "permissions.column.service",
+    "permissions.column.eddie",
+    "permission.need.service",
+    "permission.need.description",
+    "dataFlow.transmission",
+  ],
+};
+
+test("no message is an English copy left untranslated, except words the languages share", () => {
+  const all = catalogues();
+  const english = all.en as Readonly<Record<string, string>>;
+  for (const language of ["de", "fr"] as const) {
+    const messages = all[language] as Readonly<Record<string, string>>;
+    const copies = Object.keys(english).filter((key) => {
+      // Only marks, separators and the product's name ("{status}: {meaning}") read the same everywhere.
+      const words = (english[key] ?? "").replace(/\{\w+\}/g, "").replace("aiida-hub", "");
+      return messages[key] === english[key] && /\p{L}{2,}/u.test(words);
+    });
+    assert.deepEqual(copies, SAME_AS_ENGLISH[language], `${language}: the same text as English`);
+  }
+});

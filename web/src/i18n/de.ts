@@ -249,7 +249,7 @@ export const de: Messages = {
   "dataFlow.outboxOldest": ", die älteste seit {time}",
   "dataFlow.dropped": "Verworfen",
   "dataFlow.droppedText":
-    "{dropped} älteste verworfen, als der Ausgang voll war, {discarded} am Ende verworfen",
+    "{dropped} älteste verworfen, als der Postausgang voll war, {discarded} am Ende verworfen",
   "dataFlow.finalStatus": "Endstatus",
   "dataFlow.lastSent": "Zuletzt gesendete Nachricht je Schema",
   "dataFlow.nothingSent": "Noch nichts gesendet.",
