@@ -23,7 +23,8 @@ test("on a phone-sized screen in dark mode, everything works with the keyboard a
   const { page, assertNoConsoleErrors } = await openBrowser(t, {
     viewport: { width: 390, height: 844 },
     colorScheme: "dark",
-    locale: "de-AT",
+    // English words (the texts below), an Austrian region (the country the form proposes).
+    locale: "en-AT",
   });
 
   await page.goto(`${hub.httpUrl}/sources`);
@@ -42,7 +43,7 @@ test("on a phone-sized screen in dark mode, everything works with the keyboard a
   assert.equal(await page.locator(".sources-table thead").isHidden(), true, "the table turns into cards");
   await page.getByText("Not connected").waitFor();
 
-  // Add a data source: the dialog opens on Enter, the country comes from the browser's region (de-AT).
+  // Add a data source: the dialog opens on Enter, the country comes from the browser's region (en-AT).
   await tabTo(page, "+ Add data source");
   await page.keyboard.press("Enter");
   const form = page.getByRole("dialog", { name: "Add a data source" });

@@ -96,6 +96,34 @@ export function t(key: MessageKey, values: Readonly<Record<string, string | numb
 }
 
 /**
+ * A message as pieces, for one that holds elements (a link, a time): text between the `{name}` marks,
+ * and each mark's value as it is, in the language's own order.
+ */
+export function tParts<T>(
+  key: MessageKey,
+  values: Readonly<Record<string, string | number | T>>,
+): Array<string | T> {
+  const parts: Array<string | T> = [];
+  CATALOGUES[language][key].split(/(\{\w+\})/).forEach((piece, i) => {
+    // Odd pieces are the marks the split kept; an unknown mark stays as written.
+    const name = piece.slice(1, -1);
+    const value = i % 2 === 1 && Object.hasOwn(values, name) ? values[name] : undefined;
+    const part = value === undefined ? piece : typeof value === "number" ? String(value) : value;
+    if (part !== "") parts.push(part);
+  });
+  return parts;
+}
+
+/**
+ * The words for a value the hub sends (a status, a kind): the message `<prefix>.<value>`, or the value
+ * itself when the UI has none (a newer hub's value), so nothing shows as blank.
+ */
+export function tValue(prefix: string, value: string): string {
+  const key = `${prefix}.${value}`;
+  return Object.hasOwn(en, key) ? t(key as MessageKey) : value;
+}
+
+/**
  * A message that depends on a count: `<base>.<plural category>` of the current language (French says
  * "0 message", English "0 messages"), falling back to `<base>.other`. `{n}` is the count, formatted.
  */

@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { reportContact } from "./hub-contact.ts";
 
 /** Answers that come from a proxy in front of a hub that is not answering, not from the hub. */
@@ -44,7 +45,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     });
   } catch {
     reportContact(false);
-    throw new ApiError(0, "NETWORK", "The hub cannot be reached. Is it running?");
+    throw new ApiError(0, "NETWORK", t("api.unreachable"));
   }
   // The hub itself answers 503 while its storage is lost: that is contact, with bad news.
   reportContact(
@@ -57,7 +58,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const failure = new ApiError(
     res.status,
     error?.code ?? `HTTP_${res.status}`,
-    error?.message ?? `The hub answered ${res.status} ${res.statusText}.`,
+    error?.message ?? t("api.answered", { status: res.status, statusText: res.statusText }),
     error?.details ?? [],
   );
   // A login attempt answers 401 for a wrong password; only other calls mean the session has ended.

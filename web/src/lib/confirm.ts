@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { openDialog } from "./dialog.ts";
 import { h } from "./dom.ts";
 
@@ -10,7 +11,7 @@ export function confirmAction(
 ): Promise<boolean> {
   return new Promise((resolve) => {
     let confirmed = false;
-    const cancel = h("button", { type: "button" }, "Cancel");
+    const cancel = h("button", { type: "button" }, t("common.cancel"));
     const ok = h("button", { type: "button", class: danger ? "danger" : "primary" }, action);
     const dialog = openDialog(title, [h("p", {}, message), h("div", { class: "actions" }, cancel, ok)], () =>
       resolve(confirmed),

@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { type Child, h } from "./dom.ts";
 
 /** An open modal dialog and how to close it. */
@@ -31,7 +32,7 @@ export function openDialog(
   const titleId = `dialog-title-${Math.random().toString(36).slice(2, 8)}`;
   const close = h(
     "button",
-    { type: "button", class: "icon-button dialog-close", "aria-label": "Close" },
+    { type: "button", class: "icon-button dialog-close", "aria-label": t("common.close") },
     "×",
   );
   const element = h(

@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { ApiError, api, messageOf } from "../lib/api.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
@@ -14,24 +15,24 @@ export function openAddPermission(): Promise<readonly Permission[]> {
     let added: readonly Permission[] = [];
     const code = field(
       "aiidaCode",
-      "AIIDA code",
+      t("permission.add.code"),
       h("textarea", {
         rows: 5,
         spellcheck: "false",
         autocomplete: "off",
         placeholder: "eyJlZGRpZUlkIjoi…",
       }),
-      "The code the service shows you (a long line of letters and digits).",
+      t("permission.add.codeHint"),
     );
     const image = field(
       "qrImage",
-      "Or an image of its QR code",
+      t("permission.add.image"),
       h("input", { type: "file", accept: "image/*" }),
-      "A screenshot or photo. It is read here in your browser and fills in the code above.",
+      t("permission.add.imageHint"),
     );
     const general = h("p", { class: "form-error", role: "alert" });
-    const save = h("button", { type: "submit", class: "primary" }, "Add permission");
-    const cancel = h("button", { type: "button" }, "Cancel");
+    const save = h("button", { type: "submit", class: "primary" }, t("permission.add.submit"));
+    const cancel = h("button", { type: "button" }, t("common.cancel"));
     const form = h(
       "form",
       { class: "permission-form", novalidate: true },
@@ -40,7 +41,7 @@ export function openAddPermission(): Promise<readonly Permission[]> {
       general,
       h("div", { class: "actions" }, cancel, save),
     );
-    const dialog = openDialog("Add a permission", [form], () => resolve(added));
+    const dialog = openDialog(t("permission.add.title"), [form], () => resolve(added));
     cancel.addEventListener("click", () => dialog.close());
 
     const imageInput = image.control as HTMLInputElement;
@@ -64,7 +65,7 @@ export function openAddPermission(): Promise<readonly Permission[]> {
       replace(general);
       const text = code.control.value.trim();
       if (text === "") {
-        code.setError("Paste the AIIDA code, or choose an image of its QR code.");
+        code.setError(t("permission.add.codeMissing"));
         code.control.focus();
         return;
       }

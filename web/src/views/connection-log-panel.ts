@@ -1,3 +1,4 @@
+import { type PluralBase, t, tn, tValue } from "../i18n/i18n.ts";
 import { api } from "../lib/api.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatTime, timeAgo } from "../lib/format.ts";
@@ -13,8 +14,8 @@ const HOUR_MS = 3_600_000;
 export function connectionLogPanel(sourceId: string): { element: HTMLElement; refresh(): Promise<void> } {
   const alert = h("p", { class: "connection-alert", role: "status", hidden: true });
   const body = h("div");
-  const details = h("details", { class: "connection-log" }, h("summary", {}, "Connection log"), body);
-  const element = h("section", { "aria-label": "Connections" }, alert, details);
+  const details = h("details", { class: "connection-log" }, h("summary", {}, t("connections.log")), body);
+  const element = h("section", { "aria-label": t("connections.label") }, alert, details);
   let shown = "";
   const refresh = async () => {
     const log = await api<{ events: ConnectionEvent[] }>(
@@ -29,9 +30,7 @@ export function connectionLogPanel(sourceId: string): { element: HTMLElement; re
     alert.textContent = sentence ?? "";
     replace(
       body,
-      log.events.length === 0
-        ? h("p", { class: "muted" }, "No device has connected yet.")
-        : table(log.events),
+      log.events.length === 0 ? h("p", { class: "muted" }, t("connections.none")) : table(log.events),
     );
   };
   return { element, refresh };
@@ -45,17 +44,17 @@ export function refusalSentence(events: readonly ConnectionEvent[], now: number)
   if (recent.length === 0) return undefined;
   const parts: string[] = [];
   const logins = recent.filter((e) => e.kind === "refused");
-  if (logins.length > 0) parts.push(counted(logins, "refused login", "refused logins"));
+  if (logins.length > 0) parts.push(counted(logins, "connections.refusedLogins"));
   const others = recent.filter((e) => e.kind !== "refused");
-  if (others.length > 0)
-    parts.push(counted(others, "refused publish or subscription", "refused publishes or subscriptions"));
-  return `${parts.join(". ")}.`;
+  if (others.length > 0) parts.push(counted(others, "connections.refusedOthers"));
+  return parts.join(" ");
 }
 
-function counted(events: readonly ConnectionEvent[], one: string, many: string): string {
+function counted(events: readonly ConnectionEvent[], sentence: PluralBase): string {
+  // The reasons are the hub's own words, and the addresses are data: both listed as they are.
   const reasons = [...new Set(events.map((e) => e.reason))].join("; ");
   const addresses = [...new Set(events.map((e) => e.address))].join(", ");
-  return `${events.length} ${events.length === 1 ? one : many} in the last hour: ${reasons}, from ${addresses}`;
+  return tn(sentence, events.length, { reasons, addresses });
 }
 
 function table(events: readonly ConnectionEvent[]): HTMLElement {
@@ -68,11 +67,11 @@ function table(events: readonly ConnectionEvent[]): HTMLElement {
       h(
         "tr",
         {},
-        h("th", {}, "When"),
-        h("th", {}, "What"),
-        h("th", {}, "Why"),
-        h("th", {}, "From"),
-        h("th", {}, "Client"),
+        h("th", {}, t("connections.column.when")),
+        h("th", {}, t("connections.column.what")),
+        h("th", {}, t("connections.column.why")),
+        h("th", {}, t("connections.column.from")),
+        h("th", {}, t("connections.column.client")),
       ),
     ),
     h(
@@ -83,7 +82,7 @@ function table(events: readonly ConnectionEvent[]): HTMLElement {
           "tr",
           {},
           h("td", { title: formatTime(e.at) }, timeAgo(e.at)),
-          h("td", {}, e.kind.replace("-", " ")),
+          h("td", { title: e.kind }, tValue("connections.kind", e.kind)),
           h("td", {}, e.reason),
           h("td", {}, e.address),
           h("td", {}, [e.clientId ?? "", e.protocol ? ` (${e.protocol})` : ""].join("")),

@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { h } from "../lib/dom.ts";
 import { formatCount, formatTime, humanize } from "../lib/format.ts";
 import { refreshedJson } from "../lib/refreshed-json.ts";
@@ -7,16 +8,12 @@ import type { Panel } from "./data-flow-panel.ts";
 /** What left the house under a permission, per quantity, with downloads as CSV and JSON. */
 export function consentRecordPanel(permissionId: string): Panel {
   const path = `/api/permissions/${encodeURIComponent(permissionId)}/consent-record`;
-  const body = h("div", { class: "consent-body" }, h("p", { class: "muted" }, "Loading…"));
+  const body = h("div", { class: "consent-body" }, h("p", { class: "muted" }, t("common.loading")));
   const element = h(
     "section",
     { class: "card consent-record", "aria-labelledby": "consent-heading", "data-testid": "consent-record" },
-    h("div", { class: "section-head" }, h("h2", { id: "consent-heading" }, "Consent record")),
-    h(
-      "p",
-      { class: "muted" },
-      "What left the house: every value the service's broker acknowledged, counted per quantity and schema.",
-    ),
+    h("div", { class: "section-head" }, h("h2", { id: "consent-heading" }, t("consent.heading"))),
+    h("p", { class: "muted" }, t("consent.intro")),
     body,
     h(
       "div",
@@ -24,12 +21,12 @@ export function consentRecordPanel(permissionId: string): Panel {
       h(
         "a",
         { href: `${path}?format=csv`, download: `consent-record-${permissionId}.csv`, class: "button" },
-        "Download CSV",
+        t("consent.downloadCsv"),
       ),
       h(
         "a",
         { href: path, download: `consent-record-${permissionId}.json`, class: "button" },
-        "Download JSON",
+        t("consent.downloadJson"),
       ),
     ),
   );
@@ -47,12 +44,20 @@ function render(record: ConsentRecord): HTMLElement[] {
   const times = h(
     "p",
     { class: "meta" },
-    `Granted ${record.grantTime === null ? "never" : formatTime(record.grantTime)}`,
-    record.revokeTime !== null && ` · revoked ${formatTime(record.revokeTime)}`,
+    record.grantTime === null
+      ? t("consent.notGranted")
+      : t("consent.granted", { time: formatTime(record.grantTime) }),
+    record.revokeTime !== null && t("consent.revoked", { time: formatTime(record.revokeTime) }),
   );
-  if (record.values.length === 0)
-    return [times, h("p", { class: "muted" }, "No values have left the house yet.")];
-  const headers = ["Quantity", "OBIS code", "Schema", "Values", "First sent", "Last sent"];
+  if (record.values.length === 0) return [times, h("p", { class: "muted" }, t("consent.none"))];
+  const headers = [
+    t("common.quantity"),
+    t("common.obisCode"),
+    t("consent.column.schema"),
+    t("consent.column.values"),
+    t("consent.column.firstSent"),
+    t("consent.column.lastSent"),
+  ];
   return [
     times,
     h(
@@ -61,7 +66,7 @@ function render(record: ConsentRecord): HTMLElement[] {
       h(
         "table",
         { class: "consent-table" },
-        h("caption", { class: "offscreen" }, "Values sent per quantity"),
+        h("caption", { class: "offscreen" }, t("consent.caption")),
         h(
           "thead",
           {},
@@ -78,7 +83,7 @@ function render(record: ConsentRecord): HTMLElement[] {
             h(
               "tr",
               { "data-obis": v.obisCode, "data-schema": v.schema },
-              h("td", {}, v.name === null ? "Unknown quantity" : humanize(v.name)),
+              h("td", {}, v.name === null ? t("common.unknownQuantity") : humanize(v.name)),
               h("td", {}, h("code", {}, v.obisCode)),
               h("td", {}, v.schema),
               h("td", { class: "num", "data-count": v.values }, formatCount(v.values)),

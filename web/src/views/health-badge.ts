@@ -1,20 +1,18 @@
+import { t, tValue } from "../i18n/i18n.ts";
 import { h } from "../lib/dom.ts";
 import type { DataSource } from "../lib/types.ts";
 
-const MEANING: Record<string, string> = {
-  UP: "a message arrived within the last 90 s",
-  WARNING: "no message for more than 90 s",
-  DOWN: "no message for more than 180 s",
-  UNKNOWN: "no message received yet",
-  DISABLED: "the data source is disabled, so its device cannot connect",
-};
-
 /**
- * The health status as a coloured badge with a tooltip saying why. A CSS tooltip rather than
- * `title`, so it also shows when the badge gets keyboard focus.
+ * The health status as a coloured badge with a tooltip saying why (AIIDA's name first, for experts). A
+ * CSS tooltip rather than `title`, so it also shows when the badge gets keyboard focus.
  */
 export function healthBadge(health: DataSource["health"]): HTMLElement {
-  const why = `${health.status}: ${health.reason} (${MEANING[health.status] ?? ""})`;
+  const meaning = tValue("health.meaning", health.status);
+  const why = t("health.tip", {
+    status: health.status,
+    reason: health.reason,
+    meaning: meaning === health.status ? "" : meaning,
+  });
   return h(
     "span",
     {
@@ -24,7 +22,7 @@ export function healthBadge(health: DataSource["health"]): HTMLElement {
       role: "img",
       tabindex: 0,
     },
-    health.status,
+    tValue("health.status", health.status),
   );
 }
 
@@ -34,20 +32,19 @@ export function healthBadge(health: DataSource["health"]): HTMLElement {
  */
 export function connectedBadge(state: boolean | DataSource["health"]): HTMLElement {
   const connected = typeof state === "boolean" ? state : state.connected;
-  if (connected) return h("span", { class: "connected is-connected" }, "Connected");
-  if (typeof state === "boolean") return h("span", { class: "connected is-disconnected" }, "Not connected");
+  if (connected) return h("span", { class: "connected is-connected" }, t("health.connected"));
+  if (typeof state === "boolean")
+    return h("span", { class: "connected is-disconnected" }, t("health.notConnected"));
   const why =
-    state.status === "UP"
-      ? "No device is connected right now, but a message arrived recently: normal for devices that connect only to send (like mosquitto_pub or a script)."
-      : "No device is connected right now.";
+    state.status === "UP" ? t("health.notConnectedRecentMessage") : t("health.notConnectedNoDevice");
   return h(
     "span",
     {
       class: "connected is-disconnected tip",
       "data-tip": why,
-      "aria-label": `Not connected. ${why}`,
+      "aria-label": t("health.notConnectedLabel", { why }),
       tabindex: 0,
     },
-    "Not connected",
+    t("health.notConnected"),
   );
 }

@@ -1,5 +1,6 @@
 import uPlot from "uplot";
-import { formatTime, formatUnit, formatValue } from "../lib/format.ts";
+import { currentLocale, t } from "../i18n/i18n.ts";
+import { displayZone, formatTime, formatUnit, formatValue } from "../lib/format.ts";
 import type { Aligned } from "../lib/history-data.ts";
 import type { Series } from "../lib/types.ts";
 
@@ -11,19 +12,27 @@ export interface Chart {
   destroy(): void;
 }
 
-const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const day = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+/** Axis labels in the reader's locale and the zone every time of the UI is shown in (the hub's). */
+function axisFormats(zone: string) {
+  return {
+    clock: new Intl.DateTimeFormat(currentLocale(), { hour: "2-digit", minute: "2-digit", timeZone: zone }),
+    day: new Intl.DateTimeFormat(currentLocale(), { day: "numeric", month: "short", timeZone: zone }),
+  };
+}
 
-/** Time axis labels in the reader's locale: the clock, with the date under the first tick of each day. */
-function timeTicks(_u: uPlot, ticks: number[]): string[] {
-  const daily = (ticks[1] ?? 0) - (ticks[0] ?? 0) >= 86_400;
-  return ticks.map((t, i) => {
-    const d = new Date(t * 1000);
-    if (daily) return day.format(d);
-    const prev = ticks[i - 1];
-    const newDay = prev === undefined || new Date(prev * 1000).toDateString() !== d.toDateString();
-    return newDay ? `${clock.format(d)}\n${day.format(d)}` : clock.format(d);
-  });
+/** Time axis labels: the clock, with the date under the first tick of each day. */
+function timeTicks(zone: string): (u: uPlot, ticks: number[]) => string[] {
+  const { clock, day } = axisFormats(zone);
+  return (_u, ticks) => {
+    const daily = (ticks[1] ?? 0) - (ticks[0] ?? 0) >= 86_400;
+    return ticks.map((tick, i) => {
+      const d = new Date(tick * 1000);
+      if (daily) return day.format(d);
+      const prev = ticks[i - 1];
+      const newDay = prev === undefined || day.format(new Date(prev * 1000)) !== day.format(d);
+      return newDay ? `${clock.format(d)}\n${day.format(d)}` : clock.format(d);
+    });
+  };
 }
 
 /** Charts of one page share the cursor, so hovering one shows the same moment in all. */
@@ -55,14 +64,20 @@ export function lineChart(
     ...(label && { label }),
   });
   const shownUnit = formatUnit(unit);
+  const zone = displayZone();
   const options: uPlot.Options = {
     width: Math.max(280, target.clientWidth),
     height: heightFor(target.clientWidth),
     cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: SYNC_KEY } },
     // The whole chosen range, not just the span with data: a gap at either end is information too.
     scales: { x: { time: true, range: () => [range.from / 1000, range.to / 1000] } },
+    // Ticks fall on whole hours and days of the zone the labels are written in.
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
     series: [
-      { label: "Time", value: (_u, v) => (v === null || v === undefined ? "–" : formatTime(v * 1000)) },
+      {
+        label: t("chart.time"),
+        value: (_u, v) => (v === null || v === undefined ? "–" : formatTime(v * 1000)),
+      },
       ...series.map(
         (s, i): uPlot.Series => ({
           label: nameOf(s),
@@ -74,7 +89,7 @@ export function lineChart(
       ),
     ],
     axes: [
-      { ...axis(""), values: timeTicks, size: 50 },
+      { ...axis(""), values: timeTicks(zone), size: 50 },
       { ...axis(shownUnit), size: 64, values: (_u, ticks) => ticks.map((v) => formatValue(v)) },
     ],
     hooks: {

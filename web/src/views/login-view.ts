@@ -1,3 +1,4 @@
+import { t, tParts } from "../i18n/i18n.ts";
 import { ApiError, messageOf } from "../lib/api.ts";
 import { h, replace } from "../lib/dom.ts";
 import type { Cleanup } from "../lib/router.ts";
@@ -6,7 +7,7 @@ import { login } from "../lib/session.ts";
 /** The login page; `onSuccess` gets the username once the session cookie is set. */
 export function loginView(onSuccess: (username: string) => void) {
   return (main: HTMLElement): Cleanup | undefined => {
-    document.title = "Log in · aiida-hub";
+    document.title = t("login.documentTitle");
     const expired = new URLSearchParams(location.search).has("expired");
     const username = h("input", {
       id: "login-username",
@@ -24,33 +25,32 @@ export function loginView(onSuccess: (username: string) => void) {
       "aria-describedby": "login-error",
     });
     const error = h("p", { id: "login-error", class: "form-error", role: "alert" });
-    const submit = h("button", { type: "submit", class: "primary" }, "Log in");
+    const submit = h("button", { type: "submit", class: "primary" }, t("login.submit"));
 
     const form = h(
       "form",
       { class: "card login-card", "aria-labelledby": "login-title" },
       h("h1", { id: "login-title" }, "aiida-hub"),
-      h("p", { class: "muted" }, "Your home's energy data hub. Log in with the admin account."),
-      expired && h("p", { class: "notice" }, "Your session has ended. Please log in again."),
-      h("div", { class: "field" }, h("label", { for: "login-username" }, "Username"), username),
-      h("div", { class: "field" }, h("label", { for: "login-password" }, "Password"), password),
+      h("p", { class: "muted" }, t("login.intro")),
+      expired && h("p", { class: "notice" }, t("login.expired")),
+      h("div", { class: "field" }, h("label", { for: "login-username" }, t("login.username")), username),
+      h("div", { class: "field" }, h("label", { for: "login-password" }, t("login.password")), password),
       error,
       submit,
       h(
         "p",
         { class: "hint" },
-        "Forgot the password? On the hub's computer, run ",
-        h("code", {}, "aiida-hub reset-admin-password"),
-        " (in the hub's folder: ",
-        h("code", {}, "node bin/aiida-hub.js reset-admin-password"),
-        "); it prints a new one.",
+        tParts<HTMLElement>("login.forgotHint", {
+          command: h("code", {}, "aiida-hub reset-admin-password"),
+          npmCommand: h("code", {}, "node bin/aiida-hub.js reset-admin-password"),
+        }),
       ),
     );
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       replace(error);
       if (password.value === "") {
-        replace(error, "Enter the password.");
+        replace(error, t("login.passwordMissing"));
         password.focus();
         return;
       }
@@ -60,7 +60,7 @@ export function loginView(onSuccess: (username: string) => void) {
         onSuccess(username.value.trim());
       } catch (err) {
         const wrong = err instanceof ApiError && err.status === 401;
-        replace(error, wrong ? "Wrong username or password. Please try again." : messageOf(err));
+        replace(error, wrong ? t("login.wrong") : messageOf(err));
         password.select();
         password.focus();
       } finally {

@@ -1,12 +1,13 @@
+import { t, tn, tParts } from "../i18n/i18n.ts";
 import { actionButton } from "../lib/action-button.ts";
 import { ApiError, api, messageOf } from "../lib/api.ts";
 import { confirmAction } from "../lib/confirm.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
-import { humanize } from "../lib/format.ts";
 import { navigate } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
 import type { DataSource, Permission } from "../lib/types.ts";
+import { assetName } from "./asset-name.ts";
 import { serviceNameOf } from "./permission-badge.ts";
 
 /** Statuses in which the permission was never granted, so it may be deleted without telling EDDIE. */
@@ -20,11 +21,11 @@ export function permissionActions(permission: Permission, changed: (p: Permissio
   const accept =
     permission.status === "FETCHED_DETAILS" &&
     actionButton(
-      "Accept…",
+      t("permission.accept"),
       async () => {
         const saved = await openAccept(permission);
         if (saved) {
-          toast(`Accepted: ${name} will receive the data it asked for.`);
+          toast(t("permission.accepted", { service: name }));
           changed(saved);
         }
       },
@@ -33,32 +34,32 @@ export function permissionActions(permission: Permission, changed: (p: Permissio
 
   const reject =
     NEVER_GRANTED.has(permission.status) &&
-    actionButton("Reject", async () => {
+    actionButton(t("permission.reject"), async () => {
       const ok = await confirmAction(
-        `Reject ${name}?`,
-        "The service is told that you declined. It receives no data. This cannot be undone.",
-        "Reject permission",
+        t("permission.reject.title", { service: name }),
+        t("permission.reject.message"),
+        t("permission.reject.action"),
         true,
       );
       if (!ok) return;
       changed(await api<Permission>("PATCH", path, { operation: "REJECT" }));
-      toast("Rejected.");
+      toast(t("permission.rejected"));
     });
 
   const revoke =
     permission.statusGroup === "active" &&
     actionButton(
-      "Revoke",
+      t("permission.revoke"),
       async () => {
         const ok = await confirmAction(
-          `Revoke ${name}?`,
-          "The service receives no more data from now on and is told that you revoked the permission. This cannot be undone.",
-          "Revoke permission",
+          t("permission.revoke.title", { service: name }),
+          t("permission.revoke.message"),
+          t("permission.revoke.action"),
           true,
         );
         if (!ok) return;
         changed(await api<Permission>("PATCH", path, { operation: "REVOKE" }));
-        toast("Revoked: no more data is shared.");
+        toast(t("permission.revoked"));
       },
       "danger-outline",
     );
@@ -66,17 +67,17 @@ export function permissionActions(permission: Permission, changed: (p: Permissio
   const remove =
     NEVER_GRANTED.has(permission.status) &&
     actionButton(
-      "Delete",
+      t("common.delete"),
       async () => {
         const ok = await confirmAction(
-          `Delete ${name}?`,
-          "The permission is removed from this hub without telling the service (use Reject to tell it). This cannot be undone.",
-          "Delete permission",
+          t("permission.delete.title", { service: name }),
+          t("permission.delete.message"),
+          t("permission.delete.action"),
           true,
         );
         if (!ok) return;
         await api("DELETE", path);
-        toast("Deleted.");
+        toast(t("permission.deleted"));
         navigate("/permissions");
       },
       "danger-outline",
@@ -84,7 +85,7 @@ export function permissionActions(permission: Permission, changed: (p: Permissio
 
   return h(
     "div",
-    { class: "source-actions", role: "group", "aria-label": "Permission actions" },
+    { class: "source-actions", role: "group", "aria-label": t("permission.actions") },
     accept,
     reject,
     revoke,
@@ -100,24 +101,26 @@ async function openAccept(permission: Permission): Promise<Permission | undefine
   const others = sources.length - compatible.length;
   return new Promise((resolve) => {
     let result: Permission | undefined;
-    const cancel = h("button", { type: "button" }, "Cancel");
+    const cancel = h("button", { type: "button" }, t("common.cancel"));
     const intro = h(
       "p",
       {},
-      `${serviceNameOf(permission)} asks for the data of a ${humanize(asset).toLowerCase()}. Choose the data source that measures it.`,
+      t("permission.accept.intro", { service: serviceNameOf(permission), asset: assetName(asset) }),
     );
     if (compatible.length === 0) {
-      const addLink = h("a", { href: "/sources" }, "Add a data source");
+      const addLink = h("a", { href: "/sources" }, t("permission.accept.addSource"));
       const dialog = openDialog(
-        "Accept the permission",
+        t("permission.accept.title"),
         [
           intro,
           h(
             "p",
             { class: "notice", role: "alert" },
-            `No data source has the asset ${humanize(asset)}${others > 0 ? ` (${others} of other assets cannot serve it)` : ""}. `,
-            addLink,
-            " with this asset, then accept again.",
+            tParts("permission.accept.noSource", {
+              asset: assetName(asset),
+              others: others > 0 ? tn("permission.accept.othersCannot", others) : "",
+              addSource: addLink,
+            }),
           ),
           h("div", { class: "actions" }, cancel),
         ],
@@ -143,27 +146,23 @@ async function openAccept(permission: Permission): Promise<Permission | undefine
           "label",
           { for: `accept-source-${s.id}` },
           s.name,
-          s.meterId && h("span", { class: "sub" }, ` Meter ${s.meterId}`),
+          s.meterId && " ",
+          s.meterId && h("span", { class: "sub" }, t("permission.accept.meter", { id: s.meterId })),
         ),
       ),
     );
     const error = h("p", { class: "form-error", role: "alert" });
-    const ok = h("button", { type: "submit", class: "primary" }, "Accept and share");
+    const ok = h("button", { type: "submit", class: "primary" }, t("permission.accept.submit"));
     const form = h(
       "form",
       { class: "accept-form" },
       intro,
-      h("fieldset", {}, h("legend", {}, "Data source"), choices),
-      others > 0 &&
-        h(
-          "p",
-          { class: "hint" },
-          `${others} data source(s) of other assets are not offered: they cannot serve this data need.`,
-        ),
+      h("fieldset", {}, h("legend", {}, t("common.dataSource")), choices),
+      others > 0 && h("p", { class: "hint" }, tn("permission.accept.notOffered", others)),
       error,
       h("div", { class: "actions" }, cancel, ok),
     );
-    const dialog = openDialog("Accept the permission", [form], () => resolve(result));
+    const dialog = openDialog(t("permission.accept.title"), [form], () => resolve(result));
     cancel.addEventListener("click", () => dialog.close());
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -1,21 +1,17 @@
+import { t, tValue } from "../i18n/i18n.ts";
 import { h } from "../lib/dom.ts";
 import type { Permission } from "../lib/types.ts";
 
-/** What each status means, in words a household understands. */
-export const STATUS_MEANING: Record<string, string> = {
-  CREATED: "added; waiting for the details from the service",
-  FETCHED_DETAILS: "waiting for your decision",
-  UNFULFILLABLE: "this hub cannot provide what the service asks for",
-  ACCEPTED: "accepted; waiting for the service to confirm",
-  FETCHED_MQTT_CREDENTIALS: "confirmed; about to start",
-  WAITING_FOR_START: "granted; sharing starts at the start time",
-  STREAMING_DATA: "sharing data now",
-  REJECTED: "you declined it",
-  REVOKED: "you withdrew it",
-  TERMINATED: "the service ended it",
-  FULFILLED: "its end time was reached",
-  FAILED_TO_START: "sharing could not be set up",
-};
+/** A status in the reader's words (AIIDA's name where there are none). */
+export function statusLabel(status: string): string {
+  return tValue("permission.status", status);
+}
+
+/** What a status means, in words a household understands; empty for a status the UI does not know. */
+export function statusMeaning(status: string): string {
+  const meaning = tValue("permission.meaning", status);
+  return meaning === status ? "" : meaning;
+}
 
 const TONE: Record<string, string> = {
   STREAMING_DATA: "health-up",
@@ -24,9 +20,12 @@ const TONE: Record<string, string> = {
   FAILED_TO_START: "health-down",
 };
 
-/** The status as a badge, with its meaning as a tooltip (also on keyboard focus). */
+/** The status as a badge, with AIIDA's name and its meaning as a tooltip (also on keyboard focus). */
 export function statusBadge(permission: Pick<Permission, "status">): HTMLElement {
-  const why = `${permission.status}: ${STATUS_MEANING[permission.status] ?? ""}`;
+  const why = t("permission.statusTip", {
+    status: permission.status,
+    meaning: statusMeaning(permission.status),
+  });
   return h(
     "span",
     {
@@ -37,13 +36,13 @@ export function statusBadge(permission: Pick<Permission, "status">): HTMLElement
       tabindex: 0,
       "data-status": permission.status,
     },
-    permission.status.replaceAll("_", " "),
+    statusLabel(permission.status),
   );
 }
 
 /** The name of the service asking for the data; unknown until EDDIE's details arrived. */
 export function serviceNameOf(permission: Permission): string {
-  return permission.serviceName ?? "Waiting for details";
+  return permission.serviceName ?? t("permission.serviceUnknown");
 }
 
 /** The first part of an id, enough to tell ids apart at a glance. */

@@ -1,14 +1,16 @@
+import { t, tValue } from "../i18n/i18n.ts";
 import { ApiError, api, messageOf } from "../lib/api.ts";
 import { catalogue } from "../lib/catalogue.ts";
 import { h, replace } from "../lib/dom.ts";
-import { formatTime, humanize } from "../lib/format.ts";
+import { formatCount, formatTime, humanize } from "../lib/format.ts";
 import type { Cleanup } from "../lib/router.ts";
 import type { Catalogue, Permission } from "../lib/types.ts";
+import { assetName } from "./asset-name.ts";
 import { consentRecordPanel } from "./consent-record-panel.ts";
 import { dataFlowPanel } from "./data-flow-panel.ts";
 import { notFoundView } from "./not-found-view.ts";
 import { permissionActions } from "./permission-actions.ts";
-import { STATUS_MEANING, serviceNameOf, statusBadge } from "./permission-badge.ts";
+import { serviceNameOf, statusBadge, statusLabel, statusMeaning } from "./permission-badge.ts";
 import { period } from "./permissions-view.ts";
 
 /** How often the page refreshes the permission and its data flow while it is open. */
@@ -17,14 +19,14 @@ const REFRESH_MS = 3000;
 /** One permission: what the service asked for, its state and actions, and once granted what it received. */
 export function permissionPage(main: HTMLElement, params: Record<string, string>): Cleanup {
   const id = params.id ?? "";
-  const title = h("h1", {}, "Loading…");
+  const title = h("h1", {}, t("common.loading"));
   const badges = h("span", { class: "title-badges" });
   const head = h("div", { class: "source-head" });
   const details = h("section", { class: "card permission-details", "aria-labelledby": "need-heading" });
   const flow = h("div", { class: "permission-flow" });
   replace(
     main,
-    h("a", { href: "/permissions", class: "back" }, "← All permissions"),
+    h("a", { href: "/permissions", class: "back" }, t("permission.back")),
     h("div", { class: "title-row" }, title, badges),
     head,
     details,
@@ -44,11 +46,15 @@ export function permissionPage(main: HTMLElement, params: Record<string, string>
     const focused = head.contains(active) ? active?.textContent : undefined;
     const name = serviceNameOf(permission);
     if (title.textContent !== name) title.textContent = name;
-    document.title = `${name} · aiida-hub`;
+    document.title = t("permission.documentTitle", { service: name });
     replace(badges, statusBadge(permission));
     replace(
       head,
-      h("p", { class: "meta" }, `Permission ${permission.permissionId} · EDDIE ${permission.eddieId}`),
+      h(
+        "p",
+        { class: "meta" },
+        t("permission.meta", { id: permission.permissionId, eddieId: permission.eddieId }),
+      ),
       statusExplanation(permission),
       permissionActions(permission, (saved) => void render(saved)),
     );
@@ -72,10 +78,10 @@ export function permissionPage(main: HTMLElement, params: Record<string, string>
         notFoundView(main);
         return;
       }
-      title.textContent = "Permission not available";
+      title.textContent = t("permission.notAvailable");
       replace(badges);
       replace(head, h("p", { class: "form-error", role: "alert" }, messageOf(err)));
-      replace(details, h("a", { href: "/permissions" }, "Back to the list"));
+      replace(details, h("a", { href: "/permissions" }, t("permission.backToList")));
     }
   };
   void load(true);
@@ -110,7 +116,11 @@ function statusExplanation(p: Permission): HTMLElement {
   return h(
     "div",
     { class: "status-explanation" },
-    h("p", {}, `${humanize(p.status)}: ${STATUS_MEANING[p.status] ?? ""}.`),
+    h(
+      "p",
+      { title: p.status },
+      t("permission.explanation", { status: statusLabel(p.status), meaning: statusMeaning(p.status) }),
+    ),
     p.statusReason && h("p", { class: "notice" }, p.statusReason),
     p.problems.length > 0 &&
       h(
@@ -120,15 +130,20 @@ function statusExplanation(p: Permission): HTMLElement {
           h("li", {}, h("code", { class: "json-path" }, problem.path), ` ${problem.reason}`),
         ),
       ),
-    p.pendingStep &&
-      h(
-        "p",
-        { class: "muted pending-step" },
-        `Retrying “${humanize(p.pendingStep.step)}” (attempt ${p.pendingStep.attempts}${
-          p.pendingStep.nextAttemptAt ? `, next ${formatTime(p.pendingStep.nextAttemptAt)}` : ""
-        }).`,
-      ),
-    p.lastError && h("p", { class: "warning last-error" }, `Last error: ${p.lastError}`),
+    p.pendingStep && h("p", { class: "muted pending-step" }, retrying(p.pendingStep)),
+    p.lastError && h("p", { class: "warning last-error" }, t("permission.lastError", { error: p.lastError })),
+  );
+}
+
+/** The step the hub retries, in words (AIIDA's step name stays in the title for experts). */
+function retrying(step: NonNullable<Permission["pendingStep"]>): HTMLElement {
+  const values = { step: tValue("permission.step", step.step), attempt: formatCount(step.attempts) };
+  return h(
+    "span",
+    { title: step.step },
+    step.nextAttemptAt
+      ? t("permission.retryingNext", { ...values, time: formatTime(step.nextAttemptAt) })
+      : t("permission.retrying", values),
   );
 }
 
@@ -146,9 +161,8 @@ function policyLink(url: string): HTMLElement | string {
 
 function needDetails(p: Permission, cat: Catalogue): Array<HTMLElement> {
   const need = p.dataNeed;
-  const heading = h("h2", { id: "need-heading" }, "What the service asks for");
-  if (need === null)
-    return [heading, h("p", { class: "muted" }, "The details have not arrived from the service yet.")];
+  const heading = h("h2", { id: "need-heading" }, t("permission.need.heading"));
+  if (need === null) return [heading, h("p", { class: "muted" }, t("permission.need.notYet"))];
   const row = (label: string, ...value: Array<Node | string | null | false>) => [
     h("dt", {}, label),
     h("dd", {}, ...value),
@@ -158,42 +172,55 @@ function needDetails(p: Permission, cat: Catalogue): Array<HTMLElement> {
     h(
       "dl",
       { class: "credentials need" },
-      row("Service", need.name),
-      need.description !== "" && row("Description", need.description),
-      row("Purpose", need.purpose),
-      row("Policy", policyLink(need.policyLink)),
-      row("Period", period(p)),
+      row(t("permission.need.service"), need.name),
+      need.description !== "" && row(t("permission.need.description"), need.description),
+      row(t("permission.need.purpose"), need.purpose),
+      row(t("permission.need.policy"), policyLink(need.policyLink)),
+      row(t("permission.need.period"), period(p)),
       row(
-        "Schedule",
+        t("permission.need.schedule"),
         h("code", {}, p.effectiveTransmissionSchedule ?? need.transmissionSchedule),
-        " (cron, with seconds)",
+        t("permission.need.cron"),
       ),
-      row("Asset", humanize(need.asset)),
-      row("Schemas", need.schemas.join(", ")),
+      row(t("permission.need.asset"), h("span", { title: need.asset }, assetName(need.asset))),
+      row(t("permission.need.schemas"), need.schemas.join(", ")),
       p.unsupportedSchemas.length > 0 &&
-        row("Unsupported schemas", h("span", { class: "warning" }, p.unsupportedSchemas.join(", "))),
+        row(
+          t("permission.need.unsupportedSchemas"),
+          h("span", { class: "warning" }, p.unsupportedSchemas.join(", ")),
+        ),
       row(
-        "Data source",
-        p.dataSource === null ? "none chosen yet" : (p.dataSource.name ?? "deleted data source"),
+        t("common.dataSource"),
+        p.dataSource === null
+          ? t("permission.need.noSourceYet")
+          : (p.dataSource.name ?? t("permission.need.sourceDeleted")),
       ),
-      row("Granted", p.grantTime === null ? "not yet" : formatTime(p.grantTime)),
-      p.revokeTime !== null && row("Revoked", formatTime(p.revokeTime)),
+      row(
+        t("permission.need.granted"),
+        p.grantTime === null ? t("permission.need.notGranted") : formatTime(p.grantTime),
+      ),
+      p.revokeTime !== null && row(t("permission.need.revoked"), formatTime(p.revokeTime)),
     ),
-    h("h3", {}, "Data"),
+    h("h3", {}, t("permission.need.data")),
     dataTagTable(need.dataTags, cat),
   ];
 }
 
 function dataTagTable(tags: readonly string[], cat: Catalogue): HTMLElement {
-  if (tags.length === 0) return h("p", {}, "Every quantity the data source measures.");
+  if (tags.length === 0) return h("p", {}, t("permission.need.everyQuantity"));
   return h(
     "table",
     { class: "data-tags" },
-    h("caption", { class: "offscreen" }, "Quantities shared"),
+    h("caption", { class: "offscreen" }, t("permission.need.quantitiesCaption")),
     h(
       "thead",
       {},
-      h("tr", {}, h("th", { scope: "col" }, "Quantity"), h("th", { scope: "col" }, "OBIS code")),
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, t("common.quantity")),
+        h("th", { scope: "col" }, t("common.obisCode")),
+      ),
     ),
     h(
       "tbody",
@@ -203,7 +230,7 @@ function dataTagTable(tags: readonly string[], cat: Catalogue): HTMLElement {
         return h(
           "tr",
           { "data-obis": code },
-          h("td", {}, known ? humanize(known.name) : "Unknown quantity"),
+          h("td", {}, known ? humanize(known.name) : t("common.unknownQuantity")),
           h("td", {}, h("code", {}, code)),
         );
       }),

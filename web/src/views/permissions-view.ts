@@ -1,3 +1,5 @@
+import type { MessageKey } from "../i18n/en.ts";
+import { t } from "../i18n/i18n.ts";
 import { api, messageOf } from "../lib/api.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatTime } from "../lib/format.ts";
@@ -10,23 +12,23 @@ import { serviceNameOf, shortId, statusBadge } from "./permission-badge.ts";
 /** How often the lists refresh (statuses change in the background: details fetched, start reached). */
 const REFRESH_MS = 5000;
 
-const GROUPS: ReadonlyArray<{ group: PermissionStatusGroup; label: string; empty: string }> = [
-  { group: "active", label: "Active", empty: "No permission is active." },
-  { group: "pending", label: "Pending", empty: "No permission waits for your decision." },
-  { group: "complete", label: "Complete", empty: "No permission has ended yet." },
-];
+const GROUPS: readonly PermissionStatusGroup[] = ["active", "pending", "complete"];
 
 /** The permissions to share data with services, by state, and the button to add one from an AIIDA code. */
 export function permissionsView(main: HTMLElement): Cleanup {
-  document.title = "Permissions · aiida-hub";
+  document.title = t("permissions.documentTitle");
   const panels = GROUPS.map(() =>
-    h("div", { class: "permissions-body" }, h("p", { class: "muted" }, "Loading…")),
+    h("div", { class: "permissions-body" }, h("p", { class: "muted" }, t("common.loading"))),
   );
   const groupTabs = tabs(
-    "Permissions by state",
-    GROUPS.map((g, i) => ({ id: `permissions-${g.group}`, label: g.label, panel: panels[i] as HTMLElement })),
+    t("permissions.byState"),
+    GROUPS.map((group, i) => ({
+      id: `permissions-${group}`,
+      label: t(`permissions.group.${group}`),
+      panel: panels[i] as HTMLElement,
+    })),
   );
-  const add = h("button", { type: "button", class: "primary" }, "+ Add permission");
+  const add = h("button", { type: "button", class: "primary" }, t("permissions.add"));
   add.addEventListener("click", async () => {
     const added = await openAddPermission();
     if (added.length === 0) return;
@@ -42,12 +44,8 @@ export function permissionsView(main: HTMLElement): Cleanup {
   });
   replace(
     main,
-    h("div", { class: "page-head" }, h("h1", {}, "Permissions"), add),
-    h(
-      "p",
-      { class: "muted intro" },
-      "A service (such as an energy community) can ask to receive your meter's data. Add the AIIDA code it gives you, then accept or reject. You can revoke an accepted permission at any time.",
-    ),
+    h("div", { class: "page-head" }, h("h1", {}, t("permissions.title")), add),
+    h("p", { class: "muted intro" }, t("permissions.intro")),
     groupTabs,
   );
 
@@ -65,12 +63,12 @@ export function permissionsView(main: HTMLElement): Cleanup {
       last = ["", "", ""];
       return;
     }
-    GROUPS.forEach(({ group, empty }, i) => {
+    GROUPS.forEach((group, i) => {
       const list = all.filter((p) => p.statusGroup === group);
       const key = JSON.stringify(list);
       if (stopped || key === last[i]) return;
       last[i] = key;
-      renderList(panels[i] as HTMLElement, list, empty, group);
+      renderList(panels[i] as HTMLElement, list, group);
     });
   };
   void refresh();
@@ -81,29 +79,37 @@ export function permissionsView(main: HTMLElement): Cleanup {
   };
 }
 
+/** The table's columns; each header also labels its cells on a phone, where rows become cards. */
+const COLUMNS = {
+  service: "permissions.column.service",
+  eddie: "permissions.column.eddie",
+  status: "permissions.column.status",
+  period: "permissions.column.period",
+  source: "common.dataSource",
+} as const satisfies Record<string, MessageKey>;
+
 function renderList(
   panel: HTMLElement,
   permissions: readonly Permission[],
-  empty: string,
   group: PermissionStatusGroup,
 ): void {
   if (permissions.length === 0) {
-    replace(panel, h("div", { class: "empty card" }, h("p", {}, empty)));
+    replace(panel, h("div", { class: "empty card" }, h("p", {}, t(`permissions.empty.${group}`))));
     return;
   }
   const focused = document.activeElement?.getAttribute("data-key");
-  const headers = ["Service", "EDDIE", "Status", "Start – end", "Data source"];
+  const label = (column: keyof typeof COLUMNS) => t(COLUMNS[column]);
   const table = h(
     "table",
     { class: "sources-table permissions-table" },
-    h("caption", { class: "offscreen" }, `${group} permissions`),
+    h("caption", { class: "offscreen" }, t(`permissions.caption.${group}`)),
     h(
       "thead",
       {},
       h(
         "tr",
         {},
-        headers.map((name) => h("th", { scope: "col" }, name)),
+        Object.values(COLUMNS).map((key) => h("th", { scope: "col" }, t(key))),
       ),
     ),
     h(
@@ -117,23 +123,23 @@ function renderList(
           { "data-permission-id": p.permissionId },
           h(
             "th",
-            { scope: "row", "data-label": "Service" },
+            { scope: "row", "data-label": label("service") },
             h(
               "a",
               { href: `/permissions/${p.permissionId}`, "data-key": `name-${p.permissionId}` },
               serviceNameOf(p),
             ),
-            h("span", { class: "sub" }, `Permission ${shortId(p.permissionId)}`),
+            h("span", { class: "sub" }, t("permissions.shortId", { id: shortId(p.permissionId) })),
           ),
-          h("td", { "data-label": "EDDIE" }, h("code", { title: p.eddieId }, shortId(p.eddieId))),
-          h("td", { "data-label": "Status" }, badge),
-          h("td", { "data-label": "Start – end" }, period(p)),
+          h("td", { "data-label": label("eddie") }, h("code", { title: p.eddieId }, shortId(p.eddieId))),
+          h("td", { "data-label": label("status") }, badge),
+          h("td", { "data-label": label("period") }, period(p)),
           h(
             "td",
-            { "data-label": "Data source" },
+            { "data-label": label("source") },
             p.dataSource === null
-              ? h("span", { class: "muted" }, "none yet")
-              : (p.dataSource.name ?? h("span", { class: "muted" }, "deleted")),
+              ? h("span", { class: "muted" }, t("permissions.noSourceYet"))
+              : (p.dataSource.name ?? h("span", { class: "muted" }, t("permissions.sourceDeleted"))),
           ),
         );
       }),

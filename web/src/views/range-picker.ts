@@ -1,3 +1,4 @@
+import { t, tValue } from "../i18n/i18n.ts";
 import { h } from "../lib/dom.ts";
 import { fromLocalInput, toLocalInput } from "../lib/format.ts";
 import { PRESETS, type Preset } from "../lib/history-data.ts";
@@ -32,21 +33,21 @@ export function rangePicker(initial: Range, onChange: (range: Range) => void) {
   const fromInput = h("input", { type: "datetime-local", id: "range-from", value: toLocalInput(now.from) });
   const toInput = h("input", { type: "datetime-local", id: "range-to", value: toLocalInput(now.to) });
   const error = h("p", { class: "field-error", role: "alert" });
-  const apply = h("button", { type: "submit", class: "small" }, "Show");
+  const apply = h("button", { type: "submit", class: "small" }, t("range.show"));
   const custom = h(
     "form",
     { class: "custom-range", novalidate: true },
-    h("label", { for: "range-from" }, "From"),
+    h("label", { for: "range-from" }, t("range.from")),
     fromInput,
-    h("label", { for: "range-to" }, "To"),
+    h("label", { for: "range-to" }, t("range.to")),
     toInput,
     apply,
     error,
   );
   custom.hidden = chosen !== "custom";
   const options: Array<[string, string]> = [
-    ...Object.entries(PRESETS).map(([key, p]): [string, string] => [key, p.label]),
-    ["custom", "Custom"],
+    ...Object.keys(PRESETS).map((key): [string, string] => [key, tValue("range.preset", key)]),
+    ["custom", t("range.custom")],
   ];
   const radios = options.map(([value, label]) => {
     const input = h("input", {
@@ -68,14 +69,14 @@ export function rangePicker(initial: Range, onChange: (range: Range) => void) {
     const from = fromLocalInput(fromInput.value);
     const to = fromLocalInput(toInput.value);
     error.textContent = "";
-    if (!Number.isFinite(from) || !Number.isFinite(to)) error.textContent = "Enter both a start and an end.";
-    else if (from >= to) error.textContent = "The start must be before the end.";
+    if (!Number.isFinite(from) || !Number.isFinite(to)) error.textContent = t("range.bothMissing");
+    else if (from >= to) error.textContent = t("range.startAfterEnd");
     else onChange({ from, to });
   });
   const element = h(
     "div",
     { class: "range-picker" },
-    h("fieldset", { class: "segments" }, h("legend", {}, "Time range"), radios),
+    h("fieldset", { class: "segments" }, h("legend", {}, t("range.label")), radios),
     custom,
   );
   /** Shows a range chosen elsewhere (zooming) without calling `onChange`. */

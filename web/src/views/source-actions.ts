@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { actionButton } from "../lib/action-button.ts";
 import { api } from "../lib/api.ts";
 import { confirmAction } from "../lib/confirm.ts";
@@ -10,28 +11,28 @@ import { editSource } from "./source-form.ts";
 
 /** The buttons that change a data source; `changed` gets the source after each change. */
 export function sourceActions(source: DataSource, changed: (s: DataSource) => void): HTMLElement {
-  const edit = actionButton("Edit", async () => {
+  const edit = actionButton(t("sourceActions.edit"), async () => {
     const saved = await editSource(source);
     if (saved) {
-      toast("Saved.");
+      toast(t("sourceActions.saved"));
       changed(saved);
     }
   });
 
-  const toggle = actionButton(source.enabled ? "Disable" : "Enable", async () => {
-    const saved = await api<DataSource>("PATCH", `/datasources/${source.id}`, { enabled: !source.enabled });
-    toast(
-      saved.enabled ? "Enabled: the device may send data again." : "Disabled: the device was disconnected.",
-    );
-    changed(saved);
-  });
+  const toggle = actionButton(
+    source.enabled ? t("sourceActions.disable") : t("sourceActions.enable"),
+    async () => {
+      const saved = await api<DataSource>("PATCH", `/datasources/${source.id}`, { enabled: !source.enabled });
+      toast(saved.enabled ? t("sourceActions.enabled") : t("sourceActions.disabled"));
+      changed(saved);
+    },
+  );
 
-  const rekey = actionButton("New password", async () => {
+  const rekey = actionButton(t("sourceActions.newPassword"), async () => {
     const ok = await confirmAction(
-      "Generate a new password?",
-      `The current password of ${source.name} stops working at once and a connected device is disconnected. ` +
-        "You will need to enter the new password on the device.",
-      "Generate new password",
+      t("sourceActions.newPassword.title"),
+      t("sourceActions.newPassword.message", { name: source.name }),
+      t("sourceActions.newPassword.action"),
     );
     if (!ok) return;
     const credentials = await api<Credentials>("POST", `/datasources/${source.id}/regenerate-password`);
@@ -39,17 +40,17 @@ export function sourceActions(source: DataSource, changed: (s: DataSource) => vo
   });
 
   const remove = actionButton(
-    "Delete",
+    t("common.delete"),
     async () => {
       const ok = await confirmAction(
-        `Delete ${source.name}?`,
-        "The device can no longer connect, and all data stored for it is deleted. This cannot be undone.",
-        "Delete data source",
+        t("sourceActions.delete.title", { name: source.name }),
+        t("sourceActions.delete.message"),
+        t("sourceActions.delete.action"),
         true,
       );
       if (!ok) return;
       await api("DELETE", `/datasources/${source.id}`);
-      toast(`${source.name} was deleted.`);
+      toast(t("sourceActions.deleted", { name: source.name }));
       navigate("/sources");
     },
     "danger-outline",
@@ -57,7 +58,7 @@ export function sourceActions(source: DataSource, changed: (s: DataSource) => vo
 
   return h(
     "div",
-    { class: "source-actions", role: "group", "aria-label": "Data source actions" },
+    { class: "source-actions", role: "group", "aria-label": t("sourceActions.label") },
     edit,
     toggle,
     rekey,
