@@ -176,6 +176,8 @@ describe("aiida-hub publish (the CLI as a child process)", () => {
     const run = spawnPublisher(
       t,
       ["publish", "rest", "--url", "http://x", "--profile", profile, "-v"].concat([
+        "--broker",
+        "mqtt://127.0.0.1:1",
         "--username",
         "a",
         "--password",
