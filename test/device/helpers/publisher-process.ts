@@ -29,7 +29,11 @@ export function spawnPublisher(
   options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
 ): PublisherProcess {
   const stateHome = mkdtempSync(join(tmpdir(), "aiida-pub-xdg-"));
-  const env: Record<string, string | undefined> = { ...process.env, XDG_STATE_HOME: stateHome, ...options.env };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    XDG_STATE_HOME: stateHome,
+    ...options.env,
+  };
   // The caller's own AIIDA_* settings must not leak into a test.
   for (const name of ["AIIDA_BROKER", "AIIDA_USERNAME", "AIIDA_PASSWORD"]) {
     if (options.env?.[name] === undefined) delete env[name];
