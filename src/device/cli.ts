@@ -39,7 +39,12 @@ With --mqtt-version 5 the hub's PUBACK says how it judged each reading: partly s
 readings are shown with the hub's reason and leave the queue; other refusals (0x97 quota exceeded, …) keep
 the reading queued and send it again later.
 
-Environment: AIIDA_BROKER, AIIDA_USERNAME, AIIDA_PASSWORD. Precedence: options > environment > --config file.
+--broker, --username and --password are required: as options, as AIIDA_BROKER, AIIDA_USERNAME and
+AIIDA_PASSWORD, or as "broker", "username" and "password" in --config (the password is best kept out of
+options, which other users see in ps). Precedence: options > environment > --config file.
+The default --state-dir is a per-user folder: $XDG_STATE_HOME/aiida-hub/publisher, else
+~/.local/state/aiida-hub/publisher (macOS: ~/Library/Application Support/aiida-hub/publisher, Windows:
+%LOCALAPPDATA%\\aiida-hub\\publisher).
 Exit codes: 0 ok, 1 --once or the source's end could not send everything, 2 bad configuration,
 3 broker refused the credentials (--once). Built-in profiles: ${builtInProfileNames().join(", ")}.
 Docs: docs/publisher.md`;
@@ -94,9 +99,11 @@ function addPublishCommand(program: Command): void {
     )
     .addArgument(new Argument("<source>", "where readings come from").choices(SOURCE_KINDS))
     .addOption(
-      option("--broker <url>", "MQTT broker of the hub", HUB)
-        .env("AIIDA_BROKER")
-        .default(PUBLISH_DEFAULTS.broker),
+      option(
+        "--broker <url>",
+        "the hub's MQTT URL (required), e.g. mqtt://hub.local:1883: the Broker URL of the data source's credentials",
+        HUB,
+      ).env("AIIDA_BROKER"),
     )
     .addOption(
       option("--mqtt-version <version>", "MQTT version: 3 (3.1), 4 (3.1.1) or 5", HUB).default(
@@ -134,7 +141,11 @@ function addPublishCommand(program: Command): void {
       ).default(PUBLISH_DEFAULTS.maxRate),
     )
     .addOption(
-      option("--state-dir <dir>", "folder of the on-disk queue", QUEUE).default(PUBLISH_DEFAULTS.stateDir),
+      option(
+        "--state-dir <dir>",
+        "folder of the on-disk queue (made with mode 0700 when missing)",
+        QUEUE,
+      ).default(PUBLISH_DEFAULTS.stateDir),
     )
     .addOption(
       option(

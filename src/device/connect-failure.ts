@@ -60,12 +60,20 @@ export function explainConnectFailure(
   if (code !== undefined) {
     const connack = `CONNACK ${codeText(code)}: ${refusalName(code)}`;
     const says = reasonString === undefined ? "" : `: the broker says ${quoteRemoteText(reasonString)}`;
-    // A hub that says why (e.g. the data source is disabled) knows better than a guess about the password.
-    if (BAD_CREDENTIALS.has(code) || (NOT_AUTHORIZED.has(code) && reasonString === undefined)) {
+    if (BAD_CREDENTIALS.has(code)) {
       const message =
         `the broker ${broker} refused the credentials (${connack})${says}: check --username ` +
         `(the data source id, now "${attempt.username}") and --password (shown once when the data source was created; ` +
         "regenerate it in the hub if it is lost)";
+      return { code, credentialsRefused: true, message };
+    }
+    // "Not authorized" without a reason: our hub's answer for a disabled data source, and Mosquitto's for a
+    // wrong password. A new password would not help the first; a hub that says why needs no guess.
+    if (NOT_AUTHORIZED.has(code) && reasonString === undefined) {
+      const message =
+        `the broker ${broker} refused the connection (${connack}): the data source is disabled, or the password ` +
+        `is wrong: check in the hub that the data source "${attempt.username}" (--username) is enabled, and that ` +
+        "--password is its current password";
       return { code, credentialsRefused: true, message };
     }
     const versionHint = UNSUPPORTED_VERSION.has(code)

@@ -119,7 +119,22 @@ function describe(notice: PublisherNotice, verbose: boolean): string | undefined
     case "connection-lost":
       return `lost the broker (${notice.message}); readings stay queued until it is back`;
     case "connect-failed":
-      return `${notice.message}; retrying in ${seconds(notice.retryInMs)}`;
+      switch (notice.givingUp) {
+        case "credentials-refused":
+          return `${notice.message}; giving up (--once)`;
+        case "flush-timeout":
+          return (
+            `${notice.message}; giving up: the next try (in ${seconds(notice.retryInMs)}) would come after ` +
+            "--flush-timeout ends; unsent readings stay queued"
+          );
+        default:
+          return `${notice.message}; retrying in ${seconds(notice.retryInMs)}`;
+      }
+    case "flush-given-up":
+      return (
+        `giving up: the next try to reach the broker (in ${seconds(notice.nextTryInMs)}) would come after ` +
+        `--flush-timeout (${seconds(notice.flushTimeoutMs)}) ends; unsent readings stay queued`
+      );
     case "feedback":
       return `hub feedback: ${describeFeedback(notice.payload)}`;
     case "feedback-unavailable":

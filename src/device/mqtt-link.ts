@@ -72,6 +72,7 @@ export class MqttLink {
   #connectionNumber = 0;
   #lastRefusalCode: number | undefined;
   #receiveMaximum: number | undefined;
+  #nextAttemptAt: number | undefined;
 
   constructor(settings: MqttLinkSettings, notify: NoticeSink, onChange: () => void) {
     this.#settings = settings;
@@ -97,6 +98,14 @@ export class MqttLink {
     return this.#receiveMaximum;
   }
 
+  /**
+   * When (performance.now() time) the next connection attempt is due after a failed or lost connection;
+   * undefined while connected or connecting.
+   */
+  get nextAttemptAt(): number | undefined {
+    return this.#nextAttemptAt;
+  }
+
   /** Starts connecting; returns at once. */
   start(): void {
     this.#connect();
@@ -104,6 +113,7 @@ export class MqttLink {
 
   #connect(): void {
     this.#timer = undefined;
+    this.#nextAttemptAt = undefined;
     if (this.#stopped) return;
     const s = this.#settings;
     const client = mqtt.connect(s.brokerUrl, {
@@ -188,6 +198,8 @@ export class MqttLink {
       ? s.reconnectMaxMs
       : Math.min(s.reconnectMaxMs, s.reconnectMinMs * 2 ** this.#failures);
     this.#failures++;
+    // Set before the notice, so that whoever hears it can tell when the next try comes.
+    this.#nextAttemptAt = performance.now() + retryInMs;
     if (end.wasConnected) {
       this.#notify({ kind: "connection-lost", message: describeLoss(end) });
     } else {

@@ -6,6 +6,7 @@ import type { PublishOptions } from "./publish-options.ts";
 import { Publisher, type PublisherOutcome } from "./publisher.ts";
 import { QueueLockedError, queueFilePath } from "./reading-queue.ts";
 import { createSource, type SourceKind } from "./source-registry.ts";
+import { ensureStateDir } from "./state-dir.ts";
 
 /** Exit codes of `publish` and `probe-modbus`. */
 export const EXIT_CODES = {
@@ -39,7 +40,7 @@ const QUEUE_PLACE_ERRORS = new Set([
 /** Time to wait for a CONNACK before counting the attempt as failed. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
-function requiredCredential(value: string | undefined, option: string, env: string, what: string): string {
+function requiredSetting(value: string | undefined, option: string, env: string, what: string): string {
   if (value === undefined || value === "") {
     throw new ConfigurationError(
       `${option} is required: ${what} (or set ${env}, or "${option.slice(2)}" in --config)`,
@@ -69,13 +70,20 @@ export async function runPublish(
   streams: ReporterStreams,
   signal: AbortSignal,
 ): Promise<number> {
-  const username = requiredCredential(
+  const broker = requiredSetting(
+    options.broker,
+    "--broker",
+    "AIIDA_BROKER",
+    "the hub's MQTT URL, e.g. mqtt://hub.local:1883, as the hub shows it in a data source's credentials " +
+      '("Broker URL") and in its start-up log ("mqtt")',
+  );
+  const username = requiredSetting(
     options.username,
     "--username",
     "AIIDA_USERNAME",
     "the data source id from the hub",
   );
-  const password = requiredCredential(
+  const password = requiredSetting(
     options.password,
     "--password",
     "AIIDA_PASSWORD",
@@ -90,15 +98,22 @@ export async function runPublish(
   if (options.codingScheme !== undefined && options.mrid === undefined) {
     throw new ConfigurationError("--coding-scheme needs --mrid (it describes the mRID's scheme)");
   }
-  const ca = options.ca === undefined ? undefined : caForBroker(options.ca, options.broker);
+  const ca = options.ca === undefined ? undefined : caForBroker(options.ca, broker);
   const source = createSource(kind, options, options.stateDir, username);
+  // Only now that every option is known to be good: a refused start leaves nothing behind.
+  try {
+    ensureStateDir(options.stateDir);
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
   const publisher = new Publisher(
     {
       source,
       queueFile: queueFilePath(options.stateDir, username),
       queueLimit: options.queueLimit,
       link: {
-        brokerUrl: options.broker,
+        brokerUrl: broker,
         mqttVersion: options.mqttVersion,
         ca,
         username,

@@ -2,12 +2,16 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigurationError } from "./configuration-error.ts";
 import { MQTT_VERSION_HELP, parseMqttVersion } from "./mqtt-version.ts";
+import { defaultStateDir } from "./state-dir.ts";
 
-/** Defaults of `aiida-hub publish`, shown in --help and applied when neither CLI, env nor config file says. */
+/**
+ * Defaults of `aiida-hub publish`, shown in --help and applied when neither CLI, env nor config file says.
+ * The broker has none: a default such as mqtt://localhost:1883 can be someone else's broker, which takes
+ * every reading and passes none to the hub.
+ */
 export const PUBLISH_DEFAULTS = {
-  broker: "mqtt://localhost:1883",
   mqttVersion: "4",
-  stateDir: "./publisher-state",
+  stateDir: defaultStateDir(),
   queueLimit: 200_000,
   maxInFlight: 16,
   maxRate: 50,
@@ -51,7 +55,8 @@ const optionalInt = (min: number, max: number) => z.coerce.number().int().min(mi
  * so a config file can hold any option (typically broker, username, password and the meter's address).
  */
 export const publishOptionsSchema = z.strictObject({
-  broker: brokerUrl,
+  // Required, but checked in runPublish, so that its absence is told in one sentence with where the URL comes from.
+  broker: brokerUrl.optional(),
   username: z.string().min(1).optional(),
   password: z.string().optional(),
   mqttVersion,

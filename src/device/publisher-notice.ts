@@ -72,13 +72,23 @@ export type PublisherNotice =
   | { readonly kind: "publish-accepted-again"; readonly refused: number }
   | { readonly kind: "connected"; readonly broker: string; readonly mqttVersion: MqttVersion }
   | { readonly kind: "connection-lost"; readonly message: string }
-  /** A connection attempt failed; `credentialsRefused` when the broker refused the username or password. */
+  /**
+   * A connection attempt failed; `credentialsRefused` when the broker refused the username or password.
+   * `givingUp` when the publisher will not try again before it ends: --once after refused credentials, or
+   * the next try would come after --flush-timeout ends.
+   */
   | {
       readonly kind: "connect-failed";
       readonly message: string;
       readonly retryInMs: number;
       readonly credentialsRefused: boolean;
+      readonly givingUp?: "credentials-refused" | "flush-timeout";
     }
+  /**
+   * The flush began with no connection and the next try to connect, in `nextTryInMs`, comes after
+   * --flush-timeout (`flushTimeoutMs`) ends: the publisher ends now and keeps what is unsent.
+   */
+  | { readonly kind: "flush-given-up"; readonly nextTryInMs: number; readonly flushTimeoutMs: number }
   /** A report the hub published on `aiida/<id>/feedback` (JSON text, as received). */
   | { readonly kind: "feedback"; readonly payload: string }
   | { readonly kind: "feedback-unavailable"; readonly topic: string }

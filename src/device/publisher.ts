@@ -34,6 +34,36 @@ export type PublisherOutcome = "done" | "stopped" | "unsent" | "read-failed" | "
 /** Readings a bulk source (replay) may be ahead of the broker before it is held back. */
 const BULK_BACKLOG = 1000;
 
+/**
+ * The flush after reading (--once, the source's end, Ctrl-C): its deadline, and an early end when the next
+ * connection attempt would come too late for it.
+ */
+class FlushWindow {
+  #deadline: number | undefined;
+  readonly #givenUp = new AbortController();
+
+  /** Aborts when the flush ends early: no connection can come before its deadline. */
+  get givenUp(): AbortSignal {
+    return this.#givenUp.signal;
+  }
+
+  /** Starts the flush; it may last `timeoutMs`. */
+  open(timeoutMs: number): void {
+    this.#deadline = performance.now() + timeoutMs;
+  }
+
+  remainingMs(): number {
+    return this.#deadline === undefined ? 0 : this.#deadline - performance.now();
+  }
+
+  /** Whether the flush has begun and ends no later than `at` (performance.now() time); if so, it ends now. */
+  endsBefore(at: number): boolean {
+    if (this.#deadline === undefined || at < this.#deadline) return false;
+    this.#givenUp.abort();
+    return true;
+  }
+}
+
 /** Source → on-disk queue → MQTT, with a summary every interval and a flush at the end. */
 export class Publisher {
   readonly #settings: PublisherSettings;
@@ -59,9 +89,18 @@ export class Publisher {
     const queue = ReadingQueue.open(s.queueFile, s.queueLimit);
     // --once gives up on refused credentials: retrying at the back-off cap cannot finish its one job.
     const giveUp = new AbortController();
+    const flush = new FlushWindow();
     const notify: NoticeSink = (notice) => {
-      if (s.once && notice.kind === "connect-failed" && notice.credentialsRefused) giveUp.abort();
-      this.#notify(notice);
+      if (notice.kind !== "connect-failed") {
+        this.#notify(notice);
+      } else if (s.once && notice.credentialsRefused) {
+        giveUp.abort();
+        this.#notify({ ...notice, givingUp: "credentials-refused" });
+      } else if (queue.size > 0 && flush.endsBefore(performance.now() + notice.retryInMs)) {
+        this.#notify({ ...notice, givingUp: "flush-timeout" });
+      } else {
+        this.#notify(notice);
+      }
     };
     let sender: QueueSender | undefined;
     const link = new MqttLink(s.link, notify, () => sender?.wake());
@@ -110,7 +149,17 @@ export class Publisher {
       if (readOutcome === "read-failed" && !giveUp.signal.aborted) return "read-failed";
       // After Ctrl-C only a live connection is worth waiting for; otherwise keep the backlog for next start.
       const worthWaiting = !giveUp.signal.aborted && (!signal.aborted || link.isConnected);
-      const drained = worthWaiting && (await sender.drain(s.flushTimeoutMs, giveUp.signal));
+      if (worthWaiting) flush.open(s.flushTimeoutMs);
+      const nextTry = link.nextAttemptAt;
+      // A retry announced while reading may come after the deadline that is known only now.
+      if (queue.size > 0 && !link.isConnected && nextTry !== undefined && flush.endsBefore(nextTry)) {
+        const nextTryInMs = nextTry - performance.now();
+        notify({ kind: "flush-given-up", nextTryInMs, flushTimeoutMs: s.flushTimeoutMs });
+      }
+      const drained =
+        worthWaiting &&
+        !flush.givenUp.aborted &&
+        (await sender.drain(flush.remainingMs(), AbortSignal.any([giveUp.signal, flush.givenUp])));
       if (giveUp.signal.aborted) return "credentials-refused";
       return signal.aborted ? "stopped" : drained ? "done" : "unsent";
     } finally {

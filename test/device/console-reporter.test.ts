@@ -145,4 +145,25 @@ describe("console output", () => {
     ]);
     assert.equal(err, "connected to mqtt://h:1883\nconnected to mqtts://h:8883 (MQTT 5)\n");
   });
+  it("says 'retrying' only for a retry that will come, and 'giving up' otherwise", () => {
+    const failed = {
+      kind: "connect-failed",
+      message: "cannot reach the broker mqtt://h:1883: timed out",
+    } as const;
+    const { err } = report(false, [
+      { ...failed, retryInMs: 2000, credentialsRefused: false },
+      { ...failed, retryInMs: 4000, credentialsRefused: false, givingUp: "flush-timeout" },
+      { ...failed, retryInMs: 30_000, credentialsRefused: true, givingUp: "credentials-refused" },
+      { kind: "flush-given-up", nextTryInMs: 12_345, flushTimeoutMs: 10_000 },
+    ]);
+    assert.equal(
+      err,
+      "cannot reach the broker mqtt://h:1883: timed out; retrying in 2 s\n" +
+        "cannot reach the broker mqtt://h:1883: timed out; giving up: the next try (in 4 s) would come after " +
+        "--flush-timeout ends; unsent readings stay queued\n" +
+        "cannot reach the broker mqtt://h:1883: timed out; giving up (--once)\n" +
+        "giving up: the next try to reach the broker (in 12.3 s) would come after --flush-timeout (10 s) ends; " +
+        "unsent readings stay queued\n",
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigurationError } from "../../src/device/configuration-error.ts";
@@ -10,11 +10,14 @@ import { tempStateDir } from "./helpers/run-publisher.ts";
 
 const silent = { out: { write: () => true }, err: { write: () => true } };
 
+/** A broker nothing listens on: every case here is refused before it would connect. */
+const BROKER = "mqtt://127.0.0.1:1";
+
 async function refusal(kind: SourceKind, values: Record<string, unknown>): Promise<string> {
   try {
     await runPublish(
       kind,
-      parsePublishOptions({ ...PUBLISH_DEFAULTS, ...values }),
+      parsePublishOptions({ ...PUBLISH_DEFAULTS, broker: BROKER, ...values }),
       silent,
       AbortSignal.abort(),
     );
@@ -27,6 +30,13 @@ async function refusal(kind: SourceKind, values: Record<string, unknown>): Promi
 
 describe("publish options", () => {
   const cases: Array<{ name: string; kind: SourceKind; values: Record<string, unknown>; message: RegExp }> = [
+    {
+      name: "a missing broker (there is no default: it could be someone else's broker)",
+      kind: "simulate",
+      values: { broker: undefined, username: "a", password: "b" },
+      message:
+        /^--broker is required: the hub's MQTT URL, e\.g\. mqtt:\/\/hub\.local:1883, as the hub shows it in a data source's credentials \("Broker URL"\) and in its start-up log \("mqtt"\) \(or set AIIDA_BROKER, or "broker" in --config\)$/,
+    },
     {
       name: "a missing username",
       kind: "simulate",
@@ -79,7 +89,10 @@ describe("publish options", () => {
   ];
   for (const c of cases) {
     it(`refuses ${c.name} before anything runs`, async (t) => {
-      assert.match(await refusal(c.kind, { stateDir: tempStateDir(t), ...c.values }), c.message);
+      // A state directory still to be made: a refused start must not make it.
+      const stateDir = join(tempStateDir(t), "state");
+      assert.match(await refusal(c.kind, { stateDir, ...c.values }), c.message);
+      assert.equal(existsSync(stateDir), false, "nothing was created");
     });
   }
 
