@@ -15,7 +15,7 @@ import { openDatabase } from "./open-database.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 
 // Migration 5 (plausible ranges) came after the sessions' 4.
-const LATEST_VERSION = 5;
+const LATEST_VERSION = 7;
 
 /** A data source row with only the columns of schema version 3. */
 function insertVersion3DataSource(db: Database.Database, id: string): void {

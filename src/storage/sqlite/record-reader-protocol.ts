@@ -1,4 +1,5 @@
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
+import type { QuantityEnergy } from "../../domain/energy-flow.ts";
 import type { FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
 
 /** A request to the reader thread; `key` is the data source's integer key, resolved on the main thread. */
@@ -21,6 +22,13 @@ export type ReaderRequest =
       readonly obis: readonly string[] | undefined;
     }
   | { readonly id: number; readonly kind: "feedback"; readonly key: number; readonly limit: number }
+  | {
+      readonly id: number;
+      readonly kind: "energy";
+      readonly key: number;
+      readonly edges: readonly number[];
+      readonly maxGapMs: number;
+    }
   | { readonly id: number; readonly kind: "close" };
 
 /** What each kind of request answers with (structured clone carries Map and plain objects as they are). */
@@ -29,6 +37,7 @@ export interface ReaderResults {
   readonly query: AiidaRecord[];
   readonly series: Map<string, SeriesPoint[]>;
   readonly feedback: FeedbackReport[];
+  readonly energy: QuantityEnergy[];
   readonly close: null;
 }
 

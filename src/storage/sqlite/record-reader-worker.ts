@@ -30,6 +30,8 @@ function run(request: ReaderRequest): ReaderResults[ReaderRequest["kind"]] {
       return reader.series(request.key, request.from, request.to, request.bucketMs, request.obis);
     case "feedback":
       return reader.feedback(request.key, request.limit);
+    case "energy":
+      return reader.energy(request.key, request.edges, request.maxGapMs);
     case "close":
       db.close();
       return null;

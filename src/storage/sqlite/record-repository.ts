@@ -1,8 +1,10 @@
 import type Database from "better-sqlite3";
 import type { AiidaRecord, AiidaRecordValue } from "../../domain/aiida-record.ts";
+import type { QuantityEnergy } from "../../domain/energy-flow.ts";
 import { obisByCode, obisByKey } from "../../domain/obis-code.ts";
 import { quantityTypeByObis } from "../../domain/quantity-type.ts";
 import type { FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
+import { EnergyQuery } from "./energy-query.ts";
 import { SeriesQuery } from "./series-query.ts";
 import { qualityName } from "./stored-quality.ts";
 
@@ -36,9 +38,11 @@ function toValue(row: ValueRow): AiidaRecordValue | undefined {
  */
 export class SqliteRecordReader {
   private readonly seriesQuery: SeriesQuery;
+  private readonly energyQuery: EnergyQuery;
 
   constructor(private readonly db: Database.Database) {
     this.seriesQuery = new SeriesQuery(db);
+    this.energyQuery = new EnergyQuery(db);
   }
 
   latest(dataSourceId: string, key: number): AiidaRecord | undefined {
@@ -116,6 +120,10 @@ export class SqliteRecordReader {
   ): Map<string, SeriesPoint[]> {
     const wanted = obis ? new Set(obis.map((c) => obisByCode(c)?.key ?? -1)) : undefined;
     return this.seriesQuery.run(key, from, to, bucketMs, wanted);
+  }
+
+  energy(key: number, edges: readonly number[], maxGapMs: number): QuantityEnergy[] {
+    return this.energyQuery.run(key, edges, maxGapMs);
   }
 
   feedback(key: number, limit: number): FeedbackReport[] {

@@ -30,7 +30,8 @@ export interface RollupStepResult {
 }
 
 /**
- * Hourly min/max/sum/count/last per data source and OBIS code, kept beside the raw values so a chart
+ * Hourly min/max/sum/count/first/last per data source and OBIS code (and, for energy per period, the
+ * longest gap, rise, falls and trapezoidal area of the hour's consecutive values), kept beside the raw values so a chart
  * over months or a year reads thousands of rows instead of millions. Rolled up in the background
  * up to a watermark per data source; a value that arrives later for an hour below the watermark
  * marks that hour dirty, and the next pass recomputes it. Queries read raw values for whatever is
@@ -175,7 +176,7 @@ export class HourlyRollup {
   private rollUp(key: number, from: number, to: number): void {
     this.sql.clearHours.run(key, from, to);
     this.sql.sumHours.run(key, key, from, to);
-    this.sql.setLastValues.run(key, from, to);
+    this.sql.setEndValues.run(key, from, to);
   }
 }
 
@@ -198,16 +199,27 @@ function rollupStatements(db: Database.Database) {
     clearHours: db.prepare(
       "DELETE FROM aiida_rollup_hour WHERE data_source_key = ? AND hour >= ? AND hour < ?",
     ),
+    // Besides min/max/sum/count, what energy per period needs of an hour: its first and last values,
+    // its longest gap, and, over each pair of consecutive values of a quantity, the rise (a total
+    // register's energy), the falls (its resets) and the trapezoid's area (power's energy).
     sumHours: db.prepare(
-      `INSERT INTO aiida_rollup_hour (data_source_key, obis_key, hour, min, max, sum, count, last_ts, last_value)
-         SELECT ?, obis_key, ${HOUR_OF_TS} AS hour, min(value), max(value), total(value), count(*),
-           max(ts), 0
-         FROM aiida_record_value WHERE data_source_key = ? AND ts >= ? AND ts < ? GROUP BY obis_key, hour`,
+      `INSERT INTO aiida_rollup_hour (data_source_key, obis_key, hour, min, max, sum, count, first_ts, first_value,
+           last_ts, last_value, max_gap, rise, falls, area)
+         SELECT ?, obis_key, hour, min(value), max(value), total(value), count(*), min(ts), 0, max(ts), 0,
+           coalesce(max(ts - prev_ts), 0), total(max(value - prev_value, 0)),
+           sum(CASE WHEN value < prev_value THEN 1 ELSE 0 END), total((value + prev_value) * (ts - prev_ts)) / 2
+         FROM (SELECT obis_key, ts, value, hour, lag(ts) OVER pairs AS prev_ts, lag(value) OVER pairs AS prev_value
+           FROM (SELECT obis_key, ts, value, ${HOUR_OF_TS} AS hour FROM aiida_record_value
+             WHERE data_source_key = ? AND ts >= ? AND ts < ?)
+           WINDOW pairs AS (PARTITION BY obis_key, hour ORDER BY ts))
+         GROUP BY obis_key, hour`,
     ),
-    setLastValues: db.prepare(
-      `UPDATE aiida_rollup_hour SET last_value = (SELECT value FROM aiida_record_value v
-           WHERE v.data_source_key = aiida_rollup_hour.data_source_key AND v.ts = aiida_rollup_hour.last_ts
-             AND v.obis_key = aiida_rollup_hour.obis_key)
+    setEndValues: db.prepare(
+      `UPDATE aiida_rollup_hour SET
+           first_value = (SELECT value FROM aiida_record_value v WHERE v.data_source_key = aiida_rollup_hour.data_source_key
+             AND v.ts = aiida_rollup_hour.first_ts AND v.obis_key = aiida_rollup_hour.obis_key),
+           last_value = (SELECT value FROM aiida_record_value v WHERE v.data_source_key = aiida_rollup_hour.data_source_key
+             AND v.ts = aiida_rollup_hour.last_ts AND v.obis_key = aiida_rollup_hour.obis_key)
          WHERE data_source_key = ? AND hour >= ? AND hour < ?`,
     ),
     dropHours: db.prepare("DELETE FROM aiida_rollup_hour WHERE data_source_key = ?"),

@@ -1,4 +1,5 @@
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
+import type { QuantityEnergy } from "../../domain/energy-flow.ts";
 import type { FeedbackReport, RecordQuery, RecordStore, SeriesPoint } from "../ports.ts";
 import type { DataSourceKeys } from "./data-source-keys.ts";
 import type { ReaderData, ReaderRequest, ReaderResults } from "./record-reader-protocol.ts";
@@ -54,6 +55,10 @@ export class WorkerRecordReader implements RecordStore {
 
   feedback(dataSourceId: string, limit: number): Promise<FeedbackReport[]> {
     return this.read<"feedback">(dataSourceId, [], (key) => ({ kind: "feedback", key, limit }));
+  }
+
+  energy(dataSourceId: string, edges: readonly number[], maxGapMs: number): Promise<QuantityEnergy[]> {
+    return this.read<"energy">(dataSourceId, [], (key) => ({ kind: "energy", key, edges, maxGapMs }));
   }
 
   /**
