@@ -289,6 +289,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         sharingFlow: builtStreaming,
         version: HUB_VERSION,
         tls: () => transports.tlsInfo(),
+        energy: { timeZone: config.timeZone, maxGapSeconds: config.energyMaxGapSeconds },
       },
       logger,
     );

@@ -3,6 +3,7 @@ import type { Logger } from "../platform/logger.ts";
 import { registerAuthRoutes } from "./auth-routes.ts";
 import { registerCatalogueRoutes } from "./catalogue-routes.ts";
 import { registerDataSourceRoutes } from "./data-source-routes.ts";
+import { registerEnergyRoutes } from "./energy-routes.ts";
 import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
 import { registerPermissionRoutes } from "./permission-routes.ts";
@@ -32,6 +33,7 @@ export function registerRoutes(app: FastifyInstance, ctx: HttpContext, logger: L
   registerCatalogueRoutes(app, ctx);
   registerDataSourceRoutes(app, ctx);
   registerRecordRoutes(app, ctx);
+  registerEnergyRoutes(app, ctx);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
   registerTlsRoutes(app, ctx);

@@ -134,3 +134,8 @@ export function isoWithOffset(ms: number, offsetMinutes: number): string {
   const mm = String(size % 60).padStart(2, "0");
   return `${local}${minutes < 0 ? "-" : "+"}${hh}:${mm}`;
 }
+
+/** An instant as ISO 8601 with the zone's offset at that instant. */
+export function isoInZone(ms: number, zone: string): string {
+  return isoWithOffset(ms, IANAZone.create(zone).offset(ms));
+}
