@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { energyOpenApi } from "./energy-openapi.ts";
 import {
   createDataSourceBody,
   loginBody,
@@ -109,6 +110,7 @@ function document(version: string) {
           ],
         },
         PermissionDecision: inputSchema(permissionDecisionBody),
+        ...energyOpenApi.schemas,
       },
     },
     security: [{ bearer: [] }],
@@ -244,6 +246,13 @@ function document(version: string) {
         get: {
           summary: "Raw records newest first, or a downsampled series with bucket",
           responses: { "200": ok("Records"), ...errorResponses },
+        },
+      },
+      "/api/datasources/{id}/energy": {
+        parameters: [idParam],
+        get: {
+          ...energyOpenApi.path.get,
+          responses: { ...energyOpenApi.path.get.responses, ...errorResponses },
         },
       },
       "/api/datasources/{id}/live": {
