@@ -39,7 +39,9 @@ const STEADY_LENGTH: Readonly<Record<CalendarUnit, number | undefined>> = {
 export function canonicalTimeZone(name: string): string | undefined {
   try {
     // The constructor throws RangeError for a zone ICU does not know; it returns the canonical spelling.
-    return new Intl.DateTimeFormat("en", { timeZone: name }).resolvedOptions().timeZone;
+    const canonical = new Intl.DateTimeFormat("en", { timeZone: name }).resolvedOptions().timeZone;
+    // Only zones luxon can do arithmetic in (an offset such as +02:00 is no IANA zone).
+    return IANAZone.isValidZone(canonical) ? canonical : undefined;
   } catch {
     return undefined;
   }
@@ -53,8 +55,10 @@ export function canonicalTimeZone(name: string): string | undefined {
  */
 export function parseLocalInstant(text: string, zone: string): number | undefined {
   const trimmed = text.trim();
-  if (/^-?\d+$/.test(trimmed)) return Number(trimmed);
-  const parsed = DateTime.fromISO(trimmed, { zone });
+  const parsed = /^-?\d+$/.test(trimmed)
+    ? DateTime.fromMillis(Number(trimmed), { zone })
+    : DateTime.fromISO(trimmed, { zone });
+  // Invalid too: epoch ms beyond what a Date holds (±8.64e15).
   return parsed.isValid ? parsed.toMillis() : undefined;
 }
 
@@ -77,7 +81,7 @@ export function calendarEdges(
   zone: string,
   max: number,
 ): CalendarEdges | CalendarIntervalsProblem {
-  if (!(from < to)) return { problem: "empty" };
+  if (!(from < to) || !Number.isFinite(from)) return { problem: "empty" };
   const offsetAt = (ms: number) => IANAZone.create(zone).offset(ms);
   const steady = STEADY_LENGTH[unit];
   let edge = DateTime.fromMillis(from, { zone }).startOf(unit).toMillis();
