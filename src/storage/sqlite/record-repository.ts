@@ -38,11 +38,19 @@ function toValue(row: ValueRow): AiidaRecordValue | undefined {
  */
 export class SqliteRecordReader {
   private readonly seriesQuery: SeriesQuery;
-  private readonly energyQuery: EnergyQuery;
+  /** In one read transaction: the watermark, dirty hours, rollup rows and raw values of one snapshot. */
+  private readonly energyInSnapshot: (
+    key: number,
+    edges: readonly number[],
+    maxGapMs: number,
+  ) => QuantityEnergy[];
 
   constructor(private readonly db: Database.Database) {
     this.seriesQuery = new SeriesQuery(db);
-    this.energyQuery = new EnergyQuery(db);
+    const energyQuery = new EnergyQuery(db);
+    this.energyInSnapshot = db.transaction((key: number, edges: readonly number[], maxGapMs: number) =>
+      energyQuery.run(key, edges, maxGapMs),
+    );
   }
 
   latest(dataSourceId: string, key: number): AiidaRecord | undefined {
@@ -123,7 +131,7 @@ export class SqliteRecordReader {
   }
 
   energy(key: number, edges: readonly number[], maxGapMs: number): QuantityEnergy[] {
-    return this.energyQuery.run(key, edges, maxGapMs);
+    return this.energyInSnapshot(key, edges, maxGapMs);
   }
 
   feedback(key: number, limit: number): FeedbackReport[] {
