@@ -36,34 +36,69 @@ export function singleReading(ts: number, value: number): ReadingRun {
 }
 
 /**
+ * Builds a run from readings added in time order, one at a time, without keeping them: a stretch
+ * of raw values becomes a few runs instead of an object per value.
+ */
+export class RunBuilder {
+  private firstTs = 0;
+  private firstValue = 0;
+  private lastValue = 0;
+  private count = 0;
+  private maxGap = 0;
+  private rise = 0;
+  private falls = 0;
+  private area = 0;
+  /** Time of the last reading added (meaningless while empty). */
+  lastTs = 0;
+
+  get empty(): boolean {
+    return this.count === 0;
+  }
+
+  add(ts: number, value: number): void {
+    if (this.count === 0) {
+      this.firstTs = ts;
+      this.firstValue = value;
+    } else {
+      this.maxGap = Math.max(this.maxGap, ts - this.lastTs);
+      if (value >= this.lastValue) this.rise += value - this.lastValue;
+      else this.falls += 1;
+      this.area += ((value + this.lastValue) / 2) * (ts - this.lastTs);
+    }
+    this.lastTs = ts;
+    this.lastValue = value;
+    this.count += 1;
+  }
+
+  /** The run of the readings added since the last take (at least one), and starts afresh. */
+  take(): ReadingRun {
+    if (this.count === 0) throw new Error("a run needs at least one reading");
+    const run: ReadingRun = {
+      firstTs: this.firstTs,
+      firstValue: this.firstValue,
+      lastTs: this.lastTs,
+      lastValue: this.lastValue,
+      count: this.count,
+      maxGap: this.maxGap,
+      rise: this.rise,
+      falls: this.falls,
+      area: this.area,
+    };
+    this.count = 0;
+    this.maxGap = 0;
+    this.rise = 0;
+    this.falls = 0;
+    this.area = 0;
+    return run;
+  }
+}
+
+/**
  * Summarises readings (ascending by time, at least one) into one run, as the hourly rollup does in
  * SQL for the readings of one hour.
  */
 export function summariseReadings(readings: ReadonlyArray<readonly [number, number]>): ReadingRun {
-  const [first, ...rest] = readings;
-  if (!first) throw new Error("a run needs at least one reading");
-  let [lastTs, lastValue] = first;
-  let maxGap = 0;
-  let rise = 0;
-  let falls = 0;
-  let area = 0;
-  for (const [ts, value] of rest) {
-    maxGap = Math.max(maxGap, ts - lastTs);
-    if (value >= lastValue) rise += value - lastValue;
-    else falls += 1;
-    area += ((value + lastValue) / 2) * (ts - lastTs);
-    lastTs = ts;
-    lastValue = value;
-  }
-  return {
-    firstTs: first[0],
-    firstValue: first[1],
-    lastTs,
-    lastValue,
-    count: readings.length,
-    maxGap,
-    rise,
-    falls,
-    area,
-  };
+  const builder = new RunBuilder();
+  for (const [ts, value] of readings) builder.add(ts, value);
+  return builder.take();
 }

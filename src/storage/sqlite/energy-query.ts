@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import type { QuantityEnergy } from "../../domain/energy-flow.ts";
 import { ENERGY_QUANTITIES, energyQuantityByKey } from "../../domain/energy-quantity.ts";
-import { tallyEnergy } from "../../domain/energy-tally.ts";
-import { type ReadingRun, singleReading } from "../../domain/reading-run.ts";
+import { intervalIndex, tallyEnergy } from "../../domain/energy-tally.ts";
+import { type ReadingRun, RunBuilder, singleReading } from "../../domain/reading-run.ts";
 import { HOUR_MS } from "./rollup.ts";
 
 /** OBIS keys of the quantities energy is computed from, for SQL (trusted integers from the catalogue). */
@@ -97,9 +97,7 @@ export class EnergyQuery {
       else runs.set(obisKey, [run]);
     };
     for (const [a, b] of this.readRollups(key, edges, watermark, maxGapMs, add)) {
-      for (const [obisKey, ts, value] of this.raw.all(key, a, b) as ValueRow[]) {
-        add(obisKey, singleReading(ts, value));
-      }
+      this.readRaw(key, a, b, edges, maxGapMs, add);
     }
     const after = this.firstReadings(key, to, to + maxGapMs);
     const nearBefore = this.lastReadings(key, from - maxGapMs, from);
@@ -113,11 +111,8 @@ export class EnergyQuery {
       const before =
         nearBefore.get(obisKey) ??
         (quantity.method === "register" ? this.lastBefore(key, obisKey, from, watermark) : undefined);
-      const all = [
-        ...(before ? [before] : []),
-        ...inRange,
-        ...(after.has(obisKey) ? [after.get(obisKey) as ReadingRun] : []),
-      ];
+      const next = after.get(obisKey);
+      const all = [...(before ? [before] : []), ...inRange, ...(next ? [next] : [])];
       result.push({ obisKey, intervals: tallyEnergy(quantity.method, all, edges, maxGapMs) });
     }
     return result;
@@ -169,6 +164,37 @@ export class EnergyQuery {
     for (const hour of [...rawHours].sort((a, b) => a - b)) push(hour, hour + HOUR_MS);
     push(rolledTo, to);
     return stretches;
+  }
+
+  /**
+   * Hands `add` the raw values of [from, to) as runs: consecutive values of a quantity in one interval
+   * and no further apart than the limit make one run, so even a year read raw (before the rollup has
+   * caught up) is a few runs per interval, streamed, not an object per value.
+   */
+  private readRaw(
+    key: number,
+    from: number,
+    to: number,
+    edges: readonly number[],
+    maxGapMs: number,
+    add: (obisKey: number, run: ReadingRun) => void,
+  ): void {
+    const open = new Map<number, { builder: RunBuilder; interval: number }>();
+    for (const [obisKey, ts, value] of this.raw.iterate(key, from, to) as IterableIterator<ValueRow>) {
+      const interval = intervalIndex(edges, ts);
+      let run = open.get(obisKey);
+      if (run && (run.interval !== interval || ts - run.builder.lastTs > maxGapMs)) {
+        add(obisKey, run.builder.take());
+        run.interval = interval;
+      }
+      if (!run) {
+        run = { builder: new RunBuilder(), interval };
+        open.set(obisKey, run);
+      }
+      run.builder.add(ts, value);
+    }
+    // Closed at the stretch's end: the next stretch may lie beyond rollup rows.
+    for (const [obisKey, run] of open) if (!run.builder.empty) add(obisKey, run.builder.take());
   }
 
   /** The first reading of each energy quantity in [from, to]. */
