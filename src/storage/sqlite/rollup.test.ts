@@ -291,3 +291,30 @@ test("migration 7 empties the old rollups, and the job rolls the stored values u
     { count: 2, first: 10, last: 12, rise: 2, gap: 30 * MINUTE },
   );
 });
+
+test("an hour's sum is SQLite's total() to the last bit, also for values that do not add up exactly", (t) => {
+  const { db, rollup, keyOf } = setUp(t, ["meter"]);
+  const key = keyOf("meter");
+  let seed = 7;
+  const outcomes = Array.from({ length: 1200 }, (_, i) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    const magnitude = i % 3 === 0 ? 1e6 : i % 3 === 1 ? 1 : 1e-6;
+    const ts = HOUR_10 + i * 3000;
+    const value = ((seed / 2 ** 31) * 10 - 5) * magnitude;
+    return {
+      key,
+      record: [ts, ts, 1, [1, value, 0]] as [number, number, 1, number[]],
+      feedback: null,
+      valuesRejected: 0,
+    };
+  });
+  new RecordBatchWriter(db, rollup).write(outcomes);
+  while (rollup.step(HOUR_10 + 2 * HOUR_MS).worked) {}
+  const rolled = db.prepare("SELECT sum, min, max, count FROM aiida_rollup_hour").get();
+  const raw = db
+    .prepare(
+      "SELECT total(value) AS sum, min(value) AS min, max(value) AS max, count(*) AS count FROM aiida_record_value WHERE data_source_key = ?",
+    )
+    .get(keyOf("meter"));
+  assert.deepEqual({ ...(rolled as object) }, { ...(raw as object) });
+});
