@@ -191,6 +191,15 @@ const CASES: readonly Case[] = [
     expected: [{ kWh: 18.25, completeness: 0.75, resets: 0 }],
   },
   {
+    name: "power that goes down and up again is integrated as it is; a fall of power is no reset",
+    method: "power",
+    readings: every("2026-03-25T23:55", "2026-03-27T00:05", 5, (ts) =>
+      Math.floor(ts / (5 * MINUTE)) % 2 === 0 ? 1 : 3,
+    ),
+    edges: days("2026-03-26", "2026-03-27"),
+    expected: [full(48)],
+  },
+  {
     name: "a pair of power readings across midnight is split where the line between them crosses it",
     method: "power",
     readings: [

@@ -40,54 +40,101 @@ export function tallyEnergy(
   edges: readonly number[],
   maxGapMs: number,
 ): IntervalEnergy[] {
-  const n = edges.length - 1;
-  const amount = new Array<number>(n).fill(0);
-  const covered = new Array<number>(n).fill(0);
-  const resets = new Array<number>(n).fill(0);
-  const readings = new Array<number>(n).fill(0);
+  const tally = new Tally(method, edges);
   let previous: ReadingRun | undefined;
   for (const run of runs) {
     const k = intervalIndex(edges, run.firstTs);
     if (intervalIndex(edges, run.lastTs) !== k) throw new Error("a reading run crosses an interval edge");
     if (previous && run.firstTs <= previous.lastTs) throw new Error("reading runs are not in time order");
-    const inside = k >= 0 && k < n;
+    const inside = k >= 0 && k < tally.intervals;
     if (inside) {
       if (run.maxGap > maxGapMs) throw new Error("a reading run has a gap longer than the limit inside");
-      readings[k] = (readings[k] ?? 0) + run.count;
-      covered[k] = (covered[k] ?? 0) + run.lastTs - run.firstTs;
-      if (method === "register") {
-        amount[k] = (amount[k] ?? 0) + run.rise;
-        resets[k] = (resets[k] ?? 0) + run.falls;
-      } else {
-        amount[k] = (amount[k] ?? 0) + run.area;
-      }
+      tally.addRun(k, run);
     }
     if (previous) {
-      if (method === "register" && inside) {
-        const step = run.firstValue - previous.lastValue;
-        if (step >= 0) amount[k] = (amount[k] ?? 0) + step;
-        else resets[k] = (resets[k] ?? 0) + 1;
-      }
+      if (method === "register" && inside) tally.addStep(k, run.firstValue - previous.lastValue);
       if (run.firstTs - previous.lastTs <= maxGapMs) {
-        spreadPair(previous.lastTs, previous.lastValue, run.firstTs, run.firstValue, edges, (i, ms, area) => {
-          covered[i] = (covered[i] ?? 0) + ms;
-          if (method === "power") amount[i] = (amount[i] ?? 0) + area;
-        });
+        tally.addPair(previous.lastTs, previous.lastValue, run.firstTs, run.firstValue);
       }
     }
     previous = run;
   }
-  return amount.map((sum, k) => {
-    const length = (edges[k + 1] ?? 0) - (edges[k] ?? 0);
-    const cover = covered[k] ?? 0;
-    // A register says something with one reading (the difference to the one before); power needs a pair.
-    const none = method === "register" ? (readings[k] ?? 0) === 0 : cover === 0;
-    return {
-      kWh: none ? null : method === "register" ? sum : sum / MS_PER_HOUR,
-      completeness: Math.min(1, cover / length),
-      resets: resets[k] ?? 0,
-    };
-  });
+  return tally.result();
+}
+
+/** Sums per interval: energy (kWh for a register, kW × ms for power), covered time, resets, readings. */
+class Tally {
+  readonly intervals: number;
+  private readonly amount: Float64Array;
+  private readonly covered: Float64Array;
+  private readonly resets: Float64Array;
+  private readonly readings: Float64Array;
+
+  constructor(
+    private readonly method: EnergyMethod,
+    private readonly edges: readonly number[],
+  ) {
+    this.intervals = edges.length - 1;
+    this.amount = new Float64Array(this.intervals);
+    this.covered = new Float64Array(this.intervals);
+    this.resets = new Float64Array(this.intervals);
+    this.readings = new Float64Array(this.intervals);
+  }
+
+  addRun(k: number, run: ReadingRun): void {
+    add(this.readings, k, run.count);
+    add(this.covered, k, run.lastTs - run.firstTs);
+    if (this.method === "register") {
+      add(this.amount, k, run.rise);
+      add(this.resets, k, run.falls);
+    } else {
+      add(this.amount, k, run.area);
+    }
+  }
+
+  /** A register's step from one run to the next, counted in the interval of the later reading. */
+  addStep(k: number, step: number): void {
+    if (step >= 0) add(this.amount, k, step);
+    else add(this.resets, k, 1);
+  }
+
+  /**
+   * Splits the straight line between two readings at the interval edges it crosses, giving each
+   * interval it passes through its covered time and (power) its trapezoid.
+   */
+  addPair(t1: number, v1: number, t2: number, v2: number): void {
+    const first = Math.max(0, intervalIndex(this.edges, t1));
+    const last = Math.min(this.intervals - 1, intervalIndex(this.edges, t2));
+    for (let k = first; k <= last; k++) {
+      const a = Math.max(t1, this.edges[k] ?? 0);
+      const b = Math.min(t2, this.edges[k + 1] ?? 0);
+      if (b <= a) continue;
+      // A pair inside one interval uses its own values, so no rounding from interpolating at its ends.
+      const va = a === t1 ? v1 : v1 + ((v2 - v1) * (a - t1)) / (t2 - t1);
+      const vb = b === t2 ? v2 : v1 + ((v2 - v1) * (b - t1)) / (t2 - t1);
+      add(this.covered, k, b - a);
+      if (this.method === "power") add(this.amount, k, ((va + vb) / 2) * (b - a));
+    }
+  }
+
+  result(): IntervalEnergy[] {
+    return Array.from({ length: this.intervals }, (_, k) => {
+      const length = (this.edges[k + 1] ?? 0) - (this.edges[k] ?? 0);
+      const cover = this.covered[k] ?? 0;
+      const sum = this.amount[k] ?? 0;
+      // A register says something with one reading (the difference to the one before); power needs a pair.
+      const none = this.method === "register" ? (this.readings[k] ?? 0) === 0 : cover === 0;
+      return {
+        kWh: none ? null : this.method === "register" ? sum : sum / MS_PER_HOUR,
+        completeness: Math.min(1, cover / length),
+        resets: this.resets[k] ?? 0,
+      };
+    });
+  }
+}
+
+function add(sums: Float64Array, k: number, value: number): void {
+  sums[k] = (sums[k] ?? 0) + value;
 }
 
 /**
@@ -103,31 +150,4 @@ export function intervalIndex(edges: readonly number[], ts: number): number {
     else high = mid;
   }
   return low - 1;
-}
-
-/**
- * Splits the straight line between two readings at the interval edges it crosses, handing each
- * interval it passes through its covered time and its trapezoidal area.
- */
-function spreadPair(
-  t1: number,
-  v1: number,
-  t2: number,
-  v2: number,
-  edges: readonly number[],
-  add: (interval: number, ms: number, area: number) => void,
-): void {
-  const n = edges.length - 1;
-  const valueAt = (t: number) => v1 + ((v2 - v1) * (t - t1)) / (t2 - t1);
-  const first = Math.max(0, intervalIndex(edges, t1));
-  const last = Math.min(n - 1, intervalIndex(edges, t2));
-  for (let k = first; k <= last; k++) {
-    const a = Math.max(t1, edges[k] ?? 0);
-    const b = Math.min(t2, edges[k + 1] ?? 0);
-    if (b <= a) continue;
-    // Whole pair inside: its own values, so no rounding from interpolating at its ends.
-    const va = a === t1 ? v1 : valueAt(a);
-    const vb = b === t2 ? v2 : valueAt(b);
-    add(k, b - a, ((va + vb) / 2) * (b - a));
-  }
 }
