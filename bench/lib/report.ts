@@ -66,6 +66,9 @@ export function checkGoals(results: Map<string, ScenarioResult>): GoalCheck[] {
   add("Idle hub RSS, no device connected (issue 12)", "memory", "hub.rss.0", 120, "max", "MiB");
   add("Year chart query (~1,000 points)", "queries", "chart.ms", 200, "max", "ms");
   add("Latest record query", "queries", "latest.ms", 5, "max", "ms");
+  // Issue 14: energy per period over the same year, from the hourly rollups.
+  add("Energy per day over a year (issue 14)", "queries", "energyDay.ms", 100, "max", "ms");
+  add("Energy per month over a year (issue 14)", "queries", "energyMonth.ms", 100, "max", "ms");
   add("Bytes on disk per stored value", "queries", "bytesPerValue", 40, "max", "B");
   add("Sustained 60 s: errors", "sustained", "errors", 0, "max", "");
   add(

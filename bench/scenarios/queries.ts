@@ -5,12 +5,17 @@ import { ScenarioRecorder } from "../lib/scenario.ts";
 import { type HubTarget, startHub } from "../lib/servers.ts";
 import { type YearDataset, yearDataset } from "../lib/year-data.ts";
 
-/** The three queries of the query and sustained scenarios, as paths on the hub's REST API. */
+/** The zone of the energy queries: Vienna, so the year holds a 23-hour and a 25-hour day. */
+const ENERGY_ZONE = "Europe/Vienna";
+
+/** The queries of the query and sustained scenarios, as paths on the hub's REST API. */
 export function queryPaths(year: YearDataset): {
   latest: string;
   rawPage: string;
   chart: string;
   chartUnaligned: string;
+  energyDay: string;
+  energyMonth: string;
 } {
   const base = `/api/datasources/${year.sourceId}/records`;
   const range = `from=${year.from}&to=${year.to}`;
@@ -25,7 +30,40 @@ export function queryPaths(year: YearDataset): {
     rawPage: `${base}?limit=1000`,
     chart: `${base}?bucket=${hours}h&${range}`,
     chartUnaligned: `${base}?bucket=${seconds % 3600 === 0 ? seconds + 1 : seconds}s&${range}`,
+    // `to` is exclusive for energy: one past the last record.
+    energyDay: `/api/datasources/${year.sourceId}/energy?from=${year.from}&to=${year.to + 1}&interval=day&tz=${ENERGY_ZONE}`,
+    energyMonth: `/api/datasources/${year.sourceId}/energy?from=${year.from}&to=${year.to + 1}&interval=month&tz=${ENERGY_ZONE}`,
   };
+}
+
+interface EnergyAnswer {
+  intervals: { import: { kWh: number; method: string; completeness: number } | null }[];
+}
+
+/**
+ * Checks an energy answer over the year: the number of intervals, and every interval but the first
+ * and the last (partial) read from the register and complete. Returns a problem or undefined, and
+ * the year's imported kWh.
+ */
+export function checkEnergyAnswer(
+  kind: "energyDay" | "energyMonth",
+  status: number,
+  text: string,
+  year: YearDataset,
+): { problem: string | undefined; kWh: number } {
+  if (status !== 200) return { problem: `${kind} answered ${status}: ${text.slice(0, 200)}`, kWh: NaN };
+  const body = JSON.parse(text) as EnergyAnswer;
+  const days = (year.to - year.from) / 86_400_000;
+  const expected = kind === "energyDay" ? Math.ceil(days) + 1 : Math.ceil(days / 30.4) + 1;
+  const count = body.intervals.length;
+  const kWh = body.intervals.reduce((sum, i) => sum + (i.import?.kWh ?? 0), 0);
+  if (Math.abs(count - expected) > 1)
+    return { problem: `${kind} has ${count} intervals, expected about ${expected}`, kWh };
+  const inner = body.intervals.slice(1, -1);
+  const odd = inner.filter((i) => i.import?.method !== "register" || i.import.completeness < 0.999);
+  if (odd.length > 0)
+    return { problem: `${kind}: ${odd.length} whole intervals are not complete register figures`, kWh };
+  return { problem: undefined, kWh };
 }
 
 /**
@@ -102,9 +140,57 @@ export function checkAnswer(
 }
 
 /**
+ * Energy per day and per month over the year (issue 14), after one warm-up each; the two answers'
+ * yearly import must agree. A hub without the energy endpoint (an older --hub-ref) is noted and skipped.
+ */
+async function energyQueries(
+  ctx: RunContext,
+  rec: ScenarioRecorder,
+  hub: HubTarget,
+  paths: ReturnType<typeof queryPaths>,
+  year: YearDataset,
+): Promise<void> {
+  const repetitions = ctx.options.quick ? 3 : 20;
+  const labels = {
+    energyDay: "energy per day over the year (Europe/Vienna, ~366 intervals)",
+    energyMonth: "energy per month over the year (Europe/Vienna, 13 intervals)",
+  };
+  const yearly: number[] = [];
+  for (const kind of ["energyDay", "energyMonth"] as const) {
+    const warm = await timed(hub, paths[kind], CHART_TIMEOUT_MS);
+    if (warm?.status === 404) {
+      rec.notes.push("This hub has no energy endpoint (GET /api/datasources/{id}/energy).");
+      return;
+    }
+    if (warm === undefined) {
+      rec.error(`${kind} did not answer within ${CHART_TIMEOUT_MS / 1000} s`);
+      return;
+    }
+    const { problem, kWh } = checkEnergyAnswer(kind, warm.status, warm.text, year);
+    if (problem) rec.error(problem);
+    yearly.push(kWh);
+    rec.details[`${kind}Bytes`] = warm.text.length;
+    for (let i = 0; i < repetitions; i++) {
+      const r = await hub.get(paths[kind]);
+      if (r.status !== 200) rec.error(`${kind} answered ${r.status}`);
+      rec.add(`${kind}.ms`, labels[kind], "ms", r.ms);
+    }
+    const m = rec.peek(`${kind}.ms`);
+    ctx.log(
+      `  query ${kind}: median ${m?.median.toFixed(2)} ms (min ${m?.min.toFixed(2)}, max ${m?.max.toFixed(2)})`,
+    );
+  }
+  const [byDay = NaN, byMonth = NaN] = yearly;
+  rec.details.energyYearKWh = { byDay, byMonth };
+  if (!(Math.abs(byDay - byMonth) < 0.01))
+    rec.error(`the year's import per day (${byDay} kWh) and per month (${byMonth} kWh) differ`);
+}
+
+/**
  * Scenario 5: one data source with a year of 3-second data (10.5 M records, 2 values each) loaded
  * by the bulk path; wall time of the latest-record query, a raw page of 1,000 records and the
- * year → ~1,000 points chart over HTTP; bytes on disk per stored value.
+ * year → ~1,000 points chart over HTTP, energy per day and per month over the year (issue 14);
+ * bytes on disk per stored value.
  */
 export async function queriesScenario(ctx: RunContext): Promise<ScenarioResult> {
   const quick = ctx.options.quick;
@@ -190,6 +276,7 @@ export async function queriesScenario(ctx: RunContext): Promise<ScenarioResult> 
         hub = undefined;
       } else if (r.status !== 200) rec.error(`unaligned chart answered ${r.status}`);
     }
+    if (hub) await energyQueries(ctx, rec, hub, paths, year);
   } finally {
     await hub?.stop();
   }

@@ -106,4 +106,19 @@ describe("TLS settings", () => {
       /--time-zone must be an IANA time zone such as Europe\/Vienna or UTC, got "Europe\/Atlantis"\./,
     );
   });
+
+  test("--energy-max-gap defaults to 15 minutes and takes seconds or a duration in s, m or h", () => {
+    assert.equal(loadConfig({}, {}).energyMaxGapSeconds, 900);
+    assert.equal(loadConfig({ energyMaxGapSeconds: "300" }, {}).energyMaxGapSeconds, 300);
+    assert.equal(loadConfig({ energyMaxGapSeconds: "90s" }, {}).energyMaxGapSeconds, 90);
+    assert.equal(loadConfig({}, { AIIDA_HUB_ENERGY_MAX_GAP: "20m" }).energyMaxGapSeconds, 1200);
+    assert.equal(loadConfig({ energyMaxGapSeconds: "2h" }, {}).energyMaxGapSeconds, 7200);
+    for (const bad of ["0", "25h", "15 minutes", "-5m", "1.5h", ""]) {
+      assert.throws(
+        () => loadConfig({ energyMaxGapSeconds: bad }, {}),
+        /--energy-max-gap must be a duration from 1 s to 24 h such as 900, 90s, 15m or 1h/,
+        bad,
+      );
+    }
+  });
 });

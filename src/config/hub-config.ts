@@ -38,6 +38,8 @@ export interface HubConfig {
   readonly publicHosts: readonly string[];
   /** IANA time zone whose calendar days, weeks and months energy periods and CSV times follow. */
   readonly timeZone: string;
+  /** Readings further apart than this are not bridged: no power integrated between them, no time covered. */
+  readonly energyMaxGapSeconds: number;
 }
 
 /** One configuration setting: its CLI flag, environment variable, default and parser. */
@@ -124,6 +126,22 @@ function hostList(flag: string): (raw: string) => string[] {
       }
     }
     return [...new Set(hosts)];
+  };
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
+
+/** A duration such as 900 (seconds), 90s, 15m or 1h, as whole seconds from `min` to `max`. */
+function durationSeconds(flag: string, min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const match = /^(\d+)\s*([smh]?)$/.exec(raw.trim());
+    const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] || "s"] ?? 1) : Number.NaN;
+    if (!Number.isSafeInteger(seconds) || seconds < min || seconds > max) {
+      throw new ConfigError(
+        `${flag} must be a duration from ${min} s to ${max / 3600} h such as 900, 90s, 15m or 1h, got "${raw}".`,
+      );
+    }
+    return seconds;
   };
 }
 
@@ -318,6 +336,15 @@ export const SETTINGS = [
     describe: "IANA time zone of energy days, weeks and months and of CSV times (default: the system's)",
     fallback: undefined,
     parse: timeZone("--time-zone"),
+  },
+  {
+    key: "energyMaxGapSeconds",
+    flag: "--energy-max-gap",
+    env: "AIIDA_HUB_ENERGY_MAX_GAP",
+    describe:
+      "readings further apart than this (seconds, or 90s, 15m, 1h) are not bridged: energy from power is not integrated across, and the time counts as not covered",
+    fallback: "15m",
+    parse: durationSeconds("--energy-max-gap", 1, 86_400),
   },
 ] as const satisfies ReadonlyArray<Setting<keyof HubConfig>>;
 

@@ -4,6 +4,7 @@ import { registerAllSourcesLiveRoute } from "./all-sources-live-route.ts";
 import { registerAuthRoutes } from "./auth-routes.ts";
 import { registerCatalogueRoutes } from "./catalogue-routes.ts";
 import { registerDataSourceRoutes } from "./data-source-routes.ts";
+import { registerEnergyRoutes } from "./energy-routes.ts";
 import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
 import { registerPermissionRoutes } from "./permission-routes.ts";
@@ -37,6 +38,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext, logger
   registerRecordRoutes(app, ctx);
   registerAllSourcesLiveRoute(app, ctx);
   registerRecordsCsvRoutes(app, ctx, logger);
+  registerEnergyRoutes(app, ctx);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
   registerTlsRoutes(app, ctx);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { energyOpenApi } from "./energy-openapi.ts";
 import {
   changePasswordBody,
   createDataSourceBody,
@@ -114,6 +115,7 @@ function document(version: string) {
           ],
         },
         PermissionDecision: inputSchema(permissionDecisionBody),
+        ...energyOpenApi.schemas,
       },
     },
     security: [{ bearer: [] }],
@@ -304,6 +306,13 @@ function document(version: string) {
               ...json({ $ref: "#/components/schemas/Error" }),
             },
           },
+        },
+      },
+      "/api/datasources/{id}/energy": {
+        parameters: [idParam],
+        get: {
+          ...energyOpenApi.path.get,
+          responses: { ...energyOpenApi.path.get.responses, ...errorResponses },
         },
       },
       "/api/datasources/{id}/live": {

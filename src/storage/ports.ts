@@ -1,6 +1,7 @@
 import type { AiidaRecord } from "../domain/aiida-record.ts";
 import type { OutboundDataNeed } from "../domain/data-need.ts";
 import type { DataSource } from "../domain/data-source.ts";
+import type { QuantityEnergy } from "../domain/energy-flow.ts";
 import type { ProblemDetail } from "../domain/hub-error.ts";
 import type { SharedDataSource } from "../domain/outbound-record.ts";
 import type { PermissionStatus } from "../domain/permission-status.ts";
@@ -166,6 +167,12 @@ export interface RecordStore {
   quantitiesIn(dataSourceId: string, from: number, to: number): Promise<string[]>;
   /** One page of records for an export; the next page starts 1 ms after the last timestamp of this one. */
   exportPage(dataSourceId: string, query: ExportPageQuery): Promise<ExportPage>;
+  /**
+   * Energy per interval between `edges` (ascending epoch ms, n + 1 edges for n intervals) of each energy
+   * quantity (total registers, power; domain/energy-quantity.ts) with readings in the range; pairs of
+   * readings further apart than `maxGapMs` are not bridged.
+   */
+  energy(dataSourceId: string, edges: readonly number[], maxGapMs: number): Promise<QuantityEnergy[]>;
 }
 
 /** What one rollup step did. */

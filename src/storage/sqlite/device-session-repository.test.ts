@@ -14,8 +14,8 @@ import { migrate } from "./migrations.ts";
 import { openDatabase } from "./open-database.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 
-// Migration 5 (plausible ranges) and 6 (roles) came after the sessions' 4.
-const LATEST_VERSION = 6;
+// Migrations 5 (plausible ranges), 6 (roles) and 7 (energy rollups) came after the sessions' 4.
+const LATEST_VERSION = 7;
 
 /** A data source row with only the columns of schema version 3. */
 function insertVersion3DataSource(db: Database.Database, id: string): void {

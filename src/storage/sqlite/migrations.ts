@@ -236,6 +236,35 @@ const MIGRATIONS: readonly Migration[] = [
       UPDATE data_source SET role = 'GRID_METER' WHERE asset = 'CONNECTION-AGREEMENT-POINT';
     `,
   },
+  {
+    version: 7,
+    name: "hourly rollups keep what energy per period needs: first value, longest gap, rise, falls, area",
+    sql: `
+      -- Rebuilt empty: the rollup job rolls every hour up again from the raw values, a day per step,
+      -- and queries read raw values for what is not rolled up until then.
+      DROP TABLE aiida_rollup_hour;
+      CREATE TABLE aiida_rollup_hour (
+        data_source_key INTEGER NOT NULL,
+        obis_key INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        min REAL NOT NULL,
+        max REAL NOT NULL,
+        sum REAL NOT NULL,
+        count INTEGER NOT NULL,
+        first_ts INTEGER NOT NULL,
+        first_value REAL NOT NULL,
+        last_ts INTEGER NOT NULL,
+        last_value REAL NOT NULL,
+        max_gap INTEGER NOT NULL, -- longest time between two consecutive values of the hour (ms); 0 for one
+        rise REAL NOT NULL, -- sum of the increases between consecutive values: a total register's energy
+        falls INTEGER NOT NULL, -- how often a value is below the one before: a total register's resets
+        area REAL NOT NULL, -- trapezoidal integral over consecutive values (value × ms): power's energy
+        PRIMARY KEY (data_source_key, obis_key, hour)
+      ) WITHOUT ROWID;
+      DELETE FROM aiida_rollup_dirty;
+      DELETE FROM aiida_rollup_state;
+    `,
+  },
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
+import type { QuantityEnergy } from "../../domain/energy-flow.ts";
 import type { ExportPage, ExportPageQuery, FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
 
 /** A request to the reader thread; `key` is the data source's integer key, resolved on the main thread. */
@@ -34,6 +35,13 @@ export type ReaderRequest =
       readonly key: number;
       readonly query: ExportPageQuery;
     }
+  | {
+      readonly id: number;
+      readonly kind: "energy";
+      readonly key: number;
+      readonly edges: readonly number[];
+      readonly maxGapMs: number;
+    }
   | { readonly id: number; readonly kind: "close" };
 
 /** What each kind of request answers with (structured clone carries Map and plain objects as they are). */
@@ -44,6 +52,7 @@ export interface ReaderResults {
   readonly feedback: FeedbackReport[];
   readonly quantities: string[];
   readonly exportPage: ExportPage;
+  readonly energy: QuantityEnergy[];
   readonly close: null;
 }
 

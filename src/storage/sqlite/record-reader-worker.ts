@@ -34,6 +34,8 @@ function run(request: ReaderRequest): ReaderResults[ReaderRequest["kind"]] {
       return reader.quantitiesIn(request.key, request.from, request.to);
     case "exportPage":
       return reader.exportPage(request.key, request.query);
+    case "energy":
+      return reader.energy(request.key, request.edges, request.maxGapMs);
     case "close":
       db.close();
       return null;

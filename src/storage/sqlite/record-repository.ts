@@ -1,8 +1,10 @@
 import type Database from "better-sqlite3";
 import type { AiidaRecord, AiidaRecordValue } from "../../domain/aiida-record.ts";
+import type { QuantityEnergy } from "../../domain/energy-flow.ts";
 import { obisByCode, obisByKey } from "../../domain/obis-code.ts";
 import { quantityTypeByObis } from "../../domain/quantity-type.ts";
 import type { ExportPage, ExportPageQuery, FeedbackReport, RecordQuery, SeriesPoint } from "../ports.ts";
+import { EnergyQuery } from "./energy-query.ts";
 import { ExportQuery } from "./export-query.ts";
 import { SeriesQuery } from "./series-query.ts";
 import { qualityName } from "./stored-quality.ts";
@@ -38,10 +40,20 @@ function toValue(row: ValueRow): AiidaRecordValue | undefined {
 export class SqliteRecordReader {
   private readonly seriesQuery: SeriesQuery;
   private readonly exportQuery: ExportQuery;
+  /** In one read transaction: the watermark, dirty hours, rollup rows and raw values of one snapshot. */
+  private readonly energyInSnapshot: (
+    key: number,
+    edges: readonly number[],
+    maxGapMs: number,
+  ) => QuantityEnergy[];
 
   constructor(private readonly db: Database.Database) {
     this.seriesQuery = new SeriesQuery(db);
     this.exportQuery = new ExportQuery(db);
+    const energyQuery = new EnergyQuery(db);
+    this.energyInSnapshot = db.transaction((key: number, edges: readonly number[], maxGapMs: number) =>
+      energyQuery.run(key, edges, maxGapMs),
+    );
   }
 
   latest(dataSourceId: string, key: number): AiidaRecord | undefined {
@@ -127,6 +139,10 @@ export class SqliteRecordReader {
 
   exportPage(key: number, query: ExportPageQuery): ExportPage {
     return this.exportQuery.page(key, query);
+  }
+
+  energy(key: number, edges: readonly number[], maxGapMs: number): QuantityEnergy[] {
+    return this.energyInSnapshot(key, edges, maxGapMs);
   }
 
   feedback(key: number, limit: number): FeedbackReport[] {

@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import Database from "better-sqlite3";
 import { testDataSource } from "../../../test/helpers/data-source-fixture.ts";
+import { summariseReadings } from "../../domain/reading-run.ts";
 import { hashDevicePassword } from "../../platform/secrets.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
+import { migrate } from "./migrations.ts";
 import { openDatabase } from "./open-database.ts";
 import { RecordBatchWriter } from "./record-batch-writer.ts";
 import { HOUR_MS, HourlyRollup } from "./rollup.ts";
@@ -181,4 +184,137 @@ test("steps prepare no statement: a pass over many data sources without records 
   const prepare = t.mock.method(db, "prepare");
   assert.equal(rollup.step(HOUR_10).worked, false, "nothing is stored, so there is nothing to roll up");
   assert.equal(prepare.mock.callCount(), 0);
+});
+
+test("an hour's rollup keeps its first value, longest gap, rise, falls and trapezoid area, per quantity", (t) => {
+  const { db, rollup, keyOf } = setUp(t, ["meter"]);
+  const writer = new RecordBatchWriter(db, rollup);
+  const key = keyOf("meter");
+  // A total register (OBIS key 1) that is reset once, and power (key 9) with a 20-minute gap, in one hour.
+  const register: [number, number][] = [
+    [HOUR_10 + 1 * MINUTE, 100],
+    [HOUR_10 + 2 * MINUTE, 100.5],
+    [HOUR_10 + 3 * MINUTE, 0.25],
+    [HOUR_10 + 4 * MINUTE, 1],
+  ];
+  const power: [number, number][] = [
+    [HOUR_10 + 1 * MINUTE, 2],
+    [HOUR_10 + 21 * MINUTE, 4],
+    [HOUR_10 + 22 * MINUTE, 1],
+  ];
+  for (const [ts, value] of register) {
+    writer.write([{ key, record: [ts, ts, 1, [1, value, 0]], feedback: null, valuesRejected: 0 }]);
+  }
+  for (const [ts, value] of power) {
+    writer.write([{ key, record: [ts, ts, 1, [9, value, 0]], feedback: null, valuesRejected: 0 }]);
+  }
+  while (rollup.step(HOUR_10 + 2 * HOUR_MS).worked) {}
+  const row = (obisKey: number) => ({
+    ...(db
+      .prepare(
+        `SELECT first_ts AS firstTs, first_value AS firstValue, last_ts AS lastTs, last_value AS lastValue, count,
+           max_gap AS maxGap, rise, falls, area FROM aiida_rollup_hour WHERE obis_key = ?`,
+      )
+      .get(obisKey) as object),
+  });
+  assert.deepEqual(row(1), summariseReadings(register));
+  assert.deepEqual(row(1), {
+    firstTs: HOUR_10 + MINUTE,
+    firstValue: 100,
+    lastTs: HOUR_10 + 4 * MINUTE,
+    lastValue: 1,
+    count: 4,
+    maxGap: MINUTE,
+    rise: 0.5 + 0.75,
+    falls: 1,
+    area: ((100 + 100.5) / 2 + (100.5 + 0.25) / 2 + (0.25 + 1) / 2) * MINUTE,
+  });
+  assert.deepEqual(row(9), summariseReadings(power));
+  assert.equal((row(9) as { maxGap: number }).maxGap, 20 * MINUTE);
+});
+
+test("migration 7 empties the old rollups, and the job rolls the stored values up again with the new columns", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "hub.sqlite");
+  const old = new Database(file);
+  assert.equal(migrate(old, 5), 5);
+  old
+    .prepare(
+      `INSERT INTO data_source (id, name, type, asset, country_code, icon, enabled, created_at, updated_at)
+     VALUES ('meter', 'meter', 'CIM', 'CONNECTION-AGREEMENT-POINT', 'AT', 'ELECTRICITY', 1, 0, 0)`,
+    )
+    .run();
+  const key = old.prepare("SELECT key FROM data_source").pluck().get() as number;
+  for (const [minute, value] of [
+    [5, 10],
+    [35, 12],
+  ] as const) {
+    const ts = HOUR_10 + minute * MINUTE;
+    old
+      .prepare(
+        "INSERT INTO aiida_record (data_source_key, ts, received_delta, ts_source) VALUES (?, ?, 0, 1)",
+      )
+      .run(key, ts);
+    old
+      .prepare(
+        "INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) VALUES (?, ?, 1, ?, 0)",
+      )
+      .run(key, ts, value);
+  }
+  // Rolled up as version 5 did: no first value, no gap, rise, falls or area.
+  old
+    .prepare(
+      `INSERT INTO aiida_rollup_hour (data_source_key, obis_key, hour, min, max, sum, count, last_ts, last_value)
+     VALUES (?, 1, ?, 10, 12, 22, 2, ?, 12)`,
+    )
+    .run(key, HOUR_10, HOUR_10 + 35 * MINUTE);
+  old
+    .prepare("INSERT INTO aiida_rollup_state (data_source_key, rolled_up_to) VALUES (?, ?)")
+    .run(key, HOUR_10 + HOUR_MS);
+  old.close();
+
+  const db = openDatabase(file);
+  t.after(() => db.close());
+  assert.equal(db.prepare("SELECT count(*) FROM aiida_rollup_hour").pluck().get(), 0);
+  assert.equal(db.prepare("SELECT count(*) FROM aiida_rollup_state").pluck().get(), 0);
+  const rollup = new HourlyRollup(db);
+  while (rollup.step(HOUR_10 + 2 * HOUR_MS).worked) {}
+  assert.deepEqual(
+    {
+      ...(db
+        .prepare(
+          "SELECT count, first_value AS first, last_value AS last, rise, max_gap AS gap FROM aiida_rollup_hour",
+        )
+        .get() as object),
+    },
+    { count: 2, first: 10, last: 12, rise: 2, gap: 30 * MINUTE },
+  );
+});
+
+test("an hour's sum is SQLite's total() to the last bit, also for values that do not add up exactly", (t) => {
+  const { db, rollup, keyOf } = setUp(t, ["meter"]);
+  const key = keyOf("meter");
+  let seed = 7;
+  const outcomes = Array.from({ length: 1200 }, (_, i) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    const magnitude = i % 3 === 0 ? 1e6 : i % 3 === 1 ? 1 : 1e-6;
+    const ts = HOUR_10 + i * 3000;
+    const value = ((seed / 2 ** 31) * 10 - 5) * magnitude;
+    return {
+      key,
+      record: [ts, ts, 1, [1, value, 0]] as [number, number, 1, number[]],
+      feedback: null,
+      valuesRejected: 0,
+    };
+  });
+  new RecordBatchWriter(db, rollup).write(outcomes);
+  while (rollup.step(HOUR_10 + 2 * HOUR_MS).worked) {}
+  const rolled = db.prepare("SELECT sum, min, max, count FROM aiida_rollup_hour").get();
+  const raw = db
+    .prepare(
+      "SELECT total(value) AS sum, min(value) AS min, max(value) AS max, count(*) AS count FROM aiida_record_value WHERE data_source_key = ?",
+    )
+    .get(keyOf("meter"));
+  assert.deepEqual({ ...(rolled as object) }, { ...(raw as object) });
 });

@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
+import { HOUR_MS, summariseHours } from "./hour-summary.ts";
 import { inWriteTransaction } from "./write-transaction.ts";
 
-/** Length of one rollup row's interval. */
-export const HOUR_MS = 3_600_000;
+export { HOUR_MS };
 
 /**
  * An hour is rolled up only this long after it ends: messages a little late (clock skew, a device
@@ -16,13 +16,6 @@ const HOURS_PER_STEP = 24;
 /** A data source whose rollup failed is tried again after this long; the others go on meanwhile. */
 const RETRY_FAILED_MS = 10 * 60_000;
 
-/**
- * The hour an instant belongs to, in SQL: floor division, so an instant before 1970 belongs to the
- * hour before it (integer division truncates toward zero). Dividing by a REAL makes the division exact
- * and floor() (built into better-sqlite3's SQLite) rounds down.
- */
-const HOUR_OF_TS = `CAST(floor(ts / ${HOUR_MS}.0) AS INTEGER) * ${HOUR_MS}`;
-
 /** What one step did: whether there was work, and the data sources whose rollup fails (storage key → error). */
 export interface RollupStepResult {
   readonly worked: boolean;
@@ -30,7 +23,8 @@ export interface RollupStepResult {
 }
 
 /**
- * Hourly min/max/sum/count/last per data source and OBIS code, kept beside the raw values so a chart
+ * Hourly min/max/sum/count/first/last per data source and OBIS code (and, for energy per period, the
+ * longest gap, rise, falls and trapezoidal area of the hour's consecutive values), kept beside the raw values so a chart
  * over months or a year reads thousands of rows instead of millions. Rolled up in the background
  * up to a watermark per data source; a value that arrives later for an hour below the watermark
  * marks that hour dirty, and the next pass recomputes it. Queries read raw values for whatever is
@@ -174,8 +168,29 @@ export class HourlyRollup {
 
   private rollUp(key: number, from: number, to: number): void {
     this.sql.clearHours.run(key, from, to);
-    this.sql.sumHours.run(key, key, from, to);
-    this.sql.setLastValues.run(key, from, to);
+    // All summed up before the first insert: the connection runs no statement while one iterates.
+    const hours = summariseHours(
+      this.sql.valuesIn.iterate(key, from, to) as Iterable<[number, number, number]>,
+    );
+    for (const { obisKey, hour, min, max, sum, run } of hours) {
+      this.sql.insertHour.run(
+        key,
+        obisKey,
+        hour,
+        min,
+        max,
+        sum,
+        run.count,
+        run.firstTs,
+        run.firstValue,
+        run.lastTs,
+        run.lastValue,
+        run.maxGap,
+        run.rise,
+        run.falls,
+        run.area,
+      );
+    }
   }
 }
 
@@ -198,17 +213,14 @@ function rollupStatements(db: Database.Database) {
     clearHours: db.prepare(
       "DELETE FROM aiida_rollup_hour WHERE data_source_key = ? AND hour >= ? AND hour < ?",
     ),
-    sumHours: db.prepare(
-      `INSERT INTO aiida_rollup_hour (data_source_key, obis_key, hour, min, max, sum, count, last_ts, last_value)
-         SELECT ?, obis_key, ${HOUR_OF_TS} AS hour, min(value), max(value), total(value), count(*),
-           max(ts), 0
-         FROM aiida_record_value WHERE data_source_key = ? AND ts >= ? AND ts < ? GROUP BY obis_key, hour`,
-    ),
-    setLastValues: db.prepare(
-      `UPDATE aiida_rollup_hour SET last_value = (SELECT value FROM aiida_record_value v
-           WHERE v.data_source_key = aiida_rollup_hour.data_source_key AND v.ts = aiida_rollup_hour.last_ts
-             AND v.obis_key = aiida_rollup_hour.obis_key)
-         WHERE data_source_key = ? AND hour >= ? AND hour < ?`,
+    valuesIn: db
+      .prepare(
+        "SELECT obis_key, ts, value FROM aiida_record_value WHERE data_source_key = ? AND ts >= ? AND ts < ?",
+      )
+      .raw(),
+    insertHour: db.prepare(
+      `INSERT INTO aiida_rollup_hour (data_source_key, obis_key, hour, min, max, sum, count, first_ts, first_value,
+         last_ts, last_value, max_gap, rise, falls, area) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     dropHours: db.prepare("DELETE FROM aiida_rollup_hour WHERE data_source_key = ?"),
     dropDirty: db.prepare("DELETE FROM aiida_rollup_dirty WHERE data_source_key = ?"),

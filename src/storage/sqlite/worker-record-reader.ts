@@ -1,4 +1,5 @@
 import type { AiidaRecord } from "../../domain/aiida-record.ts";
+import type { QuantityEnergy } from "../../domain/energy-flow.ts";
 import type {
   ExportPage,
   ExportPageQuery,
@@ -70,6 +71,10 @@ export class WorkerRecordReader implements RecordStore {
   exportPage(dataSourceId: string, query: ExportPageQuery): Promise<ExportPage> {
     const empty = { timestamps: new Float64Array(0), values: new Float64Array(0) };
     return this.read<"exportPage">(dataSourceId, empty, (key) => ({ kind: "exportPage", key, query }));
+  }
+
+  energy(dataSourceId: string, edges: readonly number[], maxGapMs: number): Promise<QuantityEnergy[]> {
+    return this.read<"energy">(dataSourceId, [], (key) => ({ kind: "energy", key, edges, maxGapMs }));
   }
 
   /**
