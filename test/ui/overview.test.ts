@@ -77,3 +77,43 @@ test("an overview without data sources says how to start", async (t) => {
   await page.getByRole("heading", { name: "Data sources", level: 1 }).waitFor();
   assertNoConsoleErrors();
 });
+
+test("the household's today adds up the day's kWh from the meters' registers, with self-consumption and autarky", async (t) => {
+  const hub = await startTestHub(t, { config: { timeZone: "UTC" } });
+  const grid = await hub.createDataSource({ name: "House connection", asset: "CONNECTION-AGREEMENT-POINT" });
+  const solar = await hub.createDataSource({ name: "Roof PV", asset: "SUBMETER", role: "PV_INVERTER" });
+  const now = Date.now();
+  // Two readings of today (UTC): the earlier one two minutes ago, or at midnight if the day is younger.
+  const earlier = new Date(Math.max(now - 120_000, now - (now % 86_400_000))).toISOString();
+  const later = new Date(now).toISOString();
+  const registers = (at: string, importKwh: number, exportKwh: number) =>
+    JSON.stringify({
+      "dateAndOrTime.dateTime": at,
+      Quantity: [
+        { quantity: importKwh, type: "0" },
+        { quantity: exportKwh, type: "1" },
+      ],
+    });
+  const gridDevice = await connectDevice(t, hub.mqttUrl, grid);
+  const solarDevice = await connectDevice(t, hub.mqttUrl, solar);
+  await gridDevice.publishAsync(grid.topic, registers(earlier, 100, 50), { qos: 1 });
+  await gridDevice.publishAsync(grid.topic, registers(later, 103, 51), { qos: 1 });
+  await solarDevice.publishAsync(solar.topic, registers(earlier, 0, 10), { qos: 1 });
+  await solarDevice.publishAsync(solar.topic, registers(later, 0, 14), { qos: 1 });
+
+  const { page, assertNoConsoleErrors } = await openBrowser(t);
+  await logIn(page, hub.httpUrl);
+  await page.goto(`${hub.httpUrl}/`);
+  const today = page.locator('[data-period="today"]');
+  const figure = (name: string) => today.locator(`[data-figure="${name}"] dd`);
+  // Grid import 3, feed-in 1, solar 4: the house used 3 − 1 + 4 = 6 kWh, 3 of the 4 solar kWh itself.
+  await figure("home")
+    .filter({ hasText: /^6 kWh$/ })
+    .waitFor();
+  assert.equal(await figure("grid-import").textContent(), "3 kWh");
+  assert.equal(await figure("feed-in").textContent(), "1 kWh");
+  assert.equal(await figure("solar").textContent(), "4 kWh");
+  assert.equal(await figure("self-consumption").textContent(), "75%");
+  assert.equal(await figure("autarky").textContent(), "50%");
+  assertNoConsoleErrors();
+});
