@@ -34,6 +34,16 @@ const stateChangeResponses = {
 };
 const inputSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 
+/** The answers of a live event stream: the stream, the usual errors, and 429 over the stream limits. */
+const liveStreamResponses = {
+  "200": ok("Event stream"),
+  ...errorResponses,
+  "429": {
+    description: "Too many live streams open for this session or in total",
+    ...json({ $ref: "#/components/schemas/Error" }),
+  },
+};
+
 /** The OpenAPI 3.1 document of the hub's REST API. */
 export function openApiDocument(version: string) {
   return withStateChangeResponses(document(version));
@@ -320,28 +330,14 @@ function document(version: string) {
         get: {
           summary:
             "Server-Sent Events: `record` for each stored record, `feedback` for each report; a last `closed` event when the hub ends a stream whose client does not read",
-          responses: {
-            "200": ok("Event stream"),
-            ...errorResponses,
-            "429": {
-              description: "Too many live streams open for this session or in total",
-              ...json({ $ref: "#/components/schemas/Error" }),
-            },
-          },
+          responses: liveStreamResponses,
         },
       },
       "/api/live": {
         get: {
           summary:
             "Server-Sent Events of every data source: `record` for each stored record (its dataSourceId says whose), for the overview page; counts as one live stream",
-          responses: {
-            "200": ok("Event stream"),
-            ...errorResponses,
-            "429": {
-              description: "Too many live streams open for this session or in total",
-              ...json({ $ref: "#/components/schemas/Error" }),
-            },
-          },
+          responses: liveStreamResponses,
         },
       },
       "/api/datasources/{id}/feedback": {
