@@ -85,7 +85,8 @@ export function overviewView(main: HTMLElement): Cleanup {
           });
         }
       }
-      await Promise.all(fresh.map((s) => loadLatest(s.id)));
+      // A source that never sent a message has no latest record: asking would only bring a 404.
+      await Promise.all(fresh.filter((s) => s.health.lastMessageAt !== null).map((s) => loadLatest(s.id)));
       if (fresh.length > 0) await refreshEnergy();
       render();
     } catch (err) {
