@@ -35,6 +35,8 @@ const MACHINE_CALLS = new Set([
   "add",
   "remove",
 ]);
+/** Elements whose text is a command or code, the same in every language (`--host 0.0.0.0`). */
+const CODE_ELEMENTS = new Set(["code", "pre", "kbd", "samp"]);
 /** Calls with arguments shown to people (titles, labels, toasts), by position; the others are code. */
 const SPOKEN_ARGUMENTS: Readonly<Record<string, readonly number[]>> = {
   toast: [0],
@@ -69,11 +71,30 @@ function propertyName(name: ts.PropertyName): string {
   return ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : "";
 }
 
+const COMPARISONS = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
+
+/** The JSDoc tag of a function whose literals are commands a device runs, the same in every language. */
+const COMMAND_TEXT_TAG = "commandText";
+
+/** Whether a literal is inside a function documented with `@commandText` (a snippet's shell or Python). */
+function inCommandText(node: ts.Node): boolean {
+  for (let at: ts.Node | undefined = node.parent; at; at = at.parent) {
+    if (ts.getJSDocTags(at).some((tag) => tag.tagName.text === COMMAND_TEXT_TAG)) return true;
+  }
+  return false;
+}
+
 /**
  * How a literal is used, from its place in the code: "machine" (a CSS class, a selector, a module),
  * "spoken" (a text child of `h()`, a spoken attribute, a toast), or "other".
  */
 function usage(node: ts.Node): "machine" | "spoken" | "other" {
+  if (inCommandText(node)) return "machine";
   // Look through `a ? "x" : "y"`, `a && "x"`, `a ?? "x"` and parentheses to where the value goes.
   let child: ts.Node = node;
   let parent = node.parent;
@@ -83,6 +104,9 @@ function usage(node: ts.Node): "machine" | "spoken" | "other" {
       ts.isParenthesizedExpression(parent) ||
       (ts.isBinaryExpression(parent) && parent.operatorToken.kind !== ts.SyntaxKind.EqualsToken))
   ) {
+    // A value compared (`why === "created"`) or tested (`"x" ? …`) is code, not shown.
+    if (ts.isBinaryExpression(parent) && COMPARISONS.has(parent.operatorToken.kind)) return "machine";
+    if (ts.isConditionalExpression(parent) && parent.condition === child) return "machine";
     child = parent;
     parent = parent.parent;
   }
@@ -106,8 +130,12 @@ function usage(node: ts.Node): "machine" | "spoken" | "other" {
       const spoken = index === 1 && attribute && ts.isStringLiteral(attribute);
       return spoken && SPOKEN_ATTRIBUTES.has(attribute.text) ? "spoken" : "machine";
     }
-    // h(tag, attributes, ...children): the children are text on the page.
-    if (name === "h") return index >= 2 ? "spoken" : "machine";
+    // h(tag, attributes, ...children): the children are text on the page, unless the tag is code.
+    if (name === "h") {
+      const tag = parent.arguments[0];
+      const code = tag !== undefined && ts.isStringLiteral(tag) && CODE_ELEMENTS.has(tag.text);
+      return index >= 2 && !code ? "spoken" : "machine";
+    }
     const spoken = SPOKEN_ARGUMENTS[name];
     if (spoken) return spoken.includes(index) ? "spoken" : "machine";
   }

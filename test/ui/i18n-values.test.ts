@@ -71,6 +71,11 @@ const SAME_AS_ENGLISH: Readonly<Record<"de" | "fr", readonly string[]>> = {
     "permissions.column.eddie",
     "permissions.column.status",
     "consent.column.schema",
+    "sources.column.name",
+    "source.tab.live",
+    "live.live",
+    "sourceForm.name",
+    "credentials.topic",
   ],
   fr: [
     "connections.column.client",
@@ -79,6 +84,7 @@ const SAME_AS_ENGLISH: Readonly<Record<"de" | "fr", readonly string[]>> = {
     "permission.need.service",
     "permission.need.description",
     "dataFlow.transmission",
+    "credentials.topic",
   ],
 };
 

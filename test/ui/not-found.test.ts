@@ -48,7 +48,7 @@ test("logged in, unknown URLs, data sources and permissions that do not exist an
   await page.getByRole("navigation", { name: "Main" }).waitFor();
   await expectNoAxeViolations(page, "the not-found page");
   await page.getByRole("link", { name: "Go to the start page" }).click();
-  await page.getByRole("heading", { name: "Data sources", level: 1 }).waitFor();
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
 
   for (const path of [
     `/sources/${randomUUID()}`,

@@ -1,43 +1,41 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { textLiterals } from "../helpers/ui-text-literals.ts";
 
 /**
- * The UI files whose words live in the message files (web/src/i18n/). A file joins this list when it
- * is converted; the second extraction pass adds the rest.
+ * The UI files whose words may still be in code: the History tab's view, which is being rebuilt on
+ * another branch and joins the scan when it lands. Every other file of web/src is scanned.
  */
-const CONVERTED = [
-  "web/src/views/add-permission-dialog.ts",
-  "web/src/views/asset-name.ts",
-  "web/src/views/connection-log-panel.ts",
-  "web/src/views/consent-record-panel.ts",
-  "web/src/views/data-flow-panel.ts",
-  "web/src/views/health-badge.ts",
-  "web/src/views/history-chart.ts",
-  "web/src/views/language-switch.ts",
-  "web/src/views/login-view.ts",
-  "web/src/views/permission-actions.ts",
-  "web/src/views/permission-badge.ts",
-  "web/src/views/permission-page.ts",
-  "web/src/views/permissions-view.ts",
-  "web/src/views/range-picker.ts",
-  "web/src/views/source-actions.ts",
-  "web/src/lib/action-button.ts",
-  "web/src/lib/api.ts",
-  "web/src/lib/clipboard.ts",
-  "web/src/lib/confirm.ts",
-  "web/src/lib/dialog.ts",
-  "web/src/lib/refreshed-json.ts",
-  "web/src/lib/tabs.ts",
-  "web/src/lib/toast.ts",
-];
+const NOT_YET_CONVERTED = ["web/src/views/history-view.ts"];
+/** The message files themselves: the one place words for people belong. */
+const MESSAGES_DIRECTORY = "web/src/i18n/";
 
 const root = new URL("../../", import.meta.url);
 
-test("the converted UI files hold no words for people outside the message files", async () => {
+/** Every TypeScript file of the web UI, as a path from the repository's root. */
+async function uiFiles(): Promise<string[]> {
+  const entries = await readdir(new URL("web/src/", root), { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts"))
+    .map((entry) => relative(fileURLToPath(root), join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+test("no UI file holds words for people outside the message files (all of web/src but the History view)", async () => {
+  const files = await uiFiles();
+  const scanned = files.filter(
+    (path) => !path.startsWith(MESSAGES_DIRECTORY) && !NOT_YET_CONVERTED.includes(path),
+  );
+  // The scan reaches the views, the helpers and the entry point, not only some of them.
+  for (const expected of ["web/src/main.ts", "web/src/views/sources-view.ts", "web/src/lib/snippets.ts"])
+    assert.ok(scanned.includes(expected), `${expected} is scanned`);
+  // An exception that no longer names a file would hide nothing and go unnoticed: it must exist.
+  for (const path of NOT_YET_CONVERTED) assert.ok(files.includes(path), `${path} exists`);
   const offenders: string[] = [];
-  for (const path of CONVERTED) {
+  for (const path of scanned) {
     const source = await readFile(new URL(path, root), "utf8");
     for (const { line, text } of textLiterals(source, path))
       offenders.push(`${path}:${line}: ${JSON.stringify(text)}`);
@@ -74,7 +72,7 @@ test("the scan finds words shown to people, in every place the views put them", 
   );
 });
 
-test("the scan leaves code alone: classes, selectors, keys, URLs, modules, the product's name", () => {
+test("the scan leaves code alone: classes, selectors, keys, URLs, modules, the product's name, code elements, comparisons, commands", () => {
   const source = `
     import { t } from "../i18n/i18n.ts";
     const a = h("div", { class: "card consent-record", "data-testid": "consent-record" }, t("consent.heading"));
@@ -86,6 +84,13 @@ test("the scan leaves code alone: classes, selectors, keys, URLs, modules, the p
     const e = \`\${value} \${unit}\`.trim();
     const f = h("td", {}, "–");
     const g = api("GET", \`/permissions/\${id}/data-flow\`);
+    const k = h("code", {}, "--host 0.0.0.0");
+    const l = h("pre", { class: "snippet" }, "mosquitto_pub -h localhost");
+    const m = why === "created" ? t("credentials.readyTitle") : t("credentials.newPasswordTitle");
+    /** A command a device runs. @commandText */
+    function command() {
+      return ["export AIIDA_PASSWORD=secret", "aiida-hub publish simulate"].join(" ");
+    }
   `;
   assert.deepEqual(textLiterals(source), []);
 });

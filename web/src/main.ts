@@ -9,11 +9,11 @@ import "./styles/permissions.css";
 import "./styles/overview.css";
 // Last, so its narrow-screen rules win over the ones above.
 import "./styles/phone.css";
-import { currentLanguage, currentLocale, t } from "./i18n/i18n.ts";
+import { currentLanguage, t } from "./i18n/i18n.ts";
 import { whenUnauthenticated } from "./lib/api.ts";
 import { catalogue } from "./lib/catalogue.ts";
 import { h, replace } from "./lib/dom.ts";
-import { setDisplayTimeZone } from "./lib/format.ts";
+import { formatClock, setDisplayTimeZone } from "./lib/format.ts";
 import { onContactChange } from "./lib/hub-contact.ts";
 import { caCertificateUrl, caDownloadLink } from "./lib/hub-tls.ts";
 import { type Cleanup, navigate, route, startRouter, unknownRoute, type View } from "./lib/router.ts";
@@ -30,6 +30,9 @@ import { sourcesView } from "./views/sources-view.ts";
 
 let user: string | undefined;
 document.documentElement.lang = currentLanguage();
+// index.html's skip link is written before any script runs: give it the page's language.
+const skipLink = document.querySelector(".skip-link");
+if (skipLink) skipLink.textContent = t("app.skipLink");
 
 const userName = h("span", { class: "user" });
 const passwordButton = h("button", { type: "button", class: "link-button" }, t("header.changePassword"));
@@ -68,7 +71,7 @@ onContactChange((lostSince) => {
   replace(
     contactBanner,
     h("strong", {}, t("contact.lost")),
-    t("contact.lostSince", { time: lostSince.toLocaleTimeString(currentLocale()) }),
+    t("contact.lostSince", { time: formatClock(lostSince) }),
   );
 });
 

@@ -1,3 +1,4 @@
+import { DateTime } from "luxon";
 import { currentLocale, t } from "../i18n/i18n.ts";
 
 /** The zone times are shown in: the hub's (set once its catalogue is read), else the browser's. */
@@ -47,6 +48,27 @@ export function formatValue(value: number): string {
   return number.format(value);
 }
 
+/** A value with its unit: "1,75 kW" (units are the same in every language). */
+export function formatQuantity(value: number, unit: string): string {
+  return `${formatValue(value)} ${unit}`;
+}
+
+/** A time of day in the reader's locale and the hub's time zone, with the zone's name ("14:05:00 MEZ"). */
+export function formatClock(instant: Date | number): string {
+  return new Intl.DateTimeFormat(currentLocale(), { timeStyle: "long", timeZone: displayZone() }).format(
+    instant,
+  );
+}
+
+/** The short name of the zone times are shown in, as the reader's locale writes it ("MEZ", "UTC", "GMT+1"). */
+export function zoneName(instant = Date.now()): string {
+  const parts = new Intl.DateTimeFormat(currentLocale(), {
+    timeZone: displayZone(),
+    timeZoneName: "short",
+  }).formatToParts(instant);
+  return parts.find((part) => part.type === "timeZoneName")?.value ?? displayZone();
+}
+
 /** A count. */
 export function formatCount(value: number): string {
   return integer.format(value);
@@ -57,7 +79,11 @@ export function formatUnit(unit: string | undefined): string {
   return unit === undefined || unit === "none" || unit === "unknown" ? "" : unit;
 }
 
-/** An AIIDA enum name in words: POSITIVE_ACTIVE_ENERGY_IN_PHASE_L1 → "Positive active energy in phase L1". */
+/**
+ * An OBIS quantity's AIIDA name in words, as the hub sends it for experts:
+ * POSITIVE_ACTIVE_ENERGY_IN_PHASE_L1 → "Positive active energy in phase L1". Values the UI has
+ * messages for (assets, icons, roles) take those instead (tValue).
+ */
 export function humanize(name: string): string {
   const words = name
     .split(/[_-]+/)
@@ -67,13 +93,22 @@ export function humanize(name: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** A `datetime-local` input's value for an instant, in local time. */
-export function toLocalInput(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
+/**
+ * A `datetime-local` input's value for an instant, in the zone times are shown in (the hub's, not the
+ * browser's): what the page's times say is what the inputs say.
+ */
+export function toLocalInput(ms: number, zone = displayZone()): string {
+  // An English locale writes Latin digits and the Gregorian calendar, which the input reads.
+  return DateTime.fromMillis(ms, { zone, locale: "en-US" }).toFormat("yyyy-MM-dd'T'HH:mm");
 }
 
-/** An instant from a `datetime-local` input's value (local time), or NaN. */
-export function fromLocalInput(value: string): number {
-  return value === "" ? Number.NaN : new Date(value).getTime();
+/**
+ * The instant a `datetime-local` input's value means in the zone times are shown in, or NaN for an
+ * empty or unreadable value. A time skipped when clocks go forward counts as the hour after it (02:30
+ * → 03:30); one that occurs twice when they go back means its second occurrence, in standard time.
+ */
+export function fromLocalInput(value: string, zone = displayZone()): number {
+  if (value === "") return Number.NaN;
+  const parsed = DateTime.fromISO(value, { zone });
+  return parsed.isValid ? parsed.toMillis() : Number.NaN;
 }

@@ -1,11 +1,11 @@
 import type { Series, SeriesPoint } from "./types.ts";
 
-/** The preset ranges of the history view. */
+/** The preset ranges of the history view; their names are the messages `range.preset.<key>`. */
 export const PRESETS = {
-  hour: { label: "Last hour", ms: 3_600_000 },
-  day: { label: "Last day", ms: 86_400_000 },
-  week: { label: "Last week", ms: 7 * 86_400_000 },
-  month: { label: "Last month", ms: 30 * 86_400_000 },
+  hour: { ms: 3_600_000 },
+  day: { ms: 86_400_000 },
+  week: { ms: 7 * 86_400_000 },
+  month: { ms: 30 * 86_400_000 },
 } as const;
 export type Preset = keyof typeof PRESETS;
 

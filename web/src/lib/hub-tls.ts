@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { api } from "./api.ts";
 import { h } from "./dom.ts";
 
@@ -28,6 +29,6 @@ export function caCertificateUrl(): Promise<string | undefined> {
 }
 
 /** A link that saves the CA certificate as aiida-hub-ca.pem. */
-export function caDownloadLink(url: string, label = "Download the CA certificate"): HTMLAnchorElement {
+export function caDownloadLink(url: string, label = t("tls.downloadCa")): HTMLAnchorElement {
   return h("a", { href: url, download: CA_FILE_NAME, class: "ca-download", "data-ca-download": "" }, label);
 }

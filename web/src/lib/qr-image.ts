@@ -1,4 +1,5 @@
 import jsQR from "jsqr";
+import { t } from "../i18n/i18n.ts";
 
 /** Larger photos are scaled down to this many pixels on their long side before decoding (fast, still sharp). */
 const MAX_SIDE = 1600;
@@ -12,7 +13,7 @@ export async function decodeQrImage(file: Blob): Promise<string> {
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    throw new Error("This file is not an image the browser can read. Choose a PNG or JPEG of the QR code.");
+    throw new Error(t("qr.notImage"));
   }
   const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
   const width = Math.max(1, Math.round(bitmap.width * scale));
@@ -21,12 +22,11 @@ export async function decodeQrImage(file: Blob): Promise<string> {
   canvas.width = width;
   canvas.height = height;
   const context = canvas.getContext("2d", { willReadFrequently: true });
-  if (!context) throw new Error("This browser cannot read images here. Paste the code instead.");
+  if (!context) throw new Error(t("qr.noCanvas"));
   context.drawImage(bitmap, 0, 0, width, height);
   bitmap.close();
   const { data } = context.getImageData(0, 0, width, height);
   const found = jsQR(data, width, height, { inversionAttempts: "attemptBoth" });
-  if (!found || found.data.trim() === "")
-    throw new Error("No QR code was found in this image. Try a sharper picture, or paste the code instead.");
+  if (!found || found.data.trim() === "") throw new Error(t("qr.notFound"));
   return found.data.trim();
 }

@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import type { Credentials } from "./types.ts";
 
 /** How a snippet's client trusts the broker's certificate. */
@@ -23,6 +24,14 @@ export function feedbackTopicOf(topic: string): string {
   return topic.replace(/\/data$/, "/feedback");
 }
 
+/** A comment for people in the reader's language, `#` before each line (shell and Python alike). */
+function comment(text: string, indent = ""): string {
+  return text
+    .split("\n")
+    .map((line) => `${indent}# ${line}`)
+    .join("\n");
+}
+
 /** A POSIX shell single-quoted word. */
 function sh(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
@@ -38,6 +47,8 @@ function word(value: string): string {
  * timestamp comes from `date` so the hub records the moment of sending. The password is exported
  * first and expanded into `-P`: mosquitto_pub reads it from no environment variable, and this keeps
  * it out of the command as typed (shell history, the snippet's second line).
+ *
+ * @commandText its literals are the commands; comments for people come from the messages.
  */
 export function mosquittoSnippet(c: Credentials, password: string, trust: SnippetTrust = {}): string {
   const { host, port, tls } = brokerParts(c.brokerUrl);
@@ -51,7 +62,7 @@ export function mosquittoSnippet(c: Credentials, password: string, trust: Snippe
   ].join("\n");
   return [
     `export AIIDA_PASSWORD=${sh(password)}`,
-    "# While it runs, other users of this computer can see the expanded password (ps).",
+    comment(t("snippet.psWarning")),
     `mosquitto_pub -h ${host} -p ${port}${tlsOption} -q 1 \\`,
     `  -u ${sh(c.username)} -P "$AIIDA_PASSWORD" \\`,
     `  -t ${sh(c.topic)} \\`,
@@ -63,6 +74,8 @@ export function mosquittoSnippet(c: Credentials, password: string, trust: Snippe
  * A small Python publisher (paho-mqtt 2.x): simulated meter every 10 s, prints the hub's feedback.
  * The password is not in the script: it reads AIIDA_PASSWORD from the environment, and its first
  * lines say how to set it.
+ *
+ * @commandText its literals are the commands; comments for people come from the messages.
  */
 export function pythonSnippet(c: Credentials, trust: SnippetTrust = {}): string {
   const { host, port, tls } = brokerParts(c.brokerUrl);
@@ -73,9 +86,8 @@ export function pythonSnippet(c: Credentials, trust: SnippetTrust = {}): string 
       ? `client.tls_set(ca_certs=${py(trust.caFile)})\n`
       : "client.tls_set()\n";
   return `# pip install "paho-mqtt>=2"
-# Save as publisher.py and run it with the data source's password in the environment
-# (it is not kept in this file):
-#   export AIIDA_PASSWORD='<password>'
+${comment(t("snippet.pythonSave"))}
+#   export AIIDA_PASSWORD='${t("snippet.pythonPassword")}'
 #   python3 publisher.py
 import json
 import os
@@ -95,7 +107,7 @@ FEEDBACK_TOPIC = ${py(feedbackTopicOf(c.topic))}
 
 def on_connect(client, userdata, flags, reason_code, properties):
     print("connected:", reason_code)
-    client.subscribe(FEEDBACK_TOPIC)  # the hub explains rejected values here
+    client.subscribe(FEEDBACK_TOPIC)  ${comment(t("snippet.pythonFeedback"))}
 
 
 def on_message(client, userdata, message):
@@ -131,12 +143,13 @@ while True:
  * The hub's own publisher CLI with its simulated household meter. Broker, username and password go
  * in the environment variables the publisher reads (AIIDA_BROKER, AIIDA_USERNAME, AIIDA_PASSWORD),
  * not on its command line, where other users could read them (ps).
+ *
+ * @commandText its literals are the commands; comments for people come from the messages.
  */
 export function cliSnippet(c: Credentials, password: string, trust: SnippetTrust = {}): string {
   const ca = brokerParts(c.brokerUrl).tls && trust.caFile ? ` --ca ${word(trust.caFile)}` : "";
   return [
-    "# Installed with npm install -g ./aiida-hub-*.tgz (from npm pack in the hub's checkout);",
-    "# inside the hub's checkout itself, run npx aiida-hub instead of aiida-hub.",
+    comment(t("snippet.cliInstall")),
     `export AIIDA_BROKER=${word(c.brokerUrl)} AIIDA_USERNAME=${sh(c.username)} AIIDA_PASSWORD=${sh(password)}`,
     `aiida-hub publish simulate${ca}`,
   ].join("\n");

@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { ApiError, api, messageOf } from "../lib/api.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
@@ -16,18 +17,18 @@ function passwordInput(autocomplete: "current-password" | "new-password"): HTMLI
  * logged out every other session of the admin; this one stays, and a toast says so.
  */
 export function openChangePassword(): void {
-  const current = field("currentPassword", "Current password", passwordInput("current-password"));
+  const current = field("currentPassword", t("password.current"), passwordInput("current-password"));
   const next = field(
     "newPassword",
-    "New password",
+    t("password.new"),
     passwordInput("new-password"),
-    `At least ${MIN_LENGTH} characters. Other browsers and scripts logged in as admin will be logged out.`,
+    t("password.newHint", { n: MIN_LENGTH }),
   );
-  const repeat = field("repeatPassword", "Repeat the new password", passwordInput("new-password"));
+  const repeat = field("repeatPassword", t("password.repeat"), passwordInput("new-password"));
   const fields = [current, next, repeat];
   const general = h("p", { class: "form-error", role: "alert" });
-  const save = h("button", { type: "submit", class: "primary" }, "Change password");
-  const cancel = h("button", { type: "button" }, "Cancel");
+  const save = h("button", { type: "submit", class: "primary" }, t("password.submit"));
+  const cancel = h("button", { type: "button" }, t("common.cancel"));
   const form = h(
     "form",
     { class: "password-form", novalidate: true },
@@ -37,7 +38,7 @@ export function openChangePassword(): void {
     general,
     h("div", { class: "actions" }, cancel, save),
   );
-  const dialog = openDialog("Change password", [form], () => {});
+  const dialog = openDialog(t("password.title"), [form], () => {});
   cancel.addEventListener("click", () => dialog.close());
 
   form.addEventListener("submit", async (event) => {
@@ -56,12 +57,12 @@ export function openChangePassword(): void {
         newPassword: next.control.value,
       });
       dialog.close();
-      toast("Password changed. Other browsers and scripts logged in as admin have been logged out.");
+      toast(t("password.changed"));
     } catch (err) {
       const details = err instanceof ApiError ? err.details : [];
       const known = details.filter((d) => d.path === "currentPassword" || d.path === "newPassword");
       if (err instanceof ApiError && err.status === 403 && known.length > 0) {
-        show([{ path: "currentPassword", reason: "This is not the current password." }], {
+        show([{ path: "currentPassword", reason: t("password.notCurrent") }], {
           currentPassword: current,
         });
         (current.control as HTMLInputElement).select();
@@ -81,16 +82,14 @@ export function openChangePassword(): void {
 /** What is wrong before anything is sent, in the order of the fields. */
 function problemsOf(current: string, next: string, repeat: string): Array<{ path: string; reason: string }> {
   const problems: Array<{ path: string; reason: string }> = [];
-  if (current === "") problems.push({ path: "currentPassword", reason: "Enter your current password." });
+  if (current === "") problems.push({ path: "currentPassword", reason: t("password.currentMissing") });
   if (next.length < MIN_LENGTH)
     problems.push({
       path: "newPassword",
-      reason: `Use at least ${MIN_LENGTH} characters (this has ${next.length}).`,
+      reason: t("password.tooShort", { min: MIN_LENGTH, n: next.length }),
     });
-  else if (next === current)
-    problems.push({ path: "newPassword", reason: "Choose a password other than the current one." });
-  if (repeat !== next)
-    problems.push({ path: "repeatPassword", reason: "This does not match the new password." });
+  else if (next === current) problems.push({ path: "newPassword", reason: t("password.same") });
+  if (repeat !== next) problems.push({ path: "repeatPassword", reason: t("password.mismatch") });
   return problems;
 }
 

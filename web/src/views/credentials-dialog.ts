@@ -1,3 +1,4 @@
+import { t, tParts } from "../i18n/i18n.ts";
 import { copyText } from "../lib/clipboard.ts";
 import { confirmAction } from "../lib/confirm.ts";
 import { openDialog } from "../lib/dialog.ts";
@@ -19,11 +20,15 @@ const MASK = "••••••••••••••••••••••
 
 /** A Copy button that copies the (real) text given when clicked. */
 function copyButton(what: string, text: () => string): HTMLButtonElement {
-  const button = h("button", { type: "button", class: "small", "aria-label": `Copy ${what}` }, "Copy");
+  const button = h(
+    "button",
+    { type: "button", class: "small", "aria-label": t("credentials.copyLabel", { what }) },
+    t("credentials.copy"),
+  );
   button.addEventListener("click", async () => {
     const ok = await copyText(text());
     toast(
-      ok ? `${what} copied.` : `Could not copy: select the ${what.toLowerCase()} and copy it by hand.`,
+      ok ? t("credentials.copied", { what }) : t("credentials.copyFailed", { what }),
       ok ? "info" : "error",
     );
   });
@@ -55,10 +60,14 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
       value: c.password,
       class: "password",
       "data-credential": "password",
-      "aria-label": "Password",
+      "aria-label": t("credentials.password"),
       spellcheck: "false",
     });
-    const toggle = h("button", { type: "button", class: "small", "aria-pressed": "false" }, "Show");
+    const toggle = h(
+      "button",
+      { type: "button", class: "small", "aria-pressed": "false" },
+      t("credentials.show"),
+    );
     const snippetCode = [h("code", {}), h("code", {}), h("code", {})] as const;
     // Until the hub says whether devices need its CA certificate, snippets trust the system's CAs.
     let trust: SnippetTrust = {};
@@ -85,9 +94,10 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
           h(
             "p",
             { class: "notice" },
-            "The broker's certificate comes from this hub's own certificate authority. ",
-            caDownloadLink(url),
-            ` (${CA_FILE_NAME}) and put it beside the device's program: the snippets below read it from there.`,
+            tParts<HTMLElement>("credentials.caNotice", {
+              download: caDownloadLink(url),
+              file: CA_FILE_NAME,
+            }),
           ),
         );
       });
@@ -95,7 +105,7 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
     toggle.addEventListener("click", () => {
       shown = !shown;
       password.type = shown ? "text" : "password";
-      toggle.textContent = shown ? "Hide" : "Show";
+      toggle.textContent = shown ? t("credentials.hide") : t("credentials.show");
       toggle.setAttribute("aria-pressed", String(shown));
       renderSnippets();
     });
@@ -109,59 +119,47 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
         { class: "snippet", "data-snippet": id },
         h("p", { class: "hint" }, intro),
         h("pre", {}, snippetCode[i]),
-        copyButton(`${title} snippet`, () => builders[i](c.password)),
+        copyButton(t("credentials.snippetLabel", { title }), () => builders[i](c.password)),
       ),
     });
-    const done = h("button", { type: "button", class: "primary" }, "Done — I have saved the password");
+    const done = h("button", { type: "button", class: "primary" }, t("credentials.done"));
     const dialog = openDialog(
-      why === "created" ? `${name} is ready to connect` : `New password for ${name}`,
+      why === "created" ? t("credentials.readyTitle", { name }) : t("credentials.newPasswordTitle", { name }),
       [
         h(
           "p",
           { class: "warning", role: "note" },
-          h("strong", {}, "Save the password now. "),
-          "It is shown only this once and cannot be shown again. If it gets lost, generate a new one.",
-          why === "regenerated"
-            ? " The old password no longer works; devices using it were disconnected."
-            : "",
+          h("strong", {}, t("credentials.saveNow")),
+          t("credentials.shownOnce"),
+          why === "regenerated" ? t("credentials.oldPasswordGone") : "",
         ),
         h(
           "dl",
           { class: "credentials" },
-          row("Broker URL", c.brokerUrl, "brokerUrl"),
-          row("Topic", c.topic, "topic"),
-          row("Username", c.username, "username"),
-          h("dt", {}, "Password"),
+          row(t("credentials.brokerUrl"), c.brokerUrl, "brokerUrl"),
+          row(t("credentials.topic"), c.topic, "topic"),
+          row(t("credentials.username"), c.username, "username"),
+          h("dt", {}, t("credentials.password")),
           h(
             "dd",
             {},
             password,
             toggle,
-            copyButton("Password", () => c.password),
+            copyButton(t("credentials.password"), () => c.password),
           ),
         ),
         loopbackHint(c.brokerUrl),
         caNotice,
-        h("h3", {}, "Send data"),
+        h("h3", {}, t("credentials.sendData")),
         h(
           "p",
           { class: "hint", "data-testid": "where-to-run" },
-          `Copy one of these into a terminal ${whereToRun(c.brokerUrl)} to send a test reading.`,
+          t("credentials.whereToRun", { where: whereToRun(c.brokerUrl) }),
         ),
-        tabs("Publisher snippets", [
-          snippet(
-            "mosquitto",
-            "mosquitto_pub",
-            "One message from the command line (Debian: apt install mosquitto-clients).",
-            0,
-          ),
-          snippet("python", "Python", "A small publisher that sends a reading every 10 seconds.", 1),
-          snippet(
-            "cli",
-            "aiida-hub simulator",
-            "The hub's own publisher with a simulated household meter.",
-            2,
-          ),
+        tabs(t("credentials.snippets"), [
+          snippet("mosquitto", "mosquitto_pub", t("credentials.snippet.mosquitto"), 0),
+          snippet("python", "Python", t("credentials.snippet.python"), 1),
+          snippet("cli", t("credentials.snippet.cliTitle"), t("credentials.snippet.cli"), 2),
         ]),
         h("div", { class: "actions" }, done),
       ],
@@ -171,9 +169,9 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
         // Escape or × would lose the password for good: ask first. "Done" closes without asking.
         confirmClose: () =>
           confirmAction(
-            "The password is shown only once. Close anyway?",
-            "After closing, it cannot be shown again. If you have not saved it, a new one has to be generated.",
-            "Close anyway",
+            t("credentials.close.title"),
+            t("credentials.close.message"),
+            t("credentials.close.action"),
           ),
       },
     );
@@ -185,7 +183,9 @@ export function showCredentials(name: string, c: Credentials, why: "created" | "
 /** Where the snippets work, as their broker host allows: loopback only on the hub's computer. */
 function whereToRun(brokerUrl: string): string {
   const { host } = brokerParts(brokerUrl);
-  return isLoopbackHost(host) ? "on this computer (the hub's)" : `on a computer that reaches ${host}`;
+  return isLoopbackHost(host)
+    ? t("credentials.onThisComputer")
+    : t("credentials.onComputerReaching", { host });
 }
 
 /** A broker on a loopback address is reachable only from the hub's own computer; say how to change that. */
@@ -195,10 +195,10 @@ function loopbackHint(brokerUrl: string): HTMLElement | undefined {
   return h(
     "p",
     { class: "notice" },
-    `${host} works only on the hub's own computer. For devices elsewhere in your network, start the hub with `,
-    h("code", {}, "--host 0.0.0.0"),
-    " and use its network address, or set ",
-    h("code", {}, "--public-mqtt-url"),
-    ".",
+    tParts<HTMLElement>("credentials.loopback", {
+      host,
+      hostOption: h("code", {}, "--host 0.0.0.0"),
+      urlOption: h("code", {}, "--public-mqtt-url"),
+    }),
   );
 }

@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatTime, formatValue } from "../lib/format.ts";
 import type { FeedbackReport } from "../lib/types.ts";
@@ -5,27 +6,17 @@ import type { FeedbackReport } from "../lib/types.ts";
 /** Most reports kept on screen, like the API's own history. */
 const MAX_REPORTS = 50;
 
-const STATUS_TEXT: Record<FeedbackReport["status"], string> = {
-  rejected: "Rejected — nothing stored",
-  partial: "Partly stored — some values rejected",
-  "accepted-with-warnings": "Stored, with warnings",
-};
-
 /** The hub's feedback reports, newest first: what became of messages in sentences, JSON paths for experts. */
 export class FeedbackList {
   readonly element: HTMLElement;
   private readonly list = h("ol", { class: "feedback-list" });
-  private readonly empty = h(
-    "p",
-    { class: "muted" },
-    "No problems so far. When the hub rejects a message, or part of one, the reason shows up here.",
-  );
+  private readonly empty = h("p", { class: "muted" }, t("feedback.empty"));
 
   constructor() {
     this.element = h(
       "section",
       { class: "card feedback", "aria-labelledby": "feedback-title" },
-      h("h2", { id: "feedback-title" }, "Feedback on received messages"),
+      h("h2", { id: "feedback-title" }, t("feedback.title")),
       this.empty,
       this.list,
     );
@@ -71,7 +62,7 @@ function item(report: FeedbackReport): HTMLElement {
       h(
         "p",
         { class: "hint" },
-        "Ignored fields: ",
+        t("feedback.ignoredFields"),
         report.ignoredFields.flatMap((f, i) => [i > 0 ? ", " : "", h("code", {}, f)]),
       ),
     ...report.notes.map((n) => h("p", { class: "hint" }, n)),
@@ -82,7 +73,7 @@ function item(report: FeedbackReport): HTMLElement {
     h(
       "div",
       { class: "feedback-head" },
-      h("span", { class: `badge feedback-${report.status}` }, STATUS_TEXT[report.status]),
+      h("span", { class: `badge feedback-${report.status}` }, t(`feedback.status.${report.status}`)),
       h("time", { datetime: report.receivedAt }, formatTime(report.receivedAt)),
     ),
     report.summary && h("p", { class: "feedback-summary" }, report.summary),
@@ -96,7 +87,7 @@ function item(report: FeedbackReport): HTMLElement {
           h(
             "li",
             { class: w.plausibility ? "warning-message plausibility" : "warning-message" },
-            w.plausibility && h("span", { class: "badge feedback-implausible" }, "Implausible"),
+            w.plausibility && h("span", { class: "badge feedback-implausible" }, t("feedback.implausible")),
             w.plausibility && " ",
             w.message,
           ),
@@ -106,7 +97,7 @@ function item(report: FeedbackReport): HTMLElement {
       h(
         "p",
         { class: "hint kept" },
-        "Kept: ",
+        t("feedback.kept"),
         // Each by the hub's name for it (the role's plain name where there is one), its OBIS code beside.
         kept.flatMap((v, i) => [
           i > 0 ? ", " : "",
@@ -115,12 +106,7 @@ function item(report: FeedbackReport): HTMLElement {
         ]),
       ),
     readable
-      ? h(
-          "details",
-          { class: "feedback-details" },
-          h("summary", {}, "Details for experts (JSON paths)"),
-          expertParts,
-        )
+      ? h("details", { class: "feedback-details" }, h("summary", {}, t("feedback.details")), expertParts)
       : expertParts,
   );
 }

@@ -1,6 +1,6 @@
 import { currentLocale, type MessageKey, t } from "../i18n/i18n.ts";
 import { h } from "../lib/dom.ts";
-import { formatValue } from "../lib/format.ts";
+import { formatQuantity } from "../lib/format.ts";
 import type { HouseholdBalance } from "../lib/household-balance.ts";
 
 const percent = () => new Intl.NumberFormat(currentLocale(), { style: "percent", maximumFractionDigits: 0 });
@@ -11,7 +11,7 @@ function figure(key: MessageKey, value: number | undefined, unit: string, flow: 
     "div",
     { class: "figure", "data-figure": flow },
     h("dt", {}, t(key)),
-    h("dd", {}, value === undefined ? "–" : `${formatValue(value)} ${unit}`),
+    h("dd", {}, value === undefined ? "–" : formatQuantity(value, unit)),
   );
 }
 

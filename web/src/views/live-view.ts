@@ -1,3 +1,4 @@
+import { t, tn, tParts } from "../i18n/i18n.ts";
 import { api } from "../lib/api.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatTime, formatUnit, formatValue } from "../lib/format.ts";
@@ -19,26 +20,28 @@ export function liveView(
   cat: Catalogue,
   onActivity: () => void = () => {},
 ): Cleanup {
-  const status = h("span", { class: "stream-status", "data-state": "connecting" }, "Connecting…");
+  const status = h("span", { class: "stream-status", "data-state": "connecting" }, t("live.connecting"));
   const rate = h("span", { class: "rate", "data-testid": "message-rate" }, "–");
   const lastAt = h("span", { class: "muted" });
   const tbody = h("tbody");
-  const empty = h(
-    "p",
-    { class: "empty-values" },
-    "Waiting for the first message. Send one with the credentials shown when this source was created; it appears here at once.",
-  );
+  const empty = h("p", { class: "empty-values" }, t("live.waiting"));
   const table = h(
     "table",
     { class: "values-table" },
-    h("caption", { class: "offscreen" }, "Current values"),
+    h("caption", { class: "offscreen" }, t("live.title")),
     h(
       "thead",
       {},
       h(
         "tr",
         {},
-        ["Quantity", "OBIS code", "Value", "Unit", "Measured at"].map((c) => h("th", { scope: "col" }, c)),
+        [
+          t("common.quantity"),
+          t("common.obisCode"),
+          t("live.column.value"),
+          t("live.column.unit"),
+          t("live.column.measuredAt"),
+        ].map((c) => h("th", { scope: "col" }, c)),
       ),
     ),
     tbody,
@@ -50,8 +53,8 @@ export function liveView(
     h(
       "section",
       { class: "card live", "aria-labelledby": "live-title" },
-      h("div", { class: "section-head" }, h("h2", { id: "live-title" }, "Current values"), status),
-      h("p", { class: "live-meta" }, "Message rate: ", rate, " · ", lastAt),
+      h("div", { class: "section-head" }, h("h2", { id: "live-title" }, t("live.title")), status),
+      h("p", { class: "live-meta" }, tParts<HTMLElement>("live.rate", { rate }), " · ", lastAt),
       empty,
       h("div", { class: "table-wrap" }, table),
     ),
@@ -68,7 +71,7 @@ export function liveView(
     for (const value of record.values) upsertRow(value, record.timestamp, flash);
     empty.hidden = rows.size > 0;
     table.hidden = rows.size === 0;
-    replace(lastAt, `last message ${formatTime(record.receivedAt)}`);
+    replace(lastAt, t("live.lastMessage", { time: formatTime(record.receivedAt) }));
   };
   const upsertRow = (v: RecordValue, at: string, flash: boolean) => {
     // A late or replayed message must not replace a newer value.
@@ -106,10 +109,7 @@ export function liveView(
     const since = Date.now() - RATE_WINDOW_MS;
     while ((arrivals[0]?.at ?? Number.POSITIVE_INFINITY) < since) arrivals.shift();
     const rejected = arrivals.filter((a) => a.rejected).length;
-    replace(
-      rate,
-      `${arrivals.length} messages in the last minute${rejected > 0 ? ` (${rejected} rejected)` : ""}`,
-    );
+    replace(rate, tn("live.perMinute", arrivals.length), rejected > 0 ? tn("live.rejected", rejected) : "");
   };
 
   let stopped = false;
@@ -172,7 +172,7 @@ export function liveView(
 
 function setStatus(el: HTMLElement, state: "live" | "connecting" | "closed"): void {
   el.dataset.state = state;
-  el.textContent = { live: "● Live", connecting: "Reconnecting…", closed: "Disconnected — reload the page" }[
-    state
-  ];
+  el.textContent = t(
+    ({ live: "live.live", connecting: "live.reconnecting", closed: "live.closed" } as const)[state],
+  );
 }

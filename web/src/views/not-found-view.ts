@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { h, replace } from "../lib/dom.ts";
 import type { Cleanup } from "../lib/router.ts";
 
@@ -6,20 +7,16 @@ import type { Cleanup } from "../lib/router.ts";
  * data source or permission that does not exist. Shows nothing from the hub, so it needs no session.
  */
 export function notFoundView(main: HTMLElement): Cleanup | undefined {
-  document.title = "Page not found · aiida-hub";
-  const heading = h("h1", { id: "not-found-title", tabindex: -1 }, "Page not found");
+  document.title = t("notFound.documentTitle");
+  const heading = h("h1", { id: "not-found-title", tabindex: -1 }, t("notFound.title"));
   replace(
     main,
     h(
       "section",
       { class: "card not-found", "aria-labelledby": "not-found-title" },
       heading,
-      h(
-        "p",
-        {},
-        "There is nothing at this address. The link may be mistyped, or what it showed was deleted.",
-      ),
-      h("p", {}, h("a", { href: "/" }, "Go to the start page")),
+      h("p", {}, t("notFound.text")),
+      h("p", {}, h("a", { href: "/" }, t("notFound.home"))),
     ),
   );
   // Shown in place of a page that was loading, whose focused heading is gone: start reading here.

@@ -2,7 +2,7 @@ import { t } from "../i18n/i18n.ts";
 import { api, messageOf } from "../lib/api.ts";
 import { catalogue } from "../lib/catalogue.ts";
 import { h, replace } from "../lib/dom.ts";
-import { displayZone, formatValue, timeAgo } from "../lib/format.ts";
+import { displayZone, formatQuantity, timeAgo } from "../lib/format.ts";
 import { householdBalance, type SourceFlows, type SourceRole } from "../lib/household-balance.ts";
 import { addDays, localDate } from "../lib/local-day.ts";
 import { POWER_CODES, type PowerNow, powerNow } from "../lib/power-now.ts";
@@ -27,7 +27,7 @@ interface TileState {
 
 /** The start page: every data source as a tile with its live power, and the household's balance now and today. */
 export function overviewView(main: HTMLElement): Cleanup {
-  document.title = `${t("overview.title")} · aiida-hub`;
+  document.title = t("overview.documentTitle");
   const summary = h("section", { class: "household", "aria-labelledby": "household-heading" });
   const tiles = h(
     "div",
@@ -85,7 +85,8 @@ export function overviewView(main: HTMLElement): Cleanup {
           });
         }
       }
-      await Promise.all(fresh.map((s) => loadLatest(s.id)));
+      // A source that never sent a message has no latest record: asking would only bring a 404.
+      await Promise.all(fresh.filter((s) => s.health.lastMessageAt !== null).map((s) => loadLatest(s.id)));
       if (fresh.length > 0) await refreshEnergy();
       render();
     } catch (err) {
@@ -181,7 +182,7 @@ function tile(state: TileState, cat: Catalogue): HTMLElement {
         "p",
         { class: "tile-power", "data-flow": direction },
         h("span", { class: "tile-power-name" }, quantityLabel(cat, source.role, POWER_CODES[direction])),
-        h("span", { class: "tile-power-value" }, `${formatValue(value)} kW`),
+        h("span", { class: "tile-power-value" }, formatQuantity(value, "kW")),
       ),
     );
   }

@@ -1,3 +1,4 @@
+import { t } from "../i18n/i18n.ts";
 import { h, replace } from "../lib/dom.ts";
 import { formatUnit } from "../lib/format.ts";
 import type { Series } from "../lib/types.ts";
@@ -9,7 +10,7 @@ import type { Series } from "../lib/types.ts";
 export function quantityPicker(onChange: () => void, nameOf: (s: Series) => string) {
   const off = new Set<string>();
   const list = h("div", { class: "checks" });
-  const element = h("fieldset", { class: "quantities" }, h("legend", {}, "Quantities"), list);
+  const element = h("fieldset", { class: "quantities" }, h("legend", {}, t("quantities.legend")), list);
   element.hidden = true;
 
   return {

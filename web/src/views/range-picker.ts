@@ -1,6 +1,6 @@
 import { t, tValue } from "../i18n/i18n.ts";
 import { h } from "../lib/dom.ts";
-import { fromLocalInput, toLocalInput } from "../lib/format.ts";
+import { fromLocalInput, toLocalInput, zoneName } from "../lib/format.ts";
 import { PRESETS, type Preset } from "../lib/history-data.ts";
 
 /** A chosen time range: a preset ending now, or fixed instants. */
@@ -30,8 +30,15 @@ export function rangeToQuery(range: Range): string {
 export function rangePicker(initial: Range, onChange: (range: Range) => void) {
   const chosen = "preset" in initial ? initial.preset : "custom";
   const now = resolveRange(initial);
-  const fromInput = h("input", { type: "datetime-local", id: "range-from", value: toLocalInput(now.from) });
-  const toInput = h("input", { type: "datetime-local", id: "range-to", value: toLocalInput(now.to) });
+  // The inputs take times in the hub's zone, as the page shows them; the note says which zone that is.
+  const zone = h(
+    "span",
+    { class: "range-zone muted", id: "range-zone" },
+    t("range.zone", { zone: zoneName() }),
+  );
+  const inputAttributes = { type: "datetime-local", "aria-describedby": "range-zone" } as const;
+  const fromInput = h("input", { ...inputAttributes, id: "range-from", value: toLocalInput(now.from) });
+  const toInput = h("input", { ...inputAttributes, id: "range-to", value: toLocalInput(now.to) });
   const error = h("p", { class: "field-error", role: "alert" });
   const apply = h("button", { type: "submit", class: "small" }, t("range.show"));
   const custom = h(
@@ -41,6 +48,7 @@ export function rangePicker(initial: Range, onChange: (range: Range) => void) {
     fromInput,
     h("label", { for: "range-to" }, t("range.to")),
     toInput,
+    zone,
     apply,
     error,
   );

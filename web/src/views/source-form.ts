@@ -1,9 +1,9 @@
-import { t } from "../i18n/i18n.ts";
+import { currentLocale, t, tValue } from "../i18n/i18n.ts";
 import { ApiError, api, type FieldProblem, messageOf } from "../lib/api.ts";
 import { catalogue } from "../lib/catalogue.ts";
+import { countryName } from "../lib/country-name.ts";
 import { openDialog } from "../lib/dialog.ts";
 import { h, replace } from "../lib/dom.ts";
-import { humanize } from "../lib/format.ts";
 import { roleText } from "../lib/quantity-names.ts";
 import type { Catalogue, Credentials, DataSource } from "../lib/types.ts";
 import { type Field, field, select } from "./form-fields.ts";
@@ -11,12 +11,8 @@ import { type Field, field, select } from "./form-fields.ts";
 /** What creating a data source returns: its fields plus the one-time credentials. */
 export type CreatedSource = DataSource & { readonly credentials: Credentials };
 
-const ASSET_HINTS: Record<string, string> = {
-  "CONNECTION-AGREEMENT-POINT": "the grid connection point (main meter)",
-  "CONTROLLABLE-UNIT": "a device the hub could steer (heat pump, charger)",
-  "DEDICATED-MEASUREMENT-DEVICE": "a separate measuring device",
-  SUBMETER: "a meter behind the main meter",
-};
+/** An example of plausible ranges, for the box's placeholder and its error. */
+const PLAUSIBILITY_EXAMPLE = JSON.stringify({ "1-0:1.7.0": { max: 250 } }, null, 1).replace(/\n\s*/g, "");
 
 /** Opens the "add data source" dialog; resolves with the created source, or undefined if cancelled. */
 export async function openSourceForm(): Promise<CreatedSource | undefined> {
@@ -35,8 +31,12 @@ async function sourceForm(existing: DataSource | undefined): Promise<DataSource 
     const fields = buildFields(cat, existing);
     followAssetDefaultRole(cat, fields, existing === undefined);
     const general = h("p", { class: "form-error", role: "alert" });
-    const save = h("button", { type: "submit", class: "primary" }, existing ? "Save" : "Add data source");
-    const cancel = h("button", { type: "button" }, "Cancel");
+    const save = h(
+      "button",
+      { type: "submit", class: "primary" },
+      existing ? t("common.save") : t("sourceForm.submitAdd"),
+    );
+    const cancel = h("button", { type: "button" }, t("common.cancel"));
     const form = h(
       "form",
       { class: "source-form", novalidate: true },
@@ -44,9 +44,8 @@ async function sourceForm(existing: DataSource | undefined): Promise<DataSource 
       general,
       h("div", { class: "actions" }, cancel, save),
     );
-    const dialog = openDialog(existing ? `Edit ${existing.name}` : "Add a data source", [form], () =>
-      resolve(result),
-    );
+    const title = existing ? t("sourceForm.editTitle", { name: existing.name }) : t("sourceForm.addTitle");
+    const dialog = openDialog(title, [form], () => resolve(result));
     cancel.addEventListener("click", () => dialog.close());
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -70,34 +69,36 @@ async function sourceForm(existing: DataSource | undefined): Promise<DataSource 
 }
 
 function buildFields(cat: Catalogue, s: DataSource | undefined): Record<string, Field> {
-  const countries = [...cat.countries].sort((a, b) => a.name.localeCompare(b.name));
+  const countries = cat.countries
+    .map((c) => ({ code: c.code, name: countryName(c.code, c.name) }))
+    .sort((a, b) => a.name.localeCompare(b.name, currentLocale()));
   return {
     name: field(
       "name",
-      "Name",
-      h("input", { maxlength: 100, value: s?.name ?? "", placeholder: "e.g. Main meter" }),
+      t("sourceForm.name"),
+      h("input", { maxlength: 100, value: s?.name ?? "", placeholder: t("sourceForm.namePlaceholder") }),
     ),
     type: field(
       "type",
-      "Type",
+      t("sourceForm.type"),
       select(
-        cat.types.map((t) => [t, t === "CIM" ? "CIM (JSON over MQTT)" : t]),
+        cat.types.map((type) => [type, tValue("sourceForm.type", type)]),
         s?.type ?? cat.types[0] ?? "",
         s !== undefined,
       ),
-      "The message format the device sends.",
+      t("sourceForm.typeHint"),
     ),
     asset: field(
       "asset",
-      "Asset",
+      t("sourceForm.asset"),
       select(
-        cat.assets.map((a) => [a, `${humanize(a)} — ${ASSET_HINTS[a] ?? ""}`]),
+        cat.assets.map((a) => [a, `${tValue("asset", a)} — ${tValue("sourceForm.assetHint", a)}`]),
         s?.asset ?? cat.assets[0] ?? "",
       ),
     ),
     role: field(
       "role",
-      "Role",
+      t("sourceForm.role"),
       select(
         cat.roles.map((r) => [r.role, roleText(r.role)]),
         s?.role ?? cat.assetDefaultRoles[s?.asset ?? cat.assets[0] ?? ""] ?? "",
@@ -106,41 +107,41 @@ function buildFields(cat: Catalogue, s: DataSource | undefined): Record<string, 
     ),
     countryCode: field(
       "countryCode",
-      "Country",
+      t("sourceForm.country"),
       select(
-        [["", "Choose a country…"], ...countries.map((c): [string, string] => [c.code, c.name])],
+        [["", t("sourceForm.chooseCountry")], ...countries.map((c): [string, string] => [c.code, c.name])],
         s?.countryCode ?? guessCountry(cat),
       ),
     ),
     meterId: field(
       "meterId",
-      "Meter id (optional)",
+      t("sourceForm.meterId"),
       h("input", { maxlength: 64, value: s?.meterId ?? "" }),
-      "As printed on the meter.",
+      t("sourceForm.meterIdHint"),
     ),
     operatorId: field(
       "operatorId",
-      "Operator id (optional)",
+      t("sourceForm.operatorId"),
       h("input", { maxlength: 64, value: s?.operatorId ?? "" }),
-      "Your grid operator's id, if you know it.",
+      t("sourceForm.operatorIdHint"),
     ),
     plausibility: field(
       "plausibility",
-      "Plausible ranges (optional, JSON)",
+      t("sourceForm.plausibility"),
       textArea(s?.plausibility ? JSON.stringify(s.plausibility, null, 2) : ""),
-      "Values outside are stored, with a warning in the feedback. Per OBIS code or quantity type, min and/or max; empty for the household defaults.",
+      t("sourceForm.plausibilityHint"),
     ),
     icon: field(
       "icon",
-      "Icon",
+      t("sourceForm.icon"),
       select(
-        cat.icons.map((i) => [i, humanize(i)]),
+        cat.icons.map((i) => [i, tValue("icon", i)]),
         s?.icon ?? cat.icons[0] ?? "",
       ),
     ),
     enabled: field(
       "enabled",
-      "Enabled (accept messages from this device)",
+      t("sourceForm.enabled"),
       h("input", { type: "checkbox", checked: s?.enabled ?? true }),
     ),
   };
@@ -183,7 +184,7 @@ function valuesOf(fields: Record<string, Field>, creating: boolean): Record<stri
 
 /** The JSON box for plausible ranges (a textarea's text is its value, not an attribute). */
 function textArea(text: string): HTMLTextAreaElement {
-  const area = h("textarea", { rows: 3, spellcheck: "false", placeholder: '{"1-0:1.7.0": {"max": 250}}' });
+  const area = h("textarea", { rows: 3, spellcheck: "false", placeholder: PLAUSIBILITY_EXAMPLE });
   area.value = text;
   return area;
 }
@@ -194,7 +195,7 @@ function plausibilityOf(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    const reason = 'must be JSON such as {"1-0:1.7.0": {"max": 250}}';
+    const reason = t("sourceForm.plausibilityNotJson", { example: PLAUSIBILITY_EXAMPLE });
     throw new ApiError(400, "VALIDATION_FAILED", reason, [{ path: "plausibility", reason }]);
   }
 }
@@ -210,7 +211,7 @@ function showErrors(err: unknown, fields: Record<string, Field>, general: HTMLEl
       first ??= f;
     } else unplaced.push(d.path === "$" ? d.reason : `${d.path}: ${d.reason}`);
   }
-  const summary = details.length > 0 ? "Please correct the marked fields." : messageOf(err);
+  const summary = details.length > 0 ? t("sourceForm.correctFields") : messageOf(err);
   replace(general, unplaced.length > 0 ? unplaced.join("; ") : summary);
   first?.control.focus();
 }

@@ -1,7 +1,9 @@
+import { t, tParts, tValue } from "../i18n/i18n.ts";
 import { ApiError, api, messageOf } from "../lib/api.ts";
 import { catalogue } from "../lib/catalogue.ts";
+import { countryName } from "../lib/country-name.ts";
 import { h, replace } from "../lib/dom.ts";
-import { formatCount, formatTime, humanize, timeAgo } from "../lib/format.ts";
+import { formatCount, formatTime, timeAgo } from "../lib/format.ts";
 import { caCertificateUrl, caDownloadLink } from "../lib/hub-tls.ts";
 import { roleText } from "../lib/quantity-names.ts";
 import type { Cleanup } from "../lib/router.ts";
@@ -22,7 +24,7 @@ export function sourcePage(tab: "live" | "history") {
   return (main: HTMLElement, params: Record<string, string>): Cleanup => {
     const id = params.id ?? "";
     // The heading stays the same element across refreshes, so focus on it (after navigation) survives.
-    const title = h("h1", {}, "Loading…");
+    const title = h("h1", {}, t("common.loading"));
     const badges = h("span", { class: "title-badges" });
     const head = h("div", { class: "source-head" });
     const body = h("div", { class: "source-body" });
@@ -30,7 +32,7 @@ export function sourcePage(tab: "live" | "history") {
     const connections = connectionLogPanel(id);
     replace(
       main,
-      h("a", { href: "/sources", class: "back" }, "← All data sources"),
+      h("a", { href: "/sources", class: "back" }, t("source.back")),
       h("div", { class: "title-row" }, title, badges),
       head,
       connections.element,
@@ -48,7 +50,8 @@ export function sourcePage(tab: "live" | "history") {
       if (key === shown) return;
       shown = key;
       const countries = (await catalogue()).countries;
-      const country = countries.find((c) => c.code === source.countryCode)?.name ?? source.countryCode;
+      const listed = countries.find((c) => c.code === source.countryCode)?.name ?? source.countryCode;
+      const country = countryName(source.countryCode, listed);
       // Keep focus on an action button when the header is rebuilt under it.
       const rebuilt = [badges, head];
       const active = document.activeElement;
@@ -61,29 +64,47 @@ export function sourcePage(tab: "live" | "history") {
         h(
           "p",
           { class: "meta" },
-          [source.type, humanize(source.asset), roleText(source.role), country, humanize(source.icon)].join(
-            " · ",
-          ),
-          source.meterId && ` · Meter ${source.meterId}`,
-          source.operatorId && ` · Operator ${source.operatorId}`,
+          [
+            source.type,
+            tValue("asset", source.asset),
+            roleText(source.role),
+            country,
+            tValue("icon", source.icon),
+            source.meterId && t("common.meter", { id: source.meterId }),
+            source.operatorId && t("common.operator", { id: source.operatorId }),
+          ]
+            .filter((part) => part)
+            .join(" · "),
         ),
         h(
           "p",
           { class: "meta stats" },
-          "Last message: ",
-          h("span", { title: formatTime(source.health.lastMessageAt) }, timeAgo(source.health.lastMessageAt)),
-          ` · ${formatCount(source.stats.messagesAccepted)} accepted, ${formatCount(source.stats.messagesRejected)} rejected messages`,
+          tParts<HTMLElement>("source.lastMessage", {
+            ago: h(
+              "span",
+              { title: formatTime(source.health.lastMessageAt) },
+              timeAgo(source.health.lastMessageAt),
+            ),
+          }),
+          t("source.counts", {
+            accepted: formatCount(source.stats.messagesAccepted),
+            rejected: formatCount(source.stats.messagesRejected),
+          }),
         ),
         sourceActions(source, (saved) => void renderHead(saved).then(() => showBody(saved))),
         connectionDetails(source, detailsOpen),
         h(
           "nav",
-          { class: "tab-links", "aria-label": "Views of this data source" },
-          h("a", { href: `/sources/${id}`, "aria-current": tab === "live" ? "page" : false }, "Live"),
+          { class: "tab-links", "aria-label": t("source.views") },
+          h(
+            "a",
+            { href: `/sources/${id}`, "aria-current": tab === "live" ? "page" : false },
+            t("source.tab.live"),
+          ),
           h(
             "a",
             { href: `/sources/${id}/history`, "aria-current": tab === "history" ? "page" : false },
-            "History",
+            t("source.tab.history"),
           ),
         ),
       );
@@ -111,7 +132,7 @@ export function sourcePage(tab: "live" | "history") {
         if (stopped) return;
         await renderHead(source);
         await connections.refresh();
-        if (first && !stopped) document.title = `${source.name} · aiida-hub`;
+        if (first && !stopped) document.title = t("source.documentTitle", { name: source.name });
         await showBody(source);
       } catch (err) {
         if (stopped || (!first && !(err instanceof ApiError && err.status === 404))) return;
@@ -121,13 +142,13 @@ export function sourcePage(tab: "live" | "history") {
           notFoundView(main);
           return;
         }
-        title.textContent = "Data source not available";
+        title.textContent = t("source.notAvailable");
         replace(badges);
         replace(head);
         replace(
           body,
           h("p", { class: "form-error", role: "alert" }, messageOf(err)),
-          h("a", { href: "/sources" }, "Back to the list"),
+          h("a", { href: "/sources" }, t("source.backToList")),
         );
       }
     };
@@ -155,24 +176,25 @@ function connectionDetails(source: DataSource, open: boolean): HTMLElement {
   const caRow = h("div", { class: "ca-row" });
   if (brokerParts(source.mqtt.brokerUrl).tls) {
     void caCertificateUrl().then((url) => {
-      if (url !== undefined) replace(caRow, h("dt", {}, "CA certificate"), h("dd", {}, caDownloadLink(url)));
+      if (url !== undefined)
+        replace(caRow, h("dt", {}, t("source.caCertificate")), h("dd", {}, caDownloadLink(url)));
     });
   }
   return h(
     "details",
     { class: "connection-details", open },
-    h("summary", {}, "Connection details"),
+    h("summary", {}, t("source.connectionDetails")),
     h(
       "dl",
       { class: "credentials" },
-      h("dt", {}, "Broker URL"),
+      h("dt", {}, t("credentials.brokerUrl")),
       h("dd", {}, h("code", {}, source.mqtt.brokerUrl)),
-      h("dt", {}, "Topic"),
+      h("dt", {}, t("credentials.topic")),
       h("dd", {}, h("code", {}, source.mqtt.topic)),
-      h("dt", {}, "Username"),
+      h("dt", {}, t("credentials.username")),
       h("dd", {}, h("code", {}, source.mqtt.username)),
-      h("dt", {}, "Password"),
-      h("dd", {}, "Shown only when the source was created. Lost it? Use “New password”."),
+      h("dt", {}, t("credentials.password")),
+      h("dd", {}, t("source.passwordShownOnce", { button: t("sourceActions.newPassword") })),
       caRow,
     ),
   );

@@ -1,6 +1,7 @@
+import { t, tValue } from "../i18n/i18n.ts";
 import { api, messageOf } from "../lib/api.ts";
 import { h, replace } from "../lib/dom.ts";
-import { formatCount, formatTime, humanize, timeAgo } from "../lib/format.ts";
+import { formatCount, formatTime, timeAgo } from "../lib/format.ts";
 import { roleText } from "../lib/quantity-names.ts";
 import { type Cleanup, navigate } from "../lib/router.ts";
 import type { DataSource } from "../lib/types.ts";
@@ -8,18 +9,32 @@ import { showCredentials } from "./credentials-dialog.ts";
 import { connectedBadge, healthBadge } from "./health-badge.ts";
 import { openSourceForm } from "./source-form.ts";
 
+/** The table's columns, by the end of their message key (`sources.column.<name>`). */
+const COLUMNS = [
+  "name",
+  "type",
+  "asset",
+  "role",
+  "enabled",
+  "health",
+  "connection",
+  "lastMessage",
+  "accepted",
+  "rejected",
+] as const;
+
 /** How often the list refreshes health, counters and "last message". */
 const REFRESH_MS = 5000;
 
 /** The list of data sources with their health, and the button to add one. */
 export function sourcesView(main: HTMLElement): Cleanup {
-  document.title = "Data sources · aiida-hub";
+  document.title = t("sources.documentTitle");
   const body = h(
     "div",
     { class: "sources-body", "aria-busy": "true" },
-    h("p", { class: "muted" }, "Loading…"),
+    h("p", { class: "muted" }, t("common.loading")),
   );
-  const add = h("button", { type: "button", class: "primary" }, "+ Add data source");
+  const add = h("button", { type: "button", class: "primary" }, t("sources.add"));
   add.addEventListener("click", async () => {
     const created = await openSourceForm();
     if (!created) return;
@@ -28,12 +43,8 @@ export function sourcesView(main: HTMLElement): Cleanup {
   });
   replace(
     main,
-    h("div", { class: "page-head" }, h("h1", {}, "Data sources"), add),
-    h(
-      "p",
-      { class: "muted intro" },
-      "Each meter or device that sends data to this hub is a data source. Add one to get the login your device needs.",
-    ),
+    h("div", { class: "page-head" }, h("h1", {}, t("sources.title")), add),
+    h("p", { class: "muted intro" }, t("sources.intro")),
     body,
   );
 
@@ -62,30 +73,20 @@ export function sourcesView(main: HTMLElement): Cleanup {
 
 function renderList(body: HTMLElement, sources: readonly DataSource[], add: HTMLButtonElement): void {
   if (sources.length === 0) {
-    const start = h("button", { type: "button", class: "link-button" }, "Add your first data source");
+    const start = h("button", { type: "button", class: "link-button" }, t("sources.addFirst"));
     start.addEventListener("click", () => add.click());
-    replace(body, h("div", { class: "empty card" }, h("p", {}, "No data sources yet."), start));
+    replace(body, h("div", { class: "empty card" }, h("p", {}, t("sources.empty")), start));
     return;
   }
   // The list is rebuilt on refresh; put keyboard focus back where it was.
   const focused = document.activeElement?.getAttribute("data-key");
   const now = Date.now();
-  const headers = [
-    "Name",
-    "Type",
-    "Asset",
-    "Role",
-    "Enabled",
-    "Health",
-    "Connection",
-    "Last message",
-    "Accepted",
-    "Rejected",
-  ];
+  const column = (name: (typeof COLUMNS)[number]) => t(`sources.column.${name}` as const);
+  const headers = COLUMNS.map(column);
   const table = h(
     "table",
     { class: "sources-table" },
-    h("caption", { class: "offscreen" }, "Data sources"),
+    h("caption", { class: "offscreen" }, t("sources.caption")),
     h(
       "thead",
       {},
@@ -106,31 +107,38 @@ function renderList(body: HTMLElement, sources: readonly DataSource[], add: HTML
           { "data-source-id": s.id, class: s.enabled ? "" : "is-disabled" },
           h(
             "th",
-            { scope: "row", "data-label": "Name" },
+            { scope: "row", "data-label": column("name") },
             h("a", { href: `/sources/${s.id}`, "data-key": `name-${s.id}` }, s.name),
-            s.meterId && h("span", { class: "sub" }, `Meter ${s.meterId}`),
+            s.meterId && h("span", { class: "sub" }, t("common.meter", { id: s.meterId })),
           ),
-          h("td", { "data-label": "Type" }, s.type),
-          h("td", { "data-label": "Asset" }, humanize(s.asset)),
-          h("td", { "data-label": "Role" }, roleText(s.role)),
-          h("td", { "data-label": "Enabled" }, s.enabled ? "Yes" : h("span", { class: "off" }, "No")),
-          h("td", { "data-label": "Health" }, badge),
-          h("td", { "data-label": "Connection" }, connectedBadge(s.health)),
+          h("td", { "data-label": column("type") }, s.type),
+          h("td", { "data-label": column("asset") }, tValue("asset", s.asset)),
+          h("td", { "data-label": column("role") }, roleText(s.role)),
           h(
             "td",
-            { "data-label": "Last message" },
+            { "data-label": column("enabled") },
+            s.enabled ? t("sources.yes") : h("span", { class: "off" }, t("sources.no")),
+          ),
+          h("td", { "data-label": column("health") }, badge),
+          h("td", { "data-label": column("connection") }, connectedBadge(s.health)),
+          h(
+            "td",
+            { "data-label": column("lastMessage") },
             s.health.lastMessageAt === null
-              ? h("span", { class: "muted" }, "never")
+              ? h("span", { class: "muted" }, t("time.never"))
               : h(
                   "time",
                   { datetime: s.health.lastMessageAt, title: formatTime(s.health.lastMessageAt) },
                   timeAgo(s.health.lastMessageAt, now),
                 ),
           ),
-          h("td", { "data-label": "Accepted", class: "num" }, formatCount(s.stats.messagesAccepted)),
+          h("td", { "data-label": column("accepted"), class: "num" }, formatCount(s.stats.messagesAccepted)),
           h(
             "td",
-            { "data-label": "Rejected", class: `num${s.stats.messagesRejected > 0 ? " has-rejected" : ""}` },
+            {
+              "data-label": column("rejected"),
+              class: `num${s.stats.messagesRejected > 0 ? " has-rejected" : ""}`,
+            },
             formatCount(s.stats.messagesRejected),
           ),
         );
