@@ -1,4 +1,4 @@
-import { MAX_ENERGY_INTERVALS } from "./energy-routes.ts";
+import { MAX_ENERGY_INTERVALS } from "./energy-request.ts";
 
 const when = (which: string) =>
   `${which}: a date (YYYY-MM-DD, local midnight in tz), a local date-time without offset (read in tz), an ISO instant with offset or Z, or epoch ms`;
