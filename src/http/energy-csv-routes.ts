@@ -18,7 +18,7 @@ export function registerEnergyCsvRoutes(app: FastifyInstance, ctx: HttpContext):
     const { edges } = answer.calendar;
     const from = edges[0] ?? 0;
     const to = edges[edges.length - 1] ?? 0;
-    const csv = energyCsv(answer.source.role, answer.calendar, answer.quantities, times);
+    const csv = energyCsv(answer.source.role, answer.calendar, answer.quantities, answer.timeZone);
     const fileName = exportFileName(answer.source, from, to, times, `energy-${answer.interval}`);
     return reply
       .type(CSV_CONTENT_TYPE)

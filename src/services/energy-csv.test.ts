@@ -3,11 +3,9 @@ import { describe, it } from "node:test";
 import type { QuantityEnergy } from "../domain/energy-flow.ts";
 import { obisByCode } from "../domain/obis-code.ts";
 import { calendarEdges } from "../platform/calendar-intervals.ts";
-import { LocalTimes } from "../platform/local-time.ts";
 import { energyCsv } from "./energy-csv.ts";
 
 const key = (code: string) => obisByCode(code)?.key ?? assert.fail(`no OBIS ${code}`);
-const utc = new LocalTimes("UTC");
 const twoDays = calendarEdges(
   Date.parse("2026-06-01T00:00Z"),
   Date.parse("2026-06-03T00:00Z"),
@@ -37,7 +35,7 @@ describe("energy per period as CSV", () => {
       },
     ];
     assert.equal(
-      energyCsv("PV_INVERTER", twoDays, quantities, utc),
+      energyCsv("PV_INVERTER", twoDays, quantities, "UTC"),
       [
         "Local start (UTC),Local end (UTC),UTC start,Import (kWh),Solar production (kWh),Import method,Import completeness (%),Import resets,Solar production method,Solar production completeness (%),Solar production resets",
         "2026-06-01T00:00:00+00:00,2026-06-02T00:00:00+00:00,2026-06-01T00:00:00Z,,5.533,,,,register,95.89,1",
@@ -49,7 +47,7 @@ describe("energy per period as CSV", () => {
 
   it("uses each role's names for the two directions", () => {
     const header = (role: Parameters<typeof energyCsv>[0]) =>
-      energyCsv(role, twoDays, [], utc).split("\r\n")[0]?.split(",").slice(3, 5);
+      energyCsv(role, twoDays, [], "UTC").split("\r\n")[0]?.split(",").slice(3, 5);
     assert.deepEqual(header("GRID_METER"), ["Grid import (kWh)", "Feed-in (kWh)"]);
     assert.deepEqual(header("BATTERY"), ["Battery charge (kWh)", "Battery discharge (kWh)"]);
     assert.deepEqual(header("HEAT_PUMP"), ["Heat pump consumption (kWh)", "Export (kWh)"]);
