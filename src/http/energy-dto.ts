@@ -1,5 +1,6 @@
 import { type FlowEnergy, flowPerInterval, type QuantityEnergy } from "../domain/energy-flow.ts";
 import { energyQuantityByKey } from "../domain/energy-quantity.ts";
+import { roundKWh, roundShare } from "../domain/energy-rounding.ts";
 import type { IntervalEnergy } from "../domain/energy-tally.ts";
 import type { CalendarEdges, CalendarUnit } from "../platform/calendar-intervals.ts";
 import { isoWithOffset } from "../platform/calendar-intervals.ts";
@@ -12,26 +13,21 @@ export interface EnergyRequestFacts {
   readonly maxGapSeconds: number;
 }
 
-/** kWh to the milliwatt-hour: no float noise such as 12.244999999999891 from a register's difference. */
-const kWh = (value: number) => Math.round(value * 1e6) / 1e6;
-/** Completeness to 1/10,000 of the interval (under 9 s of a day). */
-const share = (value: number) => Math.round(value * 1e4) / 1e4;
-
 function flowDto(flow: FlowEnergy | null) {
   return flow === null
     ? null
     : {
-        kWh: kWh(flow.kWh),
+        kWh: roundKWh(flow.kWh),
         method: flow.method,
-        completeness: share(flow.completeness),
+        completeness: roundShare(flow.completeness),
         resets: flow.resets,
       };
 }
 
 function quantityDto(energy: IntervalEnergy | undefined) {
   return {
-    kWh: energy?.kWh === null || energy === undefined ? null : kWh(energy.kWh),
-    completeness: share(energy?.completeness ?? 0),
+    kWh: energy?.kWh === null || energy === undefined ? null : roundKWh(energy.kWh),
+    completeness: roundShare(energy?.completeness ?? 0),
     resets: energy?.resets ?? 0,
   };
 }

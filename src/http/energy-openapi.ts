@@ -1,7 +1,31 @@
-import { MAX_ENERGY_INTERVALS } from "./energy-routes.ts";
+import { MAX_ENERGY_INTERVALS } from "./energy-request.ts";
 
 const when = (which: string) =>
   `${which}: a date (YYYY-MM-DD, local midnight in tz), a local date-time without offset (read in tz), an ISO instant with offset or Z, or epoch ms`;
+
+/** The query parameters of /energy and /energy.csv. */
+const energyParameters = [
+  { name: "from", in: "query", required: true, schema: { type: "string" }, description: when("from") },
+  {
+    name: "to",
+    in: "query",
+    required: true,
+    schema: { type: "string" },
+    description: `${when("to")}; exclusive. The range is widened to whole intervals`,
+  },
+  {
+    name: "interval",
+    in: "query",
+    schema: { enum: ["hour", "day", "week", "month"], default: "day" },
+    description: `weeks start on Monday; at most ${MAX_ENERGY_INTERVALS.toLocaleString("en-US")} intervals`,
+  },
+  {
+    name: "tz",
+    in: "query",
+    schema: { type: "string" },
+    description: "IANA time zone, e.g. Europe/Vienna; default the hub's --time-zone",
+  },
+];
 
 const energyFigure = {
   type: "object",
@@ -93,32 +117,24 @@ export const energyOpenApi = {
     get: {
       summary:
         "Energy imported and exported per local calendar hour, day, ISO week or month, from total registers or integrated power",
-      parameters: [
-        { name: "from", in: "query", required: true, schema: { type: "string" }, description: when("from") },
-        {
-          name: "to",
-          in: "query",
-          required: true,
-          schema: { type: "string" },
-          description: `${when("to")}; exclusive. The range is widened to whole intervals`,
-        },
-        {
-          name: "interval",
-          in: "query",
-          schema: { enum: ["hour", "day", "week", "month"], default: "day" },
-          description: `weeks start on Monday; at most ${MAX_ENERGY_INTERVALS.toLocaleString("en-US")} intervals`,
-        },
-        {
-          name: "tz",
-          in: "query",
-          schema: { type: "string" },
-          description: "IANA time zone, e.g. Europe/Vienna; default the hub's --time-zone",
-        },
-      ],
+      parameters: energyParameters,
       responses: {
         "200": {
           description: "Energy per interval",
           content: { "application/json": { schema: { $ref: "#/components/schemas/EnergyPerPeriod" } } },
+        },
+      },
+    },
+  },
+  csvPath: {
+    get: {
+      summary:
+        "Energy per period as CSV (RFC 4180, UTF-8, CRLF, header row), with the parameters and errors of /energy (errors as JSON): one row per interval with Local start (<zone>) and Local end (<zone>) with their UTC offset, UTC start, the kWh imported and exported headed with the role's plain names (Grid import (kWh), Feed-in (kWh); Import or Export where the role names none), then for each of the two its method, completeness (%) and resets; empty cells where /energy has null. Sent as an attachment named aiida-<source>-energy-<interval>-<first day>_<last day>.csv (whole local days) or …-<start>_<end>.csv (local minutes, HHMM)",
+      parameters: energyParameters,
+      responses: {
+        "200": {
+          description: "The CSV",
+          content: { "text/csv": { schema: { type: "string" } } },
         },
       },
     },

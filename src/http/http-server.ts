@@ -4,6 +4,7 @@ import { registerAllSourcesLiveRoute } from "./all-sources-live-route.ts";
 import { registerAuthRoutes } from "./auth-routes.ts";
 import { registerCatalogueRoutes } from "./catalogue-routes.ts";
 import { registerDataSourceRoutes } from "./data-source-routes.ts";
+import { registerEnergyCsvRoutes } from "./energy-csv-routes.ts";
 import { registerEnergyRoutes } from "./energy-routes.ts";
 import { errorHandler } from "./error-mapping.ts";
 import type { HttpContext } from "./http-context.ts";
@@ -39,6 +40,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: HttpContext, logger
   registerAllSourcesLiveRoute(app, ctx);
   registerRecordsCsvRoutes(app, ctx, logger);
   registerEnergyRoutes(app, ctx);
+  registerEnergyCsvRoutes(app, ctx);
   registerPermissionRoutes(app, ctx);
   registerSharingFlowRoutes(app, ctx);
   registerTlsRoutes(app, ctx);

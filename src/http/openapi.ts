@@ -325,6 +325,13 @@ function document(version: string) {
           responses: { ...energyOpenApi.path.get.responses, ...errorResponses },
         },
       },
+      "/api/datasources/{id}/energy.csv": {
+        parameters: [idParam],
+        get: {
+          ...energyOpenApi.csvPath.get,
+          responses: { ...energyOpenApi.csvPath.get.responses, ...errorResponses },
+        },
+      },
       "/api/datasources/{id}/live": {
         parameters: [idParam],
         get: {
