@@ -187,8 +187,8 @@ export const de: Messages = {
   "energy.zone": "Tage und Stunden in {zone}, der Zeitzone des Hubs.",
   "energy.empty":
     "Keine Energie in diesem Zeitraum. Wählen Sie einen anderen Zeitraum oder senden Sie zuerst Zählerstände.",
-  "energy.bar": "{interval}: {name} {value} kWh",
-  "energy.barPartial": "{interval}: {name} {value} kWh (unvollständig: Daten für {share} der Zeit)",
+  "energy.bar": "{interval}: {name} {value}",
+  "energy.barPartial": "{interval}: {name} {value} (unvollständig: Daten für {share} der Zeit)",
   "energy.partialLegend": "Unvollständig: Daten nur für einen Teil der Zeit",
   "energy.caption": "Energie, {period}",
   "energy.column.hour": "Stunde",

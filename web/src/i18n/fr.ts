@@ -189,8 +189,8 @@ export const fr: Messages = {
   "energy.zone": "Jours et heures en {zone}, le fuseau horaire du hub.",
   "energy.empty":
     "Aucune énergie sur cette période. Choisissez une autre période ou envoyez d'abord des index de compteur.",
-  "energy.bar": "{interval} : {name} {value} kWh",
-  "energy.barPartial": "{interval} : {name} {value} kWh (partiel : données pour {share} du temps)",
+  "energy.bar": "{interval} : {name} {value}",
+  "energy.barPartial": "{interval} : {name} {value} (partiel : données pour {share} du temps)",
   "energy.partialLegend": "Partiel : données pour une partie du temps seulement",
   "energy.caption": "Énergie, {period}",
   "energy.column.hour": "Heure",

@@ -245,7 +245,7 @@ export function energyBars(
         const tip = t(partial ? "energy.barPartial" : "energy.bar", {
           interval: when,
           name: names[j] ?? "",
-          value: formatValue(flow.kWh),
+          value: `${formatValue(flow.kWh)} kWh`,
           share: percent(flow.completeness),
         });
         group.append(

@@ -43,7 +43,7 @@ const UNIT_TITLES: Record<string, MessageKey> = {
 /** The longest range the hub exports readings for at once (366 days, a leap year). */
 const MAX_READINGS_MS = 366 * 86_400_000;
 /** Phones get the quantity checkboxes folded away, so the first chart is in sight. */
-const WIDE_SCREEN = "(min-width: 700px)";
+const WIDE_SCREEN = "(min-width:700px)";
 
 /** Sets some of the page's query parameters and drops others, keeping the rest (the bars' and the charts'). */
 function updateQuery(set: Record<string, string>, drop: readonly string[]): void {
