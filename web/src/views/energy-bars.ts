@@ -41,10 +41,10 @@ const DIRECTIONS = [
 ] as const;
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-/** The drawing's own units; it scales to the card's width. */
+/** The drawing's width in its own units; it scales to the card's width. */
 const WIDTH = 720;
-const HEIGHT = 240;
-const PLOT = { left: 56, right: 8, top: 12, bottom: 28 };
+/** Text size in screen pixels, kept on a phone by scaling it to the drawing's units. */
+const FONT_PX = 12;
 
 function svg(tag: string, attrs: Record<string, string | number>, ...children: Array<Node | string>) {
   const el = document.createElementNS(SVG_NS, tag);
@@ -198,11 +198,15 @@ export function energyBars(
     const max = Math.max(0, ...answer.intervals.flatMap((i) => shown.map((d) => i[d.key]?.kWh ?? 0)));
     const ticks = niceTicks(max);
     const top = ticks[ticks.length - 1] ?? 1;
-    const plotW = WIDTH - PLOT.left - PLOT.right;
-    const plotH = HEIGHT - PLOT.top - PLOT.bottom;
+    // Drawing units per screen pixel: on a phone's narrow card, text, margins and height keep their size.
+    const scale = WIDTH / Math.max(280, figure.clientWidth || WIDTH);
+    const height = Math.max(240, 220 * scale);
+    const plot = { left: 48 * scale, right: 8, top: 24 * scale, bottom: 22 * scale };
+    const plotW = WIDTH - plot.left - plot.right;
+    const plotH = height - plot.top - plot.bottom;
     const slot = plotW / Math.max(1, answer.intervals.length);
     const barW = (slot * 0.8) / shown.length;
-    const y = (kWh: number) => PLOT.top + plotH - (kWh / top) * plotH;
+    const y = (kWh: number) => plot.top + plotH - (kWh / top) * plotH;
     const text = "currentColor";
 
     const defs = svg(
@@ -228,15 +232,16 @@ export function energyBars(
       return svg(
         "g",
         {},
-        svg("line", { x1: PLOT.left, x2: WIDTH - PLOT.right, y1: at, y2: at, class: "energy-grid" }),
-        svg("text", { x: PLOT.left - 6, y: at + 4, "text-anchor": "end", fill: text }, label),
+        svg("line", { x1: plot.left, x2: WIDTH - plot.right, y1: at, y2: at, class: "energy-grid" }),
+        svg("text", { x: plot.left - 6 * scale, y: at + 4 * scale, "text-anchor": "end", fill: text }, label),
       );
     });
-    const labelEvery = Math.ceil(answer.intervals.length / 16);
+    // About one label per 36 screen pixels, so 31 days or 24 hours never overlap.
+    const labelEvery = Math.ceil(answer.intervals.length / Math.max(4, Math.floor(WIDTH / scale / 36)));
     const bars = answer.intervals.map((interval, k) => {
       const start = new Date(interval.start);
       const when = formats.long.format(start);
-      const x0 = PLOT.left + k * slot + slot * 0.1;
+      const x0 = plot.left + k * slot + slot * 0.1;
       const group = svg("g", { class: "energy-interval" });
       shown.forEach((d, j) => {
         const flow = interval[d.key];
@@ -268,7 +273,7 @@ export function energyBars(
         group.append(
           svg(
             "text",
-            { x: x0 + (slot * 0.8) / 2, y: HEIGHT - 8, "text-anchor": "middle", fill: text },
+            { x: x0 + (slot * 0.8) / 2, y: height - 6 * scale, "text-anchor": "middle", fill: text },
             formats.short.format(start),
           ),
         );
@@ -276,10 +281,16 @@ export function energyBars(
     });
     const chart = svg(
       "svg",
-      { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "energy-chart", "aria-hidden": "true", focusable: "false" },
+      {
+        viewBox: `0 0 ${WIDTH} ${height}`,
+        class: "energy-chart",
+        "aria-hidden": "true",
+        focusable: "false",
+        "font-size": FONT_PX * scale,
+      },
       defs,
       ...axis,
-      svg("text", { x: 4, y: PLOT.top - 2, fill: text }, "kWh"),
+      svg("text", { x: 4, y: plot.top - 4 * scale, fill: text }, "kWh"),
       ...bars,
     );
     const anyPartial = answer.intervals.some((i) =>
