@@ -1,5 +1,6 @@
 import uPlot from "uplot";
 import { currentLocale, t } from "../i18n/i18n.ts";
+import { timeLabels, valueLabels, zoneName } from "../lib/chart-ticks.ts";
 import { displayZone, formatTime, formatUnit, formatValue } from "../lib/format.ts";
 import type { Aligned } from "../lib/history-data.ts";
 import type { Series } from "../lib/types.ts";
@@ -12,27 +13,9 @@ export interface Chart {
   destroy(): void;
 }
 
-/** Axis labels in the reader's locale and the zone every time of the UI is shown in (the hub's). */
-function axisFormats(zone: string) {
-  return {
-    clock: new Intl.DateTimeFormat(currentLocale(), { hour: "2-digit", minute: "2-digit", timeZone: zone }),
-    day: new Intl.DateTimeFormat(currentLocale(), { day: "numeric", month: "short", timeZone: zone }),
-  };
-}
-
-/** Time axis labels: the clock, with the date under the first tick of each day. */
+/** Time axis labels in the reader's locale and the hub's zone, never two alike within a day. */
 function timeTicks(zone: string): (u: uPlot, ticks: number[]) => string[] {
-  const { clock, day } = axisFormats(zone);
-  return (_u, ticks) => {
-    const daily = (ticks[1] ?? 0) - (ticks[0] ?? 0) >= 86_400;
-    return ticks.map((tick, i) => {
-      const d = new Date(tick * 1000);
-      if (daily) return day.format(d);
-      const prev = ticks[i - 1];
-      const newDay = prev === undefined || day.format(new Date(prev * 1000)) !== day.format(d);
-      return newDay ? `${clock.format(d)}\n${day.format(d)}` : clock.format(d);
-    });
-  };
+  return (_u, ticks) => timeLabels(ticks, zone, currentLocale());
 }
 
 /** Charts of one page share the cursor, so hovering one shows the same moment in all. */
@@ -89,8 +72,13 @@ export function lineChart(
       ),
     ],
     axes: [
-      { ...axis(""), values: timeTicks(zone), size: 50 },
-      { ...axis(shownUnit), size: 64, values: (_u, ticks) => ticks.map((v) => formatValue(v)) },
+      // The time axis names its zone ("Time (CET)"): the charts' times are the hub's, not the browser's.
+      {
+        ...axis(t("chart.timeIn", { zone: zoneName(zone, range.to, currentLocale()) })),
+        values: timeTicks(zone),
+        size: 50,
+      },
+      { ...axis(shownUnit), size: 64, values: (_u, ticks) => valueLabels(ticks, currentLocale()) },
     ],
     hooks: {
       setSelect: [

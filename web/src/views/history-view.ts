@@ -1,5 +1,8 @@
+import { type MessageKey, t } from "../i18n/i18n.ts";
 import { api, messageOf } from "../lib/api.ts";
+import { dataExtent, startAtData, zoomInWindow } from "../lib/chart-ticks.ts";
 import { h, replace } from "../lib/dom.ts";
+import { type Period, periodFromQuery } from "../lib/energy-period.ts";
 import { formatTime, formatUnit } from "../lib/format.ts";
 import {
   align,
@@ -14,33 +17,47 @@ import { quantityLabel } from "../lib/quantity-names.ts";
 import type { Cleanup } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
 import type { Catalogue, DataSource, Series, SeriesResponse } from "../lib/types.ts";
+import { energyBars } from "./energy-bars.ts";
 import { type Chart, lineChart } from "./history-chart.ts";
 import { quantityPicker } from "./quantity-picker.ts";
 import { type Range, rangeFromQuery, rangePicker, rangeToQuery, resolveRange } from "./range-picker.ts";
 
-/** What a chart of one unit shows, in words. */
-const UNIT_TITLES: Record<string, string> = {
-  kWh: "Energy",
-  Wh: "Energy",
-  kW: "Power",
-  W: "Power",
-  kVAr: "Reactive power",
-  VAr: "Reactive power",
-  kVArh: "Reactive energy",
-  VArh: "Reactive energy",
-  kVA: "Apparent power",
-  VA: "Apparent power",
-  A: "Current",
-  V: "Voltage",
-  Hz: "Frequency",
-  none: "Power factor",
+/** What a chart of one unit shows, in words (a message key). */
+const UNIT_TITLES: Record<string, MessageKey> = {
+  kWh: "history.unit.energy",
+  Wh: "history.unit.energy",
+  kW: "history.unit.power",
+  W: "history.unit.power",
+  kVAr: "history.unit.reactivePower",
+  VAr: "history.unit.reactivePower",
+  kVArh: "history.unit.reactiveEnergy",
+  VArh: "history.unit.reactiveEnergy",
+  kVA: "history.unit.apparentPower",
+  VA: "history.unit.apparentPower",
+  A: "history.unit.current",
+  V: "history.unit.voltage",
+  Hz: "history.unit.frequency",
+  none: "history.unit.powerFactor",
 };
 
 /** The longest range the hub exports readings for at once (366 days, a leap year). */
 const MAX_READINGS_MS = 366 * 86_400_000;
-const READINGS_TITLE = "Every reading of the shown range, one row each, with local and UTC times";
+/** Phones get the quantity checkboxes folded away, so the first chart is in sight. */
+const WIDE_SCREEN = "(min-width:700px)";
 
-/** Charts per unit over a chosen range from the downsampled API, zoomable, with CSV export. */
+/** Sets some of the page's query parameters and drops others, keeping the rest (the bars' and the charts'). */
+function updateQuery(set: Record<string, string>, drop: readonly string[]): void {
+  const q = new URLSearchParams(location.search);
+  for (const name of drop) q.delete(name);
+  for (const [name, value] of Object.entries(set)) q.set(name, value);
+  const text = q.toString();
+  history.replaceState(null, "", location.pathname + (text ? `?${text}` : ""));
+}
+
+/**
+ * The energy bars per period, then charts per unit over a chosen range from the downsampled API,
+ * zoomable, with CSV export.
+ */
 export function historyView(body: HTMLElement, source: DataSource, cat: Catalogue): Cleanup {
   // Quantities by their plain names for the source's role, where it gives them.
   const nameOf = (s: Series) => quantityLabel(cat, source.role, s.dataTag, s.name);
@@ -50,12 +67,25 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
   let charts: Chart[] = [];
   let request = 0;
 
+  const readingsTitle = t("history.readingsTitle");
+  const bars = energyBars(source, cat, periodFromQuery(location.search), (p: Period) =>
+    updateQuery({ period: p.kind, date: p.from }, []),
+  );
   const status = h("p", { class: "history-status", "aria-live": "polite" });
   const chartsEl = h("div", { class: "charts" });
   const quantities = quantityPicker(() => draw(), nameOf);
-  const zoomOut = h("button", { type: "button", class: "small" }, "Zoom out");
-  const zoomIn = h("button", { type: "button", class: "small" }, "Zoom in");
-  const csv = h("button", { type: "button", class: "small" }, "Download chart (CSV)");
+  // The picker's many checkboxes fold into one line ("Quantities (3 of 12 shown)"), open on wide screens.
+  const quantitiesSummary = h("summary", {});
+  const quantitiesFold = h(
+    "details",
+    { class: "quantities-fold", open: matchMedia(WIDE_SCREEN).matches },
+    quantitiesSummary,
+    quantities.element,
+  );
+  quantitiesFold.hidden = true;
+  const zoomOut = h("button", { type: "button", class: "small" }, t("history.zoomOut"));
+  const zoomIn = h("button", { type: "button", class: "small" }, t("history.zoomIn"));
+  const csv = h("button", { type: "button", class: "small" }, t("history.downloadChart"));
   // A link, not a fetch: the hub streams the file and the browser saves it as it comes, however long.
   const readings = h(
     "a",
@@ -63,9 +93,9 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
       class: "button small primary",
       download: "",
       "aria-disabled": "true",
-      title: READINGS_TITLE,
+      title: readingsTitle,
     },
-    "Download readings (CSV)",
+    t("history.downloadReadings"),
   );
   const picker = rangePicker(range, (r) => {
     zoomStack.length = 0;
@@ -73,11 +103,12 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
   });
   replace(
     body,
+    bars.element,
     h(
       "section",
-      { class: "card history-controls", "aria-label": "History settings" },
+      { class: "card history-controls", "aria-label": t("history.settings") },
       picker.element,
-      quantities.element,
+      quantitiesFold,
       h(
         "div",
         { class: "history-bar" },
@@ -96,8 +127,9 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
   };
   zoomIn.addEventListener("click", () => {
     if (!shown) return;
-    const quarter = (shown.to - shown.from) / 4;
-    zoomTo(Math.round(shown.from + quarter), Math.round(shown.to - quarter));
+    // Around the data present: the middle of the range may be empty.
+    const window = zoomInWindow(shown, dataExtent(quantities.selected(shown.series)));
+    zoomTo(window.from, window.to);
   });
   zoomOut.addEventListener("click", () => {
     const previous = zoomStack.pop();
@@ -111,7 +143,7 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
     const series = shown ? quantities.selected(shown.series) : [];
     if (shown && series.length > 0) {
       download(toCsv(series, shown.bucketMs), csvFileName(source.name, shown.from, shown.to));
-    } else toast("Nothing to export: choose a range and quantities with data.", "error");
+    } else toast(t("history.nothingToExport"), "error");
   });
 
   function draw(): void {
@@ -119,11 +151,16 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
     charts = [];
     if (!shown) return;
     const series = quantities.selected(shown.series);
+    quantitiesFold.hidden = shown.series.length === 0;
+    replace(
+      quantitiesSummary,
+      t("history.quantitiesShown", { shown: series.length, total: shown.series.length }),
+    );
     const empty =
       shown.series.length === 0
-        ? "No data in this range. Choose a longer range or send some data first."
+        ? t("history.noData")
         : series.length === 0
-          ? "Choose at least one quantity."
+          ? t("history.chooseQuantity")
           : undefined;
     if (empty) {
       replace(chartsEl, h("p", { class: "card empty" }, empty));
@@ -132,7 +169,7 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
     replace(chartsEl);
     for (const [unit, group] of groupByUnit(series)) {
       const target = h("div", { class: "chart-target" });
-      const title = `${UNIT_TITLES[unit] ?? "Values"}${formatUnit(unit) ? ` (${formatUnit(unit)})` : ""}`;
+      const title = `${t(UNIT_TITLES[unit] ?? "history.unit.values")}${formatUnit(unit) ? ` (${formatUnit(unit)})` : ""}`;
       const names = group.map(nameOf).join(", ");
       chartsEl.append(
         h(
@@ -146,36 +183,48 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
     }
   }
 
-  async function load(next: Range): Promise<void> {
+  async function load(next: Range, startAt?: number): Promise<void> {
     range = next;
     picker.show(range);
-    history.replaceState(null, "", location.pathname + rangeToQuery(range));
-    const { from: start, to } = resolveRange(range);
+    updateQuery(Object.fromEntries(new URLSearchParams(rangeToQuery(range))), ["range", "from", "to"]);
+    const resolved = resolveRange(range);
+    const to = resolved.to;
+    const start = startAt ?? resolved.from;
     const bucketMs = bucketFor(to - start);
     // Start on a whole bucket, so points fall on round times and stay put between reloads.
     const from = Math.floor(start / bucketMs) * bucketMs;
     const mine = ++request;
     chartsEl.setAttribute("aria-busy", "true");
-    replace(status, "Loading…");
+    replace(status, t("common.loading"));
     try {
       const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&bucket=${bucketParam(bucketMs)}`;
       const res = await api<SeriesResponse>("GET", `/datasources/${source.id}/records?${q}`);
       if (mine !== request) return; // a newer range was chosen meanwhile
+      // A source younger than a preset range: show it from its first data, not as a sliver at the end.
+      const later =
+        "preset" in range && startAt === undefined
+          ? startAtData(from, to, dataExtent(res.series)?.first)
+          : undefined;
+      if (later !== undefined) {
+        void load(range, later);
+        return;
+      }
       shown = { from, to, bucketMs: res.bucketMs, series: res.series };
       if (to - from <= MAX_READINGS_MS) {
         readings.href = readingsUrl(source.id, from, to);
         readings.removeAttribute("aria-disabled");
-        readings.title = READINGS_TITLE;
+        readings.title = readingsTitle;
       } else {
         readings.removeAttribute("href");
         readings.setAttribute("aria-disabled", "true");
-        readings.title = "Readings download a year or less at a time: choose a shorter range.";
+        readings.title = t("history.readingsTooLong");
       }
       quantities.set(res.series);
       replace(
         status,
-        `${formatTime(from)} – ${formatTime(to)} · one point per ${bucketText(res.bucketMs)}. `,
-        h("span", { class: "hint" }, "Drag across a chart to zoom in."),
+        t("history.shown", { from: formatTime(from), to: formatTime(to), bucket: bucketText(res.bucketMs) }),
+        " ",
+        h("span", { class: "hint" }, t("history.dragHint")),
       );
       draw();
     } catch (err) {
@@ -189,6 +238,7 @@ export function historyView(body: HTMLElement, source: DataSource, cat: Catalogu
   void load(range);
   return () => {
     request += 1;
+    bars.destroy();
     for (const c of charts) c.destroy();
   };
 }
