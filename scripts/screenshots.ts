@@ -76,6 +76,8 @@ try {
   await shoot(page, "login");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
+  await page.getByRole("link", { name: "Data sources", exact: true }).click();
 
   // A second, quiet source makes the list look like a real home.
   const token = (
@@ -135,14 +137,59 @@ try {
   await page.getByRole("link", { name: "History" }).click();
   await page.locator("section.chart canvas").nth(1).waitFor();
   await shoot(page, "history", true);
+  // The energy bars of the last two days: switch to the month, which holds today.
+  await page.getByRole("radio", { name: "Month" }).check();
+  await page.locator(".energy-bars svg").first().waitFor();
+  await shoot(page, "energy-bars");
 
   await page.getByRole("link", { name: "Data sources", exact: true }).click();
   await page.locator("tr", { hasText: "Main meter" }).getByText("UP").waitFor();
   await shoot(page, "list");
 
+  // Solar on the roof today, for the overview's household figures.
+  const pv = (await fetch(`${base}/api/datasources`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      name: "Roof PV",
+      type: "CIM",
+      asset: "SUBMETER",
+      role: "PV_INVERTER",
+      countryCode: "AT",
+    }),
+  }).then((r) => r.json())) as { credentials: { username: string; password: string; topic: string } };
+  const inverter = await mqtt.connectAsync(running.mqttUrl, {
+    username: pv.credentials.username,
+    password: pv.credentials.password,
+    reconnectPeriod: 0,
+  });
+  const midnight = now - (now % DAY_MS);
+  let produced = 4_210;
+  for (let at = Math.max(midnight, now - DAY_MS); at <= now; at += STEP_MS) {
+    const hour = new Date(at).getUTCHours() + new Date(at).getUTCMinutes() / 60;
+    const kw = Math.max(0, Math.round(3.2 * Math.sin(((hour - 6) / 12) * Math.PI) * 1000) / 1000);
+    produced += (kw * STEP_MS) / 3_600_000;
+    await inverter.publishAsync(
+      pv.credentials.topic,
+      JSON.stringify({
+        "dateAndOrTime.dateTime": new Date(at).toISOString(),
+        Quantity: [
+          { quantity: Math.round(produced * 1000) / 1000, type: "1" },
+          { quantity: kw, type: "3" },
+        ],
+      }),
+      { qos: 1 },
+    );
+  }
+  await inverter.endAsync();
+  await page.getByRole("link", { name: "Overview" }).click();
+  await page.locator('[data-period="today"] [data-figure="home"] dd').waitFor();
+  await shoot(page, "overview");
+
   // The same pages on a phone, in dark mode.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.emulateMedia({ colorScheme: "dark" });
+  await page.getByRole("link", { name: "Data sources", exact: true }).click();
   await page.getByRole("link", { name: "Main meter" }).click();
   await page.locator('tr[data-obis="1-0:1.7.0"]').waitFor();
   await shoot(page, "phone-live-dark", true);

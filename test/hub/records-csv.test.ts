@@ -3,8 +3,6 @@ import { describe, it } from "node:test";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
 
-const at = (iso: string) => Date.parse(iso);
-
 /** One CIM message at `iso` with `[type, value]` quantities. */
 function message(iso: string, quantities: ReadonlyArray<readonly [string, number]>): string {
   return JSON.stringify({

@@ -232,7 +232,7 @@ async function definition(list: Locator, label: string): Promise<string> {
 
 test("in a German browser the overview, the data source list, the add form, the credentials and a source page speak German", async (t) => {
   const hub = await startTestHub(t, { config: { timeZone: HUB_ZONE } });
-  const { page, assertNoConsoleErrors, allowConsoleError } = await openBrowser(t, { locale: "de-DE" });
+  const { page, assertNoConsoleErrors } = await openBrowser(t, { locale: "de-DE" });
   await page.goto(`${hub.httpUrl}/`);
   assert.equal(await page.locator(".skip-link").textContent(), "Zum Inhalt springen");
   await page.getByLabel("Passwort").fill(TEST_ADMIN_PASSWORD);
