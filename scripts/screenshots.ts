@@ -49,7 +49,14 @@ async function shoot(page: Page, name: string, fullPage = false): Promise<void> 
 const dataDir = mkdtempSync(join(tmpdir(), "aiida-hub-screenshots-"));
 const hub = createHub(
   loadConfig(
-    { host: "127.0.0.1", httpPort: "0", mqttPort: "0", dataDir, rateLimitPerSecond: "1000" },
+    {
+      host: "127.0.0.1",
+      httpPort: "0",
+      mqttPort: "0",
+      dataDir,
+      rateLimitPerSecond: "1000",
+      timeZone: "Europe/Vienna",
+    },
     { AIIDA_HUB_ADMIN_PASSWORD: PASSWORD },
   ),
   silentLogger,
@@ -138,7 +145,7 @@ try {
   await page.locator("section.chart canvas").nth(1).waitFor();
   await shoot(page, "history", true);
   // The energy bars of the last two days: switch to the month, which holds today.
-  await page.getByRole("radio", { name: "Month" }).check();
+  await page.getByRole("radio", { name: "Month", exact: true }).check();
   await page.locator(".energy-bars svg").first().waitFor();
   await shoot(page, "energy-bars");
 
