@@ -296,7 +296,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         version: HUB_VERSION,
         timeZone: config.timeZone,
         tls: () => transports.tlsInfo(),
-        energy: { timeZone: config.timeZone, maxGapSeconds: config.energyMaxGapSeconds },
+        energyMaxGapSeconds: config.energyMaxGapSeconds,
       },
       logger,
     );

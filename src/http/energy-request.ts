@@ -51,7 +51,7 @@ export async function answerEnergyQuery(
 ): Promise<EnergyAnswer> {
   const source = ctx.dataSources.get(sourceIdOf(params));
   const q = validate(energyQuery, query, "energy query");
-  const zone = q.tz === undefined ? ctx.energy.timeZone : canonicalTimeZone(q.tz);
+  const zone = q.tz === undefined ? ctx.timeZone : canonicalTimeZone(q.tz);
   if (zone === undefined) {
     throw invalid([
       { path: "tz", reason: `must be an IANA time zone such as Europe/Vienna or UTC, got "${q.tz}"` },
@@ -77,7 +77,7 @@ export async function answerEnergyQuery(
           },
     ]);
   }
-  const maxGapSeconds = ctx.energy.maxGapSeconds;
+  const maxGapSeconds = ctx.energyMaxGapSeconds;
   const quantities = await ctx.records.energy(source.id, calendar.edges, maxGapSeconds * 1000);
   return { source, timeZone: zone, interval: q.interval, maxGapSeconds, calendar, quantities };
 }

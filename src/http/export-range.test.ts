@@ -26,16 +26,22 @@ describe("the range of an export", () => {
       "2026-03-31T22:00:00.000Z",
     ],
     [
-      "dates are local days, to through its end (March in Vienna)",
-      { from: "2026-03-01", to: "2026-03-31" },
+      "dates are local midnights, to not included (March in Vienna)",
+      { from: "2026-03-01", to: "2026-04-01" },
       "2026-02-28T23:00:00.000Z",
       "2026-03-31T22:00:00.000Z",
     ],
     [
-      "one date as both ends is that day, 23 hours long on spring-forward day",
-      { from: "2026-03-29", to: "2026-03-29" },
+      "a day to the next is that day, 23 hours long on spring-forward day",
+      { from: "2026-03-29", to: "2026-03-30" },
       "2026-03-28T23:00:00.000Z",
       "2026-03-29T22:00:00.000Z",
+    ],
+    [
+      "a local date-time is read in the hub's zone, as the energy API reads it",
+      { from: "2026-03-01T06:00", to: "2026-03-01T18:00" },
+      "2026-03-01T05:00:00.000Z",
+      "2026-03-01T17:00:00.000Z",
     ],
     [
       "epoch milliseconds",
@@ -52,7 +58,7 @@ describe("the range of an export", () => {
     ],
     [
       `${MAX_EXPORT_DAYS} days, a leap year, is allowed`,
-      { from: "2028-01-01", to: "2028-12-31" },
+      { from: "2028-01-01", to: "2029-01-01" },
       "2027-12-31T23:00:00.000Z",
       "2028-12-31T23:00:00.000Z",
     ],
@@ -68,35 +74,25 @@ describe("the range of an export", () => {
   const refused: ReadonlyArray<readonly [string, unknown, ReadonlyArray<{ path: string; reason: RegExp }>]> =
     [
       [
-        "a local date-time without offset",
-        { from: "2026-03-01T00:00:00" },
-        [
-          {
-            path: "from",
-            reason: /^has no UTC offset: add Z or one such as \+01:00 \(2026-03-01T00:00:00Z\)/,
-          },
-        ],
-      ],
-      [
         "text that is no time at all",
         { to: "yesterday" },
         [
           {
             path: "to",
             reason:
-              /^must be an ISO-8601 instant such as .* \(a day in Europe\/Vienna\) or epoch milliseconds$/,
+              /^must be a date such as 2026-03-01 \(its midnight in Europe\/Vienna\), .* or epoch milliseconds$/,
           },
         ],
       ],
       [
         "a date that does not exist",
         { from: "2026-02-30" },
-        [{ path: "from", reason: /^2026-02-30 is not a date that exists$/ }],
+        [{ path: "from", reason: /^must be a date such as/ }],
       ],
       [
         "an instant on a date that does not exist",
         { from: "2026-02-30T00:00:00Z" },
-        [{ path: "from", reason: /^must be an ISO-8601/ }],
+        [{ path: "from", reason: /^must be a date such as/ }],
       ],
       [
         "both ends wrong: both named",
@@ -123,7 +119,7 @@ describe("the range of an export", () => {
       ],
       [
         "more than 366 days",
-        { from: "2025-01-01", to: "2026-01-02" },
+        { from: "2025-01-01", to: "2026-01-03" },
         [{ path: "to", reason: /^is more than 366 days after from; export a year or less at a time$/ }],
       ],
       [

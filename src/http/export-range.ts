@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HubError, type ProblemDetail } from "../domain/hub-error.ts";
-import { isoInstant, type LocalTimes } from "../platform/local-time.ts";
+import { parseLocalInstant } from "../platform/calendar-intervals.ts";
+import type { LocalTimes } from "../platform/local-time.ts";
 import { validate } from "./validate.ts";
 
 const DAY_MS = 86_400_000;
@@ -13,25 +14,17 @@ const exportQuery = z.strictObject({
   to: z.string({ error: "must be given once" }).optional(),
 });
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
-
 /**
- * One end of the range: an ISO-8601 instant with Z or an offset, epoch milliseconds, or a date, which
- * means a local calendar day in the hub's time zone: `from` its start, `to` its end (the next day's start).
+ * One end of the range, read as the energy API reads it (one parser for both, so the same text means
+ * the same instant): epoch milliseconds, an ISO-8601 instant with Z or an offset, a local date-time or
+ * a date (its local midnight) in the hub's time zone. Either end is the start of what it names, so
+ * `from=2026-03-01&to=2026-04-01` is March.
  */
-function instantOf(text: string, end: "from" | "to", times: LocalTimes): number | string {
-  if (/^-?\d{1,15}$/.test(text)) return Number(text);
-  if (DATE.test(text)) {
-    const start = times.startOfDay(text, end === "to" ? 1 : 0);
-    return start ?? `${text} is not a date that exists`;
-  }
-  if (LOCAL_DATE_TIME.test(text)) {
-    return `has no UTC offset: add Z or one such as +01:00 (${text}Z), or give a date alone for a day in ${times.zone}`;
-  }
-  const instant = isoInstant(text);
-  if (instant !== undefined) return instant;
-  return `must be an ISO-8601 instant such as 2026-03-01T00:00:00+01:00, a date such as 2026-03-01 (a day in ${times.zone}) or epoch milliseconds`;
+function instantOf(text: string, times: LocalTimes): number | string {
+  return (
+    parseLocalInstant(text, times.zone) ??
+    `must be a date such as 2026-03-01 (its midnight in ${times.zone}), a local date-time such as 2026-03-01T06:00, an ISO-8601 instant such as 2026-03-01T00:00:00+01:00, or epoch milliseconds`
+  );
 }
 
 /**
@@ -44,7 +37,7 @@ export function exportRange(query: unknown, times: LocalTimes, now: number): { f
   const problems: ProblemDetail[] = [];
   const end = (name: "from" | "to", text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
-    const instant = instantOf(text.trim(), name, times);
+    const instant = instantOf(text, times);
     if (typeof instant === "number") return instant;
     problems.push({ path: name, reason: instant });
     return undefined;

@@ -40,6 +40,6 @@ export interface HttpContext {
   readonly sharingFlow: SharingFlowReader;
   /** Whether TLS is on and which CA devices trust; read per request, as a renewal may replace the CA. */
   readonly tls: () => TlsInfo;
-  /** Energy per period: the zone of its calendar (--time-zone) and the longest gap bridged (--energy-max-gap). */
-  readonly energy: { readonly timeZone: string; readonly maxGapSeconds: number };
+  /** Energy per period: the longest gap between readings it bridges (--energy-max-gap). */
+  readonly energyMaxGapSeconds: number;
 }

@@ -291,14 +291,14 @@ function document(version: string) {
             in: "query",
             schema: { type: "string" },
             description:
-              "Start, inclusive: an ISO-8601 instant with Z or an offset (2026-03-01T00:00:00+01:00), epoch ms, or a date (2026-03-01), meaning the start of that day in the hub's --time-zone. Default: a day before to",
+              "Start, inclusive: an ISO-8601 instant with Z or an offset (2026-03-01T00:00:00+01:00), epoch ms, a local date-time (2026-03-01T06:00) or a date (2026-03-01: its midnight), local ones in the hub's --time-zone; read as the energy API reads it. Default: a day before to",
           },
           {
             name: "to",
             in: "query",
             schema: { type: "string" },
             description:
-              "End, exclusive, in the same forms; a date means the end of that day, so from=2026-03-01&to=2026-03-31 is all of March. Default: now. At most 366 days after from",
+              "End, exclusive, in the same forms, so from=2026-03-01&to=2026-04-01 is all of March. Default: now. At most 366 days after from",
           },
         ],
         get: {

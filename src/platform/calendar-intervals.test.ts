@@ -226,3 +226,26 @@ describe("reading times for energy queries", () => {
     assert.equal(canonicalTimeZone("Mars/Olympus_Mons"), undefined);
   });
 });
+
+describe("a point in time as the APIs' from and to give it", () => {
+  const at = (iso: string) => Date.parse(iso);
+  const cases: ReadonlyArray<readonly [string, number | undefined]> = [
+    ["2026-03-01T00:00:00Z", at("2026-03-01T00:00:00Z")],
+    ["2026-03-01T00:00:00+01:00", at("2026-02-28T23:00:00Z")],
+    ["2026-03-01T00:00:00.5-05:00", at("2026-03-01T05:00:00.500Z")],
+    ["2026-03-01T06:00", at("2026-03-01T05:00:00Z")], // local: read in Vienna
+    ["2026-03-01", at("2026-02-28T23:00:00Z")], // a date: its local midnight
+    ["2026-03-29T02:30", at("2026-03-29T01:30:00Z")], // skipped by the change: moved forward by it
+    [" 86400000 ", 86_400_000],
+    ["2026-02-30", undefined],
+    ["2026-02-30T00:00:00Z", undefined],
+    ["2026-03-01T24:30:00Z", undefined],
+    ["March 1, 2026", undefined],
+    ["", undefined],
+  ];
+  for (const [text, expected] of cases) {
+    test(`${JSON.stringify(text)} → ${expected === undefined ? "none" : new Date(expected).toISOString()}`, () => {
+      assert.equal(parseLocalInstant(text, "Europe/Vienna"), expected);
+    });
+  }
+});

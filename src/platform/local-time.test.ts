@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isoInstant, LocalTimes, utcText } from "./local-time.ts";
+import { LocalTimes, utcText } from "./local-time.ts";
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -187,26 +187,4 @@ describe("local calendar days", () => {
     assert.equal(vienna.isStartOfDay(at("2026-03-29T00:00:00Z")), false, "UTC midnight is 01:00 in Vienna");
     assert.equal(vienna.isStartOfDay(at("2026-03-28T23:00:00.001Z")), false);
   });
-});
-
-describe("ISO-8601 instants", () => {
-  const cases: ReadonlyArray<readonly [string, number | undefined]> = [
-    ["2026-03-01T00:00:00Z", at("2026-03-01T00:00:00Z")],
-    ["2026-03-01T00:00Z", at("2026-03-01T00:00:00Z")],
-    ["2026-03-01T00:00:00+01:00", at("2026-02-28T23:00:00Z")],
-    ["2026-03-01T00:00:00.5-05:00", at("2026-03-01T05:00:00.500Z")],
-    ["2026-03-01T00:00:00+0100", at("2026-02-28T23:00:00Z")],
-    ["2026-03-01t00:00:00z", at("2026-03-01T00:00:00Z")],
-    ["2026-03-01T00:00:00", undefined], // no offset: which instant depends on a zone
-    ["2026-03-01", undefined],
-    ["2026-02-30T00:00:00Z", undefined],
-    ["2026-03-01T24:30:00Z", undefined],
-    ["March 1, 2026", undefined],
-    ["", undefined],
-  ];
-  for (const [text, expected] of cases) {
-    it(`${JSON.stringify(text)} → ${expected === undefined ? "no instant" : new Date(expected).toISOString()}`, () => {
-      assert.equal(isoInstant(text), expected);
-    });
-  }
 });

@@ -4,18 +4,6 @@ const HOUR_MS = 3_600_000;
 
 const DAY_MS = 86_400_000;
 
-// An ISO-8601 date-time that names its offset: 2026-03-01T00:00Z, 2026-03-01T00:00:00.5+01:00.
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
-
-/**
- * The instant an ISO-8601 date-time with `Z` or an offset names; undefined for other text, for one
- * without an offset (which instant it means would depend on a zone) and for dates that do not exist.
- */
-export function isoInstant(text: string): number | undefined {
-  if (!ISO_INSTANT.test(text)) return undefined;
-  const parsed = DateTime.fromISO(text, { setZone: true });
-  return parsed.isValid ? parsed.toMillis() : undefined;
-}
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, "0"));
 

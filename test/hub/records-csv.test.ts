@@ -45,7 +45,7 @@ describe("GET /api/datasources/{id}/records.csv", () => {
       "2026-03-29T23:59:59+02:00,2026-03-29T21:59:59Z,18240.1,,,",
       "",
     ].join("\r\n");
-    const url = `${hub.httpUrl}/api/datasources/${creds.id}/records.csv?from=2026-03-29&to=2026-03-29`;
+    const url = `${hub.httpUrl}/api/datasources/${creds.id}/records.csv?from=2026-03-29&to=2026-03-30`;
     const get = () => fetch(url, { headers: { authorization: `Bearer ${hub.token}` } });
     const res = await get();
     assert.equal(res.status, 200);
