@@ -50,8 +50,9 @@ test("the overview shows each source's live power under its role's names, and th
     .waitFor();
   assert.equal(await figure("solar").textContent(), "2 kW");
 
-  // Live: new records move the tiles and the balance without a reload.
+  // Live: new records move the tiles and the balance without a reload, and keyboard focus stays put.
   await page.evaluate("window.__noReload = true");
+  await tile(grid.id).getByRole("link", { name: "House connection" }).focus();
   await solarDevice.publishAsync(solar.topic, powerMessage(0, 3.25), { qos: 1 });
   await gridDevice.publishAsync(grid.topic, powerMessage(0, 1.25), { qos: 1 });
   await power(grid.id, "exported")
@@ -62,6 +63,11 @@ test("the overview shows each source's live power under its role's names, and th
     .waitFor();
   assert.equal(await figure("feed-in").textContent(), "1.25 kW");
   assert.equal(await page.evaluate("window.__noReload"), true, "the page did not reload");
+  assert.equal(
+    await page.evaluate("document.activeElement?.textContent"),
+    "House connection",
+    "the focused tile link keeps focus while the tiles are rebuilt",
+  );
 
   await expectNoAxeViolations(page, "overview");
   assertNoConsoleErrors();

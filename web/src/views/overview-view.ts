@@ -2,9 +2,10 @@ import { t } from "../i18n/i18n.ts";
 import { api, messageOf } from "../lib/api.ts";
 import { catalogue } from "../lib/catalogue.ts";
 import { h, replace } from "../lib/dom.ts";
+import { periodOf } from "../lib/energy-period.ts";
 import { displayZone, formatQuantity, timeAgo } from "../lib/format.ts";
 import { householdBalance, type SourceFlows, type SourceRole } from "../lib/household-balance.ts";
-import { addDays, localDate } from "../lib/local-day.ts";
+import { localDate } from "../lib/local-day.ts";
 import { POWER_CODES, type PowerNow, powerNow } from "../lib/power-now.ts";
 import { quantityLabel, roleText } from "../lib/quantity-names.ts";
 import type { Cleanup } from "../lib/router.ts";
@@ -58,10 +59,13 @@ export function overviewView(main: HTMLElement): Cleanup {
       return;
     }
     renderSummary(summary, list);
+    // Tiles are rebuilt with each record; keyboard focus goes back to where it was.
+    const focused = document.activeElement?.getAttribute("data-key");
     replace(
       tiles,
       list.map((state) => tile(state, cat as Catalogue)),
     );
+    if (focused) tiles.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
   };
 
   const refreshSources = async () => {
@@ -102,8 +106,9 @@ export function overviewView(main: HTMLElement): Cleanup {
 
   const refreshEnergy = async () => {
     const zone = displayZone();
-    const today = localDate(Date.now(), zone);
-    const query = `from=${today}&to=${addDays(today, 1)}&interval=day&tz=${encodeURIComponent(zone)}`;
+    // Today as one day-long interval: the energy bars' day period, asked for per day instead of per hour.
+    const { from, to } = periodOf("day", localDate(Date.now(), zone));
+    const query = new URLSearchParams({ from, to, interval: "day", tz: zone }).toString();
     await Promise.all(
       [...states.values()].map(async (state) => {
         const energy = await api<EnergyAnswer>(
@@ -192,11 +197,17 @@ function tile(state: TileState, cat: Catalogue): HTMLElement {
     h(
       "div",
       { class: "tile-head" },
-      h("h2", {}, h("a", { href: `/sources/${source.id}` }, source.name)),
-      healthBadge(source.health),
+      h("h2", {}, h("a", { href: `/sources/${source.id}`, "data-key": `name-${source.id}` }, source.name)),
+      withKey(healthBadge(source.health), `health-${source.id}`),
     ),
     h("p", { class: "tile-role muted" }, roleText(source.role)),
     lines.length > 0 ? lines : h("p", { class: "tile-power muted" }, t("overview.noPower")),
     h("p", { class: "tile-last muted" }, t("overview.lastMessage", { ago: timeAgo(state.lastMessageAt) })),
   );
+}
+
+/** An element with the key that finds it again after the tiles are rebuilt. */
+function withKey(element: HTMLElement, key: string): HTMLElement {
+  element.dataset.key = key;
+  return element;
 }
