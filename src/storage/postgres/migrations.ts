@@ -1,5 +1,6 @@
 import type { PgPool } from "./pg-pool.ts";
 import { CORE_SCHEMA } from "./schema-core.ts";
+import { EMQX_SCHEMA } from "./schema-emqx.ts";
 import { RECORD_SCHEMA } from "./schema-records.ts";
 import { ROLLUP_SCHEMA } from "./schema-rollup.ts";
 import { SHARING_SCHEMA } from "./schema-sharing.ts";
@@ -17,6 +18,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   RECORD_SCHEMA,
   ROLLUP_SCHEMA,
   SHARING_SCHEMA,
+  EMQX_SCHEMA,
 ];
 
 /** Advisory lock key held while migrating: instances starting at once migrate one after the other. */
