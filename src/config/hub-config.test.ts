@@ -122,3 +122,34 @@ describe("TLS settings", () => {
     }
   });
 });
+
+describe("--database-url", () => {
+  test("is unset by default (SQLite in the data directory) and read from the flag or AIIDA_HUB_DATABASE_URL", () => {
+    assert.equal(loadConfig({}, {}).databaseUrl, undefined);
+    const url = "postgres://aiida:s3cret@db.local:5432/aiida";
+    assert.equal(loadConfig({}, { AIIDA_HUB_DATABASE_URL: url }).databaseUrl, url);
+    assert.equal(
+      loadConfig({ databaseUrl: "postgresql://db.local/hub" }, { AIIDA_HUB_DATABASE_URL: url }).databaseUrl,
+      "postgresql://db.local/hub",
+    );
+  });
+
+  test("must be a postgres URL naming a database, and an error never shows its password", () => {
+    const cases: [string, RegExp][] = [
+      [
+        "mysql://aiida:s3cret@db.local/aiida",
+        /--database-url must start with postgres:\/\/ or postgresql:\/\//,
+      ],
+      ["postgres://aiida:s3cret@db.local:5432", /--database-url must name the database/],
+      ["aiida:s3cret@db.local", /--database-url must (be a URL|start with postgres)/],
+    ];
+    for (const [raw, expected] of cases) {
+      assert.throws(
+        () => loadConfig({ databaseUrl: raw }, {}),
+        (err: unknown) =>
+          err instanceof ConfigError && expected.test(err.message) && !err.message.includes("s3cret"),
+        raw,
+      );
+    }
+  });
+});

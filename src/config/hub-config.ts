@@ -1,5 +1,7 @@
 import { isIP } from "node:net";
 import { isAbsolute, resolve } from "node:path";
+import { ConfigError } from "./config-error.ts";
+import { databaseUrl } from "./database-url.ts";
 
 /** Everything the hub needs to run, validated and frozen by loadConfig(). */
 export interface HubConfig {
@@ -7,6 +9,8 @@ export interface HubConfig {
   readonly httpPort: number;
   readonly mqttPort: number;
   readonly dataDir: string;
+  /** PostgreSQL instead of the data directory's SQLite file; undefined → SQLite. Holds a password: never log it. */
+  readonly databaseUrl: string | undefined;
   /** Broker URL shown to users for their devices; undefined → derived from host and the bound MQTT port. */
   readonly publicMqttUrl: string | undefined;
   /** Admin password to set on first start; undefined → generate one and print it once. */
@@ -57,10 +61,7 @@ interface Setting<K extends keyof HubConfig> {
   readonly form?: "switch" | "list";
 }
 
-/** A start-up configuration problem, worded as one sentence that names the flag to change. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
+export { ConfigError };
 
 function integer(flag: string, min: number, max: number): (raw: string) => number {
   return (raw) => {
@@ -196,6 +197,15 @@ export const SETTINGS = [
     describe: "directory for the database",
     fallback: "./data",
     parse: text("--data-dir"),
+  },
+  {
+    key: "databaseUrl",
+    flag: "--database-url",
+    env: "AIIDA_HUB_DATABASE_URL",
+    describe:
+      "store in PostgreSQL (postgres://user:password@host:5432/database) instead of SQLite in the data directory; several hubs may share one database",
+    fallback: undefined,
+    parse: databaseUrl("--database-url"),
   },
   {
     key: "publicMqttUrl",
@@ -405,13 +415,21 @@ export function loadConfig(
   return Object.freeze({
     ...(values as Omit<
       HubConfig,
-      "dataDir" | "publicMqttUrl" | "adminPassword" | "maxPastDays" | "tlsCert" | "tlsKey" | "timeZone"
+      | "dataDir"
+      | "databaseUrl"
+      | "publicMqttUrl"
+      | "adminPassword"
+      | "maxPastDays"
+      | "tlsCert"
+      | "tlsKey"
+      | "timeZone"
     >),
     dataDir: dataDirOf(flags.dataDir, env, cwd),
     tlsCert: tlsCert === undefined ? undefined : fromCwd(tlsCert),
     tlsKey: tlsKey === undefined ? undefined : fromCwd(tlsKey),
     maxPastDays,
     publicMqttUrl: values.publicMqttUrl as string | undefined,
+    databaseUrl: values.databaseUrl as string | undefined,
     adminPassword,
     timeZone: (values.timeZone as string | undefined) ?? systemTimeZone(),
   });

@@ -1,0 +1,4 @@
+/** A start-up configuration problem, worded as one sentence that names the flag to change. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
