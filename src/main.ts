@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { ConfigError, type ConfigOverrides, loadConfig, SETTINGS } from "./config/hub-config.ts";
 import { registerPublishCommands } from "./device/cli.ts";
 import { createHub, DATABASE_FILE, SECRET_KEY_FILE } from "./hub.ts";
+import { registerMigrate } from "./migrate-command.ts";
 import { createLogger } from "./platform/logger.ts";
 import { registerResetAdminPassword } from "./reset-admin-password.ts";
 import { backupDatabase } from "./storage/sqlite/backup.ts";
@@ -104,5 +105,6 @@ function camelCase(flag: string): string {
 
 registerPublishCommands(program);
 registerResetAdminPassword(program);
+registerMigrate(program);
 
 await program.parseAsync(process.argv);
