@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError, type ConfigOverrides, loadConfig, SETTINGS } from "./config/hub-config.ts";
 import { registerPublishCommands } from "./device/cli.ts";
+import { registerEmqxConfig } from "./emqx/emqx-config-command.ts";
 import { createHub, DATABASE_FILE, SECRET_KEY_FILE } from "./hub.ts";
 import { registerMigrate } from "./migrate-command.ts";
 import { createLogger } from "./platform/logger.ts";
@@ -106,5 +107,6 @@ function camelCase(flag: string): string {
 registerPublishCommands(program);
 registerResetAdminPassword(program);
 registerMigrate(program);
+registerEmqxConfig(program);
 
 await program.parseAsync(process.argv);

@@ -20,6 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sharing: ["domain", "cim", "platform", "storage"],
   tls: ["platform"],
   transport: ["platform"],
+  emqx: [],
 };
 
 function files(dir: string): string[] {
