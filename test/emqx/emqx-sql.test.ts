@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { dataTopic, feedbackTopic } from "../../src/domain/data-source.ts";
 import { emqxConfigSnippet } from "../../src/emqx/emqx-config.ts";
 import { parsePostgresUrl } from "../../src/emqx/postgres-server.ts";
 import { hashDevicePassword, randomBase62 } from "../../src/platform/secrets.ts";
 import { migratePostgres } from "../../src/storage/postgres/migrations.ts";
 import { openPgPool, type PgPool } from "../../src/storage/postgres/pg-pool.ts";
-import { type FreshDatabase, freshDatabase } from "../helpers/postgres.ts";
+import { type FreshDatabase, freshDatabase, TEST_POSTGRES_URL } from "../helpers/postgres.ts";
 import {
   authenticateAsEmqx,
   authorizeAsEmqx,
@@ -74,6 +75,27 @@ describe("the SQL of the EMQX snippet, run on the hub's PostgreSQL as EMQX runs 
   after(async () => {
     await pool?.end();
     await database?.drop();
+  });
+
+  it("needs no more than SELECT on the two views: a role granted only that runs both, and reads no table", async (t) => {
+    // Roles belong to the server, not the database: a unique name, dropped after the test's database.
+    const role = `emqx_reader_${randomBytes(4).toString("hex")}`;
+    await pool.query(`CREATE ROLE ${role} LOGIN`);
+    await pool.query(`GRANT SELECT ON emqx_mqtt_user, emqx_mqtt_acl TO ${role}`);
+    const url = new URL(database.url);
+    url.username = role;
+    const emqxPool = openPgPool(url.toString(), { max: 1 });
+    t.after(async () => {
+      await emqxPool.end();
+      await pool.query(`REVOKE ALL ON emqx_mqtt_user, emqx_mqtt_acl FROM ${role}`);
+      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`DROP ROLE ${role}`).finally(() => admin.end());
+    });
+    assert.equal((await authenticateAsEmqx(emqxPool, authnQuery, a.id, a.password)).result, "ok");
+    assert.equal(await authorizeAsEmqx(emqxPool, authzQuery, a.id, "publish", dataTopic(a.id)), "allow");
+    await assert.rejects(emqxPool.query("SELECT count(*) FROM data_source"), /permission denied/);
+    await assert.rejects(emqxPool.query("SELECT count(*) FROM data_source_mqtt_user"), /permission denied/);
   });
 
   it("judges passwords as EMQX's documentation shows (sha256, salt as suffix: 'secret' + 'salt')", () => {

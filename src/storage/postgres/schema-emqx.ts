@@ -1,6 +1,10 @@
 import type { PgMigration } from "./migrations.ts";
 
-/** What EMQX's PostgreSQL authenticator and authorizer read: enabled data sources only. */
+/**
+ * What EMQX's PostgreSQL authenticator and authorizer read (src/emqx/emqx-queries.ts): enabled data sources
+ * only, so disabling a source takes its credentials and rules away at once. Plain views run with their
+ * owner's rights: EMQX's database role needs SELECT on these two views and nothing else (docs/emqx.md).
+ */
 export const EMQX_SCHEMA: PgMigration = {
   version: 5,
   name: "views for EMQX: credentials and ACLs of enabled data sources",
