@@ -40,7 +40,7 @@ export function emqxSha256(salt: string, password: string, position: "prefix" | 
   return createHash("sha256").update(joined).digest("hex");
 }
 
-/** EMQX's authenticator's verdict: no row is "ignore" (with no other authenticator: refused). */
+/** The authenticator's verdict: no row is "ignore"; if every authenticator ignores, EMQX says "not authorized". */
 export type AuthnVerdict =
   | { readonly result: "ignore" }
   | { readonly result: "ok"; readonly isSuperuser: boolean }
