@@ -21,6 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   tls: ["platform"],
   transport: ["platform"],
   emqx: [],
+  cluster: ["platform"],
 };
 
 function files(dir: string): string[] {

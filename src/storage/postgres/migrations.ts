@@ -1,4 +1,5 @@
 import type { PgPool } from "./pg-pool.ts";
+import { CLUSTER_SCHEMA } from "./schema-cluster.ts";
 import { CORE_SCHEMA } from "./schema-core.ts";
 import { EMQX_SCHEMA } from "./schema-emqx.ts";
 import { RECORD_SCHEMA } from "./schema-records.ts";
@@ -19,6 +20,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   ROLLUP_SCHEMA,
   SHARING_SCHEMA,
   EMQX_SCHEMA,
+  CLUSTER_SCHEMA,
 ];
 
 /** Advisory lock key held while migrating: instances starting at once migrate one after the other. */
