@@ -34,6 +34,9 @@ export function openPgPool(url: string, options: PgPoolOptions = {}): PgPool {
     types: HUB_TYPES,
     // A half-open TCP connection (a cut cable, a frozen peer) is found by the kernel instead of never.
     keepAlive: true,
+    // A hub frozen inside a transaction (SIGSTOP, a stalled VM) must not hold its row locks for ever:
+    // the server ends such a session, and another instance's job can take over.
+    idle_in_transaction_session_timeout: 15_000,
   });
   // An idle connection that dies (the server restarted) must not crash the process; the next query reconnects.
   pool.on("error", () => {});
