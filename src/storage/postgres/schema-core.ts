@@ -59,5 +59,7 @@ export const CORE_SCHEMA: PgMigration = {
       created_at timestamptz NOT NULL,
       secret_key_check bytea -- a value sealed with the key file's key: another key file is refused at start
     );
+    -- One row at most: two instances starting at once store one id (the second's INSERT does nothing).
+    CREATE UNIQUE INDEX aiida_application_information_one_row ON aiida_application_information ((true));
   `,
 };
