@@ -11,6 +11,7 @@ import type { PlausibilityOverrides } from "../../domain/plausibility.ts";
 import type { DevicePasswordHash } from "../../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore, DeviceCredential, IngestCounters } from "../ports.ts";
 import { inTransaction, type PgPool } from "./pg-pool.ts";
+import { inRequest } from "./request-errors.ts";
 
 interface DataSourceRow {
   id: string;
@@ -97,132 +98,150 @@ interface CounterRow {
 export class PgDataSourceStore implements DataSourceStore {
   constructor(private readonly pool: PgPool) {}
 
-  async create(source: DataSource, password: DevicePasswordHash): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      const inserted = await client.query<{ key: number }>(
-        `INSERT INTO data_source (id, name, type, asset, role, country_code, icon, meter_id, operator_id,
-           plausibility, enabled, owner, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING key`,
-        [
-          source.id,
-          source.name,
-          source.type,
-          source.asset,
-          source.role,
-          source.countryCode,
-          source.icon,
-          source.meterId,
-          source.operatorId,
-          plausibilityColumn(source.plausibility),
-          source.enabled,
-          source.owner,
-          new Date(source.createdAt),
-          new Date(source.updatedAt),
-        ],
-      );
-      await client.query(
-        "INSERT INTO data_source_mqtt_user (username, password_hash, salt) VALUES ($1, $2, $3)",
-        [source.id, password.hash, password.salt],
-      );
-      await client.query(
-        `INSERT INTO data_source_mqtt_acl (username, action, permission, topic)
-         VALUES ($1, 'publish', 'allow', $2), ($1, 'subscribe', 'allow', $3)`,
-        [source.id, dataTopic(source.id), feedbackTopic(source.id)],
-      );
-      await client.query("INSERT INTO ingest_counter (data_source_key) VALUES ($1)", [inserted.rows[0]?.key]);
+  create(source: DataSource, password: DevicePasswordHash): Promise<void> {
+    return inRequest(async () => {
+      await inTransaction(this.pool, async (client) => {
+        const inserted = await client.query<{ key: number }>(
+          `INSERT INTO data_source (id, name, type, asset, role, country_code, icon, meter_id, operator_id,
+             plausibility, enabled, owner, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING key`,
+          [
+            source.id,
+            source.name,
+            source.type,
+            source.asset,
+            source.role,
+            source.countryCode,
+            source.icon,
+            source.meterId,
+            source.operatorId,
+            plausibilityColumn(source.plausibility),
+            source.enabled,
+            source.owner,
+            new Date(source.createdAt),
+            new Date(source.updatedAt),
+          ],
+        );
+        await client.query(
+          "INSERT INTO data_source_mqtt_user (username, password_hash, salt) VALUES ($1, $2, $3)",
+          [source.id, password.hash, password.salt],
+        );
+        await client.query(
+          `INSERT INTO data_source_mqtt_acl (username, action, permission, topic)
+           VALUES ($1, 'publish', 'allow', $2), ($1, 'subscribe', 'allow', $3)`,
+          [source.id, dataTopic(source.id), feedbackTopic(source.id)],
+        );
+        await client.query("INSERT INTO ingest_counter (data_source_key) VALUES ($1)", [
+          inserted.rows[0]?.key,
+        ]);
+      });
     });
   }
 
-  async get(id: string): Promise<DataSource | undefined> {
-    const result = await this.pool.query<DataSourceRow>(
-      `SELECT ${SOURCE_COLUMNS} FROM data_source WHERE id = $1`,
-      [id],
-    );
-    const row = result.rows[0];
-    return row ? toDataSource(row) : undefined;
-  }
-
-  async list(): Promise<DataSource[]> {
-    const result = await this.pool.query<DataSourceRow>(
-      `SELECT ${SOURCE_COLUMNS} FROM data_source ORDER BY created_at, key`,
-    );
-    return result.rows.map(toDataSource);
-  }
-
-  async update(id: string, patch: DataSourcePatch, now: number): Promise<DataSource | undefined> {
-    const columns = patchColumns(patch);
-    const sets = [
-      ...columns.map(([column], i) => `${column} = $${i + 1}`),
-      `updated_at = $${columns.length + 1}`,
-    ];
-    // One statement: the answer is the row as this update left it, not as a later writer did.
-    const result = await this.pool.query<DataSourceRow>(
-      `UPDATE data_source SET ${sets.join(", ")} WHERE id = $${columns.length + 2} RETURNING ${SOURCE_COLUMNS}`,
-      [...columns.map(([, value]) => value), new Date(now), id],
-    );
-    const row = result.rows[0];
-    return row ? toDataSource(row) : undefined;
-  }
-
-  async setPassword(id: string, password: DevicePasswordHash, now: number): Promise<boolean> {
-    return inTransaction(this.pool, async (client) => {
-      const changed = await client.query(
-        "UPDATE data_source_mqtt_user SET password_hash = $1, salt = $2 WHERE username = $3",
-        [password.hash, password.salt, id],
-      );
-      await client.query("UPDATE data_source SET updated_at = $1 WHERE id = $2", [new Date(now), id]);
-      return (changed.rowCount ?? 0) > 0;
-    });
-  }
-
-  async delete(id: string): Promise<boolean> {
-    return inTransaction(this.pool, async (client) => {
-      // Its credentials, ACL rows, counters and device sessions go with it (ON DELETE CASCADE).
-      const deleted = await client.query<{ key: number }>(
-        "DELETE FROM data_source WHERE id = $1 RETURNING key",
+  get(id: string): Promise<DataSource | undefined> {
+    return inRequest(async () => {
+      const result = await this.pool.query<DataSourceRow>(
+        `SELECT ${SOURCE_COLUMNS} FROM data_source WHERE id = $1`,
         [id],
       );
-      const key = deleted.rows[0]?.key;
-      if (key === undefined) return false;
-      await client.query("DELETE FROM feedback_report WHERE data_source_key = $1", [key]);
-      // Records can be millions of rows: the retention job purges them in batches.
-      await client.query("INSERT INTO deleted_data_source (key) VALUES ($1) ON CONFLICT DO NOTHING", [key]);
-      return true;
+      const row = result.rows[0];
+      return row ? toDataSource(row) : undefined;
     });
   }
 
-  async credentials(): Promise<DeviceCredential[]> {
-    const result = await this.pool.query<{
-      id: string;
-      enabled: boolean;
-      password_hash: string;
-      salt: string;
-    }>(
-      `SELECT d.id, d.enabled, u.password_hash, u.salt FROM data_source d
-       JOIN data_source_mqtt_user u ON u.username = d.id ORDER BY d.key`,
-    );
-    return result.rows.map((r) => ({
-      dataSourceId: r.id,
-      enabled: r.enabled,
-      password: { hash: r.password_hash, salt: r.salt },
-    }));
+  list(): Promise<DataSource[]> {
+    return inRequest(async () => {
+      const result = await this.pool.query<DataSourceRow>(
+        `SELECT ${SOURCE_COLUMNS} FROM data_source ORDER BY created_at, key`,
+      );
+      return result.rows.map(toDataSource);
+    });
   }
 
-  async counters(id: string): Promise<IngestCounters | undefined> {
-    // LEFT JOIN: a data source whose counter row is missing has counted nothing yet.
-    const result = await this.pool.query<CounterRow>(
-      `SELECT c.messages_accepted, c.messages_rejected, c.values_accepted, c.values_rejected, c.last_message_at
-       FROM data_source d LEFT JOIN ingest_counter c ON c.data_source_key = d.key WHERE d.id = $1`,
-      [id],
-    );
-    const row = result.rows[0];
-    if (!row) return undefined;
-    return {
-      messagesAccepted: row.messages_accepted ?? 0,
-      messagesRejected: row.messages_rejected ?? 0,
-      valuesAccepted: row.values_accepted ?? 0,
-      valuesRejected: row.values_rejected ?? 0,
-      lastMessageAt: row.last_message_at === null ? null : row.last_message_at.getTime(),
-    };
+  update(id: string, patch: DataSourcePatch, now: number): Promise<DataSource | undefined> {
+    return inRequest(async () => {
+      const columns = patchColumns(patch);
+      const sets = [
+        ...columns.map(([column], i) => `${column} = $${i + 1}`),
+        `updated_at = $${columns.length + 1}`,
+      ];
+      // One statement: the answer is the row as this update left it, not as a later writer did.
+      const result = await this.pool.query<DataSourceRow>(
+        `UPDATE data_source SET ${sets.join(", ")} WHERE id = $${columns.length + 2} RETURNING ${SOURCE_COLUMNS}`,
+        [...columns.map(([, value]) => value), new Date(now), id],
+      );
+      const row = result.rows[0];
+      return row ? toDataSource(row) : undefined;
+    });
+  }
+
+  setPassword(id: string, password: DevicePasswordHash, now: number): Promise<boolean> {
+    return inRequest(async () => {
+      return inTransaction(this.pool, async (client) => {
+        const changed = await client.query(
+          "UPDATE data_source_mqtt_user SET password_hash = $1, salt = $2 WHERE username = $3",
+          [password.hash, password.salt, id],
+        );
+        await client.query("UPDATE data_source SET updated_at = $1 WHERE id = $2", [new Date(now), id]);
+        return (changed.rowCount ?? 0) > 0;
+      });
+    });
+  }
+
+  delete(id: string): Promise<boolean> {
+    return inRequest(async () => {
+      return inTransaction(this.pool, async (client) => {
+        // Its credentials, ACL rows, counters and device sessions go with it (ON DELETE CASCADE).
+        const deleted = await client.query<{ key: number }>(
+          "DELETE FROM data_source WHERE id = $1 RETURNING key",
+          [id],
+        );
+        const key = deleted.rows[0]?.key;
+        if (key === undefined) return false;
+        await client.query("DELETE FROM feedback_report WHERE data_source_key = $1", [key]);
+        // Records can be millions of rows: the retention job purges them in batches.
+        await client.query("INSERT INTO deleted_data_source (key) VALUES ($1) ON CONFLICT DO NOTHING", [key]);
+        return true;
+      });
+    });
+  }
+
+  credentials(): Promise<DeviceCredential[]> {
+    return inRequest(async () => {
+      const result = await this.pool.query<{
+        id: string;
+        enabled: boolean;
+        password_hash: string;
+        salt: string;
+      }>(
+        `SELECT d.id, d.enabled, u.password_hash, u.salt FROM data_source d
+         JOIN data_source_mqtt_user u ON u.username = d.id ORDER BY d.key`,
+      );
+      return result.rows.map((r) => ({
+        dataSourceId: r.id,
+        enabled: r.enabled,
+        password: { hash: r.password_hash, salt: r.salt },
+      }));
+    });
+  }
+
+  counters(id: string): Promise<IngestCounters | undefined> {
+    return inRequest(async () => {
+      // LEFT JOIN: a data source whose counter row is missing has counted nothing yet.
+      const result = await this.pool.query<CounterRow>(
+        `SELECT c.messages_accepted, c.messages_rejected, c.values_accepted, c.values_rejected, c.last_message_at
+         FROM data_source d LEFT JOIN ingest_counter c ON c.data_source_key = d.key WHERE d.id = $1`,
+        [id],
+      );
+      const row = result.rows[0];
+      if (!row) return undefined;
+      return {
+        messagesAccepted: row.messages_accepted ?? 0,
+        messagesRejected: row.messages_rejected ?? 0,
+        valuesAccepted: row.values_accepted ?? 0,
+        valuesRejected: row.values_rejected ?? 0,
+        lastMessageAt: row.last_message_at === null ? null : row.last_message_at.getTime(),
+      };
+    });
   }
 }
