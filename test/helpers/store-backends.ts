@@ -133,7 +133,12 @@ export async function openSqliteBackend(secrets?: SecretBox): Promise<StoreBacke
       },
     };
   };
-  return connect(secrets, true);
+  try {
+    return await connect(secrets, true);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true }); // a failed open leaves no file behind
+    throw error;
+  }
 }
 
 /** A fresh PostgreSQL database on the test server, migrated, with the PostgreSQL stores. */
@@ -184,5 +189,12 @@ export async function openPostgresBackend(secrets?: SecretBox): Promise<StoreBac
       },
     };
   };
-  return connect(secrets, true);
+  try {
+    return await connect(secrets, true);
+  } catch (error) {
+    // A failed migration leaves neither a pool nor the database behind.
+    await Promise.all([...pools].map((p) => p.end()));
+    await database.drop();
+    throw error;
+  }
 }
