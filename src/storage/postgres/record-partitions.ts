@@ -75,24 +75,44 @@ export async function ensureMonths(pool: PgPool, instants: Iterable<number>): Pr
   }
 }
 
+/** What dropping old months removed. */
+export interface DroppedMonths {
+  /** Month starts whose partitions went, ascending. */
+  readonly months: number[];
+  /** Records they held (counted under the drop's lock, so exact). */
+  readonly records: number;
+}
+
 /**
  * Drops the partitions of every month that ends at or before `before` (whole months only: the month
- * `before` falls in stays). Returns the month starts it dropped.
+ * `before` falls in stays), counting their records first. `alsoInTransaction` runs in the same
+ * transaction before the drops, with the first month kept (to forget what summarised the records).
  */
-export async function dropMonthsBefore(pool: PgPool, before: number): Promise<number[]> {
+export async function dropMonthsBefore(
+  pool: PgPool,
+  before: number,
+  alsoInTransaction?: (client: PgClient, firstKept: number) => Promise<void>,
+): Promise<DroppedMonths> {
   const cutoff = monthStartOf(before);
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1)", [PARTITION_LOCK]);
-    const dropped: number[] = [];
-    for (const month of await existingMonths(client)) {
-      if (month >= cutoff) break;
+    const months = (await existingMonths(client)).filter((month) => month < cutoff);
+    let records = 0;
+    for (const month of months) {
+      // Locked before the count: a late record cannot slip in between the count and the drop.
+      const tables = PARTITIONED.map((table) => `${table}${partitionSuffix(month)}`);
+      await client.query(`LOCK TABLE ${tables.join(", ")} IN ACCESS EXCLUSIVE MODE`);
+      const counted = await client.query<{ n: number }>(`SELECT count(*) AS n FROM ${tables[0]}`);
+      records += counted.rows[0]?.n ?? 0;
+    }
+    if (months.length > 0 && alsoInTransaction) await alsoInTransaction(client, cutoff);
+    for (const month of months) {
       for (const table of PARTITIONED) await client.query(`DROP TABLE ${table}${partitionSuffix(month)}`);
-      dropped.push(month);
     }
     await client.query("COMMIT");
-    return dropped;
+    return { months, records };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;

@@ -1,0 +1,225 @@
+import { HOUR_MS } from "../sqlite/hour-summary.ts";
+import type { WireOutcome } from "../sqlite/wire-outcome.ts";
+import type { PgClient } from "./pg-pool.ts";
+import {
+  finalValues,
+  type RecordBatchPlan as Plan,
+  RecordBatchPlan,
+  type RecordGroup,
+} from "./record-batch-plan.ts";
+import { msOf, pgInstant } from "./record-instants.ts";
+import { receiptTimeTaken } from "./record-write-failure.ts";
+
+/** Reports kept per data source; older ones are trimmed when new ones arrive (as in SQLite). */
+const FEEDBACK_KEPT = 50;
+
+/** Value rows as column arrays, as `unnest` takes them. */
+interface ValueColumns {
+  keys: number[];
+  times: string[];
+  obis: number[];
+  values: number[];
+  qualities: number[];
+}
+
+/**
+ * Writes one batch inside the caller's transaction with a fixed number of set-based statements,
+ * whatever its size. Named statements: each connection plans them once.
+ */
+export async function storeBatch(client: PgClient, outcomes: readonly WireOutcome[]): Promise<void> {
+  const existing = await lockExistingSources(client, [...new Set(outcomes.map((o) => o.key))]);
+  const plan = new RecordBatchPlan(outcomes.filter((o) => existing.has(o.key)));
+  if (plan.gains.length === 0) return; // every source was deleted meanwhile: nothing to store
+  const fresh = await insertRecords(client, plan.groups);
+  for (const group of plan.groups) {
+    if (!fresh.has(group.id) && group.tsSource === 0) throw receiptTimeTaken(group.ts);
+  }
+  await upsertValues(client, valueColumns(plan.groups.filter((g) => fresh.has(g.id))));
+  const added = await mergeValues(
+    client,
+    plan.groups.filter((g) => !fresh.has(g.id)),
+  );
+  plan.count((group) => fresh.has(group.id), added);
+  await addCounters(client, plan);
+  await addFeedback(client, plan);
+  await markLateHoursDirty(client, plan.groups);
+}
+
+/**
+ * The data sources among `keys` that exist, locked against deletion until the commit (FOR KEY SHARE
+ * does not stop renames): a concurrent delete is then wholly before or after this batch.
+ */
+async function lockExistingSources(client: PgClient, keys: number[]): Promise<Set<number>> {
+  const result = await client.query<{ key: number }>({
+    name: "record-batch-lock-sources",
+    text: "SELECT key FROM data_source WHERE key = ANY($1::int[]) ORDER BY key FOR KEY SHARE",
+    values: [keys],
+  });
+  return new Set(result.rows.map((r) => r.key));
+}
+
+/** Inserts the records that are new; a redelivery (same source and time) keeps the first receipt. */
+async function insertRecords(client: PgClient, groups: readonly RecordGroup[]): Promise<Set<string>> {
+  if (groups.length === 0) return new Set();
+  const result = await client.query<{ key: number; ts: number }>({
+    name: "record-batch-insert-records",
+    text: `INSERT INTO aiida_record (data_source_key, ts, received_at, ts_source)
+           SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[], $4::smallint[])
+           ON CONFLICT DO NOTHING RETURNING data_source_key AS key, ${msOf("ts")} AS ts`,
+    values: [
+      groups.map((g) => g.key),
+      groups.map((g) => pgInstant(g.ts)),
+      groups.map((g) => pgInstant(g.receivedAt)),
+      groups.map((g) => g.tsSource),
+    ],
+  });
+  return new Set(result.rows.map((r) => `${r.key}:${r.ts}`));
+}
+
+function valueColumns(groups: readonly RecordGroup[]): ValueColumns {
+  const columns: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
+  for (const group of groups) {
+    const time = pgInstant(group.ts);
+    for (const [obis, [value, quality]] of finalValues(group)) {
+      columns.keys.push(group.key);
+      columns.times.push(time);
+      columns.obis.push(obis);
+      columns.values.push(value);
+      columns.qualities.push(quality);
+    }
+  }
+  return columns;
+}
+
+function columnValues(c: ValueColumns): unknown[] {
+  return [c.keys, c.times, c.obis, c.values, c.qualities];
+}
+
+const UNNEST_VALUES = "unnest($1::int[], $2::timestamptz[], $3::smallint[], $4::float8[], $5::smallint[])";
+
+/** Values of new records: the same quantity at the same instant twice is one measurement, newest wins. */
+async function upsertValues(client: PgClient, columns: ValueColumns): Promise<void> {
+  if (columns.keys.length === 0) return;
+  await client.query({
+    name: "record-batch-upsert-values",
+    text: `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}
+           ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
+    values: columnValues(columns),
+  });
+}
+
+/**
+ * Values of messages merged into records stored before: inserts the quantities that are new (and
+ * counts them per record, so counters count what is stored), then overwrites the others.
+ */
+async function mergeValues(client: PgClient, groups: readonly RecordGroup[]): Promise<Map<string, number>> {
+  const added = new Map<string, number>();
+  if (groups.length === 0) return added;
+  const columns = valueColumns(groups);
+  const inserted = await client.query<{ key: number; ts: number; obis: number }>({
+    name: "record-batch-insert-new-values",
+    text: `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}
+           ON CONFLICT DO NOTHING RETURNING data_source_key AS key, ${msOf("ts")} AS ts, obis_key AS obis`,
+    values: columnValues(columns),
+  });
+  const isNew = new Set<string>();
+  for (const r of inserted.rows) {
+    const id = `${r.key}:${r.ts}`;
+    added.set(id, (added.get(id) ?? 0) + 1);
+    isNew.add(`${id}:${r.obis}`);
+  }
+  const rest: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
+  for (const [i, key] of columns.keys.entries()) {
+    const ts = Date.parse(columns.times[i] ?? "");
+    if (isNew.has(`${key}:${ts}:${columns.obis[i]}`)) continue;
+    rest.keys.push(key);
+    rest.times.push(columns.times[i] ?? "");
+    rest.obis.push(columns.obis[i] ?? 0);
+    rest.values.push(columns.values[i] ?? 0);
+    rest.qualities.push(columns.qualities[i] ?? 0);
+  }
+  if (rest.keys.length > 0) {
+    await client.query({
+      name: "record-batch-update-values",
+      text: `UPDATE aiida_record_value v SET value = u.value, quality = u.quality
+             FROM ${UNNEST_VALUES} AS u(key, ts, obis, value, quality)
+             WHERE v.data_source_key = u.key AND v.ts = u.ts AND v.obis_key = u.obis`,
+      values: columnValues(rest),
+    });
+  }
+  return added;
+}
+
+/** Counters add up; the last message time only moves forward (NULL: this batch had no record). */
+async function addCounters(client: PgClient, plan: Plan): Promise<void> {
+  const g = plan.gains;
+  await client.query({
+    name: "record-batch-add-counters",
+    text: `INSERT INTO ingest_counter AS c (data_source_key, messages_accepted, messages_rejected, values_accepted,
+             values_rejected, last_message_at)
+           SELECT * FROM unnest($1::int[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::timestamptz[])
+           ON CONFLICT (data_source_key) DO UPDATE SET
+             messages_accepted = c.messages_accepted + excluded.messages_accepted,
+             messages_rejected = c.messages_rejected + excluded.messages_rejected,
+             values_accepted = c.values_accepted + excluded.values_accepted,
+             values_rejected = c.values_rejected + excluded.values_rejected,
+             last_message_at = greatest(c.last_message_at, excluded.last_message_at)`,
+    values: [
+      g.map((x) => x.key),
+      g.map((x) => x.messagesAccepted),
+      g.map((x) => x.messagesRejected),
+      g.map((x) => x.valuesAccepted),
+      g.map((x) => x.valuesRejected),
+      g.map((x) => (x.lastMessageAt === 0 ? null : pgInstant(x.lastMessageAt))),
+    ],
+  });
+}
+
+/** Appends the batch's reports in order, then trims each of their sources to the newest FEEDBACK_KEPT. */
+async function addFeedback(client: PgClient, plan: Plan): Promise<void> {
+  if (plan.feedbackKeys.length === 0) return;
+  await client.query({
+    name: "record-batch-insert-feedback",
+    text: `INSERT INTO feedback_report (data_source_key, report)
+           SELECT key, report FROM unnest($1::int[], $2::text[]) WITH ORDINALITY AS u(key, report, n) ORDER BY n`,
+    values: [plan.feedbackKeys, plan.feedbackReports],
+  });
+  await client.query({
+    name: "record-batch-trim-feedback",
+    text: `DELETE FROM feedback_report f USING (
+             SELECT key, (SELECT id FROM feedback_report WHERE data_source_key = key
+                          ORDER BY id DESC OFFSET ${FEEDBACK_KEPT} LIMIT 1) AS cut
+             FROM unnest($1::int[]) AS key) c
+           WHERE f.data_source_key = c.key AND f.id <= c.cut`,
+    values: [[...new Set(plan.feedbackKeys)].sort((a, b) => a - b)],
+  });
+}
+
+/**
+ * Late data: a record below its source's rollup watermark makes its hour dirty, so the rollup job
+ * recomputes it (SQLite's HourlyRollup.noteWrite). The watermark rows are read FOR SHARE: a rollup
+ * step that moves a watermark (UPDATE, before it reads the values) waits for this batch's commit, or
+ * this batch waits for it and then sees the new watermark; either way no value is missed.
+ */
+async function markLateHoursDirty(client: PgClient, groups: readonly RecordGroup[]): Promise<void> {
+  if (groups.length === 0) return;
+  const earliest = new Map<string, { key: number; hour: number; ts: number }>();
+  for (const g of groups) {
+    const hour = Math.floor(g.ts / HOUR_MS) * HOUR_MS;
+    const id = `${g.key}:${hour}`;
+    const seen = earliest.get(id);
+    if (!seen || g.ts < seen.ts) earliest.set(id, { key: g.key, hour, ts: g.ts });
+  }
+  const rows = [...earliest.values()];
+  await client.query({
+    name: "record-batch-mark-dirty",
+    text: `WITH state AS (
+             SELECT data_source_key, rolled_up_to FROM aiida_rollup_state
+             WHERE data_source_key = ANY($1::int[]) ORDER BY data_source_key FOR SHARE)
+           INSERT INTO aiida_rollup_dirty (data_source_key, hour)
+           SELECT u.key, u.hour FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS u(key, hour, ts)
+           JOIN state s ON s.data_source_key = u.key WHERE u.ts < s.rolled_up_to
+           ON CONFLICT DO NOTHING`,
+    values: [rows.map((r) => r.key), rows.map((r) => pgInstant(r.hour)), rows.map((r) => pgInstant(r.ts))],
+  });
+}

@@ -1,0 +1,138 @@
+import type { IngestOutcome, RecordWriter, RollupProgress } from "../ports.ts";
+import { toWire, type WireOutcome } from "../sqlite/wire-outcome.ts";
+import { DataSourceKeyCache } from "./data-source-key-cache.ts";
+import { inTransaction, type PgPool } from "./pg-pool.ts";
+import { storeBatch } from "./record-batch-store.ts";
+import { RecordMonths } from "./record-months.ts";
+import { RecordRetention } from "./record-retention.ts";
+import {
+  codeOf,
+  isMissingPartition,
+  isPermanent,
+  isRetryable,
+  mayBeOneOutcome,
+} from "./record-write-failure.ts";
+
+/** What rolls records up into hourly summaries (the rollup's own class): the writer hands its steps on. */
+export interface RollupStepper {
+  step(now: number): Promise<RollupProgress>;
+}
+
+/** Tries of one batch that meets a deadlock or a serialization failure before the error is passed on. */
+const TRIES_ON_CONFLICT = 3;
+
+/**
+ * Writes records to PostgreSQL: each batch in one transaction of set-based statements, on a pool
+ * connection of its own, so two or three batches commit at once (group commit by the server).
+ */
+export class PgRecordWriter implements RecordWriter {
+  private readonly keys: DataSourceKeyCache;
+  private readonly retention: RecordRetention;
+  /** Calls not finished yet, for close(). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly failureListeners: ((err: Error) => void)[] = [];
+  /** Set once a write failed in a way no retry mends: every later write gets it at once. */
+  private failure: Error | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: PgPool,
+    private readonly rollup: RollupStepper,
+    private readonly months: RecordMonths,
+  ) {
+    this.keys = new DataSourceKeyCache(pool);
+    this.retention = new RecordRetention(pool, months);
+  }
+
+  /** Opens the writer: learns the partitions there are and makes those of this month and the next. */
+  static async open(pool: PgPool, rollup: RollupStepper, now: number = Date.now()): Promise<PgRecordWriter> {
+    const months = await RecordMonths.load(pool);
+    await months.prepareAhead(now);
+    return new PgRecordWriter(pool, rollup, months);
+  }
+
+  write(outcomes: readonly IngestOutcome[]): Promise<void> {
+    return this.track(() => this.writeBatch(outcomes));
+  }
+
+  deleteOlderThan(before: number, batch: number): Promise<number> {
+    return this.track(() => this.retention.deleteOlderThan(before, batch));
+  }
+
+  rollupStep(now: number): Promise<RollupProgress> {
+    return this.track(() => this.rollup.step(now));
+  }
+
+  /** Makes the partitions of the current and the next month (for a daily job: a month never starts without). */
+  prepareMonthsAhead(now: number): Promise<void> {
+    return this.track(() => this.months.prepareAhead(now));
+  }
+
+  /**
+   * Calls `listener` once when the writer can no longer store at all (its tables are gone, its role may
+   * not write them): from then on every write is refused. A server out of reach is not that: the
+   * write fails, and the next one tries again.
+   */
+  onFailure(listener: (err: Error) => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  /** Refuses new calls and resolves once the calls in flight have finished; the pool is the caller's. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("the record writer is closed"));
+    const running = work();
+    this.inFlight.add(running);
+    const forget = () => this.inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  private async writeBatch(outcomes: readonly IngestOutcome[]): Promise<void> {
+    if (this.failure) throw this.failure;
+    const keys = await this.keys.keysOf(new Set(outcomes.map((o) => o.dataSourceId)));
+    const wire: WireOutcome[] = [];
+    for (const o of outcomes) {
+      const key = keys.get(o.dataSourceId);
+      if (key !== undefined) wire.push(toWire(o, key)); // no key: unknown, or deleted while in flight
+    }
+    if (wire.length === 0) return;
+    try {
+      await this.commit(wire);
+    } catch (err) {
+      const code = codeOf(err);
+      if (isPermanent(code)) this.fail(err as Error);
+      throw Object.assign(err as Error, { isolable: mayBeOneOutcome(code) });
+    }
+  }
+
+  /** Commits the batch, after making the partitions of its months (DDL never runs inside it). */
+  private async commit(wire: readonly WireOutcome[]): Promise<void> {
+    const instants = wire.flatMap((o) => (o.record ? [o.record[0]] : []));
+    await this.months.ensure(instants);
+    for (let tries = 1; ; tries++) {
+      try {
+        await inTransaction(this.pool, (client) => storeBatch(client, wire));
+        return;
+      } catch (err) {
+        if (isMissingPartition(err) && tries === 1) {
+          // Another instance dropped a month this one knew (retention): learn anew and make it again.
+          await this.months.reload();
+          await this.months.ensure(instants);
+          continue;
+        }
+        if (!isRetryable(codeOf(err)) || tries >= TRIES_ON_CONFLICT) throw err;
+      }
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const listener of this.failureListeners) listener(err);
+  }
+}
