@@ -24,6 +24,8 @@ export function partitionSuffix(monthStart: number): string {
   return `_y${d.getUTCFullYear()}m${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
 }
 
+function ignoreConnectionError(): void {}
+
 /** Month starts (epoch ms) of the partitions that exist now, ascending. */
 export async function existingMonths(db: PgPool | PgClient): Promise<number[]> {
   const result = await db.query<{ name: string }>(
@@ -49,6 +51,9 @@ export async function ensureMonths(pool: PgPool, instants: Iterable<number>): Pr
   for (const ms of instants) wanted.add(monthStartOf(ms));
   if (wanted.size === 0) return [];
   const client = await pool.connect();
+  // An 'error' of the connection while checked out fails the transaction, not the process.
+  client.on("error", ignoreConnectionError);
+  let broken: Error | undefined;
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1)", [PARTITION_LOCK]);
@@ -69,9 +74,12 @@ export async function ensureMonths(pool: PgPool, instants: Iterable<number>): Pr
     return created;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
+    broken = error as Error;
     throw error;
   } finally {
-    client.release();
+    client.off("error", ignoreConnectionError);
+    // A connection whose transaction failed in an unknown state is dropped, not reused.
+    client.release(broken);
   }
 }
 
@@ -95,6 +103,9 @@ export async function dropMonthsBefore(
 ): Promise<DroppedMonths> {
   const cutoff = monthStartOf(before);
   const client = await pool.connect();
+  // An 'error' of the connection while checked out fails the transaction, not the process.
+  client.on("error", ignoreConnectionError);
+  let broken: Error | undefined;
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1)", [PARTITION_LOCK]);
@@ -115,8 +126,11 @@ export async function dropMonthsBefore(
     return { months, records };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
+    broken = error as Error;
     throw error;
   } finally {
-    client.release();
+    client.off("error", ignoreConnectionError);
+    // A connection whose transaction failed in an unknown state is dropped, not reused.
+    client.release(broken);
   }
 }

@@ -11,6 +11,7 @@ import type {
   SeriesPoint,
 } from "../ports.ts";
 import { qualityName } from "../sqlite/stored-quality.ts";
+import { inGuardedTransaction } from "./guarded-transaction.ts";
 import type { PgClient, PgPool } from "./pg-pool.ts";
 import { msOf, pgInstant } from "./record-instants.ts";
 import { seriesOf } from "./record-series-query.ts";
@@ -153,19 +154,8 @@ export class PgRecordStore implements RecordStore {
   }
 
   /** Runs reads in one snapshot, so what they read of the rollup and the raw values agrees. */
-  private async inSnapshot<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const result = await work(client);
-      await client.query("COMMIT");
-      client.release();
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      client.release(true);
-      throw error;
-    }
+  private inSnapshot<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
+    return inGuardedTransaction(this.pool, work, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   }
 }
 
