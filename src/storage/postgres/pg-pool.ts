@@ -40,15 +40,27 @@ export function openPgPool(url: string, options: PgPoolOptions = {}): PgPool {
   });
   // An idle connection that dies (the server restarted) must not crash the process; the next query reconnects.
   pool.on("error", () => {});
+  // Nor one the server ends while it is checked out (between two statements of a transaction): the query
+  // in progress, or the next one, is rejected with the error, and inTransaction drops the connection.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   return pool;
 }
 
-/** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
-export async function inTransaction<T>(pool: PgPool, work: (client: PgClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws.
+ * `begin` may ask for another isolation level ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").
+ */
+export async function inTransaction<T>(
+  pool: PgPool,
+  work: (client: PgClient) => Promise<T>,
+  begin = "BEGIN",
+): Promise<T> {
   const client = await pool.connect();
   let result: T;
   try {
-    await client.query("BEGIN");
+    await client.query(begin);
     result = await work(client);
     await client.query("COMMIT");
   } catch (error) {

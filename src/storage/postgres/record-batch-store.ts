@@ -9,6 +9,7 @@ import {
 } from "./record-batch-plan.ts";
 import { msOf, pgInstant } from "./record-instants.ts";
 import { receiptTimeTaken } from "./record-write-failure.ts";
+import { shareRecordWriteLocks } from "./rollup-locks.ts";
 
 /** Reports kept per data source; older ones are trimmed when new ones arrive (as in SQLite). */
 const FEEDBACK_KEPT = 50;
@@ -27,7 +28,10 @@ interface ValueColumns {
  * whatever its size. Named statements: each connection plans them once.
  */
 export async function storeBatch(client: PgClient, outcomes: readonly WireOutcome[]): Promise<void> {
-  const existing = await lockExistingSources(client, [...new Set(outcomes.map((o) => o.key))]);
+  const keys = [...new Set(outcomes.map((o) => o.key))];
+  const existing = await lockExistingSources(client, keys);
+  // A rollup step of one of these sources waits for this commit, or has moved its watermark before we read it.
+  await shareRecordWriteLocks(client, keys);
   const plan = new RecordBatchPlan(outcomes.filter((o) => existing.has(o.key)));
   if (plan.gains.length === 0) return; // every source was deleted meanwhile: nothing to store
   const fresh = await insertRecords(client, plan.groups);

@@ -1,6 +1,6 @@
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
-import { inGuardedTransaction } from "./guarded-transaction.ts";
 import type { PgClient, PgPool } from "./pg-pool.ts";
+import { inTransaction } from "./pg-pool.ts";
 import { msOf, pgInstant } from "./record-instants.ts";
 import type { RecordMonths } from "./record-months.ts";
 import { dropMonthsBefore } from "./record-partitions.ts";
@@ -19,12 +19,12 @@ export class RecordRetention {
 
   /** Deletes up to about `batch` records (a dropped month may hold more); returns how many went. */
   async deleteOlderThan(before: number, batch: number): Promise<number> {
-    const purged = await inGuardedTransaction(this.pool, (client) => purgeDeletedSource(client, batch));
+    const purged = await inTransaction(this.pool, (client) => purgeDeletedSource(client, batch));
     if (purged !== undefined) return purged;
     const dropped = await dropMonthsBefore(this.pool, before, forgetRollupsBefore);
     this.months.forget(dropped.months);
     if (dropped.records > 0) return dropped.records;
-    return inGuardedTransaction(this.pool, (client) => deleteBoundaryMonth(client, before, batch));
+    return inTransaction(this.pool, (client) => deleteBoundaryMonth(client, before, batch));
   }
 }
 

@@ -11,8 +11,8 @@ import type {
   SeriesPoint,
 } from "../ports.ts";
 import { qualityName } from "../sqlite/stored-quality.ts";
-import { inGuardedTransaction } from "./guarded-transaction.ts";
 import type { PgClient, PgPool } from "./pg-pool.ts";
+import { inTransaction } from "./pg-pool.ts";
 import { msOf, pgInstant } from "./record-instants.ts";
 import { seriesOf } from "./record-series-query.ts";
 
@@ -155,7 +155,7 @@ export class PgRecordStore implements RecordStore {
 
   /** Runs reads in one snapshot, so what they read of the rollup and the raw values agrees. */
   private inSnapshot<T>(work: (client: PgClient) => Promise<T>): Promise<T> {
-    return inGuardedTransaction(this.pool, work, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    return inTransaction(this.pool, work, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   }
 }
 

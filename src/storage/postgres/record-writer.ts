@@ -1,8 +1,8 @@
 import type { IngestOutcome, RecordWriter, RollupProgress } from "../ports.ts";
 import { toWire, type WireOutcome } from "../sqlite/wire-outcome.ts";
 import { DataSourceKeyCache } from "./data-source-key-cache.ts";
-import { inGuardedTransaction } from "./guarded-transaction.ts";
 import type { PgPool } from "./pg-pool.ts";
+import { inTransaction } from "./pg-pool.ts";
 import { storeBatch } from "./record-batch-store.ts";
 import { RecordMonths } from "./record-months.ts";
 import { RecordRetention } from "./record-retention.ts";
@@ -117,7 +117,7 @@ export class PgRecordWriter implements RecordWriter {
     await this.months.ensure(instants);
     for (let tries = 1; ; tries++) {
       try {
-        await inGuardedTransaction(this.pool, (client) => storeBatch(client, wire));
+        await inTransaction(this.pool, (client) => storeBatch(client, wire));
         return;
       } catch (err) {
         if (isMissingPartition(err) && tries === 1) {
