@@ -31,10 +31,12 @@ export const SHARING_SCHEMA: PgMigration = {
       next_step text, -- the step that still has to reach EDDIE (or the streaming side); NULL: none
       attempts integer NOT NULL DEFAULT 0,
       next_attempt_at timestamptz,
-      last_error text
+      last_error text,
+      -- Insertion order, for ties of added_at (newest first) and next_attempt_at, as SQLite's rowid gives it.
+      added_order bigint GENERATED ALWAYS AS IDENTITY UNIQUE
     );
     CREATE INDEX permission_owner_added ON permission (owner, added_at);
-    CREATE INDEX permission_next_attempt ON permission (next_attempt_at) WHERE next_step IS NOT NULL;
+    CREATE INDEX permission_next_attempt ON permission (next_attempt_at, added_order) WHERE next_step IS NOT NULL;
     CREATE TABLE permission_mqtt_credentials (
       permission_id text PRIMARY KEY REFERENCES permission (permission_id) ON DELETE CASCADE,
       server_uri text NOT NULL,
