@@ -21,7 +21,7 @@ export interface SharingStores {
   readonly permissions: PermissionStore;
   readonly outbox: SharingOutboxStore;
   readonly sessions: DeviceSessionStore;
-  /** Rows of SQL both dialects read alike, with `?` placeholders (no `?` in its literals). */
+  /** Runs SQL both dialects read alike, with `?` placeholders (no `?` in its literals); its rows, if any. */
   rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Inserts an enabled data source row with SQL (device sessions need one: a foreign key). */
   addDataSource(id: string): Promise<void>;
@@ -79,8 +79,15 @@ function sqliteBackend(): SharingBackend {
       permissions: new SqlitePermissionStore(db, secrets) as unknown as PermissionStore,
       outbox: new SqliteSharingOutboxStore(db) as unknown as SharingOutboxStore,
       sessions: new SqliteDeviceSessionStore(db) as unknown as DeviceSessionStore,
-      rows: async <T>(sql: string, params: readonly unknown[] = []) =>
-        db.prepare(sql).all(...params) as T[],
+      rows: async <T>(sql: string, params: readonly unknown[] = []) => {
+        const statement = db.prepare(sql);
+        // A statement without result rows (UPDATE, DELETE) is run; better-sqlite3 refuses all() on it.
+        if (!statement.reader) {
+          statement.run(...params);
+          return [];
+        }
+        return statement.all(...params) as T[];
+      },
       addDataSource: async (id) => {
         db.prepare(
           `INSERT INTO data_source (id, name, type, asset, role, country_code, icon, enabled, owner, created_at,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { clip } from "../../platform/logger.ts";
 import type { DeviceSessionRecord, DeviceSessionStore, QueuedFeedback } from "../ports.ts";
 import { inTransaction, type PgPool } from "./pg-pool.ts";
@@ -11,6 +12,9 @@ interface SessionRow {
 
 /** Client ids come from the network (up to 65,535 bytes): an error names only their start. */
 const shown = (clientId: string) => JSON.stringify(clip(clientId, 128));
+
+/** A session's key: the SHA-256 of its client id (see schema-sharing.ts). */
+const keyOf = (clientId: string): Buffer => createHash("sha256").update(clientId, "utf8").digest();
 
 function toSession(row: SessionRow): DeviceSessionRecord {
   return {
@@ -48,20 +52,24 @@ export class PgDeviceSessionStore implements DeviceSessionStore {
         );
       }
       const previous = await client.query<{ data_source_id: string }>(
-        "SELECT data_source_id FROM device_session WHERE client_id = $1 FOR UPDATE",
-        [session.clientId],
+        "SELECT data_source_id FROM device_session WHERE client_key = $1 FOR UPDATE",
+        [keyOf(session.clientId)],
       );
       const previousSource = previous.rows[0]?.data_source_id;
       // Feedback queued for another data source must never reach this one's device.
       if (previousSource !== undefined && previousSource !== session.dataSourceId) {
-        await client.query("DELETE FROM device_session_feedback WHERE client_id = $1", [session.clientId]);
+        await client.query("DELETE FROM device_session_feedback WHERE client_key = $1", [
+          keyOf(session.clientId),
+        ]);
       }
       // An upsert, not delete and insert: a deleted row would take its queued feedback with it (cascade).
       await client.query(
-        `INSERT INTO device_session (client_id, data_source_id, feedback_qos, expires_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (client_id) DO UPDATE SET data_source_id = excluded.data_source_id,
+        `INSERT INTO device_session (client_key, client_id, data_source_id, feedback_qos, expires_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (client_key) DO UPDATE SET data_source_id = excluded.data_source_id,
            feedback_qos = excluded.feedback_qos, expires_at = excluded.expires_at`,
         [
+          keyOf(session.clientId),
           session.clientId,
           session.dataSourceId,
           session.feedbackQos,
@@ -73,7 +81,7 @@ export class PgDeviceSessionStore implements DeviceSessionStore {
 
   async remove(clientId: string): Promise<void> {
     // One statement is its own transaction; the cascade drops the queued feedback with it.
-    await this.pool.query("DELETE FROM device_session WHERE client_id = $1", [clientId]);
+    await this.pool.query("DELETE FROM device_session WHERE client_key = $1", [keyOf(clientId)]);
   }
 
   async removeExpired(now: number): Promise<string[]> {
@@ -91,8 +99,8 @@ export class PgDeviceSessionStore implements DeviceSessionStore {
     return inTransaction(this.pool, async (client) => {
       // SHARE: the session cannot move to another data source while its feedback is queued.
       const session = await client.query<{ data_source_id: string }>(
-        "SELECT data_source_id FROM device_session WHERE client_id = $1 FOR SHARE",
-        [clientId],
+        "SELECT data_source_id FROM device_session WHERE client_key = $1 FOR SHARE",
+        [keyOf(clientId)],
       );
       const dataSourceId = session.rows[0]?.data_source_id;
       if (dataSourceId === undefined) {
@@ -102,15 +110,15 @@ export class PgDeviceSessionStore implements DeviceSessionStore {
       await client.query("SELECT 1 FROM data_source WHERE id = $1 FOR NO KEY UPDATE", [dataSourceId]);
       if (payloads.length > 0) {
         await client.query(
-          `INSERT INTO device_session_feedback (client_id, payload, queued_at)
+          `INSERT INTO device_session_feedback (client_key, payload, queued_at)
            SELECT $1, payload, $3 FROM unnest($2::bytea[]) WITH ORDINALITY AS q(payload, n) ORDER BY n`,
-          [clientId, payloads, new Date()],
+          [keyOf(clientId), payloads, new Date()],
         );
       }
       // Everything of the data source's sessions but its newest `maxPerDataSource` reports, oldest first.
       const dropped = await client.query(
         `DELETE FROM device_session_feedback WHERE id IN (
-           SELECT f.id FROM device_session_feedback f JOIN device_session s ON s.client_id = f.client_id
+           SELECT f.id FROM device_session_feedback f JOIN device_session s ON s.client_key = f.client_key
            WHERE s.data_source_id = $1 ORDER BY f.id DESC OFFSET $2)`,
         [dataSourceId, maxPerDataSource],
       );
@@ -120,8 +128,8 @@ export class PgDeviceSessionStore implements DeviceSessionStore {
 
   async queued(clientId: string): Promise<QueuedFeedback[]> {
     const { rows } = await this.pool.query<{ id: number; payload: Buffer }>(
-      "SELECT id, payload FROM device_session_feedback WHERE client_id = $1 ORDER BY id",
-      [clientId],
+      "SELECT id, payload FROM device_session_feedback WHERE client_key = $1 ORDER BY id",
+      [keyOf(clientId)],
     );
     return rows.map((row) => ({ id: row.id, payload: row.payload }));
   }
@@ -131,8 +139,8 @@ export class PgDeviceSessionStore implements DeviceSessionStore {
     const wanted = ids.filter(Number.isSafeInteger);
     if (wanted.length === 0) return;
     await this.pool.query(
-      "DELETE FROM device_session_feedback WHERE client_id = $1 AND id = ANY($2::bigint[])",
-      [clientId, wanted],
+      "DELETE FROM device_session_feedback WHERE client_key = $1 AND id = ANY($2::bigint[])",
+      [keyOf(clientId), wanted],
     );
   }
 }

@@ -87,8 +87,10 @@ export const SHARING_SCHEMA: PgMigration = {
       payload text NOT NULL,
       PRIMARY KEY (permission_id, channel)
     );
+    -- Keyed by the SHA-256 of the client id's UTF-8: a client id may have 65,535 bytes, a btree entry ~2,700.
     CREATE TABLE device_session (
-      client_id text PRIMARY KEY,
+      client_key bytea PRIMARY KEY,
+      client_id text NOT NULL, -- as the device sent it
       data_source_id text NOT NULL REFERENCES data_source (id) ON DELETE CASCADE,
       feedback_qos smallint CHECK (feedback_qos IN (0, 1, 2)), -- NULL: not subscribed to its feedback topic
       expires_at timestamptz -- NULL: never (MQTT 3.x clean=false)
@@ -97,10 +99,10 @@ export const SHARING_SCHEMA: PgMigration = {
     CREATE INDEX device_session_expires ON device_session (expires_at) WHERE expires_at IS NOT NULL;
     CREATE TABLE device_session_feedback (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, -- delivery order; never reused
-      client_id text NOT NULL REFERENCES device_session (client_id) ON DELETE CASCADE,
+      client_key bytea NOT NULL REFERENCES device_session (client_key) ON DELETE CASCADE,
       payload bytea NOT NULL,
       queued_at timestamptz NOT NULL
     );
-    CREATE INDEX device_session_feedback_client ON device_session_feedback (client_id, id);
+    CREATE INDEX device_session_feedback_client ON device_session_feedback (client_key, id);
   `,
 };
