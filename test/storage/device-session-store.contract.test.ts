@@ -60,9 +60,9 @@ for (const backend of sharingBackends()) {
       assert.deepEqual(
         (await second.sessions.all()).sort(byClientId),
         [
-          { clientId: "pub-1", dataSourceId: "meter", feedbackQos: 2, expiresAt: null },
+          session("pub-1", "meter", { feedbackQos: 2 }),
           session(randomClientId, "meter"),
-          { clientId: longClientId, dataSourceId: "meter", feedbackQos: null, expiresAt: 1_900_000_000_123 },
+          session(longClientId, "meter", { feedbackQos: null, expiresAt: 1_900_000_000_123 }),
         ].sort(byClientId),
       );
       assert.deepEqual(texts(await second.sessions.queued(randomClientId)), ["for the random id"]);
