@@ -25,8 +25,11 @@ export interface SharingStores {
   rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Inserts an enabled data source row with SQL (device sessions need one: a foreign key). */
   addDataSource(id: string): Promise<void>;
-  /** New stores over the same database, as after a restart of the hub; these ones are closed. */
-  reopen(): Promise<SharingStores>;
+  /**
+   * New stores over the same database, as after a restart of the hub, sealing with `secrets` (null:
+   * without the key; by default these stores' box); these ones are closed.
+   */
+  reopen(secrets?: SecretBox | null): Promise<SharingStores>;
 }
 
 export interface SharingBackend {
@@ -94,9 +97,9 @@ function sqliteBackend(): SharingBackend {
              updated_at) VALUES (?, ?, 'CIM', 'SUBMETER', 'OTHER_CONSUMER', 'AT', 'METER', 1, 'admin', 0, 0)`,
         ).run(id, id);
       },
-      reopen: async () => {
+      reopen: async (next = secrets) => {
         close();
-        return storesOver(file, secrets);
+        return storesOver(file, next ?? undefined);
       },
     };
   }
@@ -143,10 +146,10 @@ function postgresBackend(): SharingBackend {
           [id],
         );
       },
-      reopen: async () => {
+      reopen: async (next = secrets) => {
         pools.delete(pool);
         await pool.end();
-        return storesOver(newPool(), secrets);
+        return storesOver(newPool(), next ?? undefined);
       },
     };
   }
