@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
 import { inTransaction, type PgPool } from "../pg-pool.ts";
 import type { ColumnKind, TableCopy } from "./table-copies.ts";
@@ -15,6 +16,9 @@ export function converted(value: unknown, kind: ColumnKind | undefined): unknown
       return new Date(Number(value));
     case "bytes":
       return Buffer.isBuffer(value) ? value : Buffer.from(String(value));
+    case "sha256":
+      // Device sessions are keyed by their client id's digest (a client id may be 65,535 bytes long).
+      return createHash("sha256").update(String(value), "utf8").digest();
     default:
       return value;
   }
@@ -23,7 +27,11 @@ export function converted(value: unknown, kind: ColumnKind | undefined): unknown
 /** Copies one table's rows from SQLite; rows already in PostgreSQL are kept or replaced as the copy says. */
 export async function copyTable(sqlite: Database.Database, pool: PgPool, copy: TableCopy): Promise<number> {
   const select = copy.columns.map((c) => `${c.from ?? c.name} AS "${c.name}"`).join(", ");
-  const rows = sqlite.prepare(`SELECT ${select} FROM ${copy.source}`).all() as Record<string, unknown>[];
+  const rows = sqlite
+    .prepare(
+      `SELECT ${select} FROM ${copy.source}${copy.orderBy === undefined ? "" : ` ORDER BY ${copy.orderBy}`}`,
+    )
+    .all() as Record<string, unknown>[];
   const names = copy.columns.map((c) => c.name);
   const conflict =
     copy.onConflict === "keep"

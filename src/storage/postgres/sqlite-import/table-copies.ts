@@ -1,5 +1,5 @@
 /** How a SQLite column's value becomes a PostgreSQL one. */
-export type ColumnKind = "plain" | "bool" | "time" | "bytes";
+export type ColumnKind = "plain" | "bool" | "time" | "bytes" | "sha256";
 
 /** One column copied: its PostgreSQL name, the SQLite expression that reads it, and how it converts. */
 export interface CopiedColumn {
@@ -25,6 +25,8 @@ export interface TableCopy {
    * same transaction, so a resumed copy never doubles them. The column naming the owner.
    */
   readonly replaceBy?: string;
+  /** The order rows are read (and so numbered, where PostgreSQL numbers them). */
+  readonly orderBy?: string;
 }
 
 const col = (name: string, kind?: ColumnKind, from?: string): CopiedColumn => ({
@@ -109,6 +111,8 @@ export const TABLE_COPIES: readonly TableCopy[] = [
   {
     table: "permission",
     source: "permission",
+    // PostgreSQL numbers permissions as they come (added_order): the order SQLite added them.
+    orderBy: "rowid",
     columns: [
       col("permission_id"),
       col("owner"),
@@ -209,14 +213,25 @@ export const TABLE_COPIES: readonly TableCopy[] = [
   {
     table: "device_session",
     source: "device_session",
-    columns: [col("client_id"), col("data_source_id"), col("feedback_qos"), col("expires_at", "time")],
+    columns: [
+      col("client_key", "sha256", "client_id"),
+      col("client_id"),
+      col("data_source_id"),
+      col("feedback_qos"),
+      col("expires_at", "time"),
+    ],
     onConflict: "keep",
   },
   {
     table: "device_session_feedback",
     source: "device_session_feedback",
     identity: "id",
-    columns: [col("id"), col("client_id"), col("payload", "bytes"), col("queued_at", "time")],
+    columns: [
+      col("id"),
+      col("client_key", "sha256", "client_id"),
+      col("payload", "bytes"),
+      col("queued_at", "time"),
+    ],
     onConflict: "keep",
   },
   {
