@@ -500,3 +500,30 @@ export interface DeviceSessionStore {
   /** Removes delivered feedback by id (ids of another session are ignored). */
   delivered(clientId: string, ids: readonly number[]): void;
 }
+
+/** The record writer as the hub runs it: it also tells when it can no longer store anything. */
+export interface HubRecordWriter extends RecordWriter {
+  /** Called once when no later write can succeed until the hub is restarted. */
+  onFailure(listener: (err: Error) => void): void;
+}
+
+/** Every store of the hub over one database (the SQLite file or PostgreSQL). */
+export interface HubStorage {
+  readonly dataSources: DataSourceStore;
+  readonly records: RecordStore;
+  readonly writer: HubRecordWriter;
+  readonly admin: AdminStore;
+  /**
+   * Calls `listener` once, with why, when the database is lost under the running hub (its file deleted
+   * or replaced): nothing written to it would be kept, so the writer refuses every write.
+   */
+  onDatabaseLost(listener: (reason: string) => void): void;
+  /** Messages for EDDIE's brokers before their PUBACK, and what was sent. */
+  readonly sharingOutbox: SharingOutboxStore;
+  readonly instance: InstanceStore;
+  readonly permissions: PermissionStore;
+  /** Devices' persistent MQTT sessions and the feedback queued for them. */
+  readonly deviceSessions: DeviceSessionStore;
+  /** Lets the writer finish what it was given, then closes the connections. */
+  close(): Promise<void>;
+}
