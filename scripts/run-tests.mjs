@@ -33,7 +33,37 @@ ensureCurrentDist();
 // whole file): the packed-tarball test installs the package with npm, which compiles better-sqlite3.
 const SLOW = new Map([["test/device/packed-tarball.test.ts", 15 * 60_000]]);
 
-function runTests(testFiles, timeoutMs) {
+// The hub's behaviour suite runs a second time with every test hub on a fresh PostgreSQL database
+// (test/helpers/hub-harness.ts); the files left out test what only a SQLite file has (its loss, a full
+// disk, its reader and writer threads).
+const POSTGRES_SUITE = [
+  "test/hub/admin-password-change.test.ts",
+  "test/hub/bad-payloads.test.ts",
+  "test/hub/broker-access.test.ts",
+  "test/hub/chart-rollup.test.ts",
+  "test/hub/client-id-ownership.test.ts",
+  "test/hub/connection-log.test.ts",
+  "test/hub/data-source-checks.test.ts",
+  "test/hub/data-source-roles.test.ts",
+  "test/hub/device-end-to-end.test.ts",
+  "test/hub/energy.test.ts",
+  "test/hub/energy-csv.test.ts",
+  "test/hub/live-streams.test.ts",
+  "test/hub/login-throttle.test.ts",
+  "test/hub/mqtt5-endpoint.test.ts",
+  "test/hub/permissions.test.ts",
+  "test/hub/persistent-session-restart.test.ts",
+  "test/hub/readable-feedback.test.ts",
+  "test/hub/reading-data.test.ts",
+  "test/hub/receipt-time.test.ts",
+  "test/hub/records-csv.test.ts",
+  "test/hub/records-csv-streaming.test.ts",
+  "test/hub/rest-api.test.ts",
+  "test/hub/restart.test.ts",
+  "test/hub/sharing-end-to-end.test.ts",
+];
+
+function runTests(testFiles, timeoutMs, env = {}) {
   const result = spawnSync(
     process.execPath,
     [
@@ -45,13 +75,19 @@ function runTests(testFiles, timeoutMs) {
       `--test-timeout=${timeoutMs}`,
       ...testFiles,
     ],
-    { cwd: root, stdio: "inherit" },
+    { cwd: root, stdio: "inherit", env: { ...process.env, ...env } },
   );
   return result.status ?? 1;
 }
 
 const usual = files.filter((f) => !SLOW.has(f));
 let status = usual.length > 0 ? runTests(usual, 120_000) : 0;
+const onPostgres = files.filter((f) => POSTGRES_SUITE.includes(f));
+if (onPostgres.length > 0) {
+  console.log(`\nThe hub's behaviour suite again, on PostgreSQL (${onPostgres.length} files):`);
+  const postgresStatus = runTests(onPostgres, 120_000, { AIIDA_TEST_BACKEND: "postgres" });
+  if (status === 0) status = postgresStatus;
+}
 for (const file of files.filter((f) => SLOW.has(f))) {
   const slowStatus = runTests([file], SLOW.get(file));
   if (status === 0) status = slowStatus;

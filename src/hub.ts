@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { DeviceDirectory } from "./broker/device-directory.ts";
 import { EmbeddedBroker } from "./broker/embedded-broker.ts";
+import { redactedDatabaseUrl } from "./config/database-url.ts";
 import { ConfigError, type HubConfig } from "./config/hub-config.ts";
 import { buildHttpServer } from "./http/http-server.ts";
 import { LiveStreams } from "./http/live-streams.ts";
@@ -22,8 +23,9 @@ import { PermissionService } from "./sharing/permission-service.ts";
 import type { RetryPolicy } from "./sharing/retry-policy.ts";
 import type { AuthorisedCommandHandler, PermissionStreaming } from "./sharing/sharing-ports.ts";
 import { MqttPermissionStreaming } from "./sharing/streaming/mqtt-permission-streaming.ts";
-import type { RecordStore } from "./storage/ports.ts";
-import { openSqliteStorage, type Storage } from "./storage/sqlite/sqlite-storage.ts";
+import type { HubStorage, RecordStore } from "./storage/ports.ts";
+import { openPostgresStorage } from "./storage/postgres/postgres-storage.ts";
+import { openSqliteStorage } from "./storage/sqlite/sqlite-storage.ts";
 import { TLS_FILES } from "./tls/private-ca-credentials.ts";
 import { isLoopbackHost } from "./tls/server-names.ts";
 import { HUB_VERSION } from "./version.ts";
@@ -97,7 +99,7 @@ export interface Hub {
   readonly failed: Promise<string>;
   /** The pieces, for tests and benchmarks. */
   readonly internals: {
-    storage(): Storage;
+    storage(): HubStorage;
     broker: EmbeddedBroker;
     dataSources(): DataSourceService;
     permissions(): PermissionService;
@@ -111,9 +113,26 @@ export interface Hub {
   };
 }
 
+/** The database the config names: PostgreSQL with --database-url, else the data directory's SQLite file. */
+async function openStorage(config: HubConfig, secrets: LoadedSecretBox["box"]): Promise<HubStorage> {
+  if (config.databaseUrl === undefined) return openSqliteStorage(join(config.dataDir, DATABASE_FILE), secrets);
+  try {
+    return await openPostgresStorage(config.databaseUrl, secrets);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // Unreachable, refused or unknown: a setting to fix, said in one sentence without the password.
+    if (typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|28P01|28000|3D000)$/.test(code)) {
+      throw new ConfigError(
+        `cannot use the PostgreSQL database ${redactedDatabaseUrl(config.databaseUrl)} (--database-url): ${(error as Error).message}.`,
+      );
+    }
+    throw error;
+  }
+}
+
 /** The composition root: wires storage, broker, ingest, services and HTTP from one config. */
 export function createHub(config: HubConfig, logger: Logger, options: HubOptions = {}): Hub {
-  let storage: Storage | undefined;
+  let storage: HubStorage | undefined;
   let permissions: PermissionService | undefined;
   let streaming: PermissionStreaming | undefined;
   let http: FastifyInstance | undefined;
@@ -187,7 +206,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     await transports.prepareCertificates();
     const keyFile = join(config.dataDir, SECRET_KEY_FILE);
     const secrets = loadSecretKey(keyFile);
-    const store = await openSqliteStorage(join(config.dataDir, DATABASE_FILE), secrets.box);
+    const store = await openStorage(config, secrets.box);
     storage = store;
     store.onDatabaseLost((reason) => storageHealth.failed(reason));
     store.writer.onFailure((err) => {

@@ -5,6 +5,7 @@ import type { TestContext } from "node:test";
 import { type HubConfig, loadConfig } from "../../src/config/hub-config.ts";
 import { createHub, type Hub, type HubOptions, type RunningHub } from "../../src/hub.ts";
 import { type Logger, silentLogger } from "../../src/platform/logger.ts";
+import { freshDatabase } from "./postgres.ts";
 
 /** The admin password every test hub is created with. */
 export const TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -65,6 +66,37 @@ export function testConfig(
   );
 }
 
+/**
+ * The database test hubs use: SQLite in their data directory, or with AIIDA_TEST_BACKEND=postgres a fresh
+ * PostgreSQL database each (the behaviour suite runs once on each; scripts/run-tests.mjs).
+ */
+export const TEST_BACKEND: "sqlite" | "postgres" =
+  process.env.AIIDA_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
+
+/**
+ * A fresh PostgreSQL database for a test hub when the suite runs on PostgreSQL; dropped after the test,
+ * once the hub has stopped (after-hooks run in the order they were added: add this one last).
+ */
+async function testDatabaseUrl(t: TestContext): Promise<TestDatabase> {
+  if (TEST_BACKEND !== "postgres") return NO_DATABASE;
+  const database = await freshDatabase();
+  return {
+    databaseUrl: database.url,
+    drop: () => t.after(() => database.drop()),
+    dropNow: () => database.drop(),
+  };
+}
+
+interface TestDatabase {
+  readonly databaseUrl?: string;
+  /** Drops the database after the test (after the hooks added before this call). */
+  drop(): void;
+  /** Drops it at once (a hub that did not start). */
+  dropNow(): Promise<void>;
+}
+
+const NO_DATABASE: TestDatabase = { drop: () => {}, dropNow: async () => {} };
+
 /** Starts a hub for one test and stops it when the test ends. */
 export async function startTestHub(
   t: TestContext,
@@ -76,8 +108,19 @@ export async function startTestHub(
   } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? tempDataDir(t);
-  const hub = createHub(testConfig(dataDir, options.config), options.logger ?? silentLogger, options.hub);
-  const running = await hub.start();
+  const database = options.config?.databaseUrl === undefined ? await testDatabaseUrl(t) : NO_DATABASE;
+  const hub = createHub(
+    testConfig(dataDir, {
+      ...(database.databaseUrl !== undefined && { databaseUrl: database.databaseUrl }),
+      ...options.config,
+    }),
+    options.logger ?? silentLogger,
+    options.hub,
+  );
+  const running = await hub.start().catch(async (error: unknown) => {
+    await database.dropNow();
+    throw error;
+  });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -85,6 +128,7 @@ export async function startTestHub(
     await hub.stop();
   };
   t.after(stop);
+  database.drop();
   const api = async <T = any>(
     method: string,
     path: string,
