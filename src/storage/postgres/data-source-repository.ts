@@ -10,6 +10,7 @@ import type { DataSourceRole } from "../../domain/data-source-role.ts";
 import type { PlausibilityOverrides } from "../../domain/plausibility.ts";
 import type { DevicePasswordHash } from "../../platform/secrets.ts";
 import type { DataSourcePatch, DataSourceStore, DeviceCredential, IngestCounters } from "../ports.ts";
+import { announceDataSourceChange } from "./data-source-changes.ts";
 import { inTransaction, type PgPool } from "./pg-pool.ts";
 import { inRequest } from "./request-errors.ts";
 
@@ -134,6 +135,7 @@ export class PgDataSourceStore implements DataSourceStore {
         await client.query("INSERT INTO ingest_counter (data_source_key) VALUES ($1)", [
           inserted.rows[0]?.key,
         ]);
+        await announceDataSourceChange(client, source.id);
       });
     });
   }
@@ -165,13 +167,17 @@ export class PgDataSourceStore implements DataSourceStore {
         ...columns.map(([column], i) => `${column} = $${i + 1}`),
         `updated_at = $${columns.length + 1}`,
       ];
-      // One statement: the answer is the row as this update left it, not as a later writer did.
-      const result = await this.pool.query<DataSourceRow>(
-        `UPDATE data_source SET ${sets.join(", ")} WHERE id = $${columns.length + 2} RETURNING ${SOURCE_COLUMNS}`,
-        [...columns.map(([, value]) => value), new Date(now), id],
-      );
-      const row = result.rows[0];
-      return row ? toDataSource(row) : undefined;
+      return inTransaction(this.pool, async (client) => {
+        // RETURNING: the answer is the row as this update left it (locked until commit), not as a later writer did.
+        const result = await client.query<DataSourceRow>(
+          `UPDATE data_source SET ${sets.join(", ")} WHERE id = $${columns.length + 2} RETURNING ${SOURCE_COLUMNS}`,
+          [...columns.map(([, value]) => value), new Date(now), id],
+        );
+        const row = result.rows[0];
+        if (!row) return undefined;
+        await announceDataSourceChange(client, id);
+        return toDataSource(row);
+      });
     });
   }
 
@@ -183,7 +189,10 @@ export class PgDataSourceStore implements DataSourceStore {
           [password.hash, password.salt, id],
         );
         await client.query("UPDATE data_source SET updated_at = $1 WHERE id = $2", [new Date(now), id]);
-        return (changed.rowCount ?? 0) > 0;
+        if ((changed.rowCount ?? 0) === 0) return false;
+        // Other instances disconnect the device still holding the old password.
+        await announceDataSourceChange(client, id);
+        return true;
       });
     });
   }
@@ -201,6 +210,7 @@ export class PgDataSourceStore implements DataSourceStore {
         await client.query("DELETE FROM feedback_report WHERE data_source_key = $1", [key]);
         // Records can be millions of rows: the retention job purges them in batches.
         await client.query("INSERT INTO deleted_data_source (key) VALUES ($1) ON CONFLICT DO NOTHING", [key]);
+        await announceDataSourceChange(client, id);
         return true;
       });
     });
