@@ -30,4 +30,9 @@ export class DeviceDirectory {
   remove(id: string): void {
     this.entries.delete(id);
   }
+
+  /** Every data source id held: what a full resync compares with the database. */
+  ids(): string[] {
+    return [...this.entries.keys()];
+  }
 }

@@ -93,6 +93,16 @@ export class ConnectionRegistry {
     return result.rows[0]?.connected === true;
   }
 
+  /** Data sources with a device connected to another instance with a fresh heartbeat (this one's are left out). */
+  async connectedOnOtherInstances(): Promise<Set<string>> {
+    const result = await this.#options.pool.query<{ data_source_id: string }>(
+      `SELECT DISTINCT c.data_source_id FROM device_connection c JOIN hub_instance i ON i.id = c.instance_id
+        WHERE i.id <> $1 AND i.heartbeat_at > now() - make_interval(secs => $2 / 1000.0)`,
+      [this.#id, this.#staleAfterMs],
+    );
+    return new Set(result.rows.map((row) => row.data_source_id));
+  }
+
   /** Instances with a fresh heartbeat, this one included once it has started. */
   async liveInstances(): Promise<string[]> {
     const result = await this.#options.pool.query<{ id: string }>(

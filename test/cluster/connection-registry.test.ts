@@ -47,6 +47,38 @@ describe("ConnectionRegistry", () => {
     }
   });
 
+  it("lists the data sources connected to other live instances, not this one's, each once", async () => {
+    const a = registry("a");
+    // Its own heartbeat stays away for the whole case: its staleness below is set by hand.
+    const b = new ConnectionRegistry({
+      pool,
+      instanceId: "b",
+      heartbeatIntervalMs: 59_000,
+      staleAfterMs: 60_000,
+    });
+    const c = registry("c");
+    await a.start();
+    await b.start();
+    await c.start();
+    try {
+      await a.connected("meter-a", "source-a");
+      await b.connected("meter-b1", "source-b");
+      await b.connected("meter-b2", "source-b");
+      await c.connected("meter-c", "source-a");
+      assert.deepEqual([...(await a.connectedOnOtherInstances())].sort(), ["source-a", "source-b"]);
+      assert.deepEqual([...(await c.connectedOnOtherInstances())].sort(), ["source-a", "source-b"]);
+      await c.disconnected("meter-c", "source-a");
+      assert.deepEqual([...(await a.connectedOnOtherInstances())], ["source-b"]);
+      // A stale instance's connections no longer count, even before its row is removed.
+      await pool.query("UPDATE hub_instance SET heartbeat_at = now() - interval '1 hour' WHERE id = 'b'");
+      assert.deepEqual([...(await a.connectedOnOtherInstances())], []);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await c.stop();
+    }
+  });
+
   it("removes the connections of a killed instance once its heartbeat is stale", async (t) => {
     const survivor = registry("survivor");
     await survivor.start();
