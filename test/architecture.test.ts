@@ -22,6 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   transport: ["platform"],
   emqx: [],
   cluster: ["platform"],
+  "hub-cluster": ["domain", "platform", "broker", "ingest", "cluster", "storage"],
 };
 
 function files(dir: string): string[] {
