@@ -34,14 +34,14 @@ export interface IngestCounters {
 
 /** Data sources and their device credentials. Every write is atomic. */
 export interface DataSourceStore {
-  create(source: DataSource, password: DevicePasswordHash): void;
-  get(id: string): DataSource | undefined;
-  list(): DataSource[];
-  update(id: string, patch: DataSourcePatch, now: number): DataSource | undefined;
-  setPassword(id: string, password: DevicePasswordHash, now: number): boolean;
-  delete(id: string): boolean;
-  credentials(): DeviceCredential[];
-  counters(id: string): IngestCounters | undefined;
+  create(source: DataSource, password: DevicePasswordHash): Promise<void>;
+  get(id: string): Promise<DataSource | undefined>;
+  list(): Promise<DataSource[]>;
+  update(id: string, patch: DataSourcePatch, now: number): Promise<DataSource | undefined>;
+  setPassword(id: string, password: DevicePasswordHash, now: number): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  credentials(): Promise<DeviceCredential[]>;
+  counters(id: string): Promise<IngestCounters | undefined>;
 }
 
 /** A feedback report sent to a device about one message that was not accepted as it was. */
@@ -199,16 +199,16 @@ export interface RecordWriter {
 
 /** The admin account and its sessions. */
 export interface AdminStore {
-  passwordHash(username: string): string | undefined;
-  setPasswordHash(username: string, hash: string): void;
-  createSession(tokenDigest: string, username: string, expiresAt: number): void;
-  sessionUser(tokenDigest: string, now: number): string | undefined;
-  deleteSession(tokenDigest: string): void;
+  passwordHash(username: string): Promise<string | undefined>;
+  setPasswordHash(username: string, hash: string): Promise<void>;
+  createSession(tokenDigest: string, username: string, expiresAt: number): Promise<void>;
+  sessionUser(tokenDigest: string, now: number): Promise<string | undefined>;
+  deleteSession(tokenDigest: string): Promise<void>;
   /**
    * Sets a new password hash and ends every session of the user but `keepSession` (a token digest;
    * undefined ends them all), in one transaction; returns how many sessions ended.
    */
-  replacePassword(username: string, hash: string, keepSession: string | undefined): number;
+  replacePassword(username: string, hash: string, keepSession: string | undefined): Promise<number>;
 }
 
 /** What a sharing outbox message is: data for EDDIE in one schema, or a permission's status message. */
@@ -270,35 +270,35 @@ export interface SharingStreamState {
  */
 export interface SharingOutboxStore {
   /** Appends messages of several permissions; drops each one's oldest data messages beyond its cap, counted. */
-  append(batch: readonly OutboxAppend[]): void;
+  append(batch: readonly OutboxAppend[]): Promise<void>;
   /** Up to `limit` of the oldest messages of a permission; with `includeData` false only status messages. */
-  next(permissionId: string, limit: number, includeData: boolean): OutboxMessage[];
+  next(permissionId: string, limit: number, includeData: boolean): Promise<OutboxMessage[]>;
   /** Deletes acknowledged messages, counting their values in the consent record and keeping the last per channel. */
-  delivered(deliveries: readonly OutboxDelivery[]): void;
+  delivered(deliveries: readonly OutboxDelivery[]): Promise<void>;
   /**
    * Marks the permission as ending and appends its final status message, unless it already is ending
    * (then nothing changes: false). With `discardData`, its data messages are discarded first (counted).
    */
-  beginFinish(permissionId: string, status: string, message: OutboxEntry, discardData: boolean): boolean;
+  beginFinish(permissionId: string, status: string, message: OutboxEntry, discardData: boolean): Promise<boolean>;
   /** Deletes what is left of the permission's outbox, counting it as discarded at the end; marks it finished. */
-  finish(permissionId: string, now: number): number;
-  state(permissionId: string): SharingStreamState | undefined;
+  finish(permissionId: string, now: number): Promise<number>;
+  state(permissionId: string): Promise<SharingStreamState | undefined>;
   /** Permissions that are ending but not finished (to resume after a restart). */
-  finishingPermissionIds(): string[];
-  sentValues(permissionId: string): SentValueCount[];
-  lastSent(permissionId: string): LastSentMessage[];
+  finishingPermissionIds(): Promise<string[]>;
+  sentValues(permissionId: string): Promise<SentValueCount[]>;
+  lastSent(permissionId: string): Promise<LastSentMessage[]>;
 }
 
 /** This hub's own identity. */
 export interface InstanceStore {
   /** The AIIDA id: made by `generate` and stored on the first call, the stored one ever after. */
-  aiidaId(generate: () => string): string;
+  aiidaId(generate: () => string): Promise<string>;
   /**
    * True when the secret key opens what was sealed with the key of earlier starts, or nothing is sealed
    * yet (then the key's check value is stored): a hub started with another key file must not seal new
    * secrets beside unreadable ones.
    */
-  secretKeyMatches(): boolean;
+  secretKeyMatches(): Promise<boolean>;
 }
 
 /** A step of a permission that still has to reach EDDIE (or the streaming side), retried until it is done. */
@@ -430,13 +430,13 @@ export interface PermissionFilter {
  */
 export interface PermissionStore {
   /** The ids among `ids` that are stored already. */
-  existing(ids: readonly string[]): string[];
+  existing(ids: readonly string[]): Promise<string[]>;
   /** Stores new permissions, all or none. */
-  add(permissions: readonly NewPermission[]): void;
-  get(id: string): StoredPermission | undefined;
+  add(permissions: readonly NewPermission[]): Promise<void>;
+  get(id: string): Promise<StoredPermission | undefined>;
   /** Newest first. */
-  list(filter: PermissionFilter): StoredPermission[];
-  update(id: string, expected: PermissionStatus, change: PermissionChange, now: number): boolean;
+  list(filter: PermissionFilter): Promise<StoredPermission[]>;
+  update(id: string, expected: PermissionStatus, change: PermissionChange, now: number): Promise<boolean>;
   /** Stores EDDIE's broker credentials and applies `change` in one transaction. */
   storeCredentials(
     id: string,
@@ -444,15 +444,15 @@ export interface PermissionStore {
     credentials: BrokerCredentials,
     change: PermissionChange,
     now: number,
-  ): boolean;
-  accessToken(id: string): string | undefined;
-  credentials(id: string): BrokerCredentials | undefined;
+  ): Promise<boolean>;
+  accessToken(id: string): Promise<string | undefined>;
+  credentials(id: string): Promise<BrokerCredentials | undefined>;
   /** Deletes the permission if it is in one of `statuses`. */
-  deleteIn(id: string, statuses: readonly PermissionStatus[]): boolean;
+  deleteIn(id: string, statuses: readonly PermissionStatus[]): Promise<boolean>;
   /** Ids of permissions whose step is due at `now`, the longest due first. */
-  dueSteps(now: number, limit: number): string[];
+  dueSteps(now: number, limit: number): Promise<string[]>;
   /** When the next step is due, if any is pending. */
-  nextStepAt(): number | undefined;
+  nextStepAt(): Promise<number | undefined>;
 }
 
 /** A device's persistent MQTT session as kept across hub restarts. */
@@ -479,26 +479,26 @@ export interface QueuedFeedback {
  */
 export interface DeviceSessionStore {
   /** Every kept session (at start-up). */
-  all(): DeviceSessionRecord[];
+  all(): Promise<DeviceSessionRecord[]>;
   /**
    * Creates or replaces the session of `clientId`; keeps its queued feedback when the data source is
    * the same. Throws (and changes nothing) when the data source does not exist.
    */
-  save(session: DeviceSessionRecord): void;
+  save(session: DeviceSessionRecord): Promise<void>;
   /** Ends a session and drops its queued feedback. */
-  remove(clientId: string): void;
+  remove(clientId: string): Promise<void>;
   /** Ends every session whose expiresAt is at or before `now`; returns their client ids. */
-  removeExpired(now: number): string[];
+  removeExpired(now: number): Promise<string[]>;
   /**
    * Appends feedback for a session (oldest first); keeps only the newest `maxPerDataSource` of the data
    * source's sessions together; returns how many older ones were dropped (counting any of `payloads`
    * that did not fit). Throws (and changes nothing) when `clientId` has no session.
    */
-  enqueue(clientId: string, payloads: readonly Buffer[], maxPerDataSource: number): number;
+  enqueue(clientId: string, payloads: readonly Buffer[], maxPerDataSource: number): Promise<number>;
   /** The queued feedback of a session, oldest first. */
-  queued(clientId: string): QueuedFeedback[];
+  queued(clientId: string): Promise<QueuedFeedback[]>;
   /** Removes delivered feedback by id (ids of another session are ignored). */
-  delivered(clientId: string, ids: readonly number[]): void;
+  delivered(clientId: string, ids: readonly number[]): Promise<void>;
 }
 
 /** The record writer as the hub runs it: it also tells when it can no longer store anything. */
