@@ -145,10 +145,11 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
   const recordBus = new RecordBus(logger);
   const feedbackBus = new FeedbackBus(logger);
   // Set once the admin store is open; no stream can exist before then.
-  let sessionAlive: (token: string) => boolean = () => true;
+  let sessionAlive: (token: string) => Promise<boolean> = async () => true;
   const liveStreams = new LiveStreams(
     { maxStreams: config.maxLiveStreams, maxStreamsPerSession: config.maxLiveStreamsPerSession },
     (token) => sessionAlive(token),
+    logger,
   );
   const storageHealth = new StorageHealth(logger);
   let hubFailed: (reason: string) => void = () => {};
@@ -214,15 +215,15 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       storageHealth.failed(reason);
       hubFailed(reason);
     });
-    const aiidaId = store.instance.aiidaId(randomUUID);
-    if (!store.instance.secretKeyMatches()) {
+    const aiidaId = await store.instance.aiidaId(randomUUID);
+    if (!(await store.instance.secretKeyMatches())) {
       secrets.discardCreated();
       throw new ConfigError(
         `The key file ${keyFile} is not the one the secrets in ${DATABASE_FILE} were sealed with; put back the key file from the same backup as the database.`,
       );
     }
     const auth = new AdminAuth(store.admin, logger);
-    sessionAlive = (token) => auth.userOf(token) !== undefined;
+    sessionAlive = async (token) => (await auth.userOf(token)) !== undefined;
     const pendingAdmin = await auth.pendingAdmin(config.adminPassword);
     const mqttStreaming = (wiring: StreamingWiring) =>
       new MqttPermissionStreaming({
@@ -258,7 +259,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       Date.now,
       (id) => permissionService.revokeSharing(id),
     );
-    service.loadDirectory();
+    await service.loadDirectory();
     pipeline = new IngestPipeline(
       store.writer,
       recordBus,
@@ -336,7 +337,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     );
 
     // Both ports are ours now; no request has been read yet, so the account exists before the first login.
-    if (pendingAdmin) auth.createAdmin(pendingAdmin);
+    if (pendingAdmin) await auth.createAdmin(pendingAdmin);
     const address = app.server.address();
     const httpPort = typeof address === "object" && address ? address.port : config.httpPort;
     if (config.tls && !isLoopbackHost(config.host)) {
@@ -349,8 +350,8 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     retention.start();
     rollup = new RollupJob(store.writer, logger, (failing) => storageHealth.rollupFailing(failing));
     rollup.start();
-    permissionService.resume();
-    builtStreaming.resumeFinishing((id) => permissionService.grantedById(id));
+    await permissionService.resume();
+    await builtStreaming.resumeFinishing((id) => permissionService.grantedById(id));
     const caFolder = transports.caFolder;
     if (caFolder !== undefined) {
       logger.info("TLS uses the hub's private CA; devices trust its certificate", {

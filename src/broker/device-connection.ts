@@ -86,6 +86,8 @@ export class DeviceConnection implements SessionConnection {
   private deviceReceiveMaximum = 0xffff;
   private feedback: FeedbackFlow | undefined;
   private feedbackQos: 0 | 1 | null = null;
+  /** Live reports that came while the queued ones were read from the store: sent after them, in order. */
+  private heldFeedback: FeedbackItem[] | undefined;
   /** QoS 2 packet ids: "storing" until the outcome is committed, "received" until PUBREL. */
   private qos2: Map<number, "storing" | "received"> | undefined;
   private topicAliases: Map<number, string> | undefined;
@@ -121,11 +123,12 @@ export class DeviceConnection implements SessionConnection {
   /** Sends a feedback report at the device's subscription QoS. */
   sendFeedback(item: FeedbackItem): void {
     if (this.state !== "open" || this.feedbackQos === null) return;
-    this.feedbackFlow.offer(item, this.feedbackQos);
+    if (this.heldFeedback !== undefined) this.heldFeedback.push(item);
+    else this.feedbackFlow.offer(item, this.feedbackQos);
   }
 
   takeOver(): FeedbackItem[] {
-    const undelivered = this.feedback?.takeUndelivered() ?? [];
+    const undelivered = this.takeUndelivered();
     this.close(REASON.sessionTakenOver, "another connection with the same client id took the session over");
     return undelivered;
   }
@@ -285,7 +288,31 @@ export class DeviceConnection implements SessionConnection {
     );
     this.host.opened(this);
     this.feedbackQos = resumed.feedbackQos === null ? null : resumed.feedbackQos === 0 ? 0 : 1;
-    for (const item of resumed.waiting) this.feedbackFlow.offer(item, this.feedbackQos ?? 1);
+    this.heldFeedback = [];
+    resumed.waiting
+      .then((waiting) => this.sendWaiting(waiting))
+      .catch((error: unknown) =>
+        this.host.logger.error("queued feedback could not be sent", {
+          dataSource: this.source?.id,
+          error: String(error),
+        }),
+      );
+  }
+
+  /** Sends the reports that waited for the device, then those that came live while they were read. */
+  private sendWaiting(waiting: readonly FeedbackItem[]): void {
+    const held = this.heldFeedback ?? [];
+    this.heldFeedback = undefined;
+    // Closed meanwhile: the queued reports stay in the store, the held ones went with the session.
+    if (this.state !== "open") return;
+    for (const item of [...waiting, ...held]) this.feedbackFlow.offer(item, this.feedbackQos ?? 1);
+  }
+
+  /** Every report not yet acknowledged, oldest first, including those held back; none are left here. */
+  private takeUndelivered(): FeedbackItem[] {
+    const held = this.heldFeedback ?? [];
+    if (this.heldFeedback !== undefined) this.heldFeedback = [];
+    return [...(this.feedback?.takeUndelivered() ?? []), ...held];
   }
 
   private connack(sessionPresent: boolean, assignedClientId: string | undefined): Packet {
@@ -597,7 +624,7 @@ export class DeviceConnection implements SessionConnection {
     this.clearTimer();
     // Only an authenticated connection has a session and a place in the connection log.
     if (this.source === undefined) return;
-    this.host.sessions.detach(this, this.clientId, this.feedback?.takeUndelivered() ?? []);
+    this.host.sessions.detach(this, this.clientId, this.takeUndelivered());
     const reason = this.closeReason ?? "the network connection ended without DISCONNECT";
     this.noteEvent(this.source?.id ?? "", "disconnected", reason, this.clientId);
     this.host.closed(this);

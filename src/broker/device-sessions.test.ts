@@ -31,7 +31,7 @@ class RecordingConnection implements SessionConnection {
   }
 }
 
-function openSessions(t: TestContext, ...sources: string[]) {
+async function openSessions(t: TestContext, ...sources: string[]) {
   const dir = mkdtempSync(join(tmpdir(), "aiida-device-sessions-"));
   const db = openDatabase(join(dir, "hub.sqlite"));
   t.after(() => {
@@ -39,9 +39,10 @@ function openSessions(t: TestContext, ...sources: string[]) {
     rmSync(dir, { recursive: true, force: true });
   });
   const dataSources = new SqliteDataSourceStore(db, DataSourceKeys.load(db));
-  for (const id of sources) dataSources.create(testDataSource(id), hashDevicePassword("pw"));
+  for (const id of sources) await dataSources.create(testDataSource(id), hashDevicePassword("pw"));
   const store = new SqliteDeviceSessionStore(db);
-  const exists = (id: string) => dataSources.get(id) !== undefined;
+  // The broker asks its in-memory directory, synchronously; here the same question goes to the file.
+  const exists = (id: string) => db.prepare("SELECT 1 FROM data_source WHERE id = ?").get(id) !== undefined;
   let now = 1_000_000;
   const clock = { advance: (ms: number) => (now += ms) };
   const open = () => new DeviceSessions(store, exists, silentLogger, () => now);
@@ -50,8 +51,8 @@ function openSessions(t: TestContext, ...sources: string[]) {
 
 const report = (text: string) => Buffer.from(text);
 
-test("a persistent session keeps its subscription and queued reports across a restart of the registry", (t) => {
-  const { open } = openSessions(t, "meter");
+test("a persistent session keeps its subscription and queued reports across a restart of the registry", async (t) => {
+  const { open } = await openSessions(t, "meter");
   const before = open();
   const first = new RecordingConnection();
   before.attach(first, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
@@ -59,9 +60,10 @@ test("a persistent session keeps its subscription and queued reports across a re
   before.deliver("meter", () => report("live"));
   before.detach(first, "pub-1", [{ payload: report("unacked"), storeId: undefined }]);
   before.deliver("meter", () => report("while away"));
+  await before.settled();
 
   const after = open();
-  after.load();
+  await after.load();
   assert.equal(after.mayUse("pub-1", "other"), false, "the client id is still bound to its data source");
   const again = new RecordingConnection();
   const resumed = after.attach(again, {
@@ -73,14 +75,14 @@ test("a persistent session keeps its subscription and queued reports across a re
   assert.equal(resumed.sessionPresent, true);
   assert.equal(resumed.feedbackQos, 1);
   assert.deepEqual(
-    resumed.waiting.map((item) => item.payload.toString()),
+    (await resumed.waiting).map((item) => item.payload.toString()),
     ["unacked", "while away"],
   );
   assert.deepEqual(first.sent, ["live"]);
 });
 
-test("a client id stays with its data source while its session is kept", (t) => {
-  const { open } = openSessions(t, "meter", "intruder");
+test("a client id stays with its data source while its session is kept", async (t) => {
+  const { open } = await openSessions(t, "meter", "intruder");
   const sessions = open();
   const holder = new RecordingConnection();
   sessions.attach(holder, { clientId: "shared", sourceId: "meter", cleanStart: true, expiryMs: null });
@@ -89,8 +91,8 @@ test("a client id stays with its data source while its session is kept", (t) => 
   assert.equal(sessions.mayUse("shared", "meter"), true);
 });
 
-test("a clean start discards the old session and a clean session leaves nothing behind", (t) => {
-  const { open, store } = openSessions(t, "meter");
+test("a clean start discards the old session and a clean session leaves nothing behind", async (t) => {
+  const { open, store } = await openSessions(t, "meter");
   const sessions = open();
   const first = new RecordingConnection();
   sessions.attach(first, { clientId: "pub-1", sourceId: "meter", cleanStart: false, expiryMs: null });
@@ -105,14 +107,15 @@ test("a clean start discards the old session and a clean session leaves nothing 
     expiryMs: 0,
   });
   assert.equal(resumed.sessionPresent, false);
-  assert.deepEqual(resumed.waiting, []);
+  assert.deepEqual(await resumed.waiting, []);
   sessions.detach(clean, "pub-1", []);
-  assert.deepEqual(store.all(), []);
+  await sessions.settled();
+  assert.deepEqual(await store.all(), []);
   assert.equal(sessions.size, 0);
 });
 
-test("a takeover hands the old connection's undelivered reports to the new one", (t) => {
-  const { open } = openSessions(t, "meter");
+test("a takeover hands the old connection's undelivered reports to the new one", async (t) => {
+  const { open } = await openSessions(t, "meter");
   const sessions = open();
   const old = new RecordingConnection([{ payload: report("in flight"), storeId: undefined }]);
   sessions.attach(old, { clientId: "pub-1", sourceId: "meter", cleanStart: false, expiryMs: null });
@@ -126,7 +129,7 @@ test("a takeover hands the old connection's undelivered reports to the new one",
   });
   assert.equal(old.takenOver, true);
   assert.deepEqual(
-    resumed.waiting.map((item) => item.payload.toString()),
+    (await resumed.waiting).map((item) => item.payload.toString()),
     ["in flight"],
   );
   // The old connection's close comes later and must not end the session the new one holds.
@@ -135,50 +138,53 @@ test("a takeover hands the old connection's undelivered reports to the new one",
   assert.deepEqual(replacement.sent, ["next"]);
 });
 
-test("an MQTT 5 session ends when its expiry passes; the reports queued for it go with it", (t) => {
-  const { open, store, clock } = openSessions(t, "meter");
+test("an MQTT 5 session ends when its expiry passes; the reports queued for it go with it", async (t) => {
+  const { open, store, clock } = await openSessions(t, "meter");
   const sessions = open();
   const connection = new RecordingConnection();
   sessions.attach(connection, { clientId: "v5", sourceId: "meter", cleanStart: true, expiryMs: 60_000 });
   sessions.subscribe("v5", 1);
   sessions.detach(connection, "v5", []);
   sessions.deliver("meter", () => report("queued"));
+  await sessions.settled();
   clock.advance(59_000);
-  sessions.sweep();
-  assert.equal(store.queued("v5").length, 1);
+  await sessions.sweep();
+  assert.equal((await store.queued("v5")).length, 1);
   clock.advance(2_000);
-  sessions.sweep();
-  assert.deepEqual(store.all(), []);
+  await sessions.sweep();
+  assert.deepEqual(await store.all(), []);
   assert.equal(sessions.mayUse("v5", "anyone"), true);
 });
 
-test("at most the newest reports are kept for a device that is away", (t) => {
-  const { open, store } = openSessions(t, "meter");
+test("at most the newest reports are kept for a device that is away", async (t) => {
+  const { open, store } = await openSessions(t, "meter");
   const sessions = open();
   const connection = new RecordingConnection();
   sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
   sessions.subscribe("pub-1", 1);
   sessions.detach(connection, "pub-1", []);
   for (let i = 0; i < MAX_QUEUED_FEEDBACK + 5; i++) sessions.deliver("meter", () => report(`r${i}`));
-  const queued = store.queued("pub-1").map((q) => q.payload.toString());
+  await sessions.settled();
+  const queued = (await store.queued("pub-1")).map((q) => q.payload.toString());
   assert.equal(queued.length, MAX_QUEUED_FEEDBACK);
   assert.equal(queued[0], "r5");
 });
 
-test("a session of a deleted data source is ended and its client id is free", (t) => {
-  const { open, dataSources } = openSessions(t, "meter", "next");
+test("a session of a deleted data source is ended and its client id is free", async (t) => {
+  const { open, dataSources } = await openSessions(t, "meter", "next");
   const sessions = open();
   const connection = new RecordingConnection();
   sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
   sessions.detach(connection, "pub-1", []);
-  dataSources.delete("meter");
-  sessions.sweep();
+  await sessions.settled();
+  await dataSources.delete("meter");
+  await sessions.sweep();
   assert.equal(sessions.size, 0);
   assert.equal(sessions.mayUse("pub-1", "next"), true);
 });
 
-test("a report for a data source with no subscribed session is never encoded", (t) => {
-  const { open } = openSessions(t, "meter");
+test("a report for a data source with no subscribed session is never encoded", async (t) => {
+  const { open } = await openSessions(t, "meter");
   const sessions = open();
   const connection = new RecordingConnection();
   sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: 0 });

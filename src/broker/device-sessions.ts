@@ -32,8 +32,11 @@ export interface SessionStart {
 export interface ResumedSession {
   readonly sessionPresent: boolean;
   readonly feedbackQos: 0 | 1 | 2 | null;
-  /** Feedback that waited for the device, oldest first. */
-  readonly waiting: readonly FeedbackItem[];
+  /**
+   * Feedback that waited for the device, oldest first, once the store has read it (never rejects): the
+   * connection sends it before any report that comes live meanwhile.
+   */
+  readonly waiting: Promise<readonly FeedbackItem[]>;
 }
 
 interface Session {
@@ -55,6 +58,11 @@ interface Session {
 export class DeviceSessions {
   private readonly sessions = new Map<string, Session>();
   private readonly bySource = new Map<string, Set<Session>>();
+  /**
+   * The last store call of each client id still running: the next one waits for it, so the store sees a
+   * client's changes in the order they were made in memory (and a read sees every write before it).
+   */
+  private readonly tails = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: DeviceSessionStore,
@@ -65,8 +73,8 @@ export class DeviceSessions {
   ) {}
 
   /** Loads the sessions kept by the previous run. */
-  load(): void {
-    const kept = this.safely("load device sessions", () => this.store.all()) ?? [];
+  async load(): Promise<void> {
+    const kept = (await this.safely("load device sessions", () => this.store.all())) ?? [];
     for (const record of kept) {
       this.add({
         clientId: record.clientId,
@@ -98,13 +106,15 @@ export class DeviceSessions {
       const session: Session = { ...start, feedbackQos: null, connection, persisted: false };
       this.add(session);
       this.persist(session);
-      return { sessionPresent: false, feedbackQos: null, waiting: [] };
+      return { sessionPresent: false, feedbackQos: null, waiting: Promise.resolve([]) };
     }
     existing.connection = connection;
     existing.expiryMs = start.expiryMs;
     this.persist(existing);
-    const stored = this.safely("read queued feedback", () => this.store.queued(start.clientId)) ?? [];
-    const waiting = [...stored.map(fromStore), ...carried.filter((item) => item.storeId === undefined)];
+    const fresh = carried.filter((item) => item.storeId === undefined);
+    const waiting = this.inOrder(start.clientId, "read queued feedback", () =>
+      this.store.queued(start.clientId),
+    ).then((stored) => [...(stored ?? []).map(fromStore), ...fresh]);
     return { sessionPresent: true, feedbackQos: existing.feedbackQos, waiting };
   }
 
@@ -138,7 +148,7 @@ export class DeviceSessions {
 
   /** Feedback queued in the database reached the device. */
   delivered(clientId: string, storeId: number): void {
-    this.safely("remove delivered feedback", () => this.store.delivered(clientId, [storeId]));
+    void this.inOrder(clientId, "remove delivered feedback", () => this.store.delivered(clientId, [storeId]));
   }
 
   /**
@@ -155,9 +165,10 @@ export class DeviceSessions {
     }
   }
 
-  /** Ends sessions whose time is up and those of deleted data sources. */
-  sweep(): void {
-    const expired = this.safely("end expired sessions", () => this.store.removeExpired(this.now())) ?? [];
+  /** Ends sessions whose time is up and those of deleted data sources. Never rejects: failures are logged. */
+  async sweep(): Promise<void> {
+    const expired =
+      (await this.safely("end expired sessions", () => this.store.removeExpired(this.now()))) ?? [];
     for (const clientId of expired) {
       const session = this.sessions.get(clientId);
       if (session && !session.connection) this.forget(session);
@@ -172,15 +183,21 @@ export class DeviceSessions {
     return this.sessions.size;
   }
 
+  /** Resolves once every store call asked for so far has ended (at stop, before the store closes; tests). */
+  async settled(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all(this.tails.values());
+  }
+
   private enqueue(session: Session, payloads: Buffer[]): void {
-    const dropped = this.safely("queue feedback", () =>
+    void this.inOrder(session.clientId, "queue feedback", () =>
       this.store.enqueue(session.clientId, payloads, MAX_QUEUED_FEEDBACK),
-    );
-    if (dropped)
-      this.logger.info("oldest queued feedback dropped for a device that is away", {
-        dataSource: session.sourceId,
-        dropped,
-      });
+    ).then((dropped) => {
+      if (dropped)
+        this.logger.info("oldest queued feedback dropped for a device that is away", {
+          dataSource: session.sourceId,
+          dropped,
+        });
+    });
   }
 
   /** Writes a session that outlives its connection; one that does not is kept in memory only. */
@@ -188,14 +205,13 @@ export class DeviceSessions {
     if (session.expiryMs === 0) return;
     session.persisted = true;
     const expiresAt = session.expiryMs === null ? null : this.now() + session.expiryMs;
-    this.safely("save device session", () =>
-      this.store.save({
-        clientId: session.clientId,
-        dataSourceId: session.sourceId,
-        feedbackQos: session.feedbackQos,
-        expiresAt,
-      }),
-    );
+    const record = {
+      clientId: session.clientId,
+      dataSourceId: session.sourceId,
+      feedbackQos: session.feedbackQos,
+      expiresAt,
+    };
+    void this.inOrder(session.clientId, "save device session", () => this.store.save(record));
   }
 
   private add(session: Session): void {
@@ -207,7 +223,8 @@ export class DeviceSessions {
 
   private end(session: Session): void {
     this.forget(session);
-    if (session.persisted) this.safely("remove device session", () => this.store.remove(session.clientId));
+    if (session.persisted)
+      void this.inOrder(session.clientId, "remove device session", () => this.store.remove(session.clientId));
   }
 
   private forget(session: Session): void {
@@ -217,10 +234,25 @@ export class DeviceSessions {
     if (ofSource?.size === 0) this.bySource.delete(session.sourceId);
   }
 
+  /**
+   * Runs a store call of one client id after the ones before it (at once when none is running); never
+   * rejects, so no caller can leave a rejection unhandled: a failure is logged and answers undefined.
+   */
+  private inOrder<T>(clientId: string, what: string, action: () => Promise<T>): Promise<T | undefined> {
+    const previous = this.tails.get(clientId);
+    const result =
+      previous === undefined ? this.safely(what, action) : previous.then(() => this.safely(what, action));
+    this.tails.set(clientId, result);
+    void result.then(() => {
+      if (this.tails.get(clientId) === result) this.tails.delete(clientId);
+    });
+    return result;
+  }
+
   /** A session store failure (a lost or full database) must not break the connection it happened on. */
-  private safely<T>(what: string, action: () => T): T | undefined {
+  private async safely<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
     try {
-      return action();
+      return await action();
     } catch (error) {
       this.logger.error(`could not ${what}`, { error: String(error) });
       return undefined;

@@ -68,10 +68,10 @@ export class EmbeddedBroker {
       (id) => this.devices.get(id) !== undefined,
       this.logger,
     );
-    sessions.load();
+    await sessions.load();
     this.host = this.connectionHost(sessions);
     this.sweeper = setInterval(() => {
-      sessions.sweep();
+      void sessions.sweep(); // never rejects: it logs what failed
       this.connectionLog.keepOnly((id) => this.devices.get(id) !== undefined);
     }, SESSION_SWEEP_MS);
     this.sweeper.unref();
@@ -138,6 +138,8 @@ export class EmbeddedBroker {
     for (const connection of this.connections)
       connection.close(REASON.serverShuttingDown, "the hub is stopping");
     await serverClosed;
+    // The sessions' last writes (feedback the devices had not acknowledged) reach the store before it closes.
+    await this.host?.sessions.settled();
     this.refusals.close();
   }
 

@@ -51,6 +51,6 @@ export interface PermissionDataFlow {
 
 /** What the HTTP side reads of the streaming side. */
 export interface SharingFlowReader {
-  dataFlow(permissionId: string): PermissionDataFlow;
-  sentValues(permissionId: string): readonly SentValueCount[];
+  dataFlow(permissionId: string): Promise<PermissionDataFlow>;
+  sentValues(permissionId: string): Promise<readonly SentValueCount[]>;
 }

@@ -43,10 +43,10 @@ function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: nu
 
 /** Login, logout, password change, and the hook that requires a session on every route not declared public. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  requireSessionUnlessPublic(app, (request) => {
+  requireSessionUnlessPublic(app, async (request) => {
     const token = tokenOf(request);
     if (token === undefined) return undefined;
-    const user = ctx.auth.userOf(token);
+    const user = await ctx.auth.userOf(token);
     return user === undefined ? undefined : { token, user };
   });
 
@@ -63,8 +63,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
   });
 
   app.post("/api/auth/logout", async (request, reply) => {
-    ctx.auth.logout(sessionOfRequest(request).token);
-    ctx.liveStreams.endLoggedOut();
+    await ctx.auth.logout(sessionOfRequest(request).token);
+    await ctx.liveStreams.endLoggedOut();
     reply.header("set-cookie", sessionCookie(request, "", 0));
     return reply.status(204).send();
   });
@@ -78,7 +78,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
       body.newPassword,
       request.ip,
     );
-    ctx.liveStreams.endLoggedOut();
+    await ctx.liveStreams.endLoggedOut();
     return reply.status(204).send();
   });
 

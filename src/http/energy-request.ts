@@ -49,7 +49,7 @@ export async function answerEnergyQuery(
   params: unknown,
   query: unknown,
 ): Promise<EnergyAnswer> {
-  const source = ctx.dataSources.get(sourceIdOf(params));
+  const source = await ctx.dataSources.get(sourceIdOf(params));
   const q = validate(energyQuery, query, "energy query");
   const zone = q.tz === undefined ? ctx.timeZone : canonicalTimeZone(q.tz);
   if (zone === undefined) {

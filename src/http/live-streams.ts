@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyReply } from "fastify";
 import { HubError } from "../domain/hub-error.ts";
+import type { Logger } from "../platform/logger.ts";
 
 /** Bytes one stream may hold unsent before it is closed as too slow: what bounds its memory. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -44,10 +45,14 @@ export class LiveStreams {
   private closedAsTooSlow = 0;
   private peakBufferedBytes = 0;
 
-  /** `sessionAlive` says whether a session still exists; streams of one that does not are ended. */
+  /**
+   * `sessionAlive` says whether a session still exists; streams of one that does not are ended. A check
+   * that fails is logged to `logger` and tried again at the next interval.
+   */
   constructor(
     private readonly limits: LiveStreamLimits,
-    private readonly sessionAlive: (session: string) => boolean = () => true,
+    private readonly sessionAlive: (session: string) => Promise<boolean> = async () => true,
+    private readonly logger?: Logger,
   ) {}
 
   /**
@@ -90,7 +95,13 @@ export class LiveStreams {
       if (streams.size === 0 && this.streamsOf.get(session) === streams) this.streamsOf.delete(session);
       if (this.streamsOf.size === 0) this.stopSessionCheck();
     });
-    this.sessionCheck ??= setInterval(() => this.endLoggedOut(), SESSION_CHECK_MS).unref();
+    this.sessionCheck ??= setInterval(() => {
+      this.endLoggedOut().catch((err: unknown) =>
+        this.logger?.warn("live streams: the session check failed; it is tried again", {
+          error: String(err),
+        }),
+      );
+    }, SESSION_CHECK_MS).unref();
     return stream;
   }
 
@@ -98,9 +109,9 @@ export class LiveStreams {
    * Ends the streams of every session that no longer exists (logged out, its password changed or reset,
    * expired), each with a last `closed` event: a logged-out viewer must not go on receiving data.
    */
-  endLoggedOut(): void {
+  async endLoggedOut(): Promise<void> {
     for (const [session, streams] of [...this.streamsOf]) {
-      if (this.sessionAlive(session)) continue;
+      if (await this.sessionAlive(session)) continue;
       for (const stream of [...streams])
         stream.end(
           "logged-out",

@@ -54,11 +54,16 @@ export function readAiidaCodeBody(body: unknown): AiidaCode {
 
 /** The instance id, and the permissions: add from an AIIDA code, list, read, decide, delete. */
 export function registerPermissionRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  const dto = (permission: StoredPermission) =>
+  const dto = async (permission: StoredPermission) =>
     permissionDto(
       permission,
-      permission.dataSourceId === null ? undefined : ctx.dataSourceStore.get(permission.dataSourceId),
+      permission.dataSourceId === null ? undefined : await ctx.dataSourceStore.get(permission.dataSourceId),
     );
+  const dtos = async (permissions: readonly StoredPermission[]) => {
+    const answers = [];
+    for (const permission of permissions) answers.push(await dto(permission));
+    return answers;
+  };
 
   app.get("/api/application-information", async () => {
     const tls = ctx.tls();
@@ -76,22 +81,22 @@ export function registerPermissionRoutes(app: FastifyInstance, ctx: HttpContext)
     const code = readAiidaCodeBody(request.body);
     const added = await ctx.permissions.add(sessionUserOf(request), code);
     reply.header("cache-control", "no-store");
-    return reply.status(201).send(added.map(dto));
+    return reply.status(201).send(await dtos(added));
   });
 
   app.get("/api/permissions", async (request) => {
     const query = validate(permissionsQuery, request.query, "permission filter");
-    return ctx.permissions.list(sessionUserOf(request), query.status).map(dto);
+    return dtos(await ctx.permissions.list(sessionUserOf(request), query.status));
   });
 
   app.get("/api/permissions/:permissionId", async (request) =>
-    dto(ctx.permissions.get(sessionUserOf(request), permissionIdOf(request.params))),
+    dto(await ctx.permissions.get(sessionUserOf(request), permissionIdOf(request.params))),
   );
 
   app.patch("/api/permissions/:permissionId", async (request) => {
     const id = permissionIdOf(request.params);
     const owner = sessionUserOf(request);
-    ctx.permissions.get(owner, id); // an unknown id is a 404 before the body is judged
+    await ctx.permissions.get(owner, id); // an unknown id is a 404 before the body is judged
     const body = validate(permissionDecisionBody, request.body, "permission decision");
     switch (body.operation) {
       case "ACCEPT":
@@ -99,12 +104,12 @@ export function registerPermissionRoutes(app: FastifyInstance, ctx: HttpContext)
       case "REJECT":
         return dto(await ctx.permissions.reject(owner, id));
       case "REVOKE":
-        return dto(ctx.permissions.revoke(owner, id));
+        return dto(await ctx.permissions.revoke(owner, id));
     }
   });
 
   app.delete("/api/permissions/:permissionId", async (request, reply) => {
-    ctx.permissions.remove(sessionUserOf(request), permissionIdOf(request.params));
+    await ctx.permissions.remove(sessionUserOf(request), permissionIdOf(request.params));
     return reply.status(204).send();
   });
 }

@@ -15,17 +15,17 @@ const MAX_BUCKETS = 10_000;
 
 /** Reading stored data back: latest record, raw pages, downsampled series, live stream, feedback. */
 export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  const existing = (params: unknown) => ctx.dataSources.get(sourceIdOf(params)).id;
+  const existing = async (params: unknown) => (await ctx.dataSources.get(sourceIdOf(params))).id;
 
   app.get("/api/datasources/:id/records/latest", async (request) => {
-    const id = existing(request.params);
+    const id = await existing(request.params);
     const record = await ctx.records.latest(id);
     if (!record) throw new HubError("NOT_FOUND", `Data source ${id} has no records yet.`);
     return recordDto(record);
   });
 
   app.get("/api/datasources/:id/records", async (request) => {
-    const id = existing(request.params);
+    const id = await existing(request.params);
     const q = validate(recordsQuery, request.query, "records query");
     if (q.bucket !== undefined) {
       // Buckets of an hour or more snap to whole hours, which the hourly rollups can answer quickly.
@@ -74,13 +74,13 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
   });
 
   app.get("/api/datasources/:id/feedback", async (request) => {
-    const id = existing(request.params);
+    const id = await existing(request.params);
     const q = validate(feedbackQuery, request.query, "feedback query");
     return await ctx.records.feedback(id, q.limit);
   });
 
-  app.get("/api/datasources/:id/live", (request, reply) => {
-    const id = existing(request.params);
+  app.get("/api/datasources/:id/live", async (request, reply) => {
+    const id = await existing(request.params);
     const stream = ctx.liveStreams.open(sessionOfRequest(request).token, reply);
     const offRecord = ctx.recordBus.subscribe((r) => {
       if (r.dataSourceId === id) stream.send("record", recordDto(r));

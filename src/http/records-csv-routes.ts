@@ -26,7 +26,7 @@ export function registerRecordsCsvRoutes(
   slots = new ExportSlots(MAX_EXPORTS),
 ): void {
   app.get("/api/datasources/:id/records.csv", async (request, reply) => {
-    const source = ctx.dataSources.get(sourceIdOf(request.params));
+    const source = await ctx.dataSources.get(sourceIdOf(request.params));
     const times = new LocalTimes(ctx.timeZone);
     const range = exportRange(request.query, times, Date.now());
     // Headers only once nothing can fail any more: an error answer is JSON, not a CSV attachment.

@@ -32,13 +32,13 @@ export const PUBLIC_ROUTE = { config: { access: "public" } } as const;
  */
 export function requireSessionUnlessPublic(
   app: FastifyInstance,
-  sessionOf: (request: FastifyRequest) => RequestSession | undefined,
+  sessionOf: (request: FastifyRequest) => Promise<RequestSession | undefined>,
 ): void {
   app.decorateRequest("session", null);
   app.addHook("onRequest", async (request) => {
     if (request.routeOptions.config.access === "public") return;
     if (request.is404 && !mayReachApi(request.url)) return;
-    const session = sessionOf(request);
+    const session = await sessionOf(request);
     if (session === undefined) {
       throw new HubError(
         "UNAUTHENTICATED",

@@ -41,8 +41,8 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext
     ctx.permissions.get(sessionUserOf(request), permissionIdOf(request.params));
 
   app.get("/api/permissions/:permissionId/data-flow", async (request) => {
-    const { permissionId } = owned(request);
-    const flow = ctx.sharingFlow.dataFlow(permissionId);
+    const { permissionId } = await owned(request);
+    const flow = await ctx.sharingFlow.dataFlow(permissionId);
     const status = flow.lastSent.find((message) => message.channel === "status");
     return {
       permissionId,
@@ -67,7 +67,7 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext
   });
 
   app.get("/api/permissions/:permissionId/consent-record", async (request, reply) => {
-    const permission = owned(request);
+    const permission = await owned(request);
     const { permissionId } = permission;
     const format = (request.query as { format?: unknown }).format ?? "json";
     if (format !== "json" && format !== "csv") {
@@ -75,7 +75,7 @@ export function registerSharingFlowRoutes(app: FastifyInstance, ctx: HttpContext
         { path: "format", reason: `expected "json" or "csv", got ${JSON.stringify(format)}` },
       ]);
     }
-    const values = ctx.sharingFlow.sentValues(permissionId).map((count) => {
+    const values = (await ctx.sharingFlow.sentValues(permissionId)).map((count) => {
       const obis = obisByCode(count.obisCode);
       return {
         schema: count.schema,

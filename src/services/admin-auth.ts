@@ -50,7 +50,7 @@ export class AdminAuth {
    * listening: a start that fails later must not leave an account whose password nobody was shown.
    */
   async pendingAdmin(configured: string | undefined): Promise<PendingAdmin | undefined> {
-    if (this.store.passwordHash(ADMIN_USERNAME) !== undefined) {
+    if ((await this.store.passwordHash(ADMIN_USERNAME)) !== undefined) {
       // The variable only sets the first password; silently ignoring it later would leave a person guessing.
       if (configured !== undefined) {
         this.logger.warn(
@@ -66,8 +66,8 @@ export class AdminAuth {
     };
   }
 
-  createAdmin(pending: PendingAdmin): void {
-    this.store.setPasswordHash(ADMIN_USERNAME, pending.hash);
+  async createAdmin(pending: PendingAdmin): Promise<void> {
+    await this.store.setPasswordHash(ADMIN_USERNAME, pending.hash);
   }
 
   /**
@@ -86,7 +86,7 @@ export class AdminAuth {
     // Counted as failed before the slow hash and cleared on success, so guesses sent in parallel
     // cannot all pass the check while the first ones are still being hashed.
     const lock = this.throttle.failed(address, account);
-    const hash = this.store.passwordHash(username);
+    const hash = await this.store.passwordHash(username);
     // Hash even for an unknown user, so response time does not tell which usernames exist.
     const ok = await verifyAdminPassword(password, hash ?? DUMMY_HASH);
     if (!hash || !ok) {
@@ -97,7 +97,7 @@ export class AdminAuth {
     this.throttle.succeeded(address, account);
     const token = randomToken();
     const expiresAt = this.now() + SESSION_MS;
-    this.store.createSession(tokenDigest(token), username, expiresAt);
+    await this.store.createSession(tokenDigest(token), username, expiresAt);
     return { token, expiresAt };
   }
 
@@ -123,7 +123,7 @@ export class AdminAuth {
     }
     // Counted before the slow hash, as for a login: parallel guesses cannot all pass the check.
     const lock = this.throttle.failed(address, account);
-    const hash = this.store.passwordHash(session.user);
+    const hash = await this.store.passwordHash(session.user);
     if (!hash || !(await verifyAdminPassword(current, hash))) {
       this.logger.warn("admin password change refused: wrong current password", {
         address,
@@ -135,7 +135,7 @@ export class AdminAuth {
       ]);
     }
     this.throttle.succeeded(address, account);
-    const ended = this.store.replacePassword(
+    const ended = await this.store.replacePassword(
       session.user,
       await hashAdminPassword(next),
       tokenDigest(session.token),
@@ -144,12 +144,12 @@ export class AdminAuth {
   }
 
   /** The user a token belongs to, or undefined when it is unknown or expired. */
-  userOf(token: string): string | undefined {
-    return this.store.sessionUser(tokenDigest(token), this.now());
+  async userOf(token: string): Promise<string | undefined> {
+    return await this.store.sessionUser(tokenDigest(token), this.now());
   }
 
-  logout(token: string): void {
-    this.store.deleteSession(tokenDigest(token));
+  async logout(token: string): Promise<void> {
+    await this.store.deleteSession(tokenDigest(token));
   }
 
   private logThrottled(address: string, account: string, lock: LockStarted): void {

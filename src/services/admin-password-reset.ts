@@ -15,6 +15,10 @@ export interface AdminPasswordReset {
  */
 export async function resetAdminPassword(store: AdminStore): Promise<AdminPasswordReset> {
   const password = generateAdminPassword();
-  const sessionsEnded = store.replacePassword(ADMIN_USERNAME, await hashAdminPassword(password), undefined);
+  const sessionsEnded = await store.replacePassword(
+    ADMIN_USERNAME,
+    await hashAdminPassword(password),
+    undefined,
+  );
   return { password, sessionsEnded };
 }

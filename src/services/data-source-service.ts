@@ -37,19 +37,19 @@ export class DataSourceService {
     private readonly brokerUrl: () => string,
     private readonly now: () => number = Date.now,
     /** Runs before a data source is deleted (the permissions that share it are revoked there). */
-    private readonly beforeDelete: (dataSourceId: string) => void = () => {},
+    private readonly beforeDelete: (dataSourceId: string) => Promise<void> = async () => {},
   ) {}
 
   /** Loads every data source into the broker's directory (at start-up). */
-  loadDirectory(): void {
-    const sources = new Map(this.store.list().map((s) => [s.id, s]));
-    for (const cred of this.store.credentials()) {
+  async loadDirectory(): Promise<void> {
+    const sources = new Map((await this.store.list()).map((s) => [s.id, s]));
+    for (const cred of await this.store.credentials()) {
       const source = sources.get(cred.dataSourceId);
       if (source) this.directory.put({ source, password: cred.password });
     }
   }
 
-  create(input: NewDataSource): { source: DataSource; secrets: DeviceSecrets } {
+  async create(input: NewDataSource): Promise<{ source: DataSource; secrets: DeviceSecrets }> {
     const now = this.now();
     const source: DataSource = {
       ...input,
@@ -60,43 +60,43 @@ export class DataSourceService {
     };
     const password = randomBase62(DEVICE_PASSWORD_LENGTH);
     const hash = hashDevicePassword(password);
-    this.store.create(source, hash);
+    await this.store.create(source, hash);
     this.directory.put({ source, password: hash });
     return { source, secrets: this.secretsFor(source.id, password) };
   }
 
-  get(id: string): DataSource {
-    const source = this.store.get(id);
+  async get(id: string): Promise<DataSource> {
+    const source = await this.store.get(id);
     if (!source) throw notFound(id);
     return source;
   }
 
-  list(): DataSource[] {
-    return this.store.list();
+  async list(): Promise<DataSource[]> {
+    return await this.store.list();
   }
 
-  update(id: string, patch: DataSourcePatch): DataSource {
-    const updated = this.store.update(id, patch, this.now());
+  async update(id: string, patch: DataSourcePatch): Promise<DataSource> {
+    const updated = await this.store.update(id, patch, this.now());
     if (!updated) throw notFound(id);
     this.directory.updateSource(updated);
     if (!updated.enabled) this.connections.disconnectSource(id);
     return updated;
   }
 
-  regeneratePassword(id: string): DeviceSecrets {
+  async regeneratePassword(id: string): Promise<DeviceSecrets> {
     const password = randomBase62(DEVICE_PASSWORD_LENGTH);
     const hash = hashDevicePassword(password);
-    if (!this.store.setPassword(id, hash, this.now())) throw notFound(id);
-    const source = this.get(id);
+    if (!(await this.store.setPassword(id, hash, this.now()))) throw notFound(id);
+    const source = await this.get(id);
     this.directory.put({ source, password: hash });
     this.connections.disconnectSource(id);
     return this.secretsFor(id, password);
   }
 
-  delete(id: string): void {
-    if (!this.store.get(id)) throw notFound(id);
-    this.beforeDelete(id);
-    this.store.delete(id);
+  async delete(id: string): Promise<void> {
+    if (!(await this.store.get(id))) throw notFound(id);
+    await this.beforeDelete(id);
+    await this.store.delete(id);
     this.directory.remove(id);
     this.connections.disconnectSource(id);
   }

@@ -40,8 +40,8 @@ describe("retention", () => {
     t.after(() => storage.close());
     const kept = "00000000-0000-4000-8000-000000000001";
     const gone = "00000000-0000-4000-8000-000000000002";
-    storage.dataSources.create(source(kept), hashDevicePassword("x"));
-    storage.dataSources.create(source(gone), hashDevicePassword("y"));
+    await storage.dataSources.create(source(kept), hashDevicePassword("x"));
+    await storage.dataSources.create(source(gone), hashDevicePassword("y"));
     const outcomes = [];
     for (let day = 0; day < 20; day++) {
       for (const id of [kept, gone]) {
@@ -54,13 +54,13 @@ describe("retention", () => {
       }
     }
     await storage.writer.write(outcomes);
-    storage.dataSources.delete(gone);
+    await storage.dataSources.delete(gone);
 
     const job = new RetentionJob(storage.writer, 10 * DAY + 1, silentLogger, () => NOW);
     await job.runOnce();
     const left = (await storage.records.query(kept, { limit: 1000 })).map((r) => (NOW - r.timestamp) / DAY);
     assert.deepEqual(left, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    storage.dataSources.create(source(gone), hashDevicePassword("z")); // same id again gets a fresh key
+    await storage.dataSources.create(source(gone), hashDevicePassword("z")); // same id again gets a fresh key
     assert.deepEqual(await storage.records.query(gone, { limit: 1000 }), []);
   });
 
@@ -70,7 +70,7 @@ describe("retention", () => {
     const storage = await openSqliteStorage(join(dir, "hub.sqlite"));
     t.after(() => storage.close());
     const id = "00000000-0000-4000-8000-000000000003";
-    storage.dataSources.create(source(id), hashDevicePassword("x"));
+    await storage.dataSources.create(source(id), hashDevicePassword("x"));
     const start = NOW - 20 * DAY;
     const outcomes = [];
     for (let minute = 0; minute < 180; minute += 10) {

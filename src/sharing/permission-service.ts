@@ -95,9 +95,9 @@ export class PermissionService {
   }
 
   /** Resumes every permission where it was (at start): due steps run, timed statuses are re-armed or advanced. */
-  resume(): void {
-    for (const permission of this.store.list({ statuses: TIMED_STATUSES })) {
-      this.guarded(permission.permissionId, () => this.advance(permission.permissionId, true));
+  async resume(): Promise<void> {
+    for (const permission of await this.store.list({ statuses: TIMED_STATUSES })) {
+      await this.guarded(permission.permissionId, () => this.advance(permission.permissionId, true));
     }
     this.loop.wake();
   }
@@ -121,7 +121,7 @@ export class PermissionService {
    * then tries that GET once for each before answering: what failed is retried in the background.
    */
   async add(owner: string, code: AiidaCode): Promise<StoredPermission[]> {
-    const present = this.store.existing(code.permissionIds);
+    const present = await this.store.existing(code.permissionIds);
     if (present.length > 0) {
       throw new HubError(
         "CONFLICT",
@@ -133,7 +133,7 @@ export class PermissionService {
       );
     }
     const now = this.now();
-    this.store.add(
+    await this.store.add(
       code.permissionIds.map((permissionId) => ({
         permissionId,
         owner,
@@ -146,17 +146,22 @@ export class PermissionService {
     );
     this.deps.logger.info("permissions added", { permissionIds: code.permissionIds, eddieId: code.eddieId });
     await Promise.all(code.permissionIds.map((id) => this.loop.runNow(id)));
-    return code.permissionIds.flatMap((id) => this.store.get(id) ?? []);
+    const added: StoredPermission[] = [];
+    for (const id of code.permissionIds) {
+      const permission = await this.store.get(id);
+      if (permission !== undefined) added.push(permission);
+    }
+    return added;
   }
 
   /** The owner's permissions, newest first; only those of one group (active, pending, complete) if given. */
-  list(owner: string, group?: PermissionStatusGroup): StoredPermission[] {
-    return this.store.list({ owner, ...(group !== undefined && { statuses: statusesInGroup(group) }) });
+  async list(owner: string, group?: PermissionStatusGroup): Promise<StoredPermission[]> {
+    return await this.store.list({ owner, ...(group !== undefined && { statuses: statusesInGroup(group) }) });
   }
 
   /** One of the owner's permissions; NOT_FOUND for another owner's, as for one that does not exist. */
-  get(owner: string, permissionId: string): StoredPermission {
-    const permission = this.store.get(permissionId);
+  async get(owner: string, permissionId: string): Promise<StoredPermission> {
+    const permission = await this.store.get(permissionId);
     if (permission === undefined || permission.owner !== owner) {
       throw new HubError("NOT_FOUND", `No permission with id ${permissionId}.`);
     }
@@ -169,14 +174,14 @@ export class PermissionService {
    * credentials are stored with the status that says they came.
    */
   async accept(owner: string, permissionId: string, dataSourceId: string): Promise<StoredPermission> {
-    this.get(owner, permissionId);
+    await this.get(owner, permissionId);
     // A pending permission whose last day has passed becomes UNFULFILLABLE here rather than granted.
-    this.advance(permissionId, false);
-    const permission = this.get(owner, permissionId);
+    await this.advance(permissionId, false);
+    const permission = await this.get(owner, permissionId);
     nextStatus(permission.status, "userAccepted");
     const need = permission.dataNeed;
     if (need === null) throw new Error(`permission ${permissionId} is FETCHED_DETAILS without a data need`);
-    const source = this.deps.dataSources.get(dataSourceId);
+    const source = await this.deps.dataSources.get(dataSourceId);
     if (source === undefined || source.owner !== owner) {
       throw refused("dataSourceId", `no data source with id ${dataSourceId}`);
     }
@@ -187,56 +192,56 @@ export class PermissionService {
       );
     }
     const now = this.now();
-    this.transition(permission, "userAccepted", {
+    await this.transition(permission, "userAccepted", {
       grantTime: now,
       dataSourceId,
       dataSource: sharedDataSource(source),
       step: { name: "PATCH_ACCEPT", attempts: 0, nextAttemptAt: now },
       lastError: null,
     });
-    this.advance(permissionId, false);
+    await this.advance(permissionId, false);
     await this.loop.runNow(permissionId);
-    return this.get(owner, permissionId);
+    return await this.get(owner, permissionId);
   }
 
   /** The user declines before granting: REJECTED at once, and EDDIE is told (PATCH REJECT, retried). */
   async reject(owner: string, permissionId: string): Promise<StoredPermission> {
-    const permission = this.get(owner, permissionId);
+    const permission = await this.get(owner, permissionId);
     const now = this.now();
-    this.transition(permission, "userRejected", {
+    await this.transition(permission, "userRejected", {
       revokeTime: now,
       step: { name: "PATCH_REJECT", attempts: 0, nextAttemptAt: now },
       lastError: null,
     });
     this.alarms.clear(permissionId);
     await this.loop.runNow(permissionId);
-    return this.get(owner, permissionId);
+    return await this.get(owner, permissionId);
   }
 
   /**
    * A permission as the streaming side sees it, whoever owns it (to resume delivering the outbox of an
    * ending permission after a restart); undefined when it is unknown or was never granted.
    */
-  grantedById(permissionId: string): GrantedPermission | undefined {
-    const permission = this.store.get(permissionId);
+  async grantedById(permissionId: string): Promise<GrantedPermission | undefined> {
+    const permission = await this.store.get(permissionId);
     if (permission === undefined) return undefined;
-    const built = this.granted(permission);
+    const built = await this.granted(permission);
     return "granted" in built ? built.granted : undefined;
   }
 
   /** The user withdraws a granted permission: REVOKED at once; EDDIE is told through the streaming side's finish(). */
-  revoke(owner: string, permissionId: string): StoredPermission {
-    this.end(this.get(owner, permissionId), "userRevoked", null);
-    return this.get(owner, permissionId);
+  async revoke(owner: string, permissionId: string): Promise<StoredPermission> {
+    await this.end(await this.get(owner, permissionId), "userRevoked", null);
+    return await this.get(owner, permissionId);
   }
 
   /**
    * Deletes a permission that was never granted (CREATED or FETCHED_DETAILS), without telling EDDIE:
    * for one whose details cannot be fetched. REJECT tells EDDIE no instead.
    */
-  remove(owner: string, permissionId: string): void {
-    const permission = this.get(owner, permissionId);
-    if (!this.store.deleteIn(permissionId, DELETABLE_STATUSES)) {
+  async remove(owner: string, permissionId: string): Promise<void> {
+    const permission = await this.get(owner, permissionId);
+    if (!(await this.store.deleteIn(permissionId, DELETABLE_STATUSES))) {
       throw new HubError(
         "CONFLICT",
         `Only a permission that was never granted (${DELETABLE_STATUSES.join(" or ")}) can be deleted; this one is ${permission.status}${isFinal(permission.status) ? " and stays as the record of what was shared" : ": revoke it instead"}.`,
@@ -247,15 +252,15 @@ export class PermissionService {
   }
 
   /** Revokes every permission that shares a data source, before it is deleted (as AIIDA does). */
-  revokeSharing(dataSourceId: string): void {
-    for (const permission of this.store.list({ dataSourceId, statuses: SHARING_STATUSES })) {
-      this.end(permission, "userRevoked", "Its data source was deleted.");
+  async revokeSharing(dataSourceId: string): Promise<void> {
+    for (const permission of await this.store.list({ dataSourceId, statuses: SHARING_STATUSES })) {
+      await this.end(permission, "userRevoked", "Its data source was deleted.");
     }
   }
 
   /** Carries out a command from EDDIE that the streaming side has already authorised. */
   readonly handleCommand: AuthorisedCommandHandler = async (permissionId, command) => {
-    const permission = this.store.get(permissionId);
+    const permission = await this.store.get(permissionId);
     if (permission === undefined) {
       this.deps.logger.warn("command for an unknown permission ignored", {
         permissionId,
@@ -271,27 +276,27 @@ export class PermissionService {
       });
       return;
     }
-    this.carryOut(permission, command);
+    await this.carryOut(permission, command);
   };
 
-  private carryOut(permission: StoredPermission, command: PermissionCommand): void {
+  private async carryOut(permission: StoredPermission, command: PermissionCommand): Promise<void> {
     const { permissionId } = permission;
     switch (command.action) {
       case "TERMINATE":
         try {
-          this.end(permission, "terminateCommand", null);
+          await this.end(permission, "terminateCommand", null);
         } catch (error) {
           if (!(error instanceof PermissionTransitionError)) throw error;
           this.deps.logger.warn("TERMINATE refused", { permissionId, reason: error.message });
         }
         return;
       case "SET_TRANSMISSION_ENABLED":
-        this.change(permission, { transmissionEnabled: command.enabled });
+        await this.change(permission, { transmissionEnabled: command.enabled });
         this.deps.logger.info("transmission switched by EDDIE", { permissionId, enabled: command.enabled });
         this.deps.streaming.setTransmissionEnabled(permissionId, command.enabled);
         return;
       case "UPDATE_TRANSMISSION_SCHEDULE":
-        this.change(permission, { transmissionSchedule: command.transmissionSchedule });
+        await this.change(permission, { transmissionSchedule: command.transmissionSchedule });
         this.deps.logger.info("transmission schedule changed by EDDIE", {
           permissionId,
           schedule: command.transmissionSchedule,
@@ -306,13 +311,17 @@ export class PermissionService {
    * the streaming side's finish() as the pending step. Before EDDIE's credentials came (ACCEPTED) the
    * PATCH ACCEPT goes on: once they come, EDDIE is told REVOKED with them.
    */
-  private end(permission: StoredPermission, event: PermissionEvent, reason: string | null): void {
+  private async end(
+    permission: StoredPermission,
+    event: PermissionEvent,
+    reason: string | null,
+  ): Promise<void> {
     const now = this.now();
     const step =
       permission.broker === null
         ? permission.step
         : { name: "FINISH" as const, attempts: 0, nextAttemptAt: now };
-    this.transition(permission, event, {
+    await this.transition(permission, event, {
       ...(event !== "endReached" && { revokeTime: now }),
       ...(reason !== null && { statusReason: reason }),
       step,
@@ -324,8 +333,8 @@ export class PermissionService {
   // ---- time: the start, the end ----
 
   /** Applies what the clock says to a permission's status, then sets its alarm for the next time that matters. */
-  private advance(permissionId: string, resuming: boolean): void {
-    const permission = this.store.get(permissionId);
+  private async advance(permissionId: string, resuming: boolean): Promise<void> {
+    const permission = await this.store.get(permissionId);
     if (permission === undefined) return;
     const now = this.now();
     const start = permission.startTime ?? now;
@@ -333,7 +342,7 @@ export class PermissionService {
     switch (permission.status) {
       case "FETCHED_DETAILS":
         if (now >= end) {
-          this.transition(permission, "validationFailed", {
+          await this.transition(permission, "validationFailed", {
             statusReason: "The permission's last day passed before it was accepted.",
             revokeTime: now,
             step: { name: "PATCH_UNFULFILLABLE", attempts: 0, nextAttemptAt: now },
@@ -343,7 +352,7 @@ export class PermissionService {
         return;
       case "ACCEPTED":
         if (now >= end) {
-          this.transition(permission, "endReached", {
+          await this.transition(permission, "endReached", {
             statusReason: "The permission ended before EDDIE handed out its broker credentials.",
             step: null,
           });
@@ -351,18 +360,18 @@ export class PermissionService {
         return;
       case "FETCHED_MQTT_CREDENTIALS":
       case "WAITING_FOR_START":
-        if (now >= end) this.end(permission, "endReached", null);
-        else if (now >= start) this.startStreaming(permission);
+        if (now >= end) await this.end(permission, "endReached", null);
+        else if (now >= start) await this.startStreaming(permission);
         else {
           if (permission.status === "FETCHED_MQTT_CREDENTIALS")
-            this.transition(permission, "startInFuture", {});
+            await this.transition(permission, "startInFuture", {});
           this.wakeAt(permissionId, start);
         }
         return;
       case "STREAMING_DATA":
-        if (now >= end) this.end(permission, "endReached", null);
+        if (now >= end) await this.end(permission, "endReached", null);
         else {
-          if (resuming) this.restartStreaming(permission);
+          if (resuming) await this.restartStreaming(permission);
           this.wakeAt(permissionId, end);
         }
         return;
@@ -372,38 +381,39 @@ export class PermissionService {
   }
 
   private wakeAt(permissionId: string, at: number): void {
-    this.alarms.set(permissionId, at, () =>
-      this.guarded(permissionId, () => this.advance(permissionId, false)),
-    );
+    // guarded() never rejects: it logs what failed.
+    this.alarms.set(permissionId, at, () => {
+      void this.guarded(permissionId, () => this.advance(permissionId, false));
+    });
   }
 
   /** Hands the permission to the streaming side; STREAMING_DATA only once it took it, FAILED_TO_START if it cannot. */
-  private startStreaming(permission: StoredPermission): void {
-    const built = this.granted(permission);
+  private async startStreaming(permission: StoredPermission): Promise<void> {
+    const built = await this.granted(permission);
     if ("missing" in built) {
-      this.transition(permission, "failedToStart", {
+      await this.transition(permission, "failedToStart", {
         statusReason: `Streaming cannot start: ${built.missing}.`,
       });
       return;
     }
     try {
-      this.deps.streaming.start(built.granted);
+      await this.deps.streaming.start(built.granted);
     } catch (error) {
-      this.transition(permission, "failedToStart", {
+      await this.transition(permission, "failedToStart", {
         statusReason: `Streaming cannot start: ${errorText(error)}`,
       });
       return;
     }
-    this.transition(permission, "startReached", {});
+    await this.transition(permission, "startReached", {});
     this.wakeAt(permission.permissionId, built.granted.expirationTime);
   }
 
   /** After a hub start: STREAMING_DATA stays (no event leaves it for a failure); a failure is logged for the user to act on. */
-  private restartStreaming(permission: StoredPermission): void {
-    const built = this.granted(permission);
+  private async restartStreaming(permission: StoredPermission): Promise<void> {
+    const built = await this.granted(permission);
     try {
       if ("missing" in built) throw new Error(built.missing);
-      this.deps.streaming.start(built.granted);
+      await this.deps.streaming.start(built.granted);
     } catch (error) {
       this.deps.logger.error("a streaming permission cannot be resumed; revoke it or fix the cause", {
         permissionId: permission.permissionId,
@@ -412,12 +422,14 @@ export class PermissionService {
     }
   }
 
-  private granted(permission: StoredPermission): { granted: GrantedPermission } | { missing: string } {
+  private async granted(
+    permission: StoredPermission,
+  ): Promise<{ granted: GrantedPermission } | { missing: string }> {
     const source =
-      permission.dataSourceId === null ? undefined : this.deps.dataSources.get(permission.dataSourceId);
+      permission.dataSourceId === null ? undefined : await this.deps.dataSources.get(permission.dataSourceId);
     return grantedPermission(
       permission,
-      this.store.credentials(permission.permissionId),
+      await this.store.credentials(permission.permissionId),
       source,
       this.deps.aiidaId,
     );
@@ -426,7 +438,7 @@ export class PermissionService {
   // ---- the pending steps ----
 
   private async runStep(permissionId: string): Promise<void> {
-    const permission = this.store.get(permissionId);
+    const permission = await this.store.get(permissionId);
     if (this.stopped || permission === undefined || permission.step === null) return;
     const running = this.step(permission, permission.step.name);
     if (permission.step.name !== "FINISH") {
@@ -437,8 +449,8 @@ export class PermissionService {
       await running;
     } catch (error) {
       if (this.stopped) return;
-      const now = this.store.get(permissionId);
-      if (now?.step) this.tryAgainLater(now, `the hub failed: ${errorText(error)}`);
+      const now = await this.store.get(permissionId);
+      if (now?.step) await this.tryAgainLater(now, `the hub failed: ${errorText(error)}`);
       throw error;
     }
   }
@@ -459,9 +471,9 @@ export class PermissionService {
   }
 
   /** The permission again after an await, if it still has `step` pending and the hub still runs. */
-  private still(permissionId: string, step: PermissionStep): StoredPermission | undefined {
+  private async still(permissionId: string, step: PermissionStep): Promise<StoredPermission | undefined> {
     if (this.stopped) return undefined;
-    const permission = this.store.get(permissionId);
+    const permission = await this.store.get(permissionId);
     return permission?.step?.name === step ? permission : undefined;
   }
 
@@ -470,16 +482,16 @@ export class PermissionService {
     if (permission.status !== "CREATED") return this.stepDone(permission, null);
     const answer = await this.deps.handshake.getDetails(
       permission.handshakeUrl,
-      this.accessToken(permissionId),
+      await this.accessToken(permissionId),
       this.stopping.signal,
     );
-    const current = this.still(permissionId, "FETCH_DETAILS");
+    const current = await this.still(permissionId, "FETCH_DETAILS");
     if (current === undefined || current.status !== "CREATED") return;
     const now = this.now();
     if (!answer.ok) {
       if (!answer.final) return this.tryAgainLater(current, answer.reason);
       // EDDIE refuses this token or permission (expired, unknown): asking again, or PATCHing, cannot help.
-      this.transition(current, "validationFailed", {
+      await this.transition(current, "validationFailed", {
         statusReason: `EDDIE refused to hand out the details: ${answer.reason}.`,
         revokeTime: now,
         step: null,
@@ -495,7 +507,7 @@ export class PermissionService {
           `EDDIE's answer is not permission details (${problemText(read.problems)})`,
         );
       case "unfulfillable":
-        this.transition(current, "validationFailed", {
+        await this.transition(current, "validationFailed", {
           ...termsChange(read.terms),
           dataNeed: read.dataNeed ?? null,
           problems: read.reasons,
@@ -507,14 +519,14 @@ export class PermissionService {
         this.loop.wake();
         return;
       case "fulfillable":
-        this.transition(current, "detailsFetched", {
+        await this.transition(current, "detailsFetched", {
           ...termsChange(read.terms),
           dataNeed: read.dataNeed,
           problems: [],
           step: null,
           lastError: null,
         });
-        this.advance(permissionId, false);
+        await this.advance(permissionId, false);
         return;
     }
   }
@@ -526,7 +538,7 @@ export class PermissionService {
     step: PermissionStep,
   ): Promise<void> {
     const answer = await this.patch(permission, operation);
-    const current = this.still(permission.permissionId, step);
+    const current = await this.still(permission.permissionId, step);
     if (current === undefined) return;
     if (answer.ok) return this.stepDone(current, null);
     if (!answer.final) return this.tryAgainLater(current, answer.reason);
@@ -534,7 +546,7 @@ export class PermissionService {
       permissionId: current.permissionId,
       reason: answer.reason,
     });
-    this.stepDone(current, `EDDIE refused ${operation}: ${answer.reason}`);
+    await this.stepDone(current, `EDDIE refused ${operation}: ${answer.reason}`);
   }
 
   /**
@@ -555,7 +567,7 @@ export class PermissionService {
     const answer = await this.patch(permission, "ACCEPT");
     // Credentials that came are stored even while the hub stops (stop() waits for this): EDDIE gives them once.
     if (this.stopped && !answer.ok) return;
-    const current = this.store.get(permissionId);
+    const current = await this.store.get(permissionId);
     if (current === undefined) return;
     if (answer.ok) return this.credentialsReceived(current, answer.body);
     if (current.step?.name !== "PATCH_ACCEPT") return;
@@ -569,15 +581,15 @@ export class PermissionService {
       reason: answer.reason,
     });
     if (current.status === "ACCEPTED") {
-      this.transition(current, "failedToStart", {
+      await this.transition(current, "failedToStart", {
         statusReason: reason,
         step: null,
         lastError: answer.reason,
       });
-    } else this.stepDone(current, reason);
+    } else await this.stepDone(current, reason);
   }
 
-  private credentialsReceived(permission: StoredPermission, body: unknown): void {
+  private async credentialsReceived(permission: StoredPermission, body: unknown): Promise<void> {
     const { permissionId } = permission;
     const credentials = readMqttCredentials(body, permissionId);
     if (!credentials.ok) {
@@ -587,17 +599,17 @@ export class PermissionService {
         problems: credentials.problems,
       });
       if (permission.status === "ACCEPTED") {
-        this.transition(permission, "failedToStart", {
+        await this.transition(permission, "failedToStart", {
           statusReason: `${reason}.`,
           step: null,
           lastError: reason,
         });
-      } else this.stepDone(permission, reason);
+      } else await this.stepDone(permission, reason);
       return;
     }
     const now = this.now();
     if (permission.status === "ACCEPTED") {
-      const stored = this.store.storeCredentials(
+      const stored = await this.store.storeCredentials(
         permissionId,
         "ACCEPTED",
         credentials.value,
@@ -611,12 +623,12 @@ export class PermissionService {
       if (!stored)
         throw new Error(`permission ${permissionId} left ACCEPTED while its credentials were stored`);
       this.logStatus(permissionId, "ACCEPTED", "FETCHED_MQTT_CREDENTIALS");
-      if (!this.stopped) this.advance(permissionId, false);
+      if (!this.stopped) await this.advance(permissionId, false);
       return;
     }
     // Revoked (or ended) while EDDIE was being asked: keep the credentials all the same, and tell EDDIE with them.
     const finish = statusMessageFor(permission.status) !== undefined;
-    this.store.storeCredentials(
+    await this.store.storeCredentials(
       permissionId,
       permission.status,
       credentials.value,
@@ -633,47 +645,47 @@ export class PermissionService {
   private async finish(permission: StoredPermission): Promise<void> {
     const message = statusMessageFor(permission.status);
     if (message === undefined) return this.stepDone(permission, null);
-    const built = this.granted(permission);
+    const built = await this.granted(permission);
     if ("missing" in built)
       return this.stepDone(permission, `EDDIE cannot be told ${message}: ${built.missing}`);
     try {
       await this.deps.streaming.finish(built.granted, message);
     } catch (error) {
-      const current = this.still(permission.permissionId, "FINISH");
+      const current = await this.still(permission.permissionId, "FINISH");
       if (current !== undefined)
-        this.tryAgainLater(current, `the streaming side could not finish: ${errorText(error)}`);
+        await this.tryAgainLater(current, `the streaming side could not finish: ${errorText(error)}`);
       return;
     }
-    const current = this.still(permission.permissionId, "FINISH");
-    if (current !== undefined) this.stepDone(current, null);
+    const current = await this.still(permission.permissionId, "FINISH");
+    if (current !== undefined) await this.stepDone(current, null);
   }
 
-  private patch(permission: StoredPermission, operation: HandshakeOperation): Promise<HandshakeAnswer> {
+  private async patch(permission: StoredPermission, operation: HandshakeOperation): Promise<HandshakeAnswer> {
     // An ACCEPT is never cut off by a stop: EDDIE may have handed out the credentials already, only this once.
     const signal = operation === "ACCEPT" ? new AbortController().signal : this.stopping.signal;
-    return this.deps.handshake.patch(
+    return await this.deps.handshake.patch(
       permission.handshakeUrl,
-      this.accessToken(permission.permissionId),
+      await this.accessToken(permission.permissionId),
       { operation, aiidaId: this.deps.aiidaId },
       signal,
     );
   }
 
-  private accessToken(permissionId: string): string {
-    const token = this.store.accessToken(permissionId);
+  private async accessToken(permissionId: string): Promise<string> {
+    const token = await this.store.accessToken(permissionId);
     if (token === undefined) throw new Error(`permission ${permissionId} has no access token`);
     return token;
   }
 
-  private stepDone(permission: StoredPermission, lastError: string | null): void {
-    this.change(permission, { step: null, lastError });
+  private async stepDone(permission: StoredPermission, lastError: string | null): Promise<void> {
+    await this.change(permission, { step: null, lastError });
   }
 
-  private tryAgainLater(permission: StoredPermission, reason: string): void {
+  private async tryAgainLater(permission: StoredPermission, reason: string): Promise<void> {
     if (permission.step === null) return;
     const attempts = permission.step.attempts + 1;
     const wait = retryDelayMs(this.retry, attempts);
-    this.change(permission, {
+    await this.change(permission, {
       step: { name: permission.step.name, attempts, nextAttemptAt: this.now() + wait },
       lastError: reason,
     });
@@ -689,14 +701,18 @@ export class PermissionService {
   // ---- persisting ----
 
   /** Moves the permission on by `event` (throws a 409 error when its status does not take it), with `change`. */
-  private transition(permission: StoredPermission, event: PermissionEvent, change: PermissionChange): void {
+  private async transition(
+    permission: StoredPermission,
+    event: PermissionEvent,
+    change: PermissionChange,
+  ): Promise<void> {
     const to = nextStatus(permission.status, event);
-    this.change(permission, { ...change, status: to });
+    await this.change(permission, { ...change, status: to });
     this.logStatus(permission.permissionId, permission.status, to);
   }
 
-  private change(permission: StoredPermission, change: PermissionChange): void {
-    if (!this.store.update(permission.permissionId, permission.status, change, this.now())) {
+  private async change(permission: StoredPermission, change: PermissionChange): Promise<void> {
+    if (!(await this.store.update(permission.permissionId, permission.status, change, this.now()))) {
       throw new HubError(
         "CONFLICT",
         `Permission ${permission.permissionId} changed meanwhile (it was ${permission.status}); try again.`,
@@ -708,11 +724,11 @@ export class PermissionService {
     this.deps.logger.info("permission status", { permissionId, from, to });
   }
 
-  /** Runs `fn` for a timer or a start; a failure is logged, never thrown into the event loop. */
-  private guarded(permissionId: string, fn: () => void): void {
+  /** Runs `fn` for a timer or a start; a failure is logged, never thrown into the event loop (never rejects). */
+  private async guarded(permissionId: string, fn: () => Promise<void>): Promise<void> {
     if (this.stopped) return;
     try {
-      fn();
+      await fn();
     } catch (error) {
       this.deps.logger.error("a permission could not be advanced", { permissionId, error: errorText(error) });
     }

@@ -36,12 +36,12 @@ export interface GrantedPermission {
  */
 export interface PermissionStreaming extends SharingFlowReader {
   /** Streams a permission that is STREAMING_DATA (also after a hub start). */
-  start(permission: GrantedPermission): void;
+  start(permission: GrantedPermission): Promise<void>;
   /**
    * After a hub start: permissions that were ending when the hub stopped deliver what is left.
    * `lookup` gives the permission (with its credentials); one it does not know is left as it is.
    */
-  resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void;
+  resumeFinishing(lookup: (permissionId: string) => Promise<GrantedPermission | undefined>): Promise<void>;
   /**
    * Ends a permission: queues its final status message in the outbox (durable before this resolves),
    * stops taking records, then delivers what the outbox still holds while EDDIE's broker accepts the

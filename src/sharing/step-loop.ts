@@ -3,6 +3,8 @@ import type { PermissionStore } from "../storage/ports.ts";
 
 /** setTimeout cannot wait longer than this in one go. */
 const LONGEST_TIMEOUT_MS = 2_147_483_647;
+/** After the store failed to say what is due, the loop looks again this much later (or at the next wake). */
+const LOOK_AGAIN_AFTER_FAILURE_MS = 5000;
 
 /**
  * The one retry loop of the permissions' pending steps. The steps live in the database (next_step,
@@ -14,6 +16,10 @@ export class StepLoop {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** True while a look for due steps runs: looks run one at a time, each reading the store asynchronously. */
+  private ticking = false;
+  /** A look was asked for while one ran: another follows it on a later turn, so nothing stored meanwhile is missed. */
+  private tickAgain = false;
 
   constructor(
     private readonly store: Pick<PermissionStore, "dueSteps" | "nextStepAt">,
@@ -26,6 +32,10 @@ export class StepLoop {
   /** Looks for due steps on a later turn of the event loop (after a step was stored, or at start). */
   wake(): void {
     if (this.stopped) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.tick(), 0);
   }
@@ -48,17 +58,45 @@ export class StepLoop {
 
   private tick(): void {
     if (this.stopped) return;
-    const free = this.maxConcurrent - this.inFlight.size;
-    if (free > 0) {
-      let launched = 0;
-      for (const id of this.store.dueSteps(this.now(), free + this.inFlight.size)) {
-        if (launched === free) break;
-        if (this.inFlight.has(id)) continue;
-        void this.launch(id);
-        launched += 1;
-      }
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
     }
-    this.sleep();
+    this.ticking = true;
+    this.tickAgain = false;
+    this.lookThenSleep()
+      .catch((error: unknown) => {
+        this.logger.error("the permission steps could not be looked up; the loop looks again shortly", {
+          error: String(error),
+        });
+        if (this.stopped) return;
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.tick(), LOOK_AGAIN_AFTER_FAILURE_MS);
+      })
+      .finally(() => {
+        this.ticking = false;
+        if (this.tickAgain) this.wake();
+      });
+  }
+
+  private async lookThenSleep(): Promise<void> {
+    await this.launchDue();
+    await this.sleep();
+  }
+
+  private async launchDue(): Promise<void> {
+    const free = this.maxConcurrent - this.inFlight.size;
+    if (free <= 0) return;
+    const due = await this.store.dueSteps(this.now(), free + this.inFlight.size);
+    if (this.stopped) return;
+    // Counted again: runNow() may have launched steps while the store answered.
+    let room = this.maxConcurrent - this.inFlight.size;
+    for (const id of due) {
+      if (room <= 0) break;
+      if (this.inFlight.has(id)) continue;
+      void this.launch(id); // never rejects: launch() logs a failed step
+      room -= 1;
+    }
   }
 
   /**
@@ -66,9 +104,12 @@ export class StepLoop {
    * no timer (each run that ends wakes the loop); one that fell due after tick() looked for due steps (a
    * timer may fire a millisecond early by the clock) is run on the next turn, or it would wait for ever.
    */
-  private sleep(): void {
+  private async sleep(): Promise<void> {
+    const at = await this.store.nextStepAt();
+    // A wake while the store answered makes another look follow, which sleeps then: its answer is newer.
+    if (this.stopped || this.tickAgain) return;
     clearTimeout(this.timer);
-    const at = this.store.nextStepAt();
+    this.timer = undefined;
     if (at === undefined) return;
     const now = this.now();
     const wait = at - now;
@@ -77,7 +118,8 @@ export class StepLoop {
       return;
     }
     if (this.inFlight.size >= this.maxConcurrent) return;
-    const due = this.store.dueSteps(now, this.maxConcurrent + this.inFlight.size);
+    const due = await this.store.dueSteps(now, this.maxConcurrent + this.inFlight.size);
+    if (this.stopped || this.tickAgain) return;
     if (due.some((id) => !this.inFlight.has(id))) this.timer = setTimeout(() => this.tick(), 0);
   }
 

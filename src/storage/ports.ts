@@ -279,7 +279,12 @@ export interface SharingOutboxStore {
    * Marks the permission as ending and appends its final status message, unless it already is ending
    * (then nothing changes: false). With `discardData`, its data messages are discarded first (counted).
    */
-  beginFinish(permissionId: string, status: string, message: OutboxEntry, discardData: boolean): Promise<boolean>;
+  beginFinish(
+    permissionId: string,
+    status: string,
+    message: OutboxEntry,
+    discardData: boolean,
+  ): Promise<boolean>;
   /** Deletes what is left of the permission's outbox, counting it as discarded at the end; marks it finished. */
   finish(permissionId: string, now: number): Promise<number>;
   state(permissionId: string): Promise<SharingStreamState | undefined>;

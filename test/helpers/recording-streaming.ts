@@ -14,15 +14,17 @@ export class RecordingStreaming implements PermissionStreaming {
   readonly transmission: Array<{ readonly permissionId: string; readonly enabled: boolean }> = [];
   readonly schedules: Array<{ readonly permissionId: string; readonly schedule: string }> = [];
   /** The lookups resumeFinishing() was given (one per hub start). */
-  readonly resumeLookups: Array<(permissionId: string) => GrantedPermission | undefined> = [];
+  readonly resumeLookups: Array<(permissionId: string) => Promise<GrantedPermission | undefined>> = [];
   failFinish = 0;
   closed = false;
 
-  start(permission: GrantedPermission): void {
+  async start(permission: GrantedPermission): Promise<void> {
     this.started.push(permission);
   }
 
-  resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void {
+  async resumeFinishing(
+    lookup: (permissionId: string) => Promise<GrantedPermission | undefined>,
+  ): Promise<void> {
     this.resumeLookups.push(lookup);
   }
 
@@ -46,7 +48,7 @@ export class RecordingStreaming implements PermissionStreaming {
     this.closed = true;
   }
 
-  dataFlow(permissionId: string): PermissionDataFlow {
+  async dataFlow(permissionId: string): Promise<PermissionDataFlow> {
     const finalStatus = this.finishedOf(permissionId).at(-1) ?? null;
     const started = this.startedOf(permissionId).length > 0;
     return {
@@ -66,7 +68,7 @@ export class RecordingStreaming implements PermissionStreaming {
     };
   }
 
-  sentValues(_permissionId: string): readonly SentValueCount[] {
+  async sentValues(_permissionId: string): Promise<readonly SentValueCount[]> {
     return [];
   }
 

@@ -623,8 +623,8 @@ describe("the streaming side's seam", () => {
     assert.equal(s.streaming.resumeLookups.length, 1, "resumeFinishing() called once at start");
     const [lookup] = s.streaming.resumeLookups;
     assert.ok(lookup);
-    assert.equal(lookup(id)?.credentials.password, s.eddie.passwords.get(id));
-    assert.equal(lookup(randomUUID()), undefined);
+    assert.equal((await lookup(id))?.credentials.password, s.eddie.passwords.get(id));
+    assert.equal(await lookup(randomUUID()), undefined);
 
     const flow = await s.hub.api("GET", `/api/permissions/${id}/data-flow`);
     assert.equal(flow.status, 200, JSON.stringify(flow.body));

@@ -11,8 +11,8 @@ test("a step that falls due between the loop's look for due steps and its sleep 
   const now = () => ++clock;
   let pending = true;
   const store = {
-    dueSteps: (at: number) => (pending && at >= dueAt ? ["p1"] : []),
-    nextStepAt: () => (pending ? dueAt : undefined),
+    dueSteps: async (at: number) => (pending && at >= dueAt ? ["p1"] : []),
+    nextStepAt: async () => (pending ? dueAt : undefined),
   };
   const ran = new Promise<string>((resolve) => {
     const loop = new StepLoop(

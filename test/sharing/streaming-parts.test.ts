@@ -130,11 +130,11 @@ describe("sharing outbox store", () => {
     createdAt: T0,
   });
 
-  it("drops the oldest data messages beyond the cap, never one in flight nor a status message", (t) => {
+  it("drops the oldest data messages beyond the cap, never one in flight nor a status message", async (t) => {
     const db = openDatabase(join(tempDataDir(t), "hub.sqlite"));
     t.after(() => db.close());
     const store = new SqliteSharingOutboxStore(db);
-    store.append([
+    await store.append([
       {
         permissionId: PERMISSION,
         entries: [entry("data", "a"), entry("data", "b")],
@@ -142,8 +142,8 @@ describe("sharing outbox store", () => {
         inFlight: [],
       },
     ]);
-    const [first] = store.next(PERMISSION, 1, true);
-    store.append([
+    const [first] = await store.next(PERMISSION, 1, true);
+    await store.append([
       {
         permissionId: PERMISSION,
         entries: [entry("data", "c"), entry("data", "d"), entry("data", "e")],
@@ -152,25 +152,25 @@ describe("sharing outbox store", () => {
       },
     ]);
     assert.deepEqual(
-      store.next(PERMISSION, 10, true).map((m) => m.payload),
+      (await store.next(PERMISSION, 10, true)).map((m) => m.payload),
       ["a", "d", "e"],
     );
-    assert.equal(store.state(PERMISSION)?.droppedOldest, 2);
-    assert.equal(store.state(PERMISSION)?.dataMessages, 3);
+    assert.equal((await store.state(PERMISSION))?.droppedOldest, 2);
+    assert.equal((await store.state(PERMISSION))?.dataMessages, 3);
 
-    assert.equal(store.beginFinish(PERMISSION, "REVOKED", entry("status", "s"), false), true);
-    assert.equal(store.beginFinish(PERMISSION, "REVOKED", entry("status", "s2"), false), false);
+    assert.equal(await store.beginFinish(PERMISSION, "REVOKED", entry("status", "s"), false), true);
+    assert.equal(await store.beginFinish(PERMISSION, "REVOKED", entry("status", "s2"), false), false);
     assert.deepEqual(
-      store.next(PERMISSION, 10, false).map((m) => m.payload),
+      (await store.next(PERMISSION, 10, false)).map((m) => m.payload),
       ["s"],
     );
-    assert.deepEqual(store.finishingPermissionIds(), [PERMISSION]);
+    assert.deepEqual(await store.finishingPermissionIds(), [PERMISSION]);
 
-    store.delivered([
+    await store.delivered([
       { id: first?.id ?? 0, sentAt: T0 + 1 },
       { id: first?.id ?? 0, sentAt: T0 + 2 },
     ]);
-    assert.deepEqual(store.sentValues(PERMISSION), [
+    assert.deepEqual(await store.sentValues(PERMISSION), [
       {
         schema: "SMART-METER-P1-RAW",
         obisCode: "1-0:1.7.0",
@@ -179,12 +179,12 @@ describe("sharing outbox store", () => {
         lastSentAt: T0 + 1,
       },
     ]);
-    assert.equal(store.finish(PERMISSION, T0 + 3), 3);
-    const state = store.state(PERMISSION);
+    assert.equal(await store.finish(PERMISSION, T0 + 3), 3);
+    const state = await store.state(PERMISSION);
     assert.deepEqual(
       [state?.dataMessages, state?.statusMessages, state?.discardedAtEnd, state?.finishedAt],
       [0, 0, 3, T0 + 3],
     );
-    assert.deepEqual(store.finishingPermissionIds(), []);
+    assert.deepEqual(await store.finishingPermissionIds(), []);
   });
 });

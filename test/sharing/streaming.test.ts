@@ -179,7 +179,7 @@ describe("streaming to EDDIE's broker", () => {
     const { received } = await eddie(t, broker);
     const { streaming, bus, store, lines } = await setup(t);
     const permission = grantedPermission(broker);
-    streaming.start(permission);
+    await streaming.start(permission);
     const sourceId = permission.dataSource.id;
     const now = Date.now();
     bus.publish(record(sourceId, now - 3000, { "1-0:1.8.0": 100.5, "1-0:1.7.0": 1.25 }));
@@ -215,7 +215,7 @@ describe("streaming to EDDIE's broker", () => {
     bus.publish(record(sourceId, Date.now(), { "1-0:1.7.0": 2 }));
     await waitFor(() => received.length >= 6 || undefined, "three more messages");
     await waitFor(
-      () => store.state(permission.permissionId)?.dataMessages === 0 || undefined,
+      async () => (await store.state(permission.permissionId))?.dataMessages === 0 || undefined,
       "an empty outbox",
     );
     assert.equal(received.length, 6);
@@ -231,7 +231,7 @@ describe("streaming to EDDIE's broker", () => {
       ...base,
       dataNeed: { ...base.dataNeed, dataTags: ["1-0:1.7.0"], schemas: ["SMART-METER-P1-RAW"] },
     };
-    streaming.start(permission);
+    await streaming.start(permission);
     const sourceId = permission.dataSource.id;
     bus.publish(record(sourceId, Date.now(), { "1-0:1.8.0": 100.5 }));
     await waitFor(
@@ -251,28 +251,31 @@ describe("streaming to EDDIE's broker", () => {
     const { streaming, bus, store } = await setup(t);
     const permission = grantedPermission(broker);
     const id = permission.permissionId;
-    streaming.start(permission);
+    await streaming.start(permission);
     const sourceId = permission.dataSource.id;
     bus.publish(record(sourceId, Date.now(), { "1-0:1.7.0": 1 }));
     await waitFor(() => received.length >= 3 || undefined, "the first messages");
-    await waitFor(() => store.state(id)?.dataMessages === 0 || undefined, "their PUBACKs");
+    await waitFor(async () => (await store.state(id))?.dataMessages === 0 || undefined, "their PUBACKs");
 
     await broker.stop();
-    await waitFor(() => !streaming.dataFlow(id).brokerConnected || undefined, "the connection to drop");
+    await waitFor(
+      async () => !(await streaming.dataFlow(id)).brokerConnected || undefined,
+      "the connection to drop",
+    );
     for (const [i, value] of [2, 3].entries()) {
       bus.publish(record(sourceId, Date.now(), { "1-0:1.7.0": value }));
       await waitFor(
-        () => store.state(id)?.dataMessages === 3 * (i + 1) || undefined,
+        async () => (await store.state(id))?.dataMessages === 3 * (i + 1) || undefined,
         `firing ${i + 1} stored`,
       );
     }
-    const waiting = store.next(id, 100, true);
+    const waiting = await store.next(id, 100, true);
     assert.equal(waiting.length, 6);
     assert.deepEqual(
       waiting.map((m) => m.id),
       [...waiting.map((m) => m.id)].sort((a, b) => a - b),
     );
-    assert.deepEqual(streaming.dataFlow(id).dataMessages, 6);
+    assert.deepEqual((await streaming.dataFlow(id)).dataMessages, 6);
 
     const seenBefore = new Set(received.map((m) => m.payload));
     await broker.restart();
@@ -283,7 +286,7 @@ describe("streaming to EDDIE's broker", () => {
       fresh().map((m) => m.payload),
       waiting.map((m) => m.payload),
     );
-    await waitFor(() => store.state(id)?.dataMessages === 0 || undefined, "an empty outbox");
+    await waitFor(async () => (await store.state(id))?.dataMessages === 0 || undefined, "an empty outbox");
   });
 
   it("drops the oldest data messages beyond the cap and counts them", async (t) => {
@@ -293,28 +296,26 @@ describe("streaming to EDDIE's broker", () => {
     await broker.stop();
     const permission = grantedPermission(broker);
     const id = permission.permissionId;
-    streaming.start(permission);
+    await streaming.start(permission);
     const sourceId = permission.dataSource.id;
     let appended = 0;
     for (const value of [1, 2, 3]) {
       bus.publish(record(sourceId, Date.now(), { "1-0:1.7.0": value }));
       appended += 3;
-      await waitFor(
-        () =>
-          (store.state(id)?.droppedOldest ?? 0) + (store.state(id)?.dataMessages ?? 0) === appended ||
-          undefined,
-        `firing with value ${value}`,
-      );
+      await waitFor(async () => {
+        const state = await store.state(id);
+        return (state?.droppedOldest ?? 0) + (state?.dataMessages ?? 0) === appended || undefined;
+      }, `firing with value ${value}`);
     }
-    const state = store.state(id);
+    const state = await store.state(id);
     assert.equal(state?.dataMessages, 4);
     assert.equal(state?.droppedOldest, 5);
-    const kept = store.next(id, 100, true);
+    const kept = await store.next(id, 100, true);
     assert.deepEqual(
       kept.map((m) => rawValueOf(m.payload, m.channel)),
       [2, 3, 3, 3],
     );
-    assert.equal(streaming.dataFlow(id).droppedOldest, 5);
+    assert.equal((await streaming.dataFlow(id)).droppedOldest, 5);
 
     await broker.restart();
     // QoS 1 is at least once: a message whose PUBACK was cut off by the reconnect may come twice.
@@ -332,16 +333,19 @@ describe("streaming to EDDIE's broker", () => {
     const { streaming, bus, store } = await setup(t);
     const permission = grantedPermission(broker, { transmissionEnabled: false });
     const id = permission.permissionId;
-    streaming.start(permission);
-    await waitFor(() => streaming.dataFlow(id).brokerConnected || undefined, "the connection");
+    await streaming.start(permission);
+    await waitFor(async () => (await streaming.dataFlow(id)).brokerConnected || undefined, "the connection");
     const sourceId = permission.dataSource.id;
     for (const [i, value] of [1, 2].entries()) {
       bus.publish(record(sourceId, Date.now(), { "1-0:1.7.0": value }));
-      await waitFor(() => store.state(id)?.dataMessages === 3 * (i + 1) || undefined, `firing ${i + 1} held`);
+      await waitFor(
+        async () => (await store.state(id))?.dataMessages === 3 * (i + 1) || undefined,
+        `firing ${i + 1} held`,
+      );
     }
     assert.equal(received.length, 0);
-    assert.equal(streaming.dataFlow(id).transmissionEnabled, false);
-    const held = store.next(id, 100, true);
+    assert.equal((await streaming.dataFlow(id)).transmissionEnabled, false);
+    const held = await store.next(id, 100, true);
 
     streaming.setTransmissionEnabled(id, true);
     await waitFor(() => received.length >= 6 || undefined, "the held messages");
@@ -365,19 +369,19 @@ describe("ending a permission", () => {
     const { streaming, store } = await setup(t);
     const streamed = grantedPermission(broker);
     const neverStreamed = grantedPermission(broker);
-    streaming.start(streamed);
+    await streaming.start(streamed);
     await waitFor(
-      () => streaming.dataFlow(streamed.permissionId).brokerConnected || undefined,
+      async () => (await streaming.dataFlow(streamed.permissionId)).brokerConnected || undefined,
       "the connection",
     );
     for (const permission of [streamed, neverStreamed]) {
       await streaming.finish(permission, "REVOKED");
-      assert.equal(store.state(permission.permissionId)?.finishingStatus, "REVOKED"); // durable on return
+      assert.equal((await store.state(permission.permissionId))?.finishingStatus, "REVOKED"); // durable on return
       await waitFor(
-        () => store.state(permission.permissionId)?.finishedAt ?? undefined,
+        async () => (await store.state(permission.permissionId))?.finishedAt ?? undefined,
         "the outbox delivered",
       );
-      const flow = streaming.dataFlow(permission.permissionId);
+      const flow = await streaming.dataFlow(permission.permissionId);
       assert.equal(flow.phase, "finished");
       assert.equal(flow.brokerConnected, false);
 
@@ -402,7 +406,7 @@ describe("ending a permission", () => {
     }
     // Idempotent: no second status message.
     await streaming.finish(streamed, "REVOKED");
-    assert.equal(streaming.dataFlow(streamed.permissionId).statusMessages, 0);
+    assert.equal((await streaming.dataFlow(streamed.permissionId)).statusMessages, 0);
   });
 
   it("delivers the rest of the outbox before the status message, also after a hub restart", async (t) => {
@@ -412,15 +416,18 @@ describe("ending a permission", () => {
     const permission = grantedPermission(broker);
     const id = permission.permissionId;
     await broker.stop();
-    side.streaming.start(permission);
+    await side.streaming.start(permission);
     side.bus.publish(record(permission.dataSource.id, Date.now(), { "1-0:1.7.0": 1 }));
-    await waitFor(() => side.store.state(id)?.dataMessages === 3 || undefined, "a firing stored");
+    await waitFor(
+      async () => (await side.store.state(id))?.dataMessages === 3 || undefined,
+      "a firing stored",
+    );
     await side.streaming.finish(permission, "FULFILLED");
     const next = await side.restart();
-    next.resumeFinishing((permissionId) => (permissionId === id ? permission : undefined));
-    assert.equal(next.dataFlow(id).phase, "finishing");
+    await next.resumeFinishing(async (permissionId) => (permissionId === id ? permission : undefined));
+    assert.equal((await next.dataFlow(id)).phase, "finishing");
     await broker.restart();
-    await waitFor(() => side.store.state(id)?.finishedAt ?? undefined, "the outbox delivered");
+    await waitFor(async () => (await side.store.state(id))?.finishedAt ?? undefined, "the outbox delivered");
     await waitFor(() => received.length >= 4 || undefined, "EDDIE to receive them");
     assert.deepEqual(
       received.map((m) => m.topic.split("/").slice(3).join("/")),
@@ -444,9 +451,9 @@ describe("ending a permission", () => {
     await streaming.finish(permission, "REVOKED");
     broker.revoke(id);
     await broker.restart();
-    await waitFor(() => store.state(id)?.finishedAt ?? undefined, "the permission finished");
-    assert.equal(store.state(id)?.discardedAtEnd, 1);
-    assert.equal(streaming.dataFlow(id).discardedAtEnd, 1);
+    await waitFor(async () => (await store.state(id))?.finishedAt ?? undefined, "the permission finished");
+    assert.equal((await store.state(id))?.discardedAtEnd, 1);
+    assert.equal((await streaming.dataFlow(id)).discardedAtEnd, 1);
     assert.equal(received.length, 0);
     assert.ok(lines.some((l) => l.includes("refused the credentials") && l.includes(id)));
   });
@@ -468,7 +475,7 @@ describe("commands from EDDIE", () => {
     };
     const id = permission.permissionId;
     const subscribed = broker.whenSubscribed(id);
-    streaming.start(permission);
+    await streaming.start(permission);
     await subscribed;
     const command = (action: string, body: unknown) =>
       eddieClient.publishAsync(
@@ -521,14 +528,14 @@ describe("commands from EDDIE", () => {
     await waitFor(() => commands.length > 0 || undefined, "the TERMINATE handed over");
 
     assert.deepEqual(commands, [[id, { action: "TERMINATE", permissionId: id, regionConnectorId: "aiida" }]]);
-    assert.equal(streaming.dataFlow(id).brokerConnected, true);
+    assert.equal((await streaming.dataFlow(id)).brokerConnected, true);
   });
 
   it("subscribes to the command topic again on every connect", async (t) => {
     const broker = await startStandInEpBroker(t);
     const { streaming } = await setup(t);
     const permission = grantedPermission(broker);
-    streaming.start(permission);
+    await streaming.start(permission);
     await broker.whenSubscribed(permission.permissionId, 1);
     await broker.stop();
     await broker.restart();
@@ -544,7 +551,7 @@ describe("data flow and consent record", () => {
     const { streaming, bus, store } = await setup(t);
     const permission = grantedPermission(broker);
     const id = permission.permissionId;
-    streaming.start(permission);
+    await streaming.start(permission);
     const before = Date.now();
     bus.publish(
       record(permission.dataSource.id, Date.now(), {
@@ -557,7 +564,10 @@ describe("data flow and consent record", () => {
     await waitFor(() => received.length >= 3 || undefined, "three messages");
     bus.publish(record(permission.dataSource.id, Date.now(), { "1-0:1.7.0": 2 }));
     await waitFor(() => received.length >= 6 || undefined, "three more");
-    await waitFor(() => store.state(id)?.dataMessages === 0 || undefined, "every PUBACK recorded");
+    await waitFor(
+      async () => (await store.state(id))?.dataMessages === 0 || undefined,
+      "every PUBACK recorded",
+    );
 
     const app = Fastify();
     app.setErrorHandler(errorHandler(silentLogger));
@@ -565,12 +575,12 @@ describe("data flow and consent record", () => {
     // The session hook and the permission side as far as these routes read them: the session's user
     // owns this one permission.
     const session = "session-token";
-    requireSessionUnlessPublic(app, (request) =>
+    requireSessionUnlessPublic(app, async (request) =>
       request.headers.authorization === `Bearer ${session}` ? { token: session, user: "admin" } : undefined,
     );
     const permissionSide = {
       permissions: {
-        get: (owner: string, permissionId: string) => {
+        get: async (owner: string, permissionId: string) => {
           if (owner !== "admin" || permissionId !== id)
             throw new HubError("NOT_FOUND", `No permission with id ${permissionId}.`);
           return { permissionId, status: "STREAMING_DATA", grantTime, revokeTime: null, dataNeed: null };

@@ -15,7 +15,7 @@ export interface EpConnectionOptions {
 /** What the connection asks of and tells its permission's stream. */
 export interface EpConnectionHooks {
   /** The oldest outbox messages, up to `limit`; data messages only while `includeData`. */
-  outbox(limit: number, includeData: boolean): OutboxMessage[];
+  outbox(limit: number, includeData: boolean): Promise<OutboxMessage[]>;
   /** EDDIE's broker acknowledged a message (PUBACK); call `settled(id)` once that is recorded. */
   delivered(message: OutboxMessage, at: number): void;
   /** A message on the command subscription. */
@@ -45,6 +45,12 @@ export class EpConnection {
   private readonly inFlight = new Set<number>();
   /** Acknowledged, but not yet deleted from the outbox: never published again. */
   private readonly acknowledged = new Set<number>();
+  /** True while a pump reads the outbox: pumps run one at a time, or two could publish the same message. */
+  private pumping = false;
+  /** A pump was asked for while one ran: it runs again once the outbox was read. */
+  private pumpAgain = false;
+  /** Ids settled while a pump read the outbox: the read may still list them, but they are gone. */
+  private settledDuringRead: Set<number> | undefined;
   /** Whether data messages may go out (SET_TRANSMISSION_ENABLED); status messages always may. */
   transmissionEnabled = true;
   /** Whether to subscribe to the command topic (not while the permission is ending). */
@@ -81,20 +87,64 @@ export class EpConnection {
   /** The PUBACK of `id` is recorded: it may leave the bookkeeping. */
   settled(id: number): void {
     this.acknowledged.delete(id);
+    this.settledDuringRead?.add(id);
   }
 
-  /** Publishes the oldest outbox messages not yet out, while there is room in the window. */
+  /**
+   * Publishes the oldest outbox messages not yet out, while there is room in the window. The outbox is
+   * read asynchronously; a pump asked for meanwhile runs after it, so messages still go out in order.
+   */
   pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.pumpWhileAsked()
+      .catch((error: unknown) =>
+        this.logger.error(
+          "the outbox could not be read; it is published at the next acknowledgement or connect",
+          {
+            permission: this.credentials.username,
+            error: String(error),
+          },
+        ),
+      )
+      .finally(() => {
+        this.pumping = false;
+        this.settledDuringRead = undefined;
+      });
+  }
+
+  private async pumpWhileAsked(): Promise<void> {
+    do {
+      this.pumpAgain = false;
+      await this.pumpOnce();
+    } while (this.pumpAgain);
+  }
+
+  private async pumpOnce(): Promise<void> {
     const client = this.client;
     if (!this.isConnected || client === undefined) return;
-    let room = this.options.maxInFlight - this.inFlight.size;
-    if (room <= 0) return;
+    if (this.options.maxInFlight - this.inFlight.size <= 0) return;
     const handed = this.inFlight.size + this.acknowledged.size;
-    for (const message of this.hooks.outbox(room + handed, this.transmissionEnabled)) {
-      if (room === 0) break;
-      if (this.inFlight.has(message.id) || this.acknowledged.has(message.id)) continue;
+    const room = this.options.maxInFlight - this.inFlight.size;
+    this.settledDuringRead = new Set();
+    const includeData = this.transmissionEnabled;
+    const messages = await this.hooks.outbox(room + handed, includeData);
+    const settled = this.settledDuringRead;
+    this.settledDuringRead = undefined;
+    // The connection may have broken while the outbox was read: its successor pumps on its own connect.
+    if (client !== this.client || !this.isConnected) return;
+    let free = this.options.maxInFlight - this.inFlight.size;
+    for (const message of messages) {
+      if (free <= 0) break;
+      if (this.inFlight.has(message.id) || this.acknowledged.has(message.id) || settled.has(message.id))
+        continue;
+      // Transmission switched off while the outbox was read: its data messages wait.
+      if (message.kind === "data" && !this.transmissionEnabled) continue;
       this.publish(client, message);
-      room -= 1;
+      free -= 1;
     }
   }
 

@@ -60,7 +60,7 @@ export class MqttPermissionStreaming implements PermissionStreaming {
     const store = deps.store;
     this.appends = new CommitBatcher(
       async (items) => {
-        store.append(
+        await store.append(
           items.map(
             ({ stream, entries }): OutboxAppend => ({
               permissionId: stream.permissionId,
@@ -74,7 +74,7 @@ export class MqttPermissionStreaming implements PermissionStreaming {
       MAX_BATCH,
       1,
     );
-    this.deliveries = new CommitBatcher(async (items) => store.delivered(items), MAX_BATCH, 1);
+    this.deliveries = new CommitBatcher(async (items) => await store.delivered(items), MAX_BATCH, 1);
     this.ctx = {
       store,
       appendMessages: (stream, entries) => this.appends.submit({ stream, entries }),
@@ -91,9 +91,9 @@ export class MqttPermissionStreaming implements PermissionStreaming {
     });
   }
 
-  start(permission: GrantedPermission): void {
+  async start(permission: GrantedPermission): Promise<void> {
     if (this.closed || this.streams.has(permission.permissionId)) return;
-    const state = this.deps.store.state(permission.permissionId);
+    const state = await this.deps.store.state(permission.permissionId);
     if (state?.finishingStatus != null) {
       this.deps.logger.warn("not streaming a permission that has ended", {
         permission: permission.permissionId,
@@ -101,6 +101,8 @@ export class MqttPermissionStreaming implements PermissionStreaming {
       });
       return;
     }
+    // Checked again: the hub may have stopped, or another start() taken it, while the store answered.
+    if (this.closed || this.streams.has(permission.permissionId)) return;
     const stream = PermissionStream.streaming(permission, this.ctx);
     this.streams.set(permission.permissionId, stream);
     const sourceId = permission.dataSource.id;
@@ -119,27 +121,33 @@ export class MqttPermissionStreaming implements PermissionStreaming {
       return;
     }
     if (stream !== undefined) return; // already ending or ended in this process
-    const state = this.deps.store.state(id);
+    const state = await this.deps.store.state(id);
     if (state?.finishedAt != null) return;
     if (state?.finishingStatus == null) {
       // Never streamed here (waiting for its start, or the hub was down): the status message still goes.
-      writeFinalStatus(permission, status, this.ctx, !permission.transmissionEnabled);
+      await writeFinalStatus(permission, status, this.ctx, !permission.transmissionEnabled);
     }
-    const since = this.deps.store.state(id)?.finishingSince ?? Date.now();
+    const since = (await this.deps.store.state(id))?.finishingSince ?? Date.now();
+    // Another finish() or resumeFinishing() may have taken it over while the store answered: one stream each.
+    if (this.closed || this.streams.has(id)) return;
     this.streams.set(id, PermissionStream.finishing(permission, this.ctx, since));
   }
 
-  resumeFinishing(lookup: (permissionId: string) => GrantedPermission | undefined): void {
-    for (const id of this.deps.store.finishingPermissionIds()) {
+  async resumeFinishing(
+    lookup: (permissionId: string) => Promise<GrantedPermission | undefined>,
+  ): Promise<void> {
+    for (const id of await this.deps.store.finishingPermissionIds()) {
       if (this.streams.has(id)) continue;
-      const permission = lookup(id);
-      const state = this.deps.store.state(id);
+      const permission = await lookup(id);
+      const state = await this.deps.store.state(id);
       if (permission === undefined || state?.finishingStatus == null) {
         this.deps.logger.warn("an ended permission's outbox cannot be delivered: permission unknown", {
           permission: id,
         });
         continue;
       }
+      // Checked again: a finish() of the same permission may have come while the store answered.
+      if (this.closed || this.streams.has(id)) continue;
       this.streams.set(
         id,
         PermissionStream.finishing(permission, this.ctx, state.finishingSince ?? Date.now()),
@@ -172,9 +180,11 @@ export class MqttPermissionStreaming implements PermissionStreaming {
     this.bySource.clear();
   }
 
-  dataFlow(permissionId: string): PermissionDataFlow {
+  async dataFlow(permissionId: string): Promise<PermissionDataFlow> {
+    const state = await this.deps.store.state(permissionId);
+    const lastSent = await this.deps.store.lastSent(permissionId);
+    // Read after the store answered, so the phase in memory is as new as the counts, or newer.
     const stream = this.streams.get(permissionId);
-    const state = this.deps.store.state(permissionId);
     let phase: StreamPhase = stream?.phase ?? "idle";
     if (stream === undefined && state?.finishedAt != null) phase = "finished";
     else if (stream === undefined && state?.finishingStatus != null) phase = "finishing";
@@ -192,11 +202,11 @@ export class MqttPermissionStreaming implements PermissionStreaming {
       droppedOldest: state?.droppedOldest ?? 0,
       discardedAtEnd: state?.discardedAtEnd ?? 0,
       finalStatus: state?.finishingStatus ?? null,
-      lastSent: this.deps.store.lastSent(permissionId),
+      lastSent,
     };
   }
 
-  sentValues(permissionId: string): readonly SentValueCount[] {
-    return this.deps.store.sentValues(permissionId);
+  async sentValues(permissionId: string): Promise<readonly SentValueCount[]> {
+    return await this.deps.store.sentValues(permissionId);
   }
 }

@@ -234,7 +234,12 @@ export class PermissionStream {
     this.job?.stop();
     this.job = undefined;
     await this.ctx.appendMessages(this, []); // every firing written before: the status message comes last
-    const begun = writeFinalStatus(this.granted, status, this.ctx, !this.connection.transmissionEnabled);
+    const begun = await writeFinalStatus(
+      this.granted,
+      status,
+      this.ctx,
+      !this.connection.transmissionEnabled,
+    );
     this.beginDelivering(Date.now());
     return begun;
   }
@@ -275,23 +280,49 @@ export class PermissionStream {
 
   /** An ending permission whose outbox is empty is done: close the connection. */
   private closeIfDelivered(): void {
-    if (this.phaseNow !== "finishing" || this.connection.busy) return;
-    if (this.ctx.store.next(this.permissionId, 1, true).length > 0) return;
-    this.ctx.store.finish(this.permissionId, Date.now());
-    this.ctx.logger.info("permission's outbox delivered; connection closed", {
-      permission: this.permissionId,
-    });
-    void this.end(true);
+    this.finishIfDelivered().catch((error: unknown) =>
+      this.ctx.logger.error("an ended permission's outbox could not be closed; it is tried again later", {
+        permission: this.permissionId,
+        error: String(error),
+      }),
+    );
   }
 
+  private async finishIfDelivered(): Promise<void> {
+    if (this.phaseNow !== "finishing" || this.connection.busy) return;
+    const left = await this.ctx.store.next(this.permissionId, 1, true);
+    // Checked again: a publish, the grace timer or another check may have come while the store answered.
+    if (left.length > 0 || this.phaseNow !== "finishing" || this.connection.busy) return;
+    this.phaseNow = "finished"; // taken now, so that nothing else finishes it while the store writes
+    try {
+      await this.ctx.store.finish(this.permissionId, Date.now());
+      this.ctx.logger.info("permission's outbox delivered; connection closed", {
+        permission: this.permissionId,
+      });
+    } finally {
+      await this.end(true);
+    }
+  }
+
+  /** Ends the delivery for good, discarding what is left; never rejects (timers and hooks call it): logs instead. */
   private async discardRest(why: string): Promise<void> {
     if (this.phaseNow !== "finishing") return;
-    await this.end(false);
-    const discarded = this.ctx.store.finish(this.permissionId, Date.now());
-    this.ctx.logger.warn(`permission ended: ${why}; undelivered messages discarded`, {
-      permission: this.permissionId,
-      discarded,
-    });
+    try {
+      await this.end(false);
+      const discarded = await this.ctx.store.finish(this.permissionId, Date.now());
+      this.ctx.logger.warn(`permission ended: ${why}; undelivered messages discarded`, {
+        permission: this.permissionId,
+        discarded,
+      });
+    } catch (error) {
+      this.ctx.logger.error(
+        "an ended permission's outbox could not be discarded; it is tried at the next start",
+        {
+          permission: this.permissionId,
+          error: String(error),
+        },
+      );
+    }
   }
 
   private async end(graceful: boolean): Promise<void> {
@@ -310,15 +341,15 @@ export class PermissionStream {
 }
 
 /** Writes the final status message to the outbox and marks the permission as ending; false if it already was. */
-export function writeFinalStatus(
+export async function writeFinalStatus(
   granted: GrantedPermission,
   status: StatusMessageStatus,
   ctx: Pick<StreamContext, "store" | "logger">,
   discardData: boolean,
-): boolean {
+): Promise<boolean> {
   const now = Date.now();
   const message = buildStatusMessage(granted, status, now);
-  const begun = ctx.store.beginFinish(
+  const begun = await ctx.store.beginFinish(
     granted.permissionId,
     status,
     {

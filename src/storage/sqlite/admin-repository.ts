@@ -9,18 +9,18 @@ const UPSERT_PASSWORD = `INSERT INTO admin_user (username, password_hash) VALUES
 export class SqliteAdminStore implements AdminStore {
   constructor(private readonly db: Database.Database) {}
 
-  passwordHash(username: string): string | undefined {
+  async passwordHash(username: string): Promise<string | undefined> {
     const row = this.db.prepare("SELECT password_hash FROM admin_user WHERE username = ?").get(username) as
       | { password_hash: string }
       | undefined;
     return row?.password_hash;
   }
 
-  setPasswordHash(username: string, hash: string): void {
+  async setPasswordHash(username: string, hash: string): Promise<void> {
     inRequestTransaction(this.db, () => this.db.prepare(UPSERT_PASSWORD).run(username, hash));
   }
 
-  createSession(tokenDigest: string, username: string, expiresAt: number): void {
+  async createSession(tokenDigest: string, username: string, expiresAt: number): Promise<void> {
     inRequestTransaction(this.db, () =>
       this.db
         .prepare("INSERT INTO admin_session (token_digest, username, expires_at) VALUES (?, ?, ?)")
@@ -28,20 +28,20 @@ export class SqliteAdminStore implements AdminStore {
     );
   }
 
-  sessionUser(tokenDigest: string, now: number): string | undefined {
+  async sessionUser(tokenDigest: string, now: number): Promise<string | undefined> {
     const row = this.db
       .prepare("SELECT username FROM admin_session WHERE token_digest = ? AND expires_at > ?")
       .get(tokenDigest, now) as { username: string } | undefined;
     return row?.username;
   }
 
-  deleteSession(tokenDigest: string): void {
+  async deleteSession(tokenDigest: string): Promise<void> {
     inRequestTransaction(this.db, () =>
       this.db.prepare("DELETE FROM admin_session WHERE token_digest = ?").run(tokenDigest),
     );
   }
 
-  replacePassword(username: string, hash: string, keepSession: string | undefined): number {
+  async replacePassword(username: string, hash: string, keepSession: string | undefined): Promise<number> {
     return inRequestTransaction(this.db, () => {
       this.db.prepare(UPSERT_PASSWORD).run(username, hash);
       // IS NOT: with no session to keep (NULL) every session of the user goes.

@@ -81,7 +81,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
     private readonly keys: DataSourceKeys,
   ) {}
 
-  create(source: DataSource, password: DevicePasswordHash): void {
+  async create(source: DataSource, password: DevicePasswordHash): Promise<void> {
     const key = inRequestTransaction(this.db, () => {
       const info = this.db
         .prepare(
@@ -117,21 +117,26 @@ export class SqliteDataSourceStore implements DataSourceStore {
     this.keys.set(source.id, key); // only once committed: a failed COMMIT leaves no key behind
   }
 
-  get(id: string): DataSource | undefined {
+  async get(id: string): Promise<DataSource | undefined> {
+    return this.read(id);
+  }
+
+  /** One data source, synchronous so that update reads it back in the same turn as its write. */
+  private read(id: string): DataSource | undefined {
     const row = this.db.prepare("SELECT * FROM data_source WHERE id = ?").get(id) as
       | DataSourceRow
       | undefined;
     return row ? toDataSource(row) : undefined;
   }
 
-  list(): DataSource[] {
+  async list(): Promise<DataSource[]> {
     const rows = this.db
       .prepare("SELECT * FROM data_source ORDER BY created_at, key")
       .all() as DataSourceRow[];
     return rows.map(toDataSource);
   }
 
-  update(id: string, patch: DataSourcePatch, now: number): DataSource | undefined {
+  async update(id: string, patch: DataSourcePatch, now: number): Promise<DataSource | undefined> {
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
       keyof DataSourcePatch,
       unknown,
@@ -143,10 +148,10 @@ export class SqliteDataSourceStore implements DataSourceStore {
         .prepare(`UPDATE data_source SET ${[...sets, "updated_at = ?"].join(", ")} WHERE id = ?`)
         .run(...values, now, id),
     );
-    return info.changes === 0 ? undefined : this.get(id);
+    return info.changes === 0 ? undefined : this.read(id);
   }
 
-  setPassword(id: string, password: DevicePasswordHash, now: number): boolean {
+  async setPassword(id: string, password: DevicePasswordHash, now: number): Promise<boolean> {
     return inRequestTransaction(this.db, () => {
       const info = this.db
         .prepare("UPDATE data_source_mqtt_user SET password_hash = ?, salt = ? WHERE username = ?")
@@ -156,7 +161,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
     });
   }
 
-  delete(id: string): boolean {
+  async delete(id: string): Promise<boolean> {
     const deleted = inRequestTransaction(this.db, () => {
       const key = this.keys.get(id);
       const info = this.db.prepare("DELETE FROM data_source WHERE id = ?").run(id);
@@ -172,7 +177,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
     return deleted;
   }
 
-  credentials(): DeviceCredential[] {
+  async credentials(): Promise<DeviceCredential[]> {
     const rows = this.db
       .prepare(
         `SELECT d.id, d.enabled, u.password_hash, u.salt FROM data_source d
@@ -186,7 +191,7 @@ export class SqliteDataSourceStore implements DataSourceStore {
     }));
   }
 
-  counters(id: string): IngestCounters | undefined {
+  async counters(id: string): Promise<IngestCounters | undefined> {
     const row = this.db
       .prepare(
         `SELECT messages_accepted, messages_rejected, values_accepted, values_rejected, last_message_at

@@ -30,7 +30,7 @@ function insertVersion5DataSource(db: Database.Database, id: string, asset: stri
   ).run(id, id, asset);
 }
 
-test("a database from before roles gives each data source its asset's default role when it is opened", (t) => {
+test("a database from before roles gives each data source its asset's default role when it is opened", async (t) => {
   const file = tempFile(t);
   const old = new Database(file);
   assert.equal(migrate(old, VERSION_BEFORE_ROLES), VERSION_BEFORE_ROLES);
@@ -44,17 +44,17 @@ test("a database from before roles gives each data source its asset's default ro
   const store = new SqliteDataSourceStore(db, DataSourceKeys.load(db));
   for (const asset of ASSETS) {
     // The migration's SQL is frozen; the domain's table may only change for new data sources.
-    assert.equal(store.get(`old-${asset}`)?.role, defaultRoleOf(asset), asset);
+    assert.equal((await store.get(`old-${asset}`))?.role, defaultRoleOf(asset), asset);
   }
-  assert.equal(store.get("old-CONNECTION-AGREEMENT-POINT")?.role, "GRID_METER");
+  assert.equal((await store.get("old-CONNECTION-AGREEMENT-POINT"))?.role, "GRID_METER");
 
-  store.create({ ...testDataSource("new"), role: "HEAT_PUMP" }, hashDevicePassword("pw"));
-  assert.equal(store.get("new")?.role, "HEAT_PUMP");
-  assert.equal(store.update("old-SUBMETER", { role: "EV_CHARGER" }, 1)?.role, "EV_CHARGER");
-  assert.equal(store.get("old-SUBMETER")?.role, "EV_CHARGER");
+  await store.create({ ...testDataSource("new"), role: "HEAT_PUMP" }, hashDevicePassword("pw"));
+  assert.equal((await store.get("new"))?.role, "HEAT_PUMP");
+  assert.equal((await store.update("old-SUBMETER", { role: "EV_CHARGER" }, 1))?.role, "EV_CHARGER");
+  assert.equal((await store.get("old-SUBMETER"))?.role, "EV_CHARGER");
 
   const version = db.prepare("SELECT max(version) FROM schema_migration").pluck().get() as number;
   assert.ok(version > VERSION_BEFORE_ROLES);
   assert.equal(migrate(db), version, "migrating again changes nothing");
-  assert.equal(store.get("old-CONNECTION-AGREEMENT-POINT")?.role, "GRID_METER");
+  assert.equal((await store.get("old-CONNECTION-AGREEMENT-POINT"))?.role, "GRID_METER");
 });

@@ -35,11 +35,11 @@ function tempFile(t: TestContext): string {
 }
 
 /** A migrated database on a real file with data sources `ids`, and the stores over it. */
-function openWithSources(t: TestContext, ...ids: string[]) {
+async function openWithSources(t: TestContext, ...ids: string[]) {
   const db = openDatabase(tempFile(t));
   t.after(() => db.close());
   const dataSources = new SqliteDataSourceStore(db, DataSourceKeys.load(db));
-  for (const id of ids) dataSources.create(testDataSource(id), hashDevicePassword("pw"));
+  for (const id of ids) await dataSources.create(testDataSource(id), hashDevicePassword("pw"));
   return { db, dataSources, sessions: new SqliteDeviceSessionStore(db) };
 }
 
@@ -60,174 +60,172 @@ test("sessions and their queued feedback survive closing and reopening the stora
   const longClientId = `é${"x".repeat(65_533)}`; // 65,535 bytes in UTF-8, the most MQTT allows
   const binary = Buffer.from([0x00, 0xff, 0x7b, 0x0a, 0x00]);
   const first = await openSqliteStorage(file);
-  first.dataSources.create(testDataSource("meter"), hashDevicePassword("pw"));
-  first.deviceSessions.save(session("pub-1", "meter", { feedbackQos: 2, expiresAt: null }));
-  first.deviceSessions.save(
+  await first.dataSources.create(testDataSource("meter"), hashDevicePassword("pw"));
+  await first.deviceSessions.save(session("pub-1", "meter", { feedbackQos: 2, expiresAt: null }));
+  await first.deviceSessions.save(
     session(longClientId, "meter", { feedbackQos: null, expiresAt: 1_900_000_000_000 }),
   );
-  first.deviceSessions.enqueue("pub-1", [Buffer.from("{}"), binary], 50);
-  const before = first.deviceSessions.queued("pub-1");
+  await first.deviceSessions.enqueue("pub-1", [Buffer.from("{}"), binary], 50);
+  const before = await first.deviceSessions.queued("pub-1");
   await first.close();
 
   const second = await openSqliteStorage(file);
   t.after(() => second.close());
-  const kept = second.deviceSessions.all().sort((a, b) => a.clientId.length - b.clientId.length);
+  const kept = (await second.deviceSessions.all()).sort((a, b) => a.clientId.length - b.clientId.length);
   assert.deepEqual(kept, [
     { clientId: "pub-1", dataSourceId: "meter", feedbackQos: 2, expiresAt: null },
     { clientId: longClientId, dataSourceId: "meter", feedbackQos: null, expiresAt: 1_900_000_000_000 },
   ]);
-  const after = second.deviceSessions.queued("pub-1");
+  const after = await second.deviceSessions.queued("pub-1");
   assert.deepEqual(after, before);
   assert.ok(Buffer.isBuffer(after[1]?.payload));
   assert.ok(after[1]?.payload.equals(binary), "a binary payload comes back unchanged");
-  assert.deepEqual(second.deviceSessions.queued(longClientId), []);
+  assert.deepEqual(await second.deviceSessions.queued(longClientId), []);
 
   // An id is never handed out twice, even once every report was delivered and the hub restarted.
-  second.deviceSessions.delivered(
+  await second.deviceSessions.delivered(
     "pub-1",
     after.map((q) => q.id),
   );
   const lastId = after.at(-1)?.id ?? 0;
-  second.deviceSessions.enqueue("pub-1", reports("next"), 50);
-  const [next] = second.deviceSessions.queued("pub-1");
+  await second.deviceSessions.enqueue("pub-1", reports("next"), 50);
+  const [next] = await second.deviceSessions.queued("pub-1");
   assert.ok(next !== undefined && next.id > lastId, `id ${next?.id} follows ${lastId}`);
 });
 
-test("the bound holds for all sessions of a data source together and drops the oldest first", (t) => {
-  const { db, sessions } = openWithSources(t, "meter", "other");
-  sessions.save(session("a1", "meter"));
-  sessions.save(session("a2", "meter"));
-  sessions.save(session("b1", "other"));
-  sessions.enqueue("b1", reports("b-1", "b-2", "b-3"), 3);
+test("the bound holds for all sessions of a data source together and drops the oldest first", async (t) => {
+  const { db, sessions } = await openWithSources(t, "meter", "other");
+  await sessions.save(session("a1", "meter"));
+  await sessions.save(session("a2", "meter"));
+  await sessions.save(session("b1", "other"));
+  await sessions.enqueue("b1", reports("b-1", "b-2", "b-3"), 3);
 
-  assert.equal(sessions.enqueue("a1", reports("1", "2", "3"), 4), 0);
-  assert.equal(sessions.enqueue("a2", reports("4", "5"), 4), 1, "one over the bound of 4");
-  assert.deepEqual(texts(sessions.queued("a1")), ["2", "3"]);
-  assert.deepEqual(texts(sessions.queued("a2")), ["4", "5"]);
+  assert.equal(await sessions.enqueue("a1", reports("1", "2", "3"), 4), 0);
+  assert.equal(await sessions.enqueue("a2", reports("4", "5"), 4), 1, "one over the bound of 4");
+  assert.deepEqual(texts(await sessions.queued("a1")), ["2", "3"]);
+  assert.deepEqual(texts(await sessions.queued("a2")), ["4", "5"]);
 
   // More at once than the bound: the older reports go first, then the oldest of the new ones.
-  assert.equal(sessions.enqueue("a1", reports("6", "7", "8", "9", "10"), 4), 5);
-  assert.deepEqual(texts(sessions.queued("a1")), ["7", "8", "9", "10"]);
-  assert.deepEqual(texts(sessions.queued("a2")), []);
-  assert.deepEqual(texts(sessions.queued("b1")), ["b-1", "b-2", "b-3"], "another data source is not touched");
+  assert.equal(await sessions.enqueue("a1", reports("6", "7", "8", "9", "10"), 4), 5);
+  assert.deepEqual(texts(await sessions.queued("a1")), ["7", "8", "9", "10"]);
+  assert.deepEqual(texts(await sessions.queued("a2")), []);
+  assert.deepEqual(
+    texts(await sessions.queued("b1")),
+    ["b-1", "b-2", "b-3"],
+    "another data source is not touched",
+  );
   assert.equal(feedbackRows(db), 7);
 });
 
-test("deleting a data source ends its sessions and drops their feedback; other sources keep theirs", (t) => {
-  const { db, dataSources, sessions } = openWithSources(t, "meter", "other");
-  sessions.save(session("a1", "meter"));
-  sessions.save(session("a2", "meter", { expiresAt: 5 }));
-  sessions.save(session("b1", "other"));
-  sessions.enqueue("a1", reports("a"), 50);
-  sessions.enqueue("a2", reports("a"), 50);
-  sessions.enqueue("b1", reports("b"), 50);
+test("deleting a data source ends its sessions and drops their feedback; other sources keep theirs", async (t) => {
+  const { db, dataSources, sessions } = await openWithSources(t, "meter", "other");
+  await sessions.save(session("a1", "meter"));
+  await sessions.save(session("a2", "meter", { expiresAt: 5 }));
+  await sessions.save(session("b1", "other"));
+  await sessions.enqueue("a1", reports("a"), 50);
+  await sessions.enqueue("a2", reports("a"), 50);
+  await sessions.enqueue("b1", reports("b"), 50);
 
-  assert.equal(dataSources.delete("meter"), true);
+  assert.equal(await dataSources.delete("meter"), true);
   assert.deepEqual(
-    sessions.all().map((s) => s.clientId),
+    (await sessions.all()).map((s) => s.clientId),
     ["b1"],
   );
-  assert.deepEqual(sessions.queued("a1"), []);
+  assert.deepEqual(await sessions.queued("a1"), []);
   assert.equal(feedbackRows(db), 1, "no feedback row outlives its session");
-  assert.deepEqual(texts(sessions.queued("b1")), ["b"]);
+  assert.deepEqual(texts(await sessions.queued("b1")), ["b"]);
 });
 
-test("saving a client id again keeps its queue for the same data source and drops it for another", (t) => {
-  const { sessions } = openWithSources(t, "meter", "other");
-  sessions.save(session("pub", "meter", { feedbackQos: null }));
-  sessions.enqueue("pub", reports("for meter"), 50);
+test("saving a client id again keeps its queue for the same data source and drops it for another", async (t) => {
+  const { sessions } = await openWithSources(t, "meter", "other");
+  await sessions.save(session("pub", "meter", { feedbackQos: null }));
+  await sessions.enqueue("pub", reports("for meter"), 50);
 
-  sessions.save(session("pub", "meter", { feedbackQos: 0, expiresAt: 123 }));
-  assert.deepEqual(sessions.all(), [
+  await sessions.save(session("pub", "meter", { feedbackQos: 0, expiresAt: 123 }));
+  assert.deepEqual(await sessions.all(), [
     { clientId: "pub", dataSourceId: "meter", feedbackQos: 0, expiresAt: 123 },
   ]);
-  assert.deepEqual(texts(sessions.queued("pub")), ["for meter"]);
+  assert.deepEqual(texts(await sessions.queued("pub")), ["for meter"]);
 
-  sessions.save(session("pub", "other"));
-  assert.deepEqual(sessions.all(), [
+  await sessions.save(session("pub", "other"));
+  assert.deepEqual(await sessions.all(), [
     { clientId: "pub", dataSourceId: "other", feedbackQos: 1, expiresAt: null },
   ]);
-  assert.deepEqual(sessions.queued("pub"), [], "meter's feedback never reaches other's device");
+  assert.deepEqual(await sessions.queued("pub"), [], "meter's feedback never reaches other's device");
 });
 
-test("removeExpired ends the sessions expired at or before now, never those without an expiry", (t) => {
-  const { db, sessions } = openWithSources(t, "meter");
+test("removeExpired ends the sessions expired at or before now, never those without an expiry", async (t) => {
+  const { db, sessions } = await openWithSources(t, "meter");
   const now = 1_800_000_000_000;
-  sessions.save(session("gone-earlier", "meter", { expiresAt: now - 1 }));
-  sessions.save(session("gone-now", "meter", { expiresAt: now }));
-  sessions.save(session("stays", "meter", { expiresAt: now + 1 }));
-  sessions.save(session("forever", "meter", { expiresAt: null }));
-  sessions.enqueue("gone-now", reports("x"), 50);
-  sessions.enqueue("stays", reports("y"), 50);
+  await sessions.save(session("gone-earlier", "meter", { expiresAt: now - 1 }));
+  await sessions.save(session("gone-now", "meter", { expiresAt: now }));
+  await sessions.save(session("stays", "meter", { expiresAt: now + 1 }));
+  await sessions.save(session("forever", "meter", { expiresAt: null }));
+  await sessions.enqueue("gone-now", reports("x"), 50);
+  await sessions.enqueue("stays", reports("y"), 50);
 
-  assert.deepEqual(sessions.removeExpired(now).sort(), ["gone-earlier", "gone-now"]);
-  assert.deepEqual(
-    sessions
-      .all()
-      .map((s) => s.clientId)
-      .sort(),
-    ["forever", "stays"],
-  );
+  assert.deepEqual((await sessions.removeExpired(now)).sort(), ["gone-earlier", "gone-now"]);
+  assert.deepEqual((await sessions.all()).map((s) => s.clientId).sort(), ["forever", "stays"]);
   assert.equal(feedbackRows(db), 1);
-  assert.deepEqual(sessions.removeExpired(now), [], "nothing twice");
+  assert.deepEqual(await sessions.removeExpired(now), [], "nothing twice");
 
-  sessions.remove("stays");
+  await sessions.remove("stays");
   assert.deepEqual(
-    sessions.all().map((s) => s.clientId),
+    (await sessions.all()).map((s) => s.clientId),
     ["forever"],
   );
   assert.equal(feedbackRows(db), 0, "remove drops the queue with the session");
 });
 
-test("delivered removes only the session's own ids and ignores another session's", (t) => {
-  const { sessions } = openWithSources(t, "meter");
-  sessions.save(session("a", "meter"));
-  sessions.save(session("b", "meter"));
-  sessions.enqueue("a", reports("a1", "a2"), 50);
-  sessions.enqueue("b", reports("b1", "b2"), 50);
-  const [a1, a2] = sessions.queued("a");
-  const [b1] = sessions.queued("b");
+test("delivered removes only the session's own ids and ignores another session's", async (t) => {
+  const { sessions } = await openWithSources(t, "meter");
+  await sessions.save(session("a", "meter"));
+  await sessions.save(session("b", "meter"));
+  await sessions.enqueue("a", reports("a1", "a2"), 50);
+  await sessions.enqueue("b", reports("b1", "b2"), 50);
+  const [a1, a2] = await sessions.queued("a");
+  const [b1] = await sessions.queued("b");
   assert.ok(a1 && a2 && b1);
 
-  sessions.delivered("a", [a1.id, b1.id, 999_999]);
-  assert.deepEqual(texts(sessions.queued("a")), ["a2"]);
-  assert.deepEqual(texts(sessions.queued("b")), ["b1", "b2"]);
-  sessions.delivered("a", [a1.id]); // a second PUBACK for the same report
-  assert.deepEqual(texts(sessions.queued("a")), ["a2"]);
+  await sessions.delivered("a", [a1.id, b1.id, 999_999]);
+  assert.deepEqual(texts(await sessions.queued("a")), ["a2"]);
+  assert.deepEqual(texts(await sessions.queued("b")), ["b1", "b2"]);
+  await sessions.delivered("a", [a1.id]); // a second PUBACK for the same report
+  assert.deepEqual(texts(await sessions.queued("a")), ["a2"]);
 });
 
-test("bad calls throw a precise error and change nothing", (t) => {
-  const { db, sessions } = openWithSources(t, "meter");
-  sessions.save(session("pub", "meter"));
-  sessions.enqueue("pub", reports("kept"), 50);
+test("bad calls throw a precise error and change nothing", async (t) => {
+  const { db, sessions } = await openWithSources(t, "meter");
+  await sessions.save(session("pub", "meter"));
+  await sessions.enqueue("pub", reports("kept"), 50);
   const longClientId = "y".repeat(65_535);
 
-  assert.throws(
+  await assert.rejects(
     () => sessions.save(session("pub", "nowhere")),
     /The session of client id "pub" was not saved: data source "nowhere" does not exist\./,
   );
-  assert.throws(
+  await assert.rejects(
     () => sessions.save(session(longClientId, "nowhere")),
     (err: Error) => err.message.length < 300,
   );
-  assert.deepEqual(sessions.all(), [session("pub", "meter")]);
-  assert.deepEqual(texts(sessions.queued("pub")), ["kept"]);
+  assert.deepEqual(await sessions.all(), [session("pub", "meter")]);
+  assert.deepEqual(texts(await sessions.queued("pub")), ["kept"]);
 
-  assert.throws(
+  await assert.rejects(
     () => sessions.enqueue("stranger", reports("x"), 50),
     /No feedback was queued: client id "stranger" has no kept session\./,
   );
-  assert.throws(() => sessions.enqueue("pub", reports("x"), -1), RangeError);
-  assert.throws(() => sessions.enqueue("pub", reports("x"), 1.5), RangeError);
-  assert.throws(
+  await assert.rejects(() => sessions.enqueue("pub", reports("x"), -1), RangeError);
+  await assert.rejects(() => sessions.enqueue("pub", reports("x"), 1.5), RangeError);
+  await assert.rejects(
     () => sessions.save({ ...session("pub", "meter"), feedbackQos: 3 as 0 }),
     /CHECK constraint failed/,
   );
   assert.equal(feedbackRows(db), 1);
-  assert.deepEqual(sessions.all(), [session("pub", "meter")]);
+  assert.deepEqual(await sessions.all(), [session("pub", "meter")]);
 });
 
-test("a database of schema version 3 with data migrates to the session tables, and its data sources take sessions", (t) => {
+test("a database of schema version 3 with data migrates to the session tables, and its data sources take sessions", async (t) => {
   const file = tempFile(t);
   const old = new Database(file);
   assert.equal(migrate(old, 3), 3);
@@ -246,12 +244,12 @@ test("a database of schema version 3 with data migrates to the session tables, a
   assert.equal(db.prepare("SELECT max(version) FROM schema_migration").pluck().get(), LATEST_VERSION);
   assert.equal(db.prepare("SELECT username FROM admin_user").pluck().get(), "admin");
   const dataSources = new SqliteDataSourceStore(db, DataSourceKeys.load(db));
-  assert.equal(dataSources.get("meter")?.name, "meter");
+  assert.equal((await dataSources.get("meter"))?.name, "meter");
   const sessions = new SqliteDeviceSessionStore(db);
-  sessions.save(session("pub", "meter"));
-  sessions.enqueue("pub", reports("r"), 50);
-  assert.deepEqual(texts(sessions.queued("pub")), ["r"]);
-  assert.equal(dataSources.delete("meter"), true);
-  assert.deepEqual(sessions.all(), [], "the cascade works for a data source older than the migration");
+  await sessions.save(session("pub", "meter"));
+  await sessions.enqueue("pub", reports("r"), 50);
+  assert.deepEqual(texts(await sessions.queued("pub")), ["r"]);
+  assert.equal(await dataSources.delete("meter"), true);
+  assert.deepEqual(await sessions.all(), [], "the cascade works for a data source older than the migration");
   assert.equal(migrate(db), LATEST_VERSION, "migrating again changes nothing");
 });

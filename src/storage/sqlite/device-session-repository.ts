@@ -63,11 +63,11 @@ export class SqliteDeviceSessionStore implements DeviceSessionStore {
     };
   }
 
-  all(): DeviceSessionRecord[] {
+  async all(): Promise<DeviceSessionRecord[]> {
     return (this.statements.all.all() as SessionRow[]).map(toSession);
   }
 
-  save(session: DeviceSessionRecord): void {
+  async save(session: DeviceSessionRecord): Promise<void> {
     const s = this.statements;
     inWriteTransaction(this.db, () => {
       // Checked here rather than left to the foreign key, whose error would not say which key failed.
@@ -88,16 +88,16 @@ export class SqliteDeviceSessionStore implements DeviceSessionStore {
     });
   }
 
-  remove(clientId: string): void {
+  async remove(clientId: string): Promise<void> {
     // One statement is its own transaction; the cascade drops the queued feedback with it.
     this.statements.remove.run(clientId);
   }
 
-  removeExpired(now: number): string[] {
+  async removeExpired(now: number): Promise<string[]> {
     return this.statements.removeExpired.all(now) as string[];
   }
 
-  enqueue(clientId: string, payloads: readonly Buffer[], maxPerDataSource: number): number {
+  async enqueue(clientId: string, payloads: readonly Buffer[], maxPerDataSource: number): Promise<number> {
     if (!Number.isSafeInteger(maxPerDataSource) || maxPerDataSource < 0) {
       throw new RangeError(`maxPerDataSource must be a whole number ≥ 0, not ${maxPerDataSource}`);
     }
@@ -113,11 +113,11 @@ export class SqliteDeviceSessionStore implements DeviceSessionStore {
     });
   }
 
-  queued(clientId: string): QueuedFeedback[] {
+  async queued(clientId: string): Promise<QueuedFeedback[]> {
     return this.statements.queued.all(clientId) as QueuedFeedback[];
   }
 
-  delivered(clientId: string, ids: readonly number[]): void {
+  async delivered(clientId: string, ids: readonly number[]): Promise<void> {
     const s = this.statements;
     inWriteTransaction(this.db, () => {
       for (const id of ids) s.delivered.run(clientId, id);

@@ -29,14 +29,14 @@ const VOLTAGE = obisByCode("1-0:32.7.0")?.key ?? 0;
 type Value = readonly [number, number, number];
 
 /** A hub database with one data source, its writer and rollup, and a reader on its own read-only connection. */
-function setUp(t: TestContext) {
+async function setUp(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), "aiida-energy-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "hub.sqlite");
   const db = openDatabase(file);
   t.after(() => db.close());
   const keys = DataSourceKeys.load(db);
-  new SqliteDataSourceStore(db, keys).create(testDataSource("meter"), hashDevicePassword("x"));
+  await new SqliteDataSourceStore(db, keys).create(testDataSource("meter"), hashDevicePassword("x"));
   const key = keys.get("meter") ?? assert.fail("no key");
   const rollup = new HourlyRollup(db);
   const writer = new RecordBatchWriter(db, rollup);
@@ -134,8 +134,8 @@ const LAST = Date.parse("2026-03-31T03:00:00Z");
 const AFTER_ALL = LAST + 2 * HOUR_MS;
 
 describe("energy per interval read from SQLite", () => {
-  test("raw values, hourly rollups and a late value give the same answer as tallying every reading", (t) => {
-    const hub = setUp(t);
+  test("raw values, hourly rollups and a late value give the same answer as tallying every reading", async (t) => {
+    const hub = await setUp(t);
     hub.write(gridMeter(FIRST, LAST));
     const raw = rounded(hub.energy(DAYS));
     assert.deepEqual(raw, rounded(expected(hub.stored, DAYS)), "before any rollup");
@@ -163,8 +163,8 @@ describe("energy per interval read from SQLite", () => {
     assert.deepEqual(rounded(hub.energy(DAYS)), late, "rolled up again");
   });
 
-  test("rolled-up hours are answered from their rollup rows, not from raw values", (t) => {
-    const hub = setUp(t);
+  test("rolled-up hours are answered from their rollup rows, not from raw values", async (t) => {
+    const hub = await setUp(t);
     hub.write(gridMeter(FIRST, LAST));
     hub.rollUpUntil(AFTER_ALL);
     const answer = rounded(hub.energy(DAYS));
@@ -175,8 +175,8 @@ describe("energy per interval read from SQLite", () => {
     assert.deepEqual(rounded(hub.energy(DAYS)), answer);
   });
 
-  test("an hour with a gap longer than the limit inside is read raw, so the gap is not bridged", (t) => {
-    const hub = setUp(t);
+  test("an hour with a gap longer than the limit inside is read raw, so the gap is not bridged", async (t) => {
+    const hub = await setUp(t);
     const values = gridMeter(FIRST, LAST).filter(
       ([ts]) => ts < Date.parse("2026-03-29T10:10:00Z") || ts > Date.parse("2026-03-29T10:40:00Z"),
     );
@@ -192,8 +192,8 @@ describe("energy per interval read from SQLite", () => {
     assert.equal(bridged.find((q) => q.obisKey === IMPORT_POWER)?.intervals[1]?.completeness, 1);
   });
 
-  test("days in Asia/Kolkata start at hh:30 UTC: the hours they cut are read raw, the answer stays exact", (t) => {
-    const hub = setUp(t);
+  test("days in Asia/Kolkata start at hh:30 UTC: the hours they cut are read raw, the answer stays exact", async (t) => {
+    const hub = await setUp(t);
     hub.write(gridMeter(FIRST, LAST));
     hub.rollUpUntil(AFTER_ALL);
     const days = edgesOf("2026-03-28", "2026-03-31", "day", "Asia/Kolkata");
@@ -203,8 +203,8 @@ describe("energy per interval read from SQLite", () => {
     assert.deepEqual(rounded(hub.energy(hours)), rounded(expected(hub.stored, hours)));
   });
 
-  test("a register's difference reaches back to its last reading days before the range, also past a dirty hour", (t) => {
-    const hub = setUp(t);
+  test("a register's difference reaches back to its last reading days before the range, also past a dirty hour", async (t) => {
+    const hub = await setUp(t);
     const monday = Date.parse("2026-03-23T12:00:00Z");
     hub.write([
       [monday, IMPORT_TOTAL, 500],
@@ -220,8 +220,8 @@ describe("energy per interval read from SQLite", () => {
     assert.notDeepEqual(rounded(hub.energy(DAYS))[0]?.intervals[0], first);
   });
 
-  test("ranges before the first reading, after the last, and of a source without energy quantities are empty", (t) => {
-    const hub = setUp(t);
+  test("ranges before the first reading, after the last, and of a source without energy quantities are empty", async (t) => {
+    const hub = await setUp(t);
     hub.write([[Date.parse("2026-03-29T10:00:00Z"), VOLTAGE, 231]]);
     assert.deepEqual(hub.energy(DAYS), []);
     hub.write(gridMeter(FIRST, LAST));

@@ -14,7 +14,7 @@ export class SqliteInstanceStore implements InstanceStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  aiidaId(generate: () => string): string {
+  async aiidaId(generate: () => string): Promise<string> {
     return inWriteTransaction(this.db, () => {
       const stored = this.db.prepare("SELECT aiida_id FROM aiida_application_information").pluck().get() as
         | string
@@ -28,7 +28,7 @@ export class SqliteInstanceStore implements InstanceStore {
     });
   }
 
-  secretKeyMatches(): boolean {
+  async secretKeyMatches(): Promise<boolean> {
     const box = this.secrets;
     if (box === undefined) throw new Error("this storage was opened without the secret key");
     const check = this.db

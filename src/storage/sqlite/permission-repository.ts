@@ -169,12 +169,12 @@ export class SqlitePermissionStore implements PermissionStore {
     return this.secrets;
   }
 
-  existing(ids: readonly string[]): string[] {
+  async existing(ids: readonly string[]): Promise<string[]> {
     const find = this.db.prepare("SELECT 1 FROM permission WHERE permission_id = ?").pluck();
     return ids.filter((id) => find.get(id) !== undefined);
   }
 
-  add(permissions: readonly NewPermission[]): void {
+  async add(permissions: readonly NewPermission[]): Promise<void> {
     const box = this.box();
     const insert = this.db.prepare(
       `INSERT INTO permission (permission_id, owner, eddie_id, status, handshake_url, access_token, added_at,
@@ -198,12 +198,12 @@ export class SqlitePermissionStore implements PermissionStore {
     });
   }
 
-  get(id: string): StoredPermission | undefined {
+  async get(id: string): Promise<StoredPermission | undefined> {
     const row = this.db.prepare(`${SELECT} WHERE p.permission_id = ?`).get(id) as PermissionRow | undefined;
     return row === undefined ? undefined : toPermission(row);
   }
 
-  list(filter: PermissionFilter): StoredPermission[] {
+  async list(filter: PermissionFilter): Promise<StoredPermission[]> {
     const where: string[] = [];
     const values: unknown[] = [];
     if (filter.owner !== undefined) {
@@ -225,7 +225,17 @@ export class SqlitePermissionStore implements PermissionStore {
     return rows.map(toPermission);
   }
 
-  update(id: string, expected: PermissionStatus, change: PermissionChange, now: number): boolean {
+  async update(
+    id: string,
+    expected: PermissionStatus,
+    change: PermissionChange,
+    now: number,
+  ): Promise<boolean> {
+    return this.updateRow(id, expected, change, now);
+  }
+
+  /** The conditional update, synchronous so that storeCredentials can run it inside its transaction. */
+  private updateRow(id: string, expected: PermissionStatus, change: PermissionChange, now: number): boolean {
     const columns = { ...columnsOf(change), updated_at: now };
     const names = Object.keys(columns);
     const info = this.db
@@ -236,16 +246,16 @@ export class SqlitePermissionStore implements PermissionStore {
     return info.changes > 0;
   }
 
-  storeCredentials(
+  async storeCredentials(
     id: string,
     expected: PermissionStatus,
     credentials: BrokerCredentials,
     change: PermissionChange,
     now: number,
-  ): boolean {
+  ): Promise<boolean> {
     const sealed = this.box().seal(credentials.password, passwordContext(id));
     return inWriteTransaction(this.db, () => {
-      if (!this.update(id, expected, change, now)) return false;
+      if (!this.updateRow(id, expected, change, now)) return false;
       this.db
         .prepare(
           `INSERT INTO permission_mqtt_credentials (permission_id, server_uri, broker_url, username, password,
@@ -273,7 +283,7 @@ export class SqlitePermissionStore implements PermissionStore {
     });
   }
 
-  accessToken(id: string): string | undefined {
+  async accessToken(id: string): Promise<string | undefined> {
     const sealed = this.db
       .prepare("SELECT access_token FROM permission WHERE permission_id = ?")
       .pluck()
@@ -281,7 +291,7 @@ export class SqlitePermissionStore implements PermissionStore {
     return sealed === undefined ? undefined : this.box().open(sealed, tokenContext(id));
   }
 
-  credentials(id: string): BrokerCredentials | undefined {
+  async credentials(id: string): Promise<BrokerCredentials | undefined> {
     const row = this.db
       .prepare(
         `SELECT server_uri, broker_url, username, password, data_topic, status_topic, command_topic,
@@ -293,7 +303,7 @@ export class SqlitePermissionStore implements PermissionStore {
     return { ...endpoint, password: this.box().open(row.password, passwordContext(id)) };
   }
 
-  deleteIn(id: string, statuses: readonly PermissionStatus[]): boolean {
+  async deleteIn(id: string, statuses: readonly PermissionStatus[]): Promise<boolean> {
     const info = this.db
       .prepare(
         `DELETE FROM permission WHERE permission_id = ? AND status IN (${statuses.map(() => "?").join(", ") || "NULL"})`,
@@ -302,7 +312,7 @@ export class SqlitePermissionStore implements PermissionStore {
     return info.changes > 0;
   }
 
-  dueSteps(now: number, limit: number): string[] {
+  async dueSteps(now: number, limit: number): Promise<string[]> {
     return this.db
       .prepare(
         `SELECT permission_id FROM permission WHERE next_step IS NOT NULL AND next_attempt_at <= ?
@@ -312,7 +322,7 @@ export class SqlitePermissionStore implements PermissionStore {
       .all(now, limit) as string[];
   }
 
-  nextStepAt(): number | undefined {
+  async nextStepAt(): Promise<number | undefined> {
     const at = this.db
       .prepare("SELECT min(next_attempt_at) FROM permission WHERE next_step IS NOT NULL")
       .pluck()

@@ -14,14 +14,14 @@ import type { WireOutcome } from "./wire-outcome.ts";
 
 const T = Date.parse("2026-05-04T10:00:00Z");
 
-function setUp(t: TestContext) {
+async function setUp(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), "aiida-writer-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = openDatabase(join(dir, "hub.sqlite"));
   t.after(() => db.close());
   const keys = DataSourceKeys.load(db);
   const store = new SqliteDataSourceStore(db, keys);
-  store.create(testDataSource("meter"), hashDevicePassword("x"));
+  await store.create(testDataSource("meter"), hashDevicePassword("x"));
   const key = keys.get("meter");
   assert.ok(key !== undefined);
   const writer = new RecordBatchWriter(db, new HourlyRollup(db));
@@ -39,17 +39,17 @@ function setUp(t: TestContext) {
   return { db, writer, outcome, stored, counters: () => store.counters("meter") };
 }
 
-test("a hub-stamped message whose time a stored record already holds is refused, not merged into it", (t) => {
-  const { writer, outcome, stored, counters } = setUp(t);
+test("a hub-stamped message whose time a stored record already holds is refused, not merged into it", async (t) => {
+  const { writer, outcome, stored, counters } = await setUp(t);
   writer.write([outcome(T, false, [1, 5, 0])]);
   // As after a restart: the new run's first stamp is the time of a record the last run stored.
   assert.throws(() => writer.write([outcome(T, false, [1, 7, 0])]), /already stored; send the message again/);
   assert.deepEqual(stored(), [{ ts: T, obis: 1, value: 5 }]);
-  assert.equal(counters()?.messagesAccepted, 1);
+  assert.equal((await counters())?.messagesAccepted, 1);
 });
 
-test("a device message repeating its timestamp merges into that record and counters count what is stored", (t) => {
-  const { writer, outcome, stored, counters } = setUp(t);
+test("a device message repeating its timestamp merges into that record and counters count what is stored", async (t) => {
+  const { writer, outcome, stored, counters } = await setUp(t);
   writer.write([outcome(T, true, [1, 5, 0])]);
   writer.write([outcome(T, true, [1, 5, 0])]); // a QoS 1 redelivery
   writer.write([outcome(T, true, [1, 6, 0, 2, 9, 0])]); // a correction and one more quantity at that instant
@@ -57,14 +57,14 @@ test("a device message repeating its timestamp merges into that record and count
     { ts: T, obis: 1, value: 6 },
     { ts: T, obis: 2, value: 9 },
   ]);
-  const c = counters();
+  const c = await counters();
   assert.deepEqual([c?.messagesAccepted, c?.valuesAccepted], [1, 2]);
 });
 
-test("a retention pass prepares no statement: it allocates nothing per data source", (t) => {
-  const { db, writer } = setUp(t);
+test("a retention pass prepares no statement: it allocates nothing per data source", async (t) => {
+  const { db, writer } = await setUp(t);
   const store = new SqliteDataSourceStore(db, DataSourceKeys.load(db));
-  for (let i = 0; i < 50; i++) store.create(testDataSource(`empty-${i}`), hashDevicePassword("x"));
+  for (let i = 0; i < 50; i++) await store.create(testDataSource(`empty-${i}`), hashDevicePassword("x"));
   // A spy on the real connection: each prepared statement holds native memory until V8 collects it.
   const prepare = t.mock.method(db, "prepare");
   assert.equal(writer.deleteOlderThan(T, 1000), 0, "nothing is stored, so nothing is deleted");

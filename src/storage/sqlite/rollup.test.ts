@@ -17,13 +17,13 @@ import { HOUR_MS, HourlyRollup } from "./rollup.ts";
 const HOUR_10 = Date.parse("2026-05-04T10:00:00Z");
 const MINUTE = 60_000;
 
-test("an hour is rolled up only after a grace period, so slightly late values do not make it dirty", (t) => {
+test("an hour is rolled up only after a grace period, so slightly late values do not make it dirty", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = openDatabase(join(dir, "hub.sqlite"));
   t.after(() => db.close());
   const keys = DataSourceKeys.load(db);
-  new SqliteDataSourceStore(db, keys).create(testDataSource("meter"), hashDevicePassword("x"));
+  await new SqliteDataSourceStore(db, keys).create(testDataSource("meter"), hashDevicePassword("x"));
   const key = keys.get("meter");
   assert.ok(key !== undefined);
   const rollup = new HourlyRollup(db);
@@ -56,13 +56,13 @@ test("an hour is rolled up only after a grace period, so slightly late values do
   assert.equal(dirtyHours(), 1);
 });
 
-test("an empty stretch of decades is skipped in one step, not walked a day at a time", (t) => {
+test("an empty stretch of decades is skipped in one step, not walked a day at a time", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = openDatabase(join(dir, "hub.sqlite"));
   t.after(() => db.close());
   const keys = DataSourceKeys.load(db);
-  new SqliteDataSourceStore(db, keys).create(testDataSource("meter"), hashDevicePassword("x"));
+  await new SqliteDataSourceStore(db, keys).create(testDataSource("meter"), hashDevicePassword("x"));
   const key = keys.get("meter");
   assert.ok(key !== undefined);
   const rollup = new HourlyRollup(db);
@@ -86,14 +86,14 @@ test("an empty stretch of decades is skipped in one step, not walked a day at a 
 });
 
 /** A database with data sources `ids`, a writer and a rollup over it. */
-function setUp(t: TestContext, ids: string[]) {
+async function setUp(t: TestContext, ids: string[]) {
   const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = openDatabase(join(dir, "hub.sqlite"));
   t.after(() => db.close());
   const keys = DataSourceKeys.load(db);
   const store = new SqliteDataSourceStore(db, keys);
-  for (const id of ids) store.create(testDataSource(id), hashDevicePassword("x"));
+  for (const id of ids) await store.create(testDataSource(id), hashDevicePassword("x"));
   const keyOf = (id: string) => keys.get(id) ?? assert.fail(`no key for ${id}`);
   const rollup = new HourlyRollup(db);
   const writer = new RecordBatchWriter(db, rollup);
@@ -107,8 +107,8 @@ function setUp(t: TestContext, ids: string[]) {
   return { db, rollup, write, hours, keyOf };
 }
 
-test("a value before 1970 is rolled up into its own hour, and a late one for that hour is recomputed", (t) => {
-  const { rollup, write, hours } = setUp(t, ["meter"]);
+test("a value before 1970 is rolled up into its own hour, and a late one for that hour is recomputed", async (t) => {
+  const { rollup, write, hours } = await setUp(t, ["meter"]);
   write("meter", Date.parse("1969-12-31T23:30:00Z"), 1);
   write("meter", Date.parse("1970-01-01T00:10:00Z"), 2);
   const now = Date.parse("1970-01-01T03:00:00Z");
@@ -127,8 +127,8 @@ test("a value before 1970 is rolled up into its own hour, and a late one for tha
   ]);
 });
 
-test("one data source whose rollup fails is put aside and reported while the others are rolled up", (t) => {
-  const { db, rollup, write, hours, keyOf } = setUp(t, ["broken", "fine"]);
+test("one data source whose rollup fails is put aside and reported while the others are rolled up", async (t) => {
+  const { db, rollup, write, hours, keyOf } = await setUp(t, ["broken", "fine"]);
   // A real failure inside the rollup's transaction, for one data source's rows only.
   db.exec(`CREATE TRIGGER refuse_broken BEFORE INSERT ON aiida_rollup_hour
     WHEN NEW.data_source_key = ${keyOf("broken")} BEGIN SELECT RAISE(ABORT, 'broken rollup'); END`);
@@ -150,8 +150,8 @@ test("one data source whose rollup fails is put aside and reported while the oth
   assert.deepEqual(rollup.step(later).failing, [], "it is reported no more");
 });
 
-test("a rollup whose COMMIT fails leaves its hours to the next step instead of skipping them", (t) => {
-  const { db, rollup, write, hours, keyOf } = setUp(t, ["meter"]);
+test("a rollup whose COMMIT fails leaves its hours to the next step instead of skipping them", async (t) => {
+  const { db, rollup, write, hours, keyOf } = await setUp(t, ["meter"]);
   for (let hour = 0; hour < 3; hour++) write("meter", HOUR_10 + hour * HOUR_MS, hour);
   // A deferred foreign key is checked at COMMIT: the rollup's statements all succeed, its COMMIT fails.
   db.exec(`CREATE TABLE guard_parent (id INTEGER PRIMARY KEY);
@@ -171,14 +171,14 @@ test("a rollup whose COMMIT fails leaves its hours to the next step instead of s
   );
 });
 
-test("steps prepare no statement: a pass over many data sources without records allocates nothing per source", (t) => {
+test("steps prepare no statement: a pass over many data sources without records allocates nothing per source", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = openDatabase(join(dir, "hub.sqlite"));
   t.after(() => db.close());
   const keys = DataSourceKeys.load(db);
   const store = new SqliteDataSourceStore(db, keys);
-  for (let i = 0; i < 50; i++) store.create(testDataSource(`empty-${i}`), hashDevicePassword("x"));
+  for (let i = 0; i < 50; i++) await store.create(testDataSource(`empty-${i}`), hashDevicePassword("x"));
   const rollup = new HourlyRollup(db);
   // A spy on the real connection: each prepared statement holds native memory until V8 collects it.
   const prepare = t.mock.method(db, "prepare");
@@ -186,8 +186,8 @@ test("steps prepare no statement: a pass over many data sources without records 
   assert.equal(prepare.mock.callCount(), 0);
 });
 
-test("an hour's rollup keeps its first value, longest gap, rise, falls and trapezoid area, per quantity", (t) => {
-  const { db, rollup, keyOf } = setUp(t, ["meter"]);
+test("an hour's rollup keeps its first value, longest gap, rise, falls and trapezoid area, per quantity", async (t) => {
+  const { db, rollup, keyOf } = await setUp(t, ["meter"]);
   const writer = new RecordBatchWriter(db, rollup);
   const key = keyOf("meter");
   // A total register (OBIS key 1) that is reset once, and power (key 9) with a 20-minute gap, in one hour.
@@ -233,7 +233,7 @@ test("an hour's rollup keeps its first value, longest gap, rise, falls and trape
   assert.equal((row(9) as { maxGap: number }).maxGap, 20 * MINUTE);
 });
 
-test("migration 7 empties the old rollups, and the job rolls the stored values up again with the new columns", (t) => {
+test("migration 7 empties the old rollups, and the job rolls the stored values up again with the new columns", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "aiida-rollup-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "hub.sqlite");
@@ -292,8 +292,8 @@ test("migration 7 empties the old rollups, and the job rolls the stored values u
   );
 });
 
-test("an hour's sum is SQLite's total() to the last bit, also for values that do not add up exactly", (t) => {
-  const { db, rollup, keyOf } = setUp(t, ["meter"]);
+test("an hour's sum is SQLite's total() to the last bit, also for values that do not add up exactly", async (t) => {
+  const { db, rollup, keyOf } = await setUp(t, ["meter"]);
   const key = keyOf("meter");
   let seed = 7;
   const outcomes = Array.from({ length: 1200 }, (_, i) => {

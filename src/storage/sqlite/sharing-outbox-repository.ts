@@ -123,7 +123,7 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
     };
   }
 
-  append(batch: readonly OutboxAppend[]): void {
+  async append(batch: readonly OutboxAppend[]): Promise<void> {
     const s = this.statements;
     inWriteTransaction(this.db, () => {
       for (const { permissionId, entries, maxDataMessages, inFlight } of batch) {
@@ -160,12 +160,12 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
     });
   }
 
-  next(permissionId: string, limit: number, includeData: boolean): OutboxMessage[] {
+  async next(permissionId: string, limit: number, includeData: boolean): Promise<OutboxMessage[]> {
     const statement = includeData ? this.statements.next : this.statements.nextStatus;
     return (statement.all(permissionId, limit) as OutboxRow[]).map(toMessage);
   }
 
-  delivered(deliveries: readonly OutboxDelivery[]): void {
+  async delivered(deliveries: readonly OutboxDelivery[]): Promise<void> {
     const s = this.statements;
     inWriteTransaction(this.db, () => {
       for (const { id, sentAt } of deliveries) {
@@ -181,7 +181,12 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
     });
   }
 
-  beginFinish(permissionId: string, status: string, message: OutboxEntry, discardData: boolean): boolean {
+  async beginFinish(
+    permissionId: string,
+    status: string,
+    message: OutboxEntry,
+    discardData: boolean,
+  ): Promise<boolean> {
     const s = this.statements;
     return inWriteTransaction(this.db, () => {
       s.ensureState.run(permissionId);
@@ -197,7 +202,7 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
     });
   }
 
-  finish(permissionId: string, now: number): number {
+  async finish(permissionId: string, now: number): Promise<number> {
     const s = this.statements;
     return inWriteTransaction(this.db, () => {
       s.ensureState.run(permissionId);
@@ -208,7 +213,7 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
     });
   }
 
-  state(permissionId: string): SharingStreamState | undefined {
+  async state(permissionId: string): Promise<SharingStreamState | undefined> {
     const row = this.statements.state.get(permissionId) as StateRow | undefined;
     if (row === undefined) return undefined;
     const statusMessages = (this.statements.statusMessages.get(permissionId) as { n: number }).n;
@@ -225,11 +230,11 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
     };
   }
 
-  finishingPermissionIds(): string[] {
+  async finishingPermissionIds(): Promise<string[]> {
     return (this.statements.finishing.all() as { permission_id: string }[]).map((row) => row.permission_id);
   }
 
-  sentValues(permissionId: string): SentValueCount[] {
+  async sentValues(permissionId: string): Promise<SentValueCount[]> {
     const rows = this.statements.consent.all(permissionId) as {
       schema: string;
       obis_code: string;
@@ -246,7 +251,7 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
     }));
   }
 
-  lastSent(permissionId: string): LastSentMessage[] {
+  async lastSent(permissionId: string): Promise<LastSentMessage[]> {
     const rows = this.statements.lastSent.all(permissionId) as {
       channel: string;
       sent_at: number;

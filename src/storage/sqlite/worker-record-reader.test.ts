@@ -24,7 +24,7 @@ describe("WorkerRecordReader", () => {
     const storage = await openSqliteStorage(join(tempDir(t), "hub.sqlite"));
     const energy = obisByCode("1-0:1.8.0");
     if (!energy) throw new Error("OBIS catalogue");
-    storage.dataSources.create(testDataSource(ID, NOW), hashDevicePassword("x"));
+    await storage.dataSources.create(testDataSource(ID, NOW), hashDevicePassword("x"));
     await storage.writer.write(
       Array.from({ length: 50 }, (_, i) => ({
         dataSourceId: ID,
