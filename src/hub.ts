@@ -115,13 +115,17 @@ export interface Hub {
 
 /** The database the config names: PostgreSQL with --database-url, else the data directory's SQLite file. */
 async function openStorage(config: HubConfig, secrets: LoadedSecretBox["box"]): Promise<HubStorage> {
-  if (config.databaseUrl === undefined) return openSqliteStorage(join(config.dataDir, DATABASE_FILE), secrets);
+  if (config.databaseUrl === undefined)
+    return openSqliteStorage(join(config.dataDir, DATABASE_FILE), secrets);
   try {
     return await openPostgresStorage(config.databaseUrl, secrets);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     // Unreachable, refused or unknown: a setting to fix, said in one sentence without the password.
-    if (typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|28P01|28000|3D000)$/.test(code)) {
+    if (
+      typeof code === "string" &&
+      /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|28P01|28000|3D000)$/.test(code)
+    ) {
       throw new ConfigError(
         `cannot use the PostgreSQL database ${redactedDatabaseUrl(config.databaseUrl)} (--database-url): ${(error as Error).message}.`,
       );

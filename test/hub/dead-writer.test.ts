@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice, whenClosed } from "../helpers/mqtt-device.ts";
 
@@ -17,7 +18,7 @@ describe("the writer thread dies", () => {
     await device.publishAsync(creds.topic, message(1), { qos: 1 });
     assert.equal((await hub.api("GET", "/api/health", undefined, null)).body.status, "UP");
 
-    await hub.hub.internals.storage().writer.kill();
+    await (hub.hub.internals.storage() as SqliteStorage).writer.kill();
     const health = await hub.api("GET", "/api/health", undefined, null);
     assert.equal(health.status, 503);
     assert.equal(health.body.status, "DOWN");

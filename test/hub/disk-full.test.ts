@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import type { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 import { type ApiResponse, CIM_SOURCE, startTestHub, TEST_ADMIN_PASSWORD } from "../helpers/hub-harness.ts";
 
 const DISK_FULL = /The disk that holds the hub's database is full, so nothing was changed; free some space/;
@@ -8,7 +9,7 @@ const DISK_FULL = /The disk that holds the hub's database is full, so nothing wa
 describe("a full disk", () => {
   it("refuses data source creation and login with 503 and a sentence that says so, half-creates nothing, and recovers", async (t) => {
     const hub = await startTestHub(t);
-    const db = hub.hub.internals.storage().mainConnection;
+    const db = (hub.hub.internals.storage() as SqliteStorage).mainConnection;
     // The database may not grow by one page: as full as a full disk, for the main connection.
     db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true })}`);
     const count = (table: string) =>

@@ -1,14 +1,6 @@
 import type Database from "better-sqlite3";
 import type { SecretBox } from "../../platform/secret-box.ts";
-import type {
-  AdminStore,
-  DataSourceStore,
-  DeviceSessionStore,
-  InstanceStore,
-  PermissionStore,
-  RecordStore,
-  SharingOutboxStore,
-} from "../ports.ts";
+import type { HubStorage } from "../ports.ts";
 import { SqliteAdminStore } from "./admin-repository.ts";
 import { DataSourceKeys } from "./data-source-keys.ts";
 import { SqliteDataSourceStore } from "./data-source-repository.ts";
@@ -25,27 +17,11 @@ import { WorkerRecordWriter } from "./worker-record-writer.ts";
 const DATABASE_CHECK_MS = 2000;
 
 /** All stores of the hub over one SQLite file. */
-export interface Storage {
-  readonly dataSources: DataSourceStore;
-  readonly records: RecordStore;
+/** All stores of the hub over one SQLite file, with the parts only SQLite has (for tests). */
+export interface SqliteStorage extends HubStorage {
   readonly writer: WorkerRecordWriter;
-  readonly admin: AdminStore;
   /** The main thread's connection, for tests that set limits on it (PRAGMA max_page_count: a full disk). */
   readonly mainConnection: Database.Database;
-  /**
-   * Calls `listener` once, with why, when the database file is deleted or replaced under the running
-   * hub (found within DATABASE_CHECK_MS, or at the first commit after it): the writer then refuses
-   * every write, since nothing written to the file it still holds would be kept.
-   */
-  onDatabaseLost(listener: (reason: string) => void): void;
-  /** Messages for EDDIE's brokers before their PUBACK, and what was sent (main connection). */
-  readonly sharingOutbox: SharingOutboxStore;
-  readonly instance: InstanceStore;
-  readonly permissions: PermissionStore;
-  /** Devices' persistent MQTT sessions and the feedback queued for them (main connection). */
-  readonly deviceSessions: DeviceSessionStore;
-  /** Lets the reader and the writer finish what they were given, then closes all three connections. */
-  close(): Promise<void>;
 }
 
 /**
@@ -54,7 +30,7 @@ export interface Storage {
  * thread's connection (WAL lets all three work at once). Secrets (access tokens, broker passwords) are
  * sealed with `secrets`; without it, storing or reading one throws.
  */
-export async function openSqliteStorage(file: string, secrets?: SecretBox): Promise<Storage> {
+export async function openSqliteStorage(file: string, secrets?: SecretBox): Promise<SqliteStorage> {
   const db: Database.Database = openDatabase(file);
   const identity = new DatabaseFile(file);
   const keys = DataSourceKeys.load(db);
