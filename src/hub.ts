@@ -8,6 +8,7 @@ import { redactedDatabaseUrl } from "./config/database-url.ts";
 import { ConfigError, type HubConfig } from "./config/hub-config.ts";
 import { buildHttpServer } from "./http/http-server.ts";
 import { LiveStreams } from "./http/live-streams.ts";
+import { type Instances, sharedDatabaseInstances, singleInstance } from "./hub-instances.ts";
 import { HubTransports } from "./hub-transports.ts";
 import { IngestPipeline } from "./ingest/ingest-pipeline.ts";
 import { FeedbackBus, RecordBus } from "./ingest/record-bus.ts";
@@ -24,7 +25,7 @@ import type { RetryPolicy } from "./sharing/retry-policy.ts";
 import type { AuthorisedCommandHandler, PermissionStreaming } from "./sharing/sharing-ports.ts";
 import { MqttPermissionStreaming } from "./sharing/streaming/mqtt-permission-streaming.ts";
 import type { HubStorage, RecordStore } from "./storage/ports.ts";
-import { openPostgresStorage } from "./storage/postgres/postgres-storage.ts";
+import { openPostgresStorage, type PostgresStorage } from "./storage/postgres/postgres-storage.ts";
 import { openSqliteStorage } from "./storage/sqlite/sqlite-storage.ts";
 import { TLS_FILES } from "./tls/private-ca-credentials.ts";
 import { isLoopbackHost } from "./tls/server-names.ts";
@@ -148,6 +149,8 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
   const directory = new DeviceDirectory();
   const recordBus = new RecordBus(logger);
   const feedbackBus = new FeedbackBus(logger);
+  // Alone until start joins the other instances on a shared PostgreSQL database.
+  let instances: Instances = singleInstance(recordBus, feedbackBus);
   // Set once the admin store is open; no stream can exist before then.
   let sessionAlive: (token: string) => Promise<boolean> = async () => true;
   const liveStreams = new LiveStreams(
@@ -176,8 +179,14 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       return pipeline.ingest(source, payload, refusable);
     },
     {
-      connected: (id) => logger.info("device connected", { dataSource: id }),
-      disconnected: (id) => logger.info("device disconnected", { dataSource: id }),
+      connected: (id) => {
+        logger.info("device connected", { dataSource: id });
+        instances.connected(id);
+      },
+      disconnected: (id) => {
+        logger.info("device disconnected", { dataSource: id });
+        instances.disconnected(id);
+      },
     },
     logger,
   );
@@ -264,6 +273,19 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       (id) => permissionService.revokeSharing(id),
     );
     await service.loadDirectory();
+    if (config.databaseUrl !== undefined) {
+      // Before the broker listens: its connections are registered for the other instances from the first.
+      instances = await sharedDatabaseInstances({
+        url: config.databaseUrl,
+        storage: store as PostgresStorage,
+        directory,
+        dataSources: store.dataSources,
+        disconnect: (id) => broker.disconnectSource(id),
+        recordBus,
+        feedbackBus,
+        logger,
+      });
+    }
     pipeline = new IngestPipeline(
       store.writer,
       recordBus,
@@ -304,12 +326,13 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         dataSourceStore: store.dataSources,
         permissions: permissionService,
         records: options.records ? options.records(store.records) : store.records,
-        recordBus,
-        feedbackBus,
+        recordBus: instances.viewerRecords,
+        feedbackBus: instances.viewerFeedback,
+        watchLive: (id) => instances.watch(id),
         liveStreams,
         brokerUrl: () => brokerUrl,
         healthOf: (id, lastMessageAt) =>
-          healthOf(broker.isConnected(id), lastMessageAt, Date.now(), {
+          healthOf(broker.isConnected(id) || instances.connectedElsewhere(id), lastMessageAt, Date.now(), {
             hub: storageHealth.problem,
             rollup: storageHealth.rollupProblemOf(id),
             disabled: directory.get(id)?.source.enabled === false,
@@ -350,9 +373,15 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         { host: config.host, mqttPort, httpPort },
       );
     }
-    retention = new RetentionJob(store.writer, config.retentionDays * 86_400_000, logger);
+    retention = new RetentionJob(
+      instances.jobWriter(store.writer),
+      config.retentionDays * 86_400_000,
+      logger,
+    );
     retention.start();
-    rollup = new RollupJob(store.writer, logger, (failing) => storageHealth.rollupFailing(failing));
+    rollup = new RollupJob(instances.jobWriter(store.writer), logger, (failing) =>
+      storageHealth.rollupFailing(failing),
+    );
     rollup.start();
     await permissionService.resume();
     await builtStreaming.resumeFinishing((id) => permissionService.grantedById(id));
@@ -390,6 +419,8 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     await broker.close();
     await transports.closeMqtts();
     await pipeline?.drain();
+    await instances.stop();
+    instances = singleInstance(recordBus, feedbackBus);
     await storage?.close();
     storage = undefined;
   }

@@ -11,7 +11,11 @@ import { sessionOfRequest } from "./route-access.ts";
 export function registerAllSourcesLiveRoute(app: FastifyInstance, ctx: HttpContext): void {
   app.get("/api/live", (request, reply) => {
     const stream = ctx.liveStreams.open(sessionOfRequest(request).token, reply);
+    const unwatch = ctx.watchLive("all");
     const offRecord = ctx.recordBus.subscribe((record) => stream.send("record", recordDto(record)));
-    stream.onStop(offRecord);
+    stream.onStop(() => {
+      offRecord();
+      unwatch();
+    });
   });
 }

@@ -24,6 +24,11 @@ export interface HttpContext {
   readonly records: RecordStore;
   readonly recordBus: RecordBus;
   readonly feedbackBus: FeedbackBus;
+  /**
+   * A live viewer of a data source (or of every one, "all") opened: other hub instances on the same
+   * database then send it their records. Returns what the viewer's end calls.
+   */
+  readonly watchLive: (dataSourceId: string) => () => void;
   /** The open Server-Sent Event streams and their limits. */
   readonly liveStreams: LiveStreams;
   readonly brokerUrl: () => string;

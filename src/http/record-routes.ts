@@ -82,6 +82,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
   app.get("/api/datasources/:id/live", async (request, reply) => {
     const id = await existing(request.params);
     const stream = ctx.liveStreams.open(sessionOfRequest(request).token, reply);
+    const unwatch = ctx.watchLive(id);
     const offRecord = ctx.recordBus.subscribe((r) => {
       if (r.dataSourceId === id) stream.send("record", recordDto(r));
     });
@@ -91,6 +92,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: HttpContext): vo
     stream.onStop(() => {
       offRecord();
       offFeedback();
+      unwatch();
     });
   });
 }
