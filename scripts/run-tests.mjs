@@ -57,7 +57,6 @@ const POSTGRES_SUITE = [
   "test/hub/reading-data.test.ts",
   "test/hub/receipt-time.test.ts",
   "test/hub/records-csv.test.ts",
-  "test/hub/records-csv-streaming.test.ts",
   "test/hub/rest-api.test.ts",
   "test/hub/restart.test.ts",
   "test/hub/sharing-end-to-end.test.ts",

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TestContext } from "node:test";
+import { after, type TestContext } from "node:test";
+import Database from "better-sqlite3";
 import { type HubConfig, loadConfig } from "../../src/config/hub-config.ts";
-import { createHub, type Hub, type HubOptions, type RunningHub } from "../../src/hub.ts";
+import { createHub, DATABASE_FILE, type Hub, type HubOptions, type RunningHub } from "../../src/hub.ts";
 import { type Logger, silentLogger } from "../../src/platform/logger.ts";
-import { freshDatabase } from "./postgres.ts";
+import type { PostgresStorage } from "../../src/storage/postgres/postgres-storage.ts";
+import { type FreshDatabase, freshDatabase } from "./postgres.ts";
 
 /** The admin password every test hub is created with. */
 export const TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -74,28 +76,47 @@ export const TEST_BACKEND: "sqlite" | "postgres" =
   process.env.AIIDA_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
 
 /**
- * A fresh PostgreSQL database for a test hub when the suite runs on PostgreSQL; dropped after the test,
- * once the hub has stopped (after-hooks run in the order they were added: add this one last).
+ * The PostgreSQL database of a test hub's data directory when the suite runs on PostgreSQL: fresh for a
+ * new directory, the same again for a hub restarted on it (as its SQLite file would be). All are dropped
+ * once the test file is done, after every hub has stopped.
  */
-async function testDatabaseUrl(t: TestContext): Promise<TestDatabase> {
-  if (TEST_BACKEND !== "postgres") return NO_DATABASE;
-  const database = await freshDatabase();
-  return {
-    databaseUrl: database.url,
-    drop: () => t.after(() => database.drop()),
-    dropNow: () => database.drop(),
-  };
+const databasesByDataDir = new Map<string, Promise<FreshDatabase>>();
+if (TEST_BACKEND === "postgres") {
+  after(async () => {
+    for (const database of databasesByDataDir.values()) await (await database).drop();
+  });
 }
 
-interface TestDatabase {
-  readonly databaseUrl?: string;
-  /** Drops the database after the test (after the hooks added before this call). */
-  drop(): void;
-  /** Drops it at once (a hub that did not start). */
-  dropNow(): Promise<void>;
+async function testDatabaseUrl(dataDir: string): Promise<string | undefined> {
+  if (TEST_BACKEND !== "postgres") return undefined;
+  let database = databasesByDataDir.get(dataDir);
+  if (database === undefined) {
+    database = freshDatabase();
+    databasesByDataDir.set(dataDir, database);
+  }
+  return (await database).url;
 }
 
-const NO_DATABASE: TestDatabase = { drop: () => {}, dropNow: async () => {} };
+/** testConfig with the data directory's PostgreSQL database when the suite runs on PostgreSQL. */
+export async function testHubConfig(
+  dataDir: string,
+  overrides: Partial<Record<keyof HubConfig, string>> = {},
+): Promise<HubConfig> {
+  const databaseUrl = await testDatabaseUrl(dataDir);
+  return testConfig(dataDir, { ...(databaseUrl !== undefined && { databaseUrl }), ...overrides });
+}
+
+/** Rows of one of the hub's tables, from its SQLite file or its PostgreSQL database. */
+export async function storedRows(hub: TestHub, table: string): Promise<Record<string, unknown>[]> {
+  const storage = hub.hub.internals.storage() as Partial<PostgresStorage>;
+  if (storage.pool !== undefined) return (await storage.pool.query(`SELECT * FROM ${table}`)).rows;
+  const db = new Database(join(hub.dataDir, DATABASE_FILE), { readonly: true });
+  try {
+    return db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
 
 /** Starts a hub for one test and stops it when the test ends. */
 export async function startTestHub(
@@ -108,19 +129,16 @@ export async function startTestHub(
   } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? tempDataDir(t);
-  const database = options.config?.databaseUrl === undefined ? await testDatabaseUrl(t) : NO_DATABASE;
+  const databaseUrl = options.config?.databaseUrl === undefined ? await testDatabaseUrl(dataDir) : undefined;
   const hub = createHub(
     testConfig(dataDir, {
-      ...(database.databaseUrl !== undefined && { databaseUrl: database.databaseUrl }),
+      ...(databaseUrl !== undefined && { databaseUrl }),
       ...options.config,
     }),
     options.logger ?? silentLogger,
     options.hub,
   );
-  const running = await hub.start().catch(async (error: unknown) => {
-    await database.dropNow();
-    throw error;
-  });
+  const running = await hub.start();
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -128,7 +146,6 @@ export async function startTestHub(
     await hub.stop();
   };
   t.after(stop);
-  database.drop();
   const api = async <T = any>(
     method: string,
     path: string,

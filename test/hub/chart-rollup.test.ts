@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import Database from "better-sqlite3";
 import { DATABASE_FILE } from "../../src/hub.ts";
-import { type DeviceCredentials, startTestHub, type TestHub } from "../helpers/hub-harness.ts";
+import { type DeviceCredentials, startTestHub, TEST_BACKEND, type TestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
 
 const HOUR = 3_600_000;
@@ -73,6 +73,9 @@ async function publisher(t: TestContext, hub: TestHub, creds: DeviceCredentials)
 }
 
 /** A connection of the test's own to the hub's database file, to look at and change what the hub cannot show. */
+/** Tests that read or change the hub's SQLite file itself (test/storage covers the same on PostgreSQL). */
+const SQLITE_FILE = { skip: TEST_BACKEND === "postgres" && "reads the hub's SQLite file" };
+
 function openHubDatabase(t: TestContext, hub: TestHub): Database.Database {
   const db = new Database(join(hub.dataDir, DATABASE_FILE));
   db.pragma("busy_timeout = 5000");
@@ -140,77 +143,85 @@ describe("long-range charts read hourly rollups and agree with the raw data", ()
     assert.equal(snapped.body.bucketMs, 2 * HOUR, "a bucket of 100 minutes snaps to whole hours");
   });
 
-  it("puts values before 1970 into their own buckets, and a late one for a rolled-up 1969 hour stops no rollup", async (t) => {
-    const hub = await startTestHub(t);
-    const unset = await hub.createDataSource({ name: "clock not set" });
-    const other = await hub.createDataSource({ name: "other" });
-    const publishUnset = await publisher(t, hub, unset);
-    const publishOther = await publisher(t, hub, other);
-    const midnight = Date.parse("1970-01-01T00:00:00Z");
-    for (const [offset, value] of [
-      [-30 * 60_000, 1],
-      [-1, 2],
-      [10 * 60_000, 3],
-    ] as const) {
-      await publishUnset(midnight + offset, value);
-    }
-    const from = midnight - 2 * HOUR;
-    const to = midnight + 2 * HOUR - 1;
-    const buckets = [
-      { bucket: "1h", ms: HOUR },
-      { bucket: "1m", ms: 60_000 },
-    ];
-    const chartsAgree = async (when: string) => {
-      for (const b of buckets) {
-        assert.deepEqual(
-          await chart(hub, unset.id, from, to, b.bucket),
-          await expectedBuckets(hub, unset.id, from, to, b.ms),
-          `${b.bucket}, ${when}`,
-        );
+  it(
+    "puts values before 1970 into their own buckets, and a late one for a rolled-up 1969 hour stops no rollup",
+    SQLITE_FILE,
+    async (t) => {
+      const hub = await startTestHub(t);
+      const unset = await hub.createDataSource({ name: "clock not set" });
+      const other = await hub.createDataSource({ name: "other" });
+      const publishUnset = await publisher(t, hub, unset);
+      const publishOther = await publisher(t, hub, other);
+      const midnight = Date.parse("1970-01-01T00:00:00Z");
+      for (const [offset, value] of [
+        [-30 * 60_000, 1],
+        [-1, 2],
+        [10 * 60_000, 3],
+      ] as const) {
+        await publishUnset(midnight + offset, value);
       }
-    };
-    await chartsAgree("raw");
-    await rollUpEverything(hub);
-    await chartsAgree("rolled up");
+      const from = midnight - 2 * HOUR;
+      const to = midnight + 2 * HOUR - 1;
+      const buckets = [
+        { bucket: "1h", ms: HOUR },
+        { bucket: "1m", ms: 60_000 },
+      ];
+      const chartsAgree = async (when: string) => {
+        for (const b of buckets) {
+          assert.deepEqual(
+            await chart(hub, unset.id, from, to, b.bucket),
+            await expectedBuckets(hub, unset.id, from, to, b.ms),
+            `${b.bucket}, ${when}`,
+          );
+        }
+      };
+      await chartsAgree("raw");
+      await rollUpEverything(hub);
+      await chartsAgree("rolled up");
 
-    await publishUnset(midnight - 15 * 60_000, 4); // late, for the rolled-up hour before 1970
-    await publishOther(BASE, 5);
-    await rollUpEverything(hub);
-    await chartsAgree("late value recomputed");
-    const db = openHubDatabase(t, hub);
-    const watermark = db
-      .prepare(
-        "SELECT rolled_up_to AS upto FROM aiida_rollup_state JOIN data_source ON key = data_source_key WHERE id = ?",
-      )
-      .get(other.id) as { upto: number } | undefined;
-    assert.ok(watermark && watermark.upto > BASE, "the other data source is rolled up too");
-  });
+      await publishUnset(midnight - 15 * 60_000, 4); // late, for the rolled-up hour before 1970
+      await publishOther(BASE, 5);
+      await rollUpEverything(hub);
+      await chartsAgree("late value recomputed");
+      const db = openHubDatabase(t, hub);
+      const watermark = db
+        .prepare(
+          "SELECT rolled_up_to AS upto FROM aiida_rollup_state JOIN data_source ON key = data_source_key WHERE id = ?",
+        )
+        .get(other.id) as { upto: number } | undefined;
+      assert.ok(watermark && watermark.upto > BASE, "the other data source is rolled up too");
+    },
+  );
 
-  it("reports a data source whose rollup fails in its health, while the others are rolled up", async (t) => {
-    const hub = await startTestHub(t);
-    const broken = await hub.createDataSource({ name: "broken" });
-    const fine = await hub.createDataSource({ name: "fine" });
-    const recent = Date.now() - 2 * HOUR;
-    await (await publisher(t, hub, broken))(recent, 1);
-    await (await publisher(t, hub, fine))(recent, 2);
-    const db = openHubDatabase(t, hub);
-    // A real failure in the rollup's transaction, for one data source's rows only.
-    db.exec(`CREATE TRIGGER refuse_broken BEFORE INSERT ON aiida_rollup_hour
+  it(
+    "reports a data source whose rollup fails in its health, while the others are rolled up",
+    SQLITE_FILE,
+    async (t) => {
+      const hub = await startTestHub(t);
+      const broken = await hub.createDataSource({ name: "broken" });
+      const fine = await hub.createDataSource({ name: "fine" });
+      const recent = Date.now() - 2 * HOUR;
+      await (await publisher(t, hub, broken))(recent, 1);
+      await (await publisher(t, hub, fine))(recent, 2);
+      const db = openHubDatabase(t, hub);
+      // A real failure in the rollup's transaction, for one data source's rows only.
+      db.exec(`CREATE TRIGGER refuse_broken BEFORE INSERT ON aiida_rollup_hour
       WHEN NEW.data_source_key = (SELECT key FROM data_source WHERE id = '${broken.id}')
       BEGIN SELECT RAISE(ABORT, 'broken rollup'); END`);
-    await hub.hub.internals.rollUp();
+      await hub.hub.internals.rollUp();
 
-    const health = await hub.api("GET", `/api/datasources/${broken.id}/health`);
-    assert.equal(health.body.status, "WARNING");
-    assert.match(health.body.reason, /hourly rollup fails: broken rollup/);
-    assert.equal((await hub.api("GET", `/api/datasources/${fine.id}/health`)).body.status, "UP");
-    const listed = (await hub.api("GET", `/api/datasources/${broken.id}`)).body.health;
-    assert.equal(listed.status, "WARNING");
-    const rolled = db
-      .prepare(
-        "SELECT count(*) AS n FROM aiida_rollup_hour JOIN data_source ON key = data_source_key WHERE id = ?",
-      )
-      .get(fine.id) as { n: number };
-    assert.equal(rolled.n, 1, "the other data source is rolled up");
-  });
+      const health = await hub.api("GET", `/api/datasources/${broken.id}/health`);
+      assert.equal(health.body.status, "WARNING");
+      assert.match(health.body.reason, /hourly rollup fails: broken rollup/);
+      assert.equal((await hub.api("GET", `/api/datasources/${fine.id}/health`)).body.status, "UP");
+      const listed = (await hub.api("GET", `/api/datasources/${broken.id}`)).body.health;
+      assert.equal(listed.status, "WARNING");
+      const rolled = db
+        .prepare(
+          "SELECT count(*) AS n FROM aiida_rollup_hour JOIN data_source ON key = data_source_key WHERE id = ?",
+        )
+        .get(fine.id) as { n: number };
+      assert.equal(rolled.n, 1, "the other data source is rolled up");
+    },
+  );
 });

@@ -3,12 +3,17 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
-import Database from "better-sqlite3";
 import { ConfigError } from "../../src/config/hub-config.ts";
-import { createHub, DATABASE_FILE, SECRET_KEY_FILE } from "../../src/hub.ts";
+import { createHub, SECRET_KEY_FILE } from "../../src/hub.ts";
 import { silentLogger } from "../../src/platform/logger.ts";
 import { decodeAiidaCode } from "../../src/sharing/aiida-code.ts";
-import { startTestHub, type TestHub, tempDataDir, testConfig } from "../helpers/hub-harness.ts";
+import {
+  startTestHub,
+  storedRows,
+  type TestHub,
+  tempDataDir,
+  testHubConfig,
+} from "../helpers/hub-harness.ts";
 import { RecordingStreaming } from "../helpers/recording-streaming.ts";
 import { base64Code, StandInEddie, utcDay } from "../helpers/stand-in-eddie.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -361,11 +366,9 @@ describe("deciding on a permission", () => {
     assert.equal(granted?.transmissionSchedule, "*/5 * * * * *");
 
     // At rest: neither the password nor the access token in any column; the key file only for the hub's user.
-    const db = new Database(join(s.hub.dataDir, DATABASE_FILE), { readonly: true });
-    t.after(() => db.close());
     const rows = [
-      ...db.prepare("SELECT * FROM permission").all(),
-      ...db.prepare("SELECT * FROM permission_mqtt_credentials").all(),
+      ...(await storedRows(s.hub, "permission")),
+      ...(await storedRows(s.hub, "permission_mqtt_credentials")),
     ] as Json[];
     assert.equal(rows.length, 2);
     for (const row of rows) {
@@ -643,7 +646,7 @@ describe("the streaming side's seam", () => {
 
 describe("the secret key file", () => {
   async function startFails(dataDir: string): Promise<Error> {
-    const hub = createHub(testConfig(dataDir), silentLogger);
+    const hub = createHub(await testHubConfig(dataDir), silentLogger);
     try {
       await hub.start();
     } catch (error) {

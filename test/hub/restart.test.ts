@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { startTestHub, tempDataDir } from "../helpers/hub-harness.ts";
+import { startTestHub, TEST_BACKEND, tempDataDir } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
 
 describe("a restart keeps everything", () => {
@@ -47,7 +47,10 @@ describe("a restart keeps everything", () => {
 });
 
 describe("aiida-hub backup", () => {
-  it("writes a consistent copy while the hub runs, and a hub started on the copy has the data", async (t) => {
+  it("writes a consistent copy while the hub runs, and a hub started on the copy has the data", {
+    // `aiida-hub backup` copies the SQLite file; PostgreSQL is backed up with its own tools (docs/scale-out.md).
+    skip: TEST_BACKEND === "postgres" && "backs up the SQLite file",
+  }, async (t) => {
     const dataDir = tempDataDir(t);
     const hub = await startTestHub(t, { dataDir });
     const creds = await hub.createDataSource({ name: "backed up" });

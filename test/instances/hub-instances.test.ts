@@ -1,0 +1,248 @@
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, type TestContext, test } from "node:test";
+import mqtt from "mqtt";
+import { SECRET_KEY_FILE } from "../../src/hub.ts";
+import { TEST_ADMIN_PASSWORD } from "../helpers/hub-harness.ts";
+import { type HubProcess, spawnHub } from "../helpers/hub-process.ts";
+import { freshDatabase } from "../helpers/postgres.ts";
+import { startTcpBalancer } from "../helpers/tcp-balancer.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+/** Several hub processes on one fresh PostgreSQL database, each with its own data directory and the same key file. */
+async function instances(t: TestContext, count: number): Promise<{ hubs: HubProcess[]; url: string }> {
+  const database = await freshDatabase();
+  const dirs = Array.from({ length: count }, () => mkdtempSync(join(tmpdir(), "aiida-hub-instance-")));
+  const hubs: HubProcess[] = [];
+  t.after(async () => {
+    for (const hub of hubs) if (hub.child.exitCode === null) hub.child.kill("SIGKILL");
+    await Promise.all(hubs.map((hub) => (hub.child.exitCode === null ? once(hub) : undefined)));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await database.drop();
+  });
+  for (const [i, dir] of dirs.entries()) {
+    // Every instance opens the secrets sealed by the others: they share the first one's key file.
+    if (i > 0) copyFileSync(join(dirs[0] as string, SECRET_KEY_FILE), join(dir, SECRET_KEY_FILE));
+    hubs.push(
+      await spawnHub(t, [
+        "--data-dir",
+        dir,
+        "--http-port",
+        "0",
+        "--mqtt-port",
+        "0",
+        "--database-url",
+        database.url,
+      ]),
+    );
+  }
+  return { hubs, url: database.url };
+}
+
+function once(hub: HubProcess): Promise<void> {
+  return new Promise((resolve) => hub.child.once("exit", () => resolve()));
+}
+
+async function login(hub: HubProcess): Promise<string> {
+  const res = await fetch(`${hub.httpUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: TEST_ADMIN_PASSWORD }),
+  });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function api(hub: HubProcess, token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${hub.httpUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined && { "content-type": "application/json" }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
+}
+
+async function createSource(hub: HubProcess, token: string) {
+  const res = await api(hub, token, "POST", "/api/datasources", {
+    name: "meter",
+    type: "CIM",
+    asset: "CONNECTION-AGREEMENT-POINT",
+    countryCode: "AT",
+  });
+  assert.equal(res.status, 201);
+  const c = res.body.credentials;
+  return { id: c.dataSourceId as string, password: c.password as string, topic: c.topic as string };
+}
+
+const reading = (value: number, at = Date.now() - 60_000) =>
+  JSON.stringify({
+    "dateAndOrTime.dateTime": new Date(at + value).toISOString(),
+    Quantity: [{ quantity: value, type: "2" }],
+  });
+
+describe("several hub instances on one PostgreSQL database", () => {
+  test("a re-key on instance B ends the device's connection on instance A within a second, and B says it is connected", async (t) => {
+    const { hubs } = await instances(t, 2);
+    const [a, b] = hubs as [HubProcess, HubProcess];
+    const tokenA = await login(a);
+    const tokenB = await login(b);
+    const source = await createSource(a, tokenA);
+    const device = await mqtt.connectAsync(a.mqttUrl, {
+      username: source.id,
+      password: source.password,
+      reconnectPeriod: 0,
+    });
+    t.after(() => device.endAsync(true));
+    await device.publishAsync(source.topic, reading(1), { qos: 1 });
+    await waitFor(
+      async () =>
+        (await api(b, tokenB, "GET", `/api/datasources/${source.id}/health`)).body?.connected === true,
+      "instance B to report the device connected to A",
+      5000,
+    );
+    const closed = new Promise<number>((resolve) => device.once("close", () => resolve(performance.now())));
+    const asked = performance.now();
+    const rekey = await api(b, tokenB, "POST", `/api/datasources/${source.id}/regenerate-password`);
+    assert.equal(rekey.status, 200);
+    const elapsed = (await closed) - asked;
+    assert.ok(
+      elapsed < 1000,
+      `the device on A was disconnected ${elapsed.toFixed(0)} ms after the re-key on B`,
+    );
+    // The old password no longer opens A either; the new one does.
+    await assert.rejects(
+      mqtt.connectAsync(a.mqttUrl, { username: source.id, password: source.password, reconnectPeriod: 0 }),
+    );
+    const again = await mqtt.connectAsync(a.mqttUrl, {
+      username: source.id,
+      password: rekey.body.password,
+      reconnectPeriod: 0,
+    });
+    await again.endAsync(true);
+  });
+
+  test("a live viewer on instance B sees the records of a device connected to instance A", async (t) => {
+    const { hubs } = await instances(t, 2);
+    const [a, b] = hubs as [HubProcess, HubProcess];
+    const tokenA = await login(a);
+    const tokenB = await login(b);
+    const source = await createSource(a, tokenA);
+    const abort = new AbortController();
+    t.after(() => abort.abort());
+    const stream = await fetch(`${b.httpUrl}/api/datasources/${source.id}/live`, {
+      headers: { authorization: `Bearer ${tokenB}` },
+      signal: abort.signal,
+    });
+    assert.equal(stream.status, 200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let seen = "";
+    const sawValue = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return false;
+        seen += new TextDecoder().decode(value);
+        if (/event: record\ndata: .*"value":42\b/.test(seen)) return true;
+      }
+    })();
+    const device = await mqtt.connectAsync(a.mqttUrl, {
+      username: source.id,
+      password: source.password,
+      reconnectPeriod: 0,
+    });
+    t.after(() => device.endAsync(true));
+    // B announces what it watches within its first second; publish until the record shows up.
+    const publisher = setInterval(
+      () => void device.publishAsync(source.topic, reading(42, Date.now()), { qos: 1 }),
+      200,
+    );
+    t.after(() => clearInterval(publisher));
+    assert.equal(await sawValue, true);
+  });
+
+  test("kill -9 of the instance a device publishes to: it reconnects through the balancer to another, and every acknowledged message is stored", async (t) => {
+    const { hubs } = await instances(t, 2);
+    const [a, b] = hubs as [HubProcess, HubProcess];
+    const token = await login(b);
+    const source = await createSource(a, await login(a));
+    const port = (url: string) => Number(new URL(url).port);
+    const balancer = await startTcpBalancer(t, [
+      { host: "127.0.0.1", port: port(a.mqttUrl) },
+      { host: "127.0.0.1", port: port(b.mqttUrl) },
+    ]);
+    const device = await mqtt.connectAsync(balancer.url("mqtt"), {
+      username: source.id,
+      password: source.password,
+      clientId: "meter-failover",
+      reconnectPeriod: 100,
+      connectTimeout: 2000,
+    });
+    t.after(() => device.endAsync(true));
+    assert.equal(
+      balancer.counts.get(`127.0.0.1:${port(a.mqttUrl)}`),
+      1,
+      "the device's first connection went to A",
+    );
+    const acknowledged: number[] = [];
+    const base = Date.now() - 3_600_000;
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 300; i++) {
+      if (i === 100) a.child.kill("SIGKILL");
+      sends.push(
+        device.publishAsync(source.topic, reading(i, base), { qos: 1 }).then(() => {
+          acknowledged.push(i);
+        }),
+      );
+      if (i % 20 === 19) await Promise.allSettled(sends);
+    }
+    await Promise.allSettled(sends);
+    assert.equal(
+      acknowledged.length,
+      300,
+      "mqtt.js sends what was not acknowledged again after reconnecting",
+    );
+    assert.ok((balancer.counts.get(`127.0.0.1:${port(b.mqttUrl)}`) ?? 0) >= 1, "the device reconnected to B");
+    const stored = await api(b, token, "GET", `/api/datasources/${source.id}/records?limit=1000`);
+    assert.equal(stored.status, 200);
+    const values = new Set(
+      (stored.body as { values: { obisCode: string; value: number }[] }[]).flatMap((r) =>
+        r.values.map((v) => v.value),
+      ),
+    );
+    const missing = acknowledged.filter((i) => !values.has(i));
+    assert.deepEqual(missing, [], "every acknowledged message is stored");
+  });
+
+  test("the retention and rollup leader killed or frozen: another instance takes over, the old one stops first", async (t) => {
+    const { hubs } = await instances(t, 3);
+    const [a, b, c] = hubs as [HubProcess, HubProcess, HubProcess];
+    const leads = (hub: HubProcess) =>
+      hub.output().split("this instance runs the retention and rollup jobs").length - 1;
+    const stops = (hub: HubProcess) =>
+      hub.output().split("this instance no longer runs the retention and rollup jobs").length - 1;
+    assert.deepEqual([leads(a), leads(b), leads(c)], [1, 0, 0], "the first instance leads");
+    const killedAt = performance.now();
+    a.child.kill("SIGKILL");
+    const next = await waitFor(
+      () => (leads(b) === 1 ? b : leads(c) === 1 ? c : undefined),
+      "a new leader",
+      5000,
+    );
+    const crashTakeover = performance.now() - killedAt;
+    assert.ok(crashTakeover < 2000, `took over ${crashTakeover.toFixed(0)} ms after kill -9`);
+    const standby = next === b ? c : b;
+    next.child.kill("SIGSTOP");
+    const frozenAt = performance.now();
+    await waitFor(() => leads(standby) === 1, "the standby to lead while the leader is frozen", 16_000);
+    const frozenTakeover = performance.now() - frozenAt;
+    assert.ok(frozenTakeover < 15_000, `took over ${frozenTakeover.toFixed(0)} ms after SIGSTOP`);
+    next.child.kill("SIGCONT");
+    await waitFor(() => stops(next) >= 1, "the woken leader to say it stopped", 10_000);
+    assert.equal(leads(next), 1, "the woken leader does not lead again while the other does");
+  });
+});
