@@ -4,8 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { testDataSource } from "../../test/helpers/data-source-fixture.ts";
-import { silentLogger } from "../platform/logger.ts";
+import { GatedSessionStore } from "../../test/helpers/gated-session-store.ts";
+import { capturingLogger } from "../../test/helpers/hub-harness.ts";
+import { type Logger, silentLogger } from "../platform/logger.ts";
 import { hashDevicePassword } from "../platform/secrets.ts";
+import type { DeviceSessionStore } from "../storage/ports.ts";
 import { DataSourceKeys } from "../storage/sqlite/data-source-keys.ts";
 import { SqliteDataSourceStore } from "../storage/sqlite/data-source-repository.ts";
 import { SqliteDeviceSessionStore } from "../storage/sqlite/device-session-repository.ts";
@@ -45,7 +48,8 @@ async function openSessions(t: TestContext, ...sources: string[]) {
   const exists = (id: string) => db.prepare("SELECT 1 FROM data_source WHERE id = ?").get(id) !== undefined;
   let now = 1_000_000;
   const clock = { advance: (ms: number) => (now += ms) };
-  const open = () => new DeviceSessions(store, exists, silentLogger, () => now);
+  const open = (over: DeviceSessionStore = store, logger: Logger = silentLogger) =>
+    new DeviceSessions(over, exists, logger, () => now);
   return { store, dataSources, open, clock };
 }
 
@@ -199,4 +203,72 @@ test("a report for a data source with no subscribed session is never encoded", a
   sessions.deliver("meter", encode);
   assert.equal(encoded, 1);
   assert.deepEqual(connection.sent, ["r"]);
+});
+
+test("a client id's store writes keep their order while the store answers late", async (t) => {
+  const { open, store } = await openSessions(t, "meter");
+  const gated = new GatedSessionStore(store);
+  const sessions = open(gated);
+  const release = gated.hold("save");
+  const connection = new RecordingConnection();
+  sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
+  sessions.subscribe("pub-1", 1);
+  sessions.detach(connection, "pub-1", [{ payload: report("unacked"), storeId: undefined }]);
+  sessions.deliver("meter", () => report("while away"));
+  // The session is not written yet: the reports must wait for it, not fail for want of it.
+  assert.equal(gated.calls.get("save"), 1, "later writes of the client id wait for the first");
+  assert.deepEqual(await store.all(), []);
+  release();
+  await sessions.settled();
+  assert.deepEqual(await store.all(), [
+    { clientId: "pub-1", dataSourceId: "meter", feedbackQos: 1, expiresAt: null },
+  ]);
+  assert.deepEqual(
+    (await store.queued("pub-1")).map((q) => q.payload.toString()),
+    ["unacked", "while away"],
+  );
+});
+
+test("a resumed session's queued reports are read after the writes before the reconnect", async (t) => {
+  const { open, store } = await openSessions(t, "meter");
+  const gated = new GatedSessionStore(store);
+  const sessions = open(gated);
+  const first = new RecordingConnection();
+  sessions.attach(first, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
+  sessions.subscribe("pub-1", 1);
+  await sessions.settled();
+  const release = gated.hold("enqueue");
+  sessions.detach(first, "pub-1", [{ payload: report("unacked"), storeId: undefined }]);
+  const again = new RecordingConnection();
+  const resumed = sessions.attach(again, {
+    clientId: "pub-1",
+    sourceId: "meter",
+    cleanStart: false,
+    expiryMs: null,
+  });
+  release();
+  assert.deepEqual(
+    (await resumed.waiting).map((item) => item.payload.toString()),
+    ["unacked"],
+    "the report queued at the detach is not missed by the read that followed it",
+  );
+});
+
+test("a store write that fails is logged and the next one of the client id still runs", async (t) => {
+  const { open, store } = await openSessions(t, "meter");
+  const logger = capturingLogger();
+  const sessions = open(store, logger);
+  const stray = new RecordingConnection();
+  // No such data source in the file: the store refuses the session.
+  sessions.attach(stray, { clientId: "pub-1", sourceId: "gone", cleanStart: true, expiryMs: null });
+  sessions.detach(stray, "pub-1", []);
+  const connection = new RecordingConnection();
+  sessions.attach(connection, { clientId: "pub-1", sourceId: "meter", cleanStart: true, expiryMs: null });
+  await sessions.settled();
+  const errors = logger.events.filter((e) => e.level === "error").map((e) => e.message);
+  assert.deepEqual(errors, ["could not save device session", "could not save device session"]);
+  assert.deepEqual(
+    (await store.all()).map((s) => s.dataSourceId),
+    ["meter"],
+  );
 });

@@ -281,10 +281,13 @@ export class PermissionStream {
   /** An ending permission whose outbox is empty is done: close the connection. */
   private closeIfDelivered(): void {
     this.finishIfDelivered().catch((error: unknown) =>
-      this.ctx.logger.error("an ended permission's outbox could not be closed; it is tried again later", {
-        permission: this.permissionId,
-        error: String(error),
-      }),
+      this.ctx.logger.error(
+        "an ended permission's outbox could not be closed; the grace period's end or the next start closes it",
+        {
+          permission: this.permissionId,
+          error: String(error),
+        },
+      ),
     );
   }
 
