@@ -17,8 +17,9 @@ async function instances(t: TestContext, count: number): Promise<{ hubs: HubProc
   const dirs = Array.from({ length: count }, () => mkdtempSync(join(tmpdir(), "aiida-hub-instance-")));
   const hubs: HubProcess[] = [];
   t.after(async () => {
-    for (const hub of hubs) if (hub.child.exitCode === null) hub.child.kill("SIGKILL");
-    await Promise.all(hubs.map((hub) => (hub.child.exitCode === null ? once(hub) : undefined)));
+    const running = hubs.filter((hub) => hub.child.exitCode === null && hub.child.signalCode === null);
+    for (const hub of running) hub.child.kill("SIGKILL");
+    await Promise.all(running.map(exited));
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     await database.drop();
   });
@@ -41,7 +42,7 @@ async function instances(t: TestContext, count: number): Promise<{ hubs: HubProc
   return { hubs, url: database.url };
 }
 
-function once(hub: HubProcess): Promise<void> {
+function exited(hub: HubProcess): Promise<void> {
   return new Promise((resolve) => hub.child.once("exit", () => resolve()));
 }
 
@@ -209,11 +210,8 @@ describe("several hub instances on one PostgreSQL database", () => {
     assert.ok((balancer.counts.get(`127.0.0.1:${port(b.mqttUrl)}`) ?? 0) >= 1, "the device reconnected to B");
     const stored = await api(b, token, "GET", `/api/datasources/${source.id}/records?limit=1000`);
     assert.equal(stored.status, 200);
-    const values = new Set(
-      (stored.body as { values: { obisCode: string; value: number }[] }[]).flatMap((r) =>
-        r.values.map((v) => v.value),
-      ),
-    );
+    const records = (stored.body as { records: { values: { value: number }[] }[] }).records;
+    const values = new Set(records.flatMap((r) => r.values.map((v) => v.value)));
     const missing = acknowledged.filter((i) => !values.has(i));
     assert.deepEqual(missing, [], "every acknowledged message is stored");
   });
