@@ -3,7 +3,7 @@ import { ENERGY_QUANTITIES, energyQuantityByKey } from "../../domain/energy-quan
 import { intervalIndex, tallyEnergy } from "../../domain/energy-tally.ts";
 import { type ReadingRun, RunBuilder, singleReading } from "../../domain/reading-run.ts";
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
-import { epochMs, pgInstant } from "./pg-instant.ts";
+import { msOf, pgInstant } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
 import { rawEnergyValues } from "./raw-energy-values.ts";
 
@@ -64,7 +64,7 @@ export class PgEnergyQuery {
 
   private async watermark(key: number): Promise<number | undefined> {
     const row = await this.db.query<{ upto: number }>(
-      `SELECT ${epochMs("rolled_up_to")} AS upto FROM aiida_rollup_state WHERE data_source_key = $1`,
+      `SELECT ${msOf("rolled_up_to")} AS upto FROM aiida_rollup_state WHERE data_source_key = $1`,
       [key],
     );
     return row.rows[0]?.upto;
@@ -73,7 +73,7 @@ export class PgEnergyQuery {
   /** Dirty hours in [from, to), newest first. */
   private async dirtyHours(key: number, from: number, to: number): Promise<number[]> {
     const rows = await this.db.query<{ hour: number }>(
-      `SELECT ${epochMs("hour")} AS hour FROM aiida_rollup_dirty
+      `SELECT ${msOf("hour")} AS hour FROM aiida_rollup_dirty
         WHERE data_source_key = $1 AND hour >= $2 AND hour < $3 ORDER BY hour DESC`,
       [key, pgInstant(from), pgInstant(to)],
     );
@@ -99,7 +99,7 @@ export class PgEnergyQuery {
     const bounds = [key, new Date(rolledFrom), new Date(rolledTo)];
     // An hour with a longer gap inside, of any energy quantity: its row cannot tell what is covered.
     const gappy = await this.db.query<{ hour: number }>(
-      `SELECT DISTINCT ${epochMs("hour")} AS hour FROM aiida_rollup_hour WHERE data_source_key = $1
+      `SELECT DISTINCT ${msOf("hour")} AS hour FROM aiida_rollup_hour WHERE data_source_key = $1
          AND obis_key = ANY($4::smallint[]) AND hour >= $2 AND hour < $3 AND max_gap > $5`,
       [...bounds, ENERGY_KEYS, maxGapMs],
     );
@@ -111,8 +111,8 @@ export class PgEnergyQuery {
       if (edge % HOUR_MS !== 0 && edge > rolledFrom && edge < rolledTo) rawHours.add(floorHour(edge));
     }
     const rolled = await this.db.query<RollupRow>(
-      `SELECT obis_key AS "obisKey", ${epochMs("hour")} AS hour, ${epochMs("first_ts")} AS "firstTs",
-          first_value AS "firstValue", ${epochMs("last_ts")} AS "lastTs", last_value AS "lastValue", count,
+      `SELECT obis_key AS "obisKey", ${msOf("hour")} AS hour, ${msOf("first_ts")} AS "firstTs",
+          first_value AS "firstValue", ${msOf("last_ts")} AS "lastTs", last_value AS "lastValue", count,
           max_gap AS "maxGap", rise, falls, area
         FROM aiida_rollup_hour WHERE data_source_key = $1 AND obis_key = ANY($4::smallint[])
          AND hour >= $2 AND hour < $3 AND max_gap <= $5`,
@@ -182,7 +182,7 @@ export class PgEnergyQuery {
     order: "ASC" | "DESC",
   ): Promise<Map<number, ReadingRun>> {
     const rows = await this.db.query<{ obisKey: number; ts: number; value: number }>(
-      `SELECT DISTINCT ON (obis_key) obis_key AS "obisKey", ${epochMs("ts")} AS ts, value FROM aiida_record_value
+      `SELECT DISTINCT ON (obis_key) obis_key AS "obisKey", ${msOf("ts")} AS ts, value FROM aiida_record_value
         WHERE data_source_key = $1 AND ${range} AND obis_key = ANY($4::smallint[]) ORDER BY obis_key, ts ${order}`,
       [key, pgInstant(from), pgInstant(to), ENERGY_KEYS],
     );
@@ -204,7 +204,7 @@ export class PgEnergyQuery {
     const inTail = await this.lastRaw(key, obisKey, tailStart, t);
     if (inTail || watermark === undefined) return inTail;
     const rolled = await this.db.query<{ hour: number; ts: number; value: number }>(
-      `SELECT ${epochMs("hour")} AS hour, ${epochMs("last_ts")} AS ts, last_value AS value FROM aiida_rollup_hour
+      `SELECT ${msOf("hour")} AS hour, ${msOf("last_ts")} AS ts, last_value AS value FROM aiida_rollup_hour
         WHERE data_source_key = $1 AND obis_key = $2 AND hour < $3 ORDER BY hour DESC LIMIT 1`,
       [key, obisKey, pgInstant(tailStart)],
     );
@@ -224,7 +224,7 @@ export class PgEnergyQuery {
   ): Promise<ReadingRun | undefined> {
     if (from >= to) return undefined;
     const rows = await this.db.query<{ ts: number; value: number }>(
-      `SELECT ${epochMs("ts")} AS ts, value FROM aiida_record_value
+      `SELECT ${msOf("ts")} AS ts, value FROM aiida_record_value
         WHERE data_source_key = $1 AND obis_key = $2 AND ts >= $3 AND ts < $4 ORDER BY ts DESC LIMIT 1`,
       [key, obisKey, pgInstant(from), pgInstant(to)],
     );

@@ -1,14 +1,19 @@
-/** SQL that reads a timestamptz column as epoch milliseconds (exact: whole ms fit a double). */
-export function epochMs(column: string): string {
-  return `(extract(epoch FROM ${column}) * 1000)::float8`;
+/**
+ * Instants as the record statements pass them: epoch ms in the ports, timestamptz in PostgreSQL. Sent
+ * as ISO text (exact to the ms for every year 1–9999, unlike float seconds), read back as float8 ms.
+ */
+
+/** First and last instant that ISO text (and so PostgreSQL) takes: years 0001 to 9999. */
+const FIRST_ISO_MS = Date.parse("0001-01-01T00:00:00.000Z");
+const LAST_ISO_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** `ms` as timestamptz text; a bound beyond years 1–9999 is clamped (no record lies out there). */
+export function pgInstant(ms: number): string {
+  const clamped = Math.min(LAST_ISO_MS, Math.max(FIRST_ISO_MS, ms));
+  return new Date(clamped).toISOString();
 }
 
-/**
- * An epoch-ms bound as a timestamptz parameter: a Date for instants JavaScript can represent, and
- * PostgreSQL's infinities beyond them (the SQLite code uses Number.MIN_SAFE_INTEGER as "no bound").
- */
-export function pgInstant(ms: number): Date | string {
-  const date = new Date(ms);
-  if (!Number.isNaN(date.getTime())) return date;
-  return ms < 0 ? "-infinity" : "infinity";
+/** SQL that reads a timestamptz column as epoch ms (a float8: exact, extract gives numeric). */
+export function msOf(column: string): string {
+  return `(extract(epoch from ${column}) * 1000)::float8`;
 }

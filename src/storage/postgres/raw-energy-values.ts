@@ -1,4 +1,4 @@
-import { epochMs, pgInstant } from "./pg-instant.ts";
+import { msOf, pgInstant } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
 
 /** Rows per page: a year read raw is streamed in pieces instead of held in memory at once. */
@@ -19,7 +19,7 @@ export async function* rawEnergyValues(
   let after: [number, number] | undefined;
   for (;;) {
     const page = await client.query<[number, number, number]>({
-      text: `SELECT obis_key, ${epochMs("ts")}, value FROM aiida_record_value
+      text: `SELECT obis_key, ${msOf("ts")}, value FROM aiida_record_value
               WHERE data_source_key = $1 AND ts >= $2 AND ts < $3 AND obis_key = ANY($4::smallint[])
                 AND (ts, obis_key) > ($5::timestamptz, $6::smallint)
               ORDER BY ts, obis_key LIMIT ${PAGE_ROWS}`,

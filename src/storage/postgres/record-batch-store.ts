@@ -1,5 +1,6 @@
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
 import type { WireOutcome } from "../sqlite/wire-outcome.ts";
+import { msOf, pgInstant } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
 import {
   finalValues,
@@ -7,7 +8,6 @@ import {
   RecordBatchPlan,
   type RecordGroup,
 } from "./record-batch-plan.ts";
-import { msOf, pgInstant } from "./record-instants.ts";
 import { receiptTimeTaken } from "./record-write-failure.ts";
 import { shareRecordWriteLocks } from "./rollup-locks.ts";
 

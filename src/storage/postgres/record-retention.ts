@@ -1,7 +1,7 @@
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
+import { msOf, pgInstant } from "./pg-instant.ts";
 import type { PgClient, PgPool } from "./pg-pool.ts";
 import { inTransaction } from "./pg-pool.ts";
-import { msOf, pgInstant } from "./record-instants.ts";
 import type { RecordMonths } from "./record-months.ts";
 import { dropMonthsBefore } from "./record-partitions.ts";
 

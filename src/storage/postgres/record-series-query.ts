@@ -1,9 +1,9 @@
 import { obisByKey } from "../../domain/obis-code.ts";
 import type { SeriesPoint } from "../ports.ts";
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
+import { msOf, pgInstant } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
-import { msOf, pgInstant } from "./record-instants.ts";
-import { rollupCoverage } from "./record-rollup-coverage.ts";
+import { rollupCoverage } from "./rollup-coverage.ts";
 
 /** One bucket's part from raw values or from rollup hours; they add up in JS. */
 interface PartialRow {

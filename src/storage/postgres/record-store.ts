@@ -11,9 +11,9 @@ import type {
   SeriesPoint,
 } from "../ports.ts";
 import { qualityName } from "../sqlite/stored-quality.ts";
+import { msOf, pgInstant } from "./pg-instant.ts";
 import type { PgClient, PgPool } from "./pg-pool.ts";
 import { inTransaction } from "./pg-pool.ts";
-import { msOf, pgInstant } from "./record-instants.ts";
 import { seriesOf } from "./record-series-query.ts";
 
 /** What reads the hourly rollups for energy and for the quantities of a range (the rollup's own class). */

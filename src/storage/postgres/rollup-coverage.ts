@@ -1,14 +1,7 @@
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
-import { epochMs } from "./pg-instant.ts";
+import type { RollupCoverage } from "../sqlite/rollup-coverage.ts";
+import { msOf, pgInstant } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
-
-/** Which parts of a closed range the hourly rollup answers, and which must be read from raw values. */
-export interface RollupCoverage {
-  /** Half-open spans [start, end) of whole, clean, rolled-up hours. */
-  readonly rolled: ReadonlyArray<readonly [number, number]>;
-  /** Closed intervals [a, b] to read raw: range edges, dirty hours, hours not rolled up yet. */
-  readonly raw: ReadonlyArray<readonly [number, number]>;
-}
 
 /** The coverage of the closed range [from, to] for data source `key`, as SQLite's RollupCoverageQuery splits it. */
 export async function rollupCoverage(
@@ -18,7 +11,7 @@ export async function rollupCoverage(
   to: number,
 ): Promise<RollupCoverage> {
   const state = await client.query<{ upto: number }>(
-    `SELECT ${epochMs("rolled_up_to")} AS upto FROM aiida_rollup_state WHERE data_source_key = $1`,
+    `SELECT ${msOf("rolled_up_to")} AS upto FROM aiida_rollup_state WHERE data_source_key = $1`,
     [key],
   );
   const watermark = state.rows[0]?.upto;
@@ -30,9 +23,9 @@ export async function rollupCoverage(
   const raw: [number, number][] = [];
   if (from < fullStart) raw.push([from, fullStart - 1]);
   const dirty = await client.query<{ hour: number }>(
-    `SELECT ${epochMs("hour")} AS hour FROM aiida_rollup_dirty
+    `SELECT ${msOf("hour")} AS hour FROM aiida_rollup_dirty
       WHERE data_source_key = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`,
-    [key, new Date(fullStart), new Date(fullEnd)],
+    [key, pgInstant(fullStart), pgInstant(fullEnd)],
   );
   let cursor = fullStart;
   for (const hour of [...dirty.rows.map((r) => r.hour), fullEnd]) {

@@ -1,5 +1,5 @@
 import { HOUR_MS, summariseHours } from "../sqlite/hour-summary.ts";
-import { epochMs } from "./pg-instant.ts";
+import { msOf } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
 
 /**
@@ -16,7 +16,7 @@ export async function rollUpHours(client: PgClient, key: number, from: number, t
   for (let hour = from; hour < to; hour += HOUR_MS) {
     const values = await client.query<[number, number, number]>({
       // In the primary key's order (time, then quantity): summariseHours sums each quantity in time order.
-      text: `SELECT obis_key, ${epochMs("ts")}, value FROM aiida_record_value
+      text: `SELECT obis_key, ${msOf("ts")}, value FROM aiida_record_value
               WHERE data_source_key = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, obis_key`,
       values: [key, new Date(hour), new Date(hour + HOUR_MS)],
       rowMode: "array",

@@ -2,7 +2,7 @@ import type { QuantityEnergy } from "../../domain/energy-flow.ts";
 import type { RollupProgress } from "../ports.ts";
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
 import { PgEnergyQuery } from "./energy-query.ts";
-import { epochMs, pgInstant } from "./pg-instant.ts";
+import { msOf, pgInstant } from "./pg-instant.ts";
 import { inTransaction, type PgClient, type PgPool } from "./pg-pool.ts";
 import { quantitiesIn } from "./quantities-query.ts";
 import { inReadSnapshot } from "./read-snapshot.ts";
@@ -101,7 +101,7 @@ export class PgHourlyRollup {
     work: { key: number | undefined },
   ): Promise<boolean> {
     const dirty = await client.query<{ key: number; hour: number }>(
-      `SELECT data_source_key AS key, ${epochMs("hour")} AS hour FROM aiida_rollup_dirty
+      `SELECT data_source_key AS key, ${msOf("hour")} AS hour FROM aiida_rollup_dirty
         WHERE data_source_key <> ALL($1::int[]) ORDER BY data_source_key, hour LIMIT ${CANDIDATES}`,
       [skipped],
     );
@@ -142,7 +142,7 @@ export class PgHourlyRollup {
       work.key = key;
       // Read again under the claim: another instance may have moved it since the list was read.
       const state = await client.query<{ upto: number }>(
-        `SELECT ${epochMs("rolled_up_to")} AS upto FROM aiida_rollup_state WHERE data_source_key = $1`,
+        `SELECT ${msOf("rolled_up_to")} AS upto FROM aiida_rollup_state WHERE data_source_key = $1`,
         [key],
       );
       const watermark = state.rows[0]?.upto;
@@ -167,7 +167,7 @@ export class PgHourlyRollup {
 
 async function hourOfFirstRecord(client: PgClient, key: number, from: number): Promise<number | undefined> {
   const row = await client.query<{ ts: number }>(
-    `SELECT ${epochMs("ts")} AS ts FROM aiida_record WHERE data_source_key = $1 AND ts >= $2 ORDER BY ts LIMIT 1`,
+    `SELECT ${msOf("ts")} AS ts FROM aiida_record WHERE data_source_key = $1 AND ts >= $2 ORDER BY ts LIMIT 1`,
     [key, pgInstant(from)],
   );
   const ts = row.rows[0]?.ts;
