@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { Command, Option } from "commander";
+import { redactedDatabaseUrl } from "./config/database-url.ts";
 import { ConfigError, type ConfigOverrides, loadConfig, SETTINGS } from "./config/hub-config.ts";
 import { registerPublishCommands } from "./device/cli.ts";
 import { registerEmqxConfig } from "./emqx/emqx-config-command.ts";
@@ -51,6 +52,8 @@ start.action(async (options: Record<string, string | boolean | string[] | undefi
       ...(running.httpsUrl !== undefined && { https: running.httpsUrl, wss: running.wssUrl }),
       ...(running.mqttsUrl !== undefined && { mqtts: running.mqttsUrl }),
       dataDir: config.dataDir,
+      // Which database, without its password.
+      ...(config.databaseUrl !== undefined && { database: redactedDatabaseUrl(config.databaseUrl) }),
     });
   } catch (err) {
     await hub?.stop().catch(() => {});
