@@ -8,10 +8,10 @@ import { openPgPool, type PgPool } from "../../src/storage/postgres/pg-pool.ts";
 import { existingMonths } from "../../src/storage/postgres/record-partitions.ts";
 import { PgRecordStore } from "../../src/storage/postgres/record-store.ts";
 import { PgRecordWriter } from "../../src/storage/postgres/record-writer.ts";
+import { PgHourlyRollup } from "../../src/storage/postgres/rollup.ts";
 import { openSqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 import { testDataSource } from "../helpers/data-source-fixture.ts";
 import { freshDatabase } from "../helpers/postgres.ts";
-import { sqlRollupStepper } from "./sql-rollup.ts";
 
 /** One backend's record writer and store on an empty database, with what the cases need around them. */
 export interface RecordHarness {
@@ -78,20 +78,16 @@ const sqlite: RecordBackend = {
   },
 };
 
-/** What the store delegates to the rollup's own class: not part of these cases (the rollup's tests cover it). */
-const NO_ROLLUP_READS = {
-  quantitiesIn: () => Promise.reject(new Error("quantitiesIn is tested with the PostgreSQL rollup")),
-  energy: () => Promise.reject(new Error("energy is tested with the PostgreSQL rollup")),
-};
-
 /** Opens a writer and a store on a fresh, migrated database; `harness.close()` drops it. */
 export async function openPostgresRecords(now: number) {
   const db = await freshDatabase();
   const pool = openPgPool(db.url, { max: 6 });
   try {
     await migratePostgres(pool);
-    const writer = await PgRecordWriter.open(pool, sqlRollupStepper(pool), now);
-    const records = new PgRecordStore(pool, NO_ROLLUP_READS);
+    // The hub's own rollup, as openPostgresStorage wires it.
+    const rollup = new PgHourlyRollup(pool);
+    const writer = await PgRecordWriter.open(pool, rollup, now);
+    const records = new PgRecordStore(pool, rollup);
     return { db, pool, writer, records };
   } catch (error) {
     await pool.end();
