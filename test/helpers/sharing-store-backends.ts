@@ -79,9 +79,9 @@ function sqliteBackend(): SharingBackend {
     };
     return {
       // Sync until the stores answer with promises (another branch); awaiting a plain value is the same.
-      permissions: new SqlitePermissionStore(db, secrets) as unknown as PermissionStore,
-      outbox: new SqliteSharingOutboxStore(db) as unknown as SharingOutboxStore,
-      sessions: new SqliteDeviceSessionStore(db) as unknown as DeviceSessionStore,
+      permissions: new SqlitePermissionStore(db, secrets),
+      outbox: new SqliteSharingOutboxStore(db),
+      sessions: new SqliteDeviceSessionStore(db),
       rows: async <T>(sql: string, params: readonly unknown[] = []) => {
         const statement = db.prepare(sql);
         // A statement without result rows (UPDATE, DELETE) is run; better-sqlite3 refuses all() on it.

@@ -61,18 +61,6 @@ function tokenContext(permissionId: string): string {
   return `permission/${permissionId}/accessToken`;
 }
 
-/** Until the SQLite stores answer with promises (the async ports are being converted), their answers are wrapped in one. */
-function promising<T extends object>(store: object): T {
-  return new Proxy(store, {
-    get(target, property) {
-      const member = Reflect.get(target, property);
-      if (typeof member !== "function") return member;
-      // A synchronous throw becomes a rejection, as an async store's would be.
-      return (...args: unknown[]) => new Promise((resolve) => resolve(member.apply(target, args)));
-    },
-  }) as T;
-}
-
 /** `$n` placeholders as better-sqlite3 binds them: `?` in order of appearance, with the values to match. */
 function sqliteStatement(sql: string, params: readonly unknown[]): { sql: string; values: unknown[] } {
   const values: unknown[] = [];
@@ -93,9 +81,9 @@ export async function openSqliteBackend(secrets?: SecretBox): Promise<StoreBacke
     connections.add(db);
     return {
       name: "SQLite",
-      dataSources: promising<DataSourceStore>(new SqliteDataSourceStore(db, DataSourceKeys.load(db))),
-      admin: promising<AdminStore>(new SqliteAdminStore(db)),
-      instance: promising<InstanceStore>(new SqliteInstanceStore(db, box)),
+      dataSources: new SqliteDataSourceStore(db, DataSourceKeys.load(db)),
+      admin: new SqliteAdminStore(db),
+      instance: new SqliteInstanceStore(db, box),
       connectAgain: (again) => connect(again),
       rows: async (sql, params = []) => {
         const statement = sqliteStatement(sql, params);
