@@ -6,6 +6,7 @@ import { DeviceDirectory } from "./broker/device-directory.ts";
 import { EmbeddedBroker } from "./broker/embedded-broker.ts";
 import { redactedDatabaseUrl } from "./config/database-url.ts";
 import { ConfigError, type HubConfig } from "./config/hub-config.ts";
+import { DeviceBrokerConsumer, DeviceBrokerUnavailable } from "./emqx/device-broker-consumer.ts";
 import { buildHttpServer } from "./http/http-server.ts";
 import { LiveStreams } from "./http/live-streams.ts";
 import { type Instances, sharedDatabaseInstances, singleInstance } from "./hub-instances.ts";
@@ -62,6 +63,8 @@ export interface HubOptions {
   readonly records?: (store: RecordStore) => RecordStore;
   /** Builds the streaming side at start (tests record calls); without it, MQTT to EDDIE's brokers. */
   readonly streaming?: (wiring: StreamingWiring) => PermissionStreaming;
+  /** Seconds the device broker (--device-broker) keeps the hub's session while it is away; tests shorten it. */
+  readonly deviceBrokerSessionExpirySeconds?: number;
   readonly sharing?: {
     readonly retry?: RetryPolicy;
     readonly handshakeTimeoutMs?: number;
@@ -102,6 +105,8 @@ export interface Hub {
   readonly internals: {
     storage(): HubStorage;
     broker: EmbeddedBroker;
+    /** The consumer of --device-broker while the hub runs with it. */
+    deviceBroker(): DeviceBrokerConsumer | undefined;
     dataSources(): DataSourceService;
     permissions(): PermissionService;
     liveStreams: LiveStreams;
@@ -145,6 +150,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
   let rollup: RollupJob | undefined;
   let pipeline: IngestPipeline | undefined;
   let service: DataSourceService | undefined;
+  let deviceBroker: DeviceBrokerConsumer | undefined;
   let brokerUrl = config.publicMqttUrl ?? "";
   const directory = new DeviceDirectory();
   const recordBus = new RecordBus(logger);
@@ -291,6 +297,8 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       recordBus,
       (report) => {
         broker.sendFeedback(report.dataSourceId, report);
+        // The device may be connected to either broker; each delivers only to that device's topic.
+        deviceBroker?.sendFeedback(report.dataSourceId, report);
         feedbackBus.publish(report);
       },
       {
@@ -301,6 +309,30 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         commitBatchSize: config.commitBatchSize,
       },
     );
+    if (config.deviceBroker !== undefined) {
+      const ingest = pipeline;
+      const consumer = new DeviceBrokerConsumer(
+        {
+          settings: config.deviceBroker,
+          ...(options.deviceBrokerSessionExpirySeconds !== undefined && {
+            sessionExpirySeconds: options.deviceBrokerSessionExpirySeconds,
+          }),
+        },
+        (id) => directory.get(id)?.source,
+        // Refusable: behind the broker a flood cannot be slowed at the device, only reported on its feedback topic.
+        (source, payload) => ingest.ingest(source, payload, true),
+        (id) => store.dataSources.get(id),
+        logger,
+      );
+      deviceBroker = consumer;
+      try {
+        await consumer.start();
+      } catch (error) {
+        // A broker that cannot be used is a setting to fix: one sentence, and the start stops.
+        if (error instanceof DeviceBrokerUnavailable) throw new ConfigError(error.message);
+        throw error;
+      }
+    }
     const mqttPort = await listenOrExplain(
       () => broker.listen(config.host, config.mqttPort, store.deviceSessions),
       `MQTT port ${config.mqttPort} on ${config.host}`,
@@ -414,6 +446,9 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     await http?.close();
     await permissions?.stop();
     await streaming?.close();
+    // The message being stored is acknowledged; those after it stay with the device broker for the next start.
+    await deviceBroker?.stop();
+    deviceBroker = undefined;
     // Commit what was received before closing the broker, so nothing in flight is dropped.
     await pipeline?.drain();
     await broker.close();
@@ -435,6 +470,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
         return storage;
       },
       broker,
+      deviceBroker: () => deviceBroker,
       dataSources: () => {
         if (!service) throw new Error("the hub is not started");
         return service;

@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sharing: ["domain", "cim", "platform", "storage"],
   tls: ["platform"],
   transport: ["platform"],
-  emqx: [],
+  emqx: ["domain", "platform"],
   cluster: ["platform"],
   "hub-cluster": ["domain", "platform", "broker", "ingest", "cluster", "storage"],
 };

@@ -2,6 +2,15 @@ import { isIP } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "./config-error.ts";
 import { databaseUrl } from "./database-url.ts";
+import {
+  clientId,
+  type DeviceBrokerSettings,
+  deviceBrokerSettings,
+  deviceBrokerUrl,
+  type EmqxApiSettings,
+  emqxApiSettings,
+  emqxApiUrl,
+} from "./device-broker-settings.ts";
 
 /** Everything the hub needs to run, validated and frozen by loadConfig(). */
 export interface HubConfig {
@@ -44,6 +53,16 @@ export interface HubConfig {
   readonly timeZone: string;
   /** Readings further apart than this are not bridged: no power integrated between them, no time covered. */
   readonly energyMaxGapSeconds: number;
+  /** --device-broker, --device-broker-username and --device-broker-client-id as given. */
+  readonly deviceBrokerUrl: string | undefined;
+  readonly deviceBrokerUsername: string | undefined;
+  readonly deviceBrokerClientId: string | undefined;
+  /** --emqx-api as given. */
+  readonly emqxApiUrl: string | undefined;
+  /** The external broker (EMQX) the hub consumes device data from, beside its own; holds a password: never log it. */
+  readonly deviceBroker: DeviceBrokerSettings | undefined;
+  /** EMQX's REST API, to disconnect revoked devices; holds the API secret: never log it. */
+  readonly emqxApi: EmqxApiSettings | undefined;
 }
 
 /** One configuration setting: its CLI flag, environment variable, default and parser. */
@@ -356,6 +375,41 @@ export const SETTINGS = [
     fallback: "15m",
     parse: durationSeconds("--energy-max-gap", 1, 86_400),
   },
+  {
+    key: "deviceBrokerUrl",
+    flag: "--device-broker",
+    env: "AIIDA_HUB_DEVICE_BROKER",
+    describe:
+      "also consume device data from this MQTT 5 broker (EMQX): shared subscription $share/aiida-hub/aiida/+/data; password in AIIDA_HUB_DEVICE_BROKER_PASSWORD",
+    fallback: undefined,
+    parse: deviceBrokerUrl("--device-broker"),
+  },
+  {
+    key: "deviceBrokerUsername",
+    flag: "--device-broker-username",
+    env: "AIIDA_HUB_DEVICE_BROKER_USERNAME",
+    describe: "the hub's username on --device-broker",
+    fallback: undefined,
+    parse: text("--device-broker-username"),
+  },
+  {
+    key: "deviceBrokerClientId",
+    flag: "--device-broker-client-id",
+    env: "AIIDA_HUB_DEVICE_BROKER_CLIENT_ID",
+    describe:
+      "client id of this hub instance on --device-broker, different for every instance and the same after a restart (default: aiida-hub-<host name>)",
+    fallback: undefined,
+    parse: clientId("--device-broker-client-id"),
+  },
+  {
+    key: "emqxApiUrl",
+    flag: "--emqx-api",
+    env: "AIIDA_HUB_EMQX_API",
+    describe:
+      "EMQX's REST API (http://emqx:18083), to disconnect a device whose data source is disabled, deleted or re-keyed; key and secret in AIIDA_HUB_EMQX_API_KEY and AIIDA_HUB_EMQX_API_SECRET",
+    fallback: undefined,
+    parse: emqxApiUrl("--emqx-api"),
+  },
 ] as const satisfies ReadonlyArray<Setting<keyof HubConfig>>;
 
 /** Option values from the command line, keyed like HubConfig; undefined where the flag was not given. */
@@ -408,6 +462,14 @@ export function loadConfig(
     throw new ConfigError("--tls-cert and --tls-key take effect only with TLS on; add --tls.");
   }
   const fromCwd = (file: string) => fromDirectory(cwd, file);
+  const deviceBroker = deviceBrokerSettings(
+    {
+      deviceBroker: values.deviceBrokerUrl as string | undefined,
+      deviceBrokerUsername: values.deviceBrokerUsername as string | undefined,
+      deviceBrokerClientId: values.deviceBrokerClientId as string | undefined,
+    },
+    env,
+  );
   const adminPassword = env.AIIDA_HUB_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError("AIIDA_HUB_ADMIN_PASSWORD must be at least 8 characters long.");
@@ -423,6 +485,12 @@ export function loadConfig(
       | "tlsCert"
       | "tlsKey"
       | "timeZone"
+      | "deviceBrokerUrl"
+      | "deviceBrokerUsername"
+      | "deviceBrokerClientId"
+      | "emqxApiUrl"
+      | "deviceBroker"
+      | "emqxApi"
     >),
     dataDir: dataDirOf(flags.dataDir, env, cwd),
     tlsCert: tlsCert === undefined ? undefined : fromCwd(tlsCert),
@@ -432,5 +500,11 @@ export function loadConfig(
     databaseUrl: values.databaseUrl as string | undefined,
     adminPassword,
     timeZone: (values.timeZone as string | undefined) ?? systemTimeZone(),
+    deviceBrokerUrl: values.deviceBrokerUrl as string | undefined,
+    deviceBrokerUsername: values.deviceBrokerUsername as string | undefined,
+    deviceBrokerClientId: values.deviceBrokerClientId as string | undefined,
+    emqxApiUrl: values.emqxApiUrl as string | undefined,
+    deviceBroker,
+    emqxApi: emqxApiSettings(values.emqxApiUrl as string | undefined, env),
   });
 }
