@@ -7,6 +7,8 @@ import { EmbeddedBroker } from "./broker/embedded-broker.ts";
 import { redactedDatabaseUrl } from "./config/database-url.ts";
 import { ConfigError, type HubConfig } from "./config/hub-config.ts";
 import { DeviceBrokerConsumer, DeviceBrokerUnavailable } from "./emqx/device-broker-consumer.ts";
+import { EmqxClientKicker } from "./emqx/emqx-kick.ts";
+import { EmqxRevocations } from "./emqx/emqx-revocations.ts";
 import { buildHttpServer } from "./http/http-server.ts";
 import { LiveStreams } from "./http/live-streams.ts";
 import { type Instances, sharedDatabaseInstances, singleInstance } from "./hub-instances.ts";
@@ -196,6 +198,17 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     },
     logger,
   );
+  // With --emqx-api, a revoked device is also disconnected from EMQX, where the embedded broker cannot reach it.
+  const emqxRevocations =
+    config.emqxApi === undefined
+      ? undefined
+      : new EmqxRevocations(new EmqxClientKicker(config.emqxApi), logger);
+  const connectionControl = {
+    disconnectSource: (id: string) => {
+      broker.disconnectSource(id);
+      emqxRevocations?.revoke(id);
+    },
+  };
   const transports = new HubTransports(
     config,
     logger,
@@ -273,7 +286,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     service = new DataSourceService(
       store.dataSources,
       directory,
-      broker,
+      connectionControl,
       () => brokerUrl,
       Date.now,
       (id) => permissionService.revokeSharing(id),
@@ -449,6 +462,7 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     // The message being stored is acknowledged; those after it stay with the device broker for the next start.
     await deviceBroker?.stop();
     deviceBroker = undefined;
+    await emqxRevocations?.settled();
     // Commit what was received before closing the broker, so nothing in flight is dropped.
     await pipeline?.drain();
     await broker.close();

@@ -61,10 +61,11 @@ export function tempDataDir(t: TestContext): string {
 export function testConfig(
   dataDir: string,
   overrides: Partial<Record<keyof HubConfig, string>> = {},
+  env: NodeJS.ProcessEnv = {},
 ): HubConfig {
   return loadConfig(
     { host: "127.0.0.1", httpPort: "0", mqttPort: "0", dataDir, retentionDays: "36500", ...overrides },
-    { AIIDA_HUB_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
+    { AIIDA_HUB_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
   );
 }
 
@@ -124,6 +125,8 @@ export async function startTestHub(
   options: {
     dataDir?: string;
     config?: Partial<Record<keyof HubConfig, string>>;
+    /** Variables beside the admin password (settings that are read from the environment only). */
+    env?: NodeJS.ProcessEnv;
     logger?: Logger;
     hub?: HubOptions;
   } = {},
@@ -131,10 +134,14 @@ export async function startTestHub(
   const dataDir = options.dataDir ?? tempDataDir(t);
   const databaseUrl = options.config?.databaseUrl === undefined ? await testDatabaseUrl(dataDir) : undefined;
   const hub = createHub(
-    testConfig(dataDir, {
-      ...(databaseUrl !== undefined && { databaseUrl }),
-      ...options.config,
-    }),
+    testConfig(
+      dataDir,
+      {
+        ...(databaseUrl !== undefined && { databaseUrl }),
+        ...options.config,
+      },
+      options.env,
+    ),
     options.logger ?? silentLogger,
     options.hub,
   );
