@@ -192,10 +192,13 @@ export class DeviceBrokerConsumer {
 
   /** Leaves the message unacknowledged and drops the connection, so the broker delivers it again. */
   private commitFailed(sourceId: string, error: unknown): void {
-    this.logger.error("device message could not be stored; the device broker will deliver it again", {
-      dataSource: sourceId,
-      error: String(error),
-    });
+    // While storage is down every redelivery fails alike: logged in full once, then counted.
+    this.drops.record(
+      "error",
+      "device message could not be stored; the device broker will deliver it again",
+      clip(sourceId, MAX_LOGGED_CHARS),
+      { dataSource: sourceId, error: String(error) },
+    );
     // Reconnecting resumes the session, and the broker resends every message not acknowledged.
     this.client?.stream.destroy();
   }

@@ -5,10 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, type TestContext, test } from "node:test";
 import mqtt, { type MqttClient } from "mqtt";
+import { ConfigError } from "../../src/config/hub-config.ts";
 import { dataTopic, feedbackTopic } from "../../src/domain/data-source.ts";
-import { SECRET_KEY_FILE } from "../../src/hub.ts";
-import type { Logger } from "../../src/platform/logger.ts";
-import { capturingLogger, startTestHub, type TestHub, tempDataDir } from "../helpers/hub-harness.ts";
+import { createHub, SECRET_KEY_FILE } from "../../src/hub.ts";
+import { type Logger, silentLogger } from "../../src/platform/logger.ts";
+import {
+  capturingLogger,
+  startTestHub,
+  type TestHub,
+  tempDataDir,
+  testConfig,
+} from "../helpers/hub-harness.ts";
 import { type FreshDatabase, freshDatabase } from "../helpers/postgres.ts";
 import { reading, storedValues, UNPARSABLE, waitForStored } from "../helpers/readings.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -177,5 +184,32 @@ describe("the hub consuming device data from an external broker", () => {
 
     const restarted = await startConsumingHub(t, clientId, dataDir);
     await waitForStored((path) => restarted.api("GET", path), source.id, [42]);
+  });
+
+  test("a device broker that cannot be used stops the start with one sentence, without the password", async (t) => {
+    const dataDir = sharedKeyDataDir(t);
+    const hub = createHub(
+      testConfig(
+        dataDir,
+        {
+          databaseUrl: database.url,
+          // Nothing listens on port 1: the connection is refused.
+          deviceBrokerUrl: "mqtt://127.0.0.1:1",
+          deviceBrokerUsername: "aiida-hub",
+          deviceBrokerClientId: uniqueClientId(t),
+        },
+        { AIIDA_HUB_DEVICE_BROKER_PASSWORD: "s3cret-broker-password" },
+      ),
+      silentLogger,
+    );
+    await assert.rejects(
+      () => hub.start(),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /cannot consume device data from mqtt:\/\/127\.0\.0\.1:1 \(--device-broker\) as aiida-hub: .*ECONNREFUSED/.test(
+          err.message,
+        ) &&
+        !err.message.includes("s3cret"),
+    );
   });
 });
