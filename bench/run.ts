@@ -11,9 +11,11 @@ import { parseArgs } from "node:util";
 import { type BenchOptions, createContext, type RunContext, type ScenarioResult } from "./lib/context.ts";
 import { hubProvenance, useHubRef, useHubRoot } from "./lib/hub-modules.ts";
 import { machineFacts } from "./lib/machine.ts";
+import { dropBenchDatabases, postgresVersion } from "./lib/postgres.ts";
 import { checkGoals, renderMarkdown, renderTables } from "./lib/report.ts";
 import { connectStormScenario } from "./scenarios/connect-storm.ts";
 import { ingestScenario } from "./scenarios/ingest.ts";
+import { instancesScenario } from "./scenarios/instances.ts";
 import { latencyScenario } from "./scenarios/latency.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
 import { overloadScenario } from "./scenarios/overload.ts";
@@ -32,10 +34,14 @@ const SCENARIOS: ReadonlyArray<{
   { name: "queries", aliases: ["5", "query"], run: queriesScenario },
   { name: "sustained", aliases: ["6", "mixed"], run: sustainedScenario },
   { name: "overload", aliases: ["7"], run: overloadScenario },
+  { name: "instances", aliases: ["8"], run: instancesScenario },
 ];
 
 const USAGE = `Usage: npm run bench -- [options]
-  --only <a,b,…>     scenarios to run: ${SCENARIOS.map((s) => s.name).join(", ")} (or 1–7)
+  --only <a,b,…>     scenarios to run: ${SCENARIOS.map((s) => s.name).join(", ")} (or 1–8)
+  --database <kind>  sqlite (default) or postgres: every hub child gets --database-url of a fresh database
+                     on ${"$"}AIIDA_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432); ingest also
+                     runs the hub on SQLite for PostgreSQL ÷ SQLite; instances needs postgres
   --quick            smoke run: small counts, short runs, 1 repetition, 0.2% of the year
   --reps <n>         repetitions per figure (default 3)
   --year-scale <f>   fraction of the year of 3-second data to load (default 1; 0.002 with --quick)
@@ -59,6 +65,7 @@ function parseOptions(): BenchOptions & {
       keep: { type: "boolean", default: false },
       "hub-ref": { type: "string" },
       "hub-root": { type: "string" },
+      database: { type: "string", default: "sqlite" },
       help: { type: "boolean", default: false },
     },
   });
@@ -81,6 +88,11 @@ function parseOptions(): BenchOptions & {
   const reps = values.reps === undefined ? 3 : Number(values.reps);
   const yearScale =
     values["year-scale"] === undefined ? (values.quick ? 0.002 : 1) : Number(values["year-scale"]);
+  const database = values.database;
+  if (database !== "sqlite" && database !== "postgres") {
+    process.stderr.write(`--database must be sqlite or postgres, not "${database}".\n${USAGE}\n`);
+    process.exit(2);
+  }
   if (!Number.isInteger(reps) || reps < 1 || !(yearScale > 0 && yearScale <= 1)) {
     process.stderr.write(`--reps must be a whole number ≥ 1 and --year-scale in (0, 1].\n${USAGE}\n`);
     process.exit(2);
@@ -91,6 +103,7 @@ function parseOptions(): BenchOptions & {
     reps,
     cpuProf: values["cpu-prof"],
     yearScale,
+    database,
     keep: values.keep,
     hubRef: values["hub-ref"],
     hubRoot: values["hub-root"],
@@ -125,6 +138,8 @@ ctx.log(
       .map((l) => l.toFixed(2))
       .join(" ")}; scratch ${ctx.tmpRoot}`,
 );
+const postgres = options.database === "postgres" ? await postgresVersion() : undefined;
+if (postgres) ctx.log(`hub children on PostgreSQL ${postgres} (a fresh database each)`);
 const selected = SCENARIOS.filter((s) => options.only.length === 0 || options.only.includes(s.name));
 try {
   for (const scenario of selected) {
@@ -147,6 +162,8 @@ try {
     }
   }
 } finally {
+  // Databases go even with --keep: they live on a shared server, not in the scratch directory.
+  await dropBenchDatabases().catch((err) => ctx.log(`dropping the bench databases failed: ${err}`));
   if (options.keep) ctx.log(`scratch kept in ${ctx.tmpRoot}`);
   else rmSync(ctx.tmpRoot, { recursive: true, force: true });
 }
@@ -162,7 +179,7 @@ writeFileSync(
       finishedAt: finishedAt.toISOString(),
       seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
       command: `npm run bench --${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
-      machine: { ...machine, loadAverageAtEnd: loadavg() },
+      machine: { ...machine, loadAverageAtEnd: loadavg(), ...(postgres && { postgresVersion: postgres }) },
       hub,
       options,
       scenarios: Object.fromEntries(ctx.results),
@@ -186,7 +203,7 @@ writeFileSync(
 const header = [
   `Command: \`${`npm run bench --${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(" ")}` : ""}`}\` on ${startedAt.toISOString()} (${((finishedAt.getTime() - startedAt.getTime()) / 60_000).toFixed(1)} min).`,
   `Hub: ${hub.commit.slice(0, 12)}${hub.uncommittedSrcFiles ? ` plus ${hub.uncommittedSrcFiles} uncommitted files` : ""}.`,
-  `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB, ${machine.platform} ${machine.kernel}; Node ${machine.nodeVersion}, Aedes ${machine.aedesVersion}, Mosquitto ${machine.mosquittoVersion}, SQLite ${machine.sqliteVersion}; fdatasync p50/p99/max ${machine.fdatasyncMs.p50.toFixed(2)}/${machine.fdatasyncMs.p99.toFixed(2)}/${machine.fdatasyncMs.max.toFixed(2)} ms.`,
+  `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB, ${machine.platform} ${machine.kernel}; Node ${machine.nodeVersion}, Aedes ${machine.aedesVersion}, Mosquitto ${machine.mosquittoVersion}, SQLite ${machine.sqliteVersion}${postgres ? `, PostgreSQL ${postgres}` : ""}; fdatasync p50/p99/max ${machine.fdatasyncMs.p50.toFixed(2)}/${machine.fdatasyncMs.p99.toFixed(2)}/${machine.fdatasyncMs.max.toFixed(2)} ms.`,
 ].join("\n");
 writeFileSync(file.replace(/\.json$/, ".md"), `${header}\n\n${renderMarkdown(ctx.results, goals)}\n`);
 process.stdout.write(

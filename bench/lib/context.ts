@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly cpuProf: boolean;
   /** Fraction of the year of 3-second data to load for the query scenarios (1 = the full year). */
   readonly yearScale: number;
+  /** Where every hub child keeps its data: its data directory's SQLite file, or a fresh PostgreSQL database. */
+  readonly database: "sqlite" | "postgres";
 }
 
 /** One measured figure with its repetitions. */

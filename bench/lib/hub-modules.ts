@@ -7,6 +7,9 @@ import type * as ObisModule from "../../src/domain/obis-code.ts";
 import type * as QuantityModule from "../../src/domain/quantity-type.ts";
 import type * as HubModule from "../../src/hub.ts";
 import type * as SecretsModule from "../../src/platform/secrets.ts";
+import type * as PgPoolModule from "../../src/storage/postgres/pg-pool.ts";
+import type * as PartitionsModule from "../../src/storage/postgres/record-partitions.ts";
+import type * as ImportSqliteModule from "../../src/storage/postgres/sqlite-import/import-sqlite.ts";
 import type * as OpenDatabaseModule from "../../src/storage/sqlite/open-database.ts";
 
 /** This repository's root (the working tree the bench lives in). */
@@ -107,4 +110,25 @@ export async function hubModules(): Promise<HubModules> {
   };
   cached = { root, modules };
   return modules;
+}
+
+/** The benchmarked hub's PostgreSQL pieces the bench uses (only loaded with --database postgres). */
+export interface PostgresModules {
+  readonly openPgPool: typeof PgPoolModule.openPgPool;
+  readonly importSqlite: typeof ImportSqliteModule.importSqlite;
+  readonly ensureMonths: typeof PartitionsModule.ensureMonths;
+}
+
+/** Loads the PostgreSQL modules of the benchmarked hub (a version before PostgreSQL has none). */
+export async function postgresModules(): Promise<PostgresModules> {
+  const [pool, importer, partitions] = await Promise.all([
+    load<typeof PgPoolModule>("src/storage/postgres/pg-pool.ts"),
+    load<typeof ImportSqliteModule>("src/storage/postgres/sqlite-import/import-sqlite.ts"),
+    load<typeof PartitionsModule>("src/storage/postgres/record-partitions.ts"),
+  ]);
+  return {
+    openPgPool: pool.openPgPool,
+    importSqlite: importer.importSqlite,
+    ensureMonths: partitions.ensureMonths,
+  };
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 /** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux this runs on. */
 const CLK_TCK = 100;
@@ -47,4 +47,23 @@ export const MiB = 1024 * 1024;
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * CPU seconds used so far by every PostgreSQL server process on this machine (postmaster, backends,
+ * WAL writer, checkpointer…). A backend that exits between two readings takes its seconds with it: the
+ * hub's pooled connections live as long as the hub.
+ */
+export function postgresCpuSeconds(): number {
+  let sum = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "postgres") continue;
+      sum += cpuSeconds(Number(entry));
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return sum;
 }

@@ -170,6 +170,8 @@ export interface WindowedResult {
   readonly generatorCores: number;
   /** Cores used by the server process in the window. */
   readonly serverCores: number;
+  /** Cores used in the window by what `o.otherCpuSeconds` measures (the database server); NaN without it. */
+  readonly otherCores: number;
   /** Messages still without PUBACK after the drain timeout. */
   readonly unacked: number;
   readonly connectionsLost: number;
@@ -184,7 +186,14 @@ export interface WindowedResult {
 export async function runWindowed(
   pubs: readonly Publisher[],
   serverPid: number,
-  o: { window: number; warmupMs: number; measureMs: number; drainMs?: number },
+  o: {
+    window: number;
+    warmupMs: number;
+    measureMs: number;
+    drainMs?: number;
+    /** CPU seconds of other processes the server relies on (PostgreSQL), read at the window's ends. */
+    otherCpuSeconds?: () => number;
+  },
 ): Promise<WindowedResult> {
   const latency = new Samples();
   let running = true;
@@ -225,12 +234,14 @@ export async function runWindowed(
   const t0 = performance.now();
   const g0 = ownCpuSeconds();
   const s0 = cpuSeconds(serverPid);
+  const o0 = o.otherCpuSeconds?.() ?? Number.NaN;
   await sleep(o.measureMs);
   measuring = false;
   const a1 = acked;
   const t1 = performance.now();
   const g1 = ownCpuSeconds();
   const s1 = cpuSeconds(serverPid);
+  const o1 = o.otherCpuSeconds?.() ?? Number.NaN;
   running = false;
   const unacked = await drain(pubs, o.drainMs ?? 20_000);
   return {
@@ -240,6 +251,7 @@ export async function runWindowed(
     ackLatency: latency.latency(),
     generatorCores: coreFraction(g1 - g0, t1 - t0),
     serverCores: coreFraction(s1 - s0, t1 - t0),
+    otherCores: coreFraction(o1 - o0, t1 - t0),
     unacked,
     connectionsLost: lost,
     pubackReasonCodes: reasonCodes,

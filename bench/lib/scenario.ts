@@ -1,6 +1,7 @@
 import { loadavg } from "node:os";
 import Database from "better-sqlite3";
 import { metric, type RunContext, type ScenarioResult } from "./context.ts";
+import { benchPool } from "./postgres.ts";
 import { type Summary, summarize } from "./stats.ts";
 
 /** Collects one scenario's figures repetition by repetition and turns them into a ScenarioResult. */
@@ -64,23 +65,38 @@ export class ScenarioRecorder {
   }
 }
 
-/** Counts the hub's stored records through a read-only connection (WAL: sees every commit). */
-export class RecordCounter {
-  private readonly db: Database.Database;
-  private readonly stmt: Database.Statement;
+/** Counts the hub's stored records through a connection of the bench's own. */
+export interface RecordCounter {
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
 
-  constructor(dbFile: string) {
-    this.db = new Database(dbFile, { readonly: true, fileMustExist: true });
-    this.stmt = this.db.prepare("SELECT count(*) AS n FROM aiida_record");
-  }
+/** A record counter on the hub's database: its SQLite file, or its PostgreSQL database. */
+export async function openRecordCounter(hub: { dbFile: string; databaseUrl?: string | undefined }) {
+  return hub.databaseUrl === undefined
+    ? sqliteRecordCounter(hub.dbFile)
+    : postgresRecordCounter(hub.databaseUrl);
+}
 
-  count(): number {
-    return (this.stmt.get() as { n: number }).n;
-  }
+/** Read-only connection to the file (WAL: sees every commit). */
+function sqliteRecordCounter(dbFile: string): RecordCounter {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  const stmt = db.prepare("SELECT count(*) AS n FROM aiida_record");
+  return {
+    count: async () => (stmt.get() as { n: number }).n,
+    close: async () => {
+      db.close();
+    },
+  };
+}
 
-  close(): void {
-    this.db.close();
-  }
+async function postgresRecordCounter(url: string): Promise<RecordCounter> {
+  const pool = await benchPool(url);
+  return {
+    count: async () =>
+      (await pool.query<{ n: number }>("SELECT count(*) AS n FROM aiida_record")).rows[0]?.n ?? 0,
+    close: () => pool.end(),
+  };
 }
 
 /** Repetition count: 1 in quick mode, else the --reps option (at least 3 by default). */

@@ -7,6 +7,7 @@ import { freePort } from "../../test/device/helpers/free-port.ts";
 import { type Child, startChild } from "./child.ts";
 import type { RunContext } from "./context.ts";
 import { hubRoot, REPO_ROOT } from "./hub-modules.ts";
+import { postgresFor } from "./postgres.ts";
 import { type Device, databaseFile } from "./provision.ts";
 
 const AEDES_SERVER = join(REPO_ROOT, "bench/lib/aedes-server.ts");
@@ -40,6 +41,10 @@ export interface HubTarget extends Target {
   readonly httpUrl: string;
   readonly dataDir: string;
   readonly dbFile: string;
+  /** Set when the hub keeps its data in PostgreSQL (--database-url) instead of `dbFile`. */
+  readonly databaseUrl?: string | undefined;
+  /** What the hub wrote to its log so far in this run. */
+  output(): string;
   /** A bearer token (logs in once). */
   token(): Promise<string>;
   /** GET with the admin token; resolves with status, body text and wall time in ms; rejects after `timeoutMs`. */
@@ -64,6 +69,13 @@ export interface HubStartOptions {
    * `port` is then the MQTTS port and `tlsCa` the CA certificate from `<data dir>/tls/`.
    */
   readonly tls?: boolean;
+  /**
+   * Overrides --database for this hub: "sqlite" keeps it on the data directory's file, "postgres" gives it
+   * the data directory's PostgreSQL database (postgresFor: created and filled from the file on first use).
+   */
+  readonly database?: "sqlite" | "postgres";
+  /** The log file's name in the data dir (default `<label>.log`): two instances share a data dir's database. */
+  readonly logName?: string;
 }
 
 /** Where the hub keeps the CA certificate of its private CA (src/tls/private-ca-credentials.ts). */
@@ -99,6 +111,9 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
     "36500",
     ...(o.rateLimit === undefined ? [] : ["--rate-limit", String(o.rateLimit)]),
   ];
+  const databaseUrl =
+    (o.database ?? ctx.options.database) === "postgres" ? await postgresFor(ctx, o.dataDir) : undefined;
+  if (databaseUrl !== undefined) args.push("--database-url", databaseUrl);
   // The hub logs only its plain MQTT URL when running, so the MQTTS port is chosen here.
   const mqttsPort = o.tls ? await freePort() : undefined;
   if (mqttsPort !== undefined) args.push("--tls", "--mqtts-port", String(mqttsPort), "--https-port", "0");
@@ -111,7 +126,7 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
   }
   const { child, match } = await startChild(process.execPath, args, {
     env,
-    logFile: join(o.dataDir, `${o.label}.log`),
+    logFile: join(o.dataDir, o.logName ?? `${o.label}.log`),
     // The log line that says the hub is running: JSON ({…"http":"…","mqtt":"mqtt://host:port"…}), or the
     // plain `http=… mqtt=…` of versions before the JSON log, so --hub-ref can still measure those.
     ready: /"?http"?[=:]"?(http:\/\/[^"\s]+)"?,?\s?"?mqtt"?[=:]"?mqtt:\/\/([^:"\s]+):(\d+)/,
@@ -139,6 +154,8 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
     httpUrl,
     dataDir: o.dataDir,
     dbFile: databaseFile(o.dataDir),
+    databaseUrl,
+    output: () => child.output(),
     credentials: (d) => ({ username: d.id, password: d.password }),
     token: getToken,
     async get(path, timeoutMs) {

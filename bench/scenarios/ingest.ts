@@ -1,9 +1,9 @@
 import type { RunContext, ScenarioResult } from "../lib/context.ts";
 import type { ProtocolVersion } from "../lib/mqtt-wire.ts";
-import { sleep } from "../lib/proc.ts";
+import { postgresCpuSeconds, sleep } from "../lib/proc.ts";
 import { type Device, provisionSources } from "../lib/provision.ts";
 import { averagePayloadBytes, connectPool, connectSubscriber, runWindowed } from "../lib/publishers.ts";
-import { RecordCounter, repetitions, ScenarioRecorder } from "../lib/scenario.ts";
+import { openRecordCounter, type RecordCounter, repetitions, ScenarioRecorder } from "../lib/scenario.ts";
 import { startAedes, startHub, startMosquitto, type Target } from "../lib/servers.ts";
 import { speaksMqtt5 } from "../lib/speaks-mqtt5.ts";
 
@@ -59,12 +59,33 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
   rec.notes.push(
     `The hub runs with --rate-limit ${THROUGHPUT_RATE_LIMIT} (default 100 msg/s per device would cap one device at 200/s).`,
   );
-  const hub = await startHub(ctx, { dataDir: dir, label: "ingest-hub", rateLimit: THROUGHPUT_RATE_LIMIT });
+  const onPostgres = ctx.options.database === "postgres";
+  if (onPostgres)
+    rec.notes.push(
+      "With --database postgres the hub runs twice, on the same devices: on its SQLite file (the rows named hub) and on a fresh PostgreSQL database (hub on PostgreSQL).",
+    );
+  // Started first: its database is copied from the SQLite file while no hub writes to it.
+  const hubPg = onPostgres
+    ? await startHub(ctx, {
+        dataDir: dir,
+        label: "ingest-hub-pg",
+        rateLimit: THROUGHPUT_RATE_LIMIT,
+        database: "postgres",
+      })
+    : undefined;
+  const hub = await startHub(ctx, {
+    dataDir: dir,
+    label: "ingest-hub",
+    rateLimit: THROUGHPUT_RATE_LIMIT,
+    database: "sqlite",
+  });
   const aedes = await startAedes(ctx, [...devices, ...devices5], { label: "ingest-aedes" });
   const mosquitto = await startMosquitto(ctx, { label: "ingest-mosquitto" });
-  const counter = new RecordCounter(hub.dbFile);
+  const counters = new Map<Target, RecordCounter>([[hub, await openRecordCounter(hub)]]);
+  if (hubPg) counters.set(hubPg, await openRecordCounter(hubPg));
   const rows: Row[] = [
-    { key: "hub", label: "hub", target: hub, version: 4 },
+    { key: "hub", label: onPostgres ? "hub (SQLite)" : "hub", target: hub, version: 4 },
+    ...(hubPg ? [{ key: "hub-pg", label: "hub on PostgreSQL", target: hubPg, version: 4 } as const] : []),
     { key: "aedes", label: "aedes", target: aedes, version: 4 },
     { key: "mosquitto", label: "mosquitto", target: mosquitto, version: 4 },
   ];
@@ -100,16 +121,19 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
           });
           if (pool.failures > 0)
             rec.error(`${label}: ${pool.failures} devices failed to connect: ${pool.errors[0]}`);
-          const before = target.kind === "hub" ? counter.count() : 0;
+          const counter = counters.get(target);
+          const before = counter ? await counter.count() : 0;
+          const onDatabase = target === hubPg;
           const r = await runWindowed(pool.publishers, target.pid, {
             window: windowFor(n),
             warmupMs,
             measureMs,
+            ...(onDatabase && { otherCpuSeconds: postgresCpuSeconds }),
           });
           await pool.close();
           let stored: number | undefined;
-          if (target.kind === "hub") {
-            stored = counter.count() - before;
+          if (counter) {
+            stored = (await counter.count()) - before;
             if (stored < r.acked)
               rec.error(`${label}, ${n} devices: ${r.acked} acked but only ${stored} stored`);
           } else {
@@ -139,6 +163,13 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
             "µs",
             r.rate > 0 ? (r.serverCores / r.rate) * 1e6 : Number.NaN,
           );
+          if (onDatabase)
+            rec.add(
+              `${k}.postgresCores`,
+              `${label}, ${n} devices: PostgreSQL server CPU`,
+              "cores",
+              r.otherCores,
+            );
           rec.add(
             `${k}.generatorCores`,
             `${label}, ${n} devices: load generator CPU`,
@@ -155,11 +186,12 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
             rate: r.rate,
             ackLatency: r.ackLatency,
             serverCores: r.serverCores,
+            ...(onDatabase && { postgresCores: r.otherCores }),
             generatorCores: r.generatorCores,
           });
           ctx.log(
             `  ingest ${label} ${n} dev rep ${rep + 1}: ${Math.round(r.rate)} msg/s ` +
-              `(server ${r.serverCores.toFixed(2)} cores, generator ${r.generatorCores.toFixed(2)}, ` +
+              `(server ${r.serverCores.toFixed(2)} cores${onDatabase ? `, PostgreSQL ${r.otherCores.toFixed(2)}` : ""}, generator ${r.generatorCores.toFixed(2)}, ` +
               `${stored !== undefined ? `stored ${stored}` : `delivered ${delivered}`}/${r.acked} acked)`,
           );
         }
@@ -175,6 +207,13 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
           "×",
           (rates.hub ?? 0) / (rates.mosquitto ?? 1),
         );
+        if (has("hub-pg"))
+          rec.add(
+            `ratio.postgres.${n}`,
+            `hub on PostgreSQL ÷ hub on SQLite, ${n} devices`,
+            "×",
+            (rates["hub-pg"] ?? 0) / (rates.hub ?? 1),
+          );
         if (has("hub-mqtt5") && has("mosquitto-mqtt5"))
           rec.add(
             `ratio.mosquitto-mqtt5.${n}`,
@@ -192,8 +231,9 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
       }
     }
   } finally {
-    counter.close();
+    for (const counter of counters.values()) await counter.close();
     await hub.stop();
+    await hubPg?.stop();
     await aedes.stop();
     await mosquitto.stop();
   }

@@ -3,7 +3,7 @@ import type { RunContext, ScenarioResult } from "../lib/context.ts";
 import { cpuSeconds, MiB, memory, ownCpuSeconds, resetPeakRss, sleep } from "../lib/proc.ts";
 import { type Device, provisionSources } from "../lib/provision.ts";
 import { connectPool, connectSubscriber, runWindowed, startFlood } from "../lib/publishers.ts";
-import { RecordCounter, repetitions, ScenarioRecorder } from "../lib/scenario.ts";
+import { openRecordCounter, type RecordCounter, repetitions, ScenarioRecorder } from "../lib/scenario.ts";
 import { type HubTarget, startAedes, startHub } from "../lib/servers.ts";
 import { slope } from "../lib/stats.ts";
 import { THROUGHPUT_RATE_LIMIT, windowFor } from "./ingest.ts";
@@ -110,7 +110,7 @@ export async function overloadScenario(ctx: RunContext): Promise<ScenarioResult>
       label: `overload-${variant.key}`,
       ...(variant.rateLimit !== undefined && { rateLimit: variant.rateLimit }),
     });
-    const counter = new RecordCounter(hub.dbFile);
+    const counter = await openRecordCounter(hub);
     try {
       const variantReps = variant.rateLimit === undefined ? 1 : reps;
       for (let rep = 0; rep < variantReps; rep++) {
@@ -178,7 +178,7 @@ export async function overloadScenario(ctx: RunContext): Promise<ScenarioResult>
         }
       }
     } finally {
-      counter.close();
+      await counter.close();
       await hub.stop();
     }
   }
@@ -220,13 +220,13 @@ async function floodHub(
   const flood = startFlood(pool.publishers, { qos });
   const window = (async () => {
     await sleep(warmupMs);
-    const c0 = counter.count();
+    const c0 = await counter.count();
     const a0 = flood.stats.acked;
     const t0 = performance.now();
     const g0 = ownCpuSeconds();
     const s0 = cpuSeconds(hub.pid);
     await sleep(floodMs - warmupMs);
-    const c1 = counter.count();
+    const c1 = await counter.count();
     const a1 = flood.stats.acked;
     const seconds = (performance.now() - t0) / 1000;
     return {

@@ -1,9 +1,11 @@
 import Database from "better-sqlite3";
 import type { RunContext, ScenarioResult } from "../lib/context.ts";
+import { benchPool } from "../lib/postgres.ts";
 import { databaseFile } from "../lib/provision.ts";
 import { ScenarioRecorder } from "../lib/scenario.ts";
 import { type HubTarget, startHub } from "../lib/servers.ts";
 import { type YearDataset, yearDataset } from "../lib/year-data.ts";
+import { partitionBytes } from "../lib/year-data-postgres.ts";
 
 /** The zone of the energy queries: Vienna, so the year holds a 23-hour and a 25-hour day. */
 const ENERGY_ZONE = "Europe/Vienna";
@@ -75,6 +77,7 @@ const ROLLUP_GRACE_MS = 15 * 60_000;
  * year is rolled up (seconds waited), or undefined when this hub has no rollups.
  */
 export async function waitForRollups(year: YearDataset, timeoutMs = 600_000): Promise<number | undefined> {
+  if (year.databaseUrl !== undefined) return waitForPostgresRollups(year, year.databaseUrl, timeoutMs);
   const db = new Database(databaseFile(year.dataDir), { readonly: true });
   try {
     const hasRollups = db
@@ -99,6 +102,31 @@ export async function waitForRollups(year: YearDataset, timeoutMs = 600_000): Pr
     return Number.NaN;
   } finally {
     db.close();
+  }
+}
+
+/** As waitForRollups, on the hub's PostgreSQL database. */
+async function waitForPostgresRollups(year: YearDataset, url: string, timeoutMs: number): Promise<number> {
+  const pool = await benchPool(url);
+  try {
+    const lastHour = Math.floor(year.to / HOUR_MS) * HOUR_MS;
+    const t0 = performance.now();
+    while (performance.now() - t0 < timeoutMs) {
+      const allowed = Math.floor((Date.now() - ROLLUP_GRACE_MS) / HOUR_MS) * HOUR_MS;
+      const target = Math.min(lastHour, allowed);
+      const row = (
+        await pool.query<{ upto: number }>(
+          `SELECT (extract(epoch FROM s.rolled_up_to) * 1000)::float8 AS upto FROM aiida_rollup_state s
+             JOIN data_source d ON d.key = s.data_source_key WHERE d.id = $1`,
+          [year.sourceId],
+        )
+      ).rows[0];
+      if (row && row.upto >= target) return (performance.now() - t0) / 1000;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return Number.NaN;
+  } finally {
+    await pool.end();
   }
 }
 
@@ -207,6 +235,7 @@ export async function queriesScenario(ctx: RunContext): Promise<ScenarioResult> 
   const counts = { latest: quick ? 10 : 50, rawPage: quick ? 5 : 20, chart: quick ? 3 : 5 };
   const rec = new ScenarioRecorder(ctx, "queries", "5. Queries over a year of 3-second data", {
     yearScale: ctx.options.yearScale,
+    database: year.databaseUrl === undefined ? "sqlite" : "postgres",
     records: year.records,
     values: year.values,
     range: `${new Date(year.from).toISOString()} … ${new Date(year.to).toISOString()}`,
@@ -217,8 +246,11 @@ export async function queriesScenario(ctx: RunContext): Promise<ScenarioResult> 
   });
   rec.add("load.seconds", "bulk load of the year", "s", year.loadSeconds);
   rec.add("load.recordsPerSec", "bulk load rate", "records/s", year.records / year.loadSeconds);
-  rec.add("bytesPerValue", "database bytes per stored value", "B", year.usedBytes / year.values);
-  rec.add("dbMiB", "database size (used pages)", "MiB", year.usedBytes / 2 ** 20);
+  const onPostgres = year.databaseUrl !== undefined;
+  if (!onPostgres) {
+    rec.add("bytesPerValue", "database bytes per stored value", "B", year.usedBytes / year.values);
+    rec.add("dbMiB", "database size (used pages)", "MiB", year.usedBytes / 2 ** 20);
+  }
   rec.details.bytesByTable = year.bytesByTable;
   rec.details.fileBytes = year.fileBytes;
   if (ctx.options.yearScale !== 1)
@@ -231,6 +263,7 @@ export async function queriesScenario(ctx: RunContext): Promise<ScenarioResult> 
       rec.add("rollup.seconds", "hub's rollup job catching up with the bulk-loaded year", "s", caughtUp);
       ctx.log(`  rollups caught up ${caughtUp.toFixed(1)} s after the hub started`);
     }
+    if (year.databaseUrl !== undefined) await postgresBytes(rec, year, year.databaseUrl);
     // Baseline: an authenticated request that reads no records (HTTP + session check).
     await hub.get("/api/auth/me");
     for (let i = 0; i < counts.latest; i++) {
@@ -288,8 +321,69 @@ export async function queriesScenario(ctx: RunContext): Promise<ScenarioResult> 
   } finally {
     await hub?.stop();
   }
-  // Diagnosis: the aggregate half of RecordStore.series() alone, straight in SQLite (no HTTP, no
-  // last-value join), over the same range and buckets.
+  if (year.databaseUrl !== undefined) await postgresAggregateOnly(rec, year, year.databaseUrl);
+  else sqliteAggregateOnly(rec, year);
+  return rec.finish();
+}
+
+/**
+ * Bytes on disk per value on PostgreSQL, after the rollups caught up: pg_total_relation_size (heap,
+ * indexes, TOAST) of the record and value partitions and of the hourly rollups, ÷ values stored.
+ */
+async function postgresBytes(rec: ScenarioRecorder, year: YearDataset, url: string): Promise<void> {
+  const pool = await benchPool(url);
+  try {
+    const rollups = await partitionBytes(pool, ["aiida_rollup_hour", "aiida_rollup_state"]);
+    const rollupBytes = Object.values(rollups).reduce((sum, n) => sum + n, 0);
+    const total = year.usedBytes + rollupBytes;
+    rec.add(
+      "bytesPerValue",
+      "database bytes per stored value (records, values, rollups)",
+      "B",
+      total / year.values,
+    );
+    rec.add(
+      "bytesPerValue.raw",
+      "of which records and values (partitions with their indexes)",
+      "B",
+      year.usedBytes / year.values,
+    );
+    rec.add("dbMiB", "records, values and rollups (pg_total_relation_size)", "MiB", total / 2 ** 20);
+    rec.details.bytesByTable = { ...year.bytesByTable, ...rollups };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The aggregate half of the chart alone, in PostgreSQL (no HTTP, no last-value join), over the same range and buckets. */
+async function postgresAggregateOnly(rec: ScenarioRecorder, year: YearDataset, url: string): Promise<void> {
+  const pool = await benchPool(url);
+  try {
+    const bucketMs = Math.max(1000, Math.ceil((year.to - year.from) / 1000 / 1000) * 1000);
+    const t0 = performance.now();
+    const result = await pool.query(
+      `SELECT obis_key, floor((extract(epoch FROM ts) * 1000 - $2) / $3) AS bucket,
+              min(value), avg(value), max(value), count(*)
+         FROM aiida_record_value v JOIN data_source d ON d.key = v.data_source_key
+        WHERE d.id = $1 AND ts BETWEEN 'epoch'::timestamptz + $2 * interval '1 millisecond'
+                                   AND 'epoch'::timestamptz + $4 * interval '1 millisecond'
+        GROUP BY obis_key, bucket`,
+      [year.sourceId, year.from, bucketMs, year.to],
+    );
+    rec.add(
+      "diag.aggregateOnly.ms",
+      "diagnosis: series() aggregate SQL alone over raw values (no rollups, no HTTP)",
+      "ms",
+      performance.now() - t0,
+    );
+    rec.details.aggregateOnlyRows = result.rowCount;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The aggregate half of RecordStore.series() alone, straight in SQLite (no HTTP, no last-value join), over the same range and buckets. */
+function sqliteAggregateOnly(rec: ScenarioRecorder, year: YearDataset): void {
   const db = new Database(databaseFile(year.dataDir), { readonly: true });
   try {
     const bucketMs = Math.max(1000, Math.ceil((year.to - year.from) / 1000 / 1000) * 1000);
@@ -310,5 +404,4 @@ export async function queriesScenario(ctx: RunContext): Promise<ScenarioResult> 
   } finally {
     db.close();
   }
-  return rec.finish();
 }

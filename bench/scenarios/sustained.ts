@@ -2,7 +2,7 @@ import type { RunContext, ScenarioResult } from "../lib/context.ts";
 import { MiB, memory, sleep } from "../lib/proc.ts";
 import { provisionSources } from "../lib/provision.ts";
 import { connectPool, runPaced } from "../lib/publishers.ts";
-import { RecordCounter, repetitions, ScenarioRecorder } from "../lib/scenario.ts";
+import { openRecordCounter, repetitions, ScenarioRecorder } from "../lib/scenario.ts";
 import { startHub } from "../lib/servers.ts";
 import { Samples, slope } from "../lib/stats.ts";
 import { yearDataset } from "../lib/year-data.ts";
@@ -55,7 +55,7 @@ export async function sustainedScenario(ctx: RunContext): Promise<ScenarioResult
       hub = await startHub(ctx, { dataDir: year.dataDir, label: "sustained-hub", gcHook: true });
     }
   }
-  const counter = new RecordCounter(hub.dbFile);
+  const counter = await openRecordCounter(hub);
   try {
     for (let rep = 0; rep < reps; rep++) {
       const pool = await connectPool(hub, devices);
@@ -88,7 +88,7 @@ export async function sustainedScenario(ctx: RunContext): Promise<ScenarioResult
           }
         }
       };
-      const before = counter.count();
+      const before = await counter.count();
       const r = await runPaced(pool.publishers, hub.pid, {
         ratePerSec: deviceCount,
         warmupMs,
@@ -109,7 +109,7 @@ export async function sustainedScenario(ctx: RunContext): Promise<ScenarioResult
       const gcEnd = await rssAfterGc();
       const gcStart = (await gcAfterWarmup) ?? Number.NaN;
       await pool.close();
-      const stored = counter.count() - before;
+      const stored = (await counter.count()) - before;
       if (stored < r.acked) rec.error(`${r.acked} acked but ${stored} stored`);
       if (r.unacked > 0) rec.error(`${r.unacked} messages never acked`);
       if (r.connectionsLost > 0) rec.error(`${r.connectionsLost} connections lost`);
@@ -168,7 +168,7 @@ export async function sustainedScenario(ctx: RunContext): Promise<ScenarioResult
       await sleep(500);
     }
   } finally {
-    counter.close();
+    await counter.close();
     await hub.stop();
   }
   return rec.finish();

@@ -23,7 +23,10 @@ describe("bench MQTT wire client", () => {
   let otherCa: string | undefined;
 
   before(async () => {
-    ctx = createContext({ only: [], quick: true, reps: 1, cpuProf: false, yearScale: 1 }, "");
+    ctx = createContext(
+      { only: [], quick: true, reps: 1, cpuProf: false, yearScale: 1, database: "sqlite" },
+      "",
+    );
     plain = await startMosquitto(ctx, { label: "wire-plain" });
     tls = await startMosquitto(ctx, { label: "wire-tls", tls: true });
     const other = await startMosquitto(ctx, { label: "wire-other-ca", tls: true });
