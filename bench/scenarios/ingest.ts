@@ -1,5 +1,6 @@
 import type { RunContext, ScenarioResult } from "../lib/context.ts";
 import type { ProtocolVersion } from "../lib/mqtt-wire.ts";
+import { sampleWaits } from "../lib/postgres-waits.ts";
 import { postgresCpuSeconds, sleep } from "../lib/proc.ts";
 import { type Device, provisionSources } from "../lib/provision.ts";
 import { averagePayloadBytes, connectPool, connectSubscriber, runWindowed } from "../lib/publishers.ts";
@@ -124,12 +125,14 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
           const counter = counters.get(target);
           const before = counter ? await counter.count() : 0;
           const onDatabase = target === hubPg;
+          const waits = onDatabase && hubPg?.databaseUrl ? await sampleWaits(hubPg.databaseUrl) : undefined;
           const r = await runWindowed(pool.publishers, target.pid, {
             window: windowFor(n),
             warmupMs,
             measureMs,
             ...(onDatabase && { otherCpuSeconds: postgresCpuSeconds }),
           });
+          const waited = await waits?.stop();
           await pool.close();
           let stored: number | undefined;
           if (counter) {
@@ -186,7 +189,7 @@ export async function ingestScenario(ctx: RunContext): Promise<ScenarioResult> {
             rate: r.rate,
             ackLatency: r.ackLatency,
             serverCores: r.serverCores,
-            ...(onDatabase && { postgresCores: r.otherCores }),
+            ...(onDatabase && { postgresCores: r.otherCores, postgresWaits: waited }),
             generatorCores: r.generatorCores,
           });
           ctx.log(

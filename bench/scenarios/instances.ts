@@ -1,6 +1,7 @@
 import type { RunContext, ScenarioResult } from "../lib/context.ts";
 import { FailoverDevice } from "../lib/failover-device.ts";
 import { benchPool } from "../lib/postgres.ts";
+import { sampleWaits } from "../lib/postgres-waits.ts";
 import { postgresCpuSeconds, sleep } from "../lib/proc.ts";
 import { type Device, provisionSources } from "../lib/provision.ts";
 import { connectPool, runWindowed, type WindowedResult } from "../lib/publishers.ts";
@@ -95,6 +96,7 @@ async function totalIngest(
   for (const pool of pools)
     if (pool.failures > 0) rec.error(`${pool.failures} devices failed to connect: ${pool.errors[0]}`);
   const before = await counter.count();
+  const waits = hubs[0].databaseUrl === undefined ? undefined : await sampleWaits(hubs[0].databaseUrl);
   const runs: WindowedResult[] = await Promise.all(
     pools.map((pool, i) =>
       runWindowed(pool.publishers, (hubs[i] as HubTarget).pid, {
@@ -105,6 +107,7 @@ async function totalIngest(
       }),
     ),
   );
+  const waited = await waits?.stop();
   for (const pool of pools) await pool.close();
   const stored = (await counter.count()) - before;
   const acked = runs.reduce((sum, r) => sum + r.acked, 0);
@@ -145,9 +148,9 @@ async function totalIngest(
       "×",
       rate / single,
     );
-  rec.detail("runs", { acked, stored, rate, perInstance: runs.map((r) => r.rate) });
+  rec.detail("runs", { acked, stored, rate, perInstance: runs.map((r) => r.rate), postgresWaits: waited });
   ctx.log(
-    `  instances: ${Math.round(rate)} msg/s in total (${runs.map((r) => Math.round(r.rate)).join(" + ")}), stored ${stored}/${acked} acked`,
+    `  instances: ${Math.round(rate)} msg/s in total (${runs.map((r) => Math.round(r.rate)).join(" + ")}), stored ${stored}/${acked} acked; active sessions seen waiting on ${JSON.stringify(waited)}`,
   );
 }
 
