@@ -72,7 +72,10 @@ export interface RecordCounter {
 }
 
 /** A record counter on the hub's database: its SQLite file, or its PostgreSQL database. */
-export async function openRecordCounter(hub: { dbFile: string; databaseUrl?: string | undefined }) {
+export async function openRecordCounter(hub: {
+  dbFile: string;
+  databaseUrl?: string | undefined;
+}): Promise<RecordCounter> {
   return hub.databaseUrl === undefined
     ? sqliteRecordCounter(hub.dbFile)
     : postgresRecordCounter(hub.databaseUrl);

@@ -74,8 +74,6 @@ export interface HubStartOptions {
    * the data directory's PostgreSQL database (postgresFor: created and filled from the file on first use).
    */
   readonly database?: "sqlite" | "postgres";
-  /** The log file's name in the data dir (default `<label>.log`): two instances share a data dir's database. */
-  readonly logName?: string;
 }
 
 /** Where the hub keeps the CA certificate of its private CA (src/tls/private-ca-credentials.ts). */
@@ -126,7 +124,7 @@ export async function startHub(ctx: RunContext, o: HubStartOptions): Promise<Hub
   }
   const { child, match } = await startChild(process.execPath, args, {
     env,
-    logFile: join(o.dataDir, o.logName ?? `${o.label}.log`),
+    logFile: join(o.dataDir, `${o.label}.log`),
     // The log line that says the hub is running: JSON ({…"http":"…","mqtt":"mqtt://host:port"…}), or the
     // plain `http=… mqtt=…` of versions before the JSON log, so --hub-ref can still measure those.
     ready: /"?http"?[=:]"?(http:\/\/[^"\s]+)"?,?\s?"?mqtt"?[=:]"?mqtt:\/\/([^:"\s]+):(\d+)/,
