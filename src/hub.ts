@@ -291,9 +291,11 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       Date.now,
       (id) => permissionService.revokeSharing(id),
     );
-    await service.loadDirectory();
-    if (config.databaseUrl !== undefined) {
+    if (config.databaseUrl === undefined) await service.loadDirectory();
+    else {
       // Before the broker listens: its connections are registered for the other instances from the first.
+      // Its source sync reads every data source into the directory once it listens for changes, so the
+      // directory is not loaded a first time above.
       instances = await sharedDatabaseInstances({
         url: config.databaseUrl,
         storage: store as PostgresStorage,
