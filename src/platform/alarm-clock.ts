@@ -34,6 +34,11 @@ export class AlarmClock {
     this.timers.delete(key);
   }
 
+  /** Clears the alarms whose key `matches`. */
+  clearWhere(matches: (key: string) => boolean): void {
+    for (const key of [...this.timers.keys()]) if (matches(key)) this.clear(key);
+  }
+
   has(key: string): boolean {
     return this.timers.has(key);
   }

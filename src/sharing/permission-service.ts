@@ -40,7 +40,35 @@ export interface PermissionServiceDeps {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly retry?: RetryPolicy;
+  /** Where a permission's timers and streaming run when several hub instances share the database. */
+  readonly placement?: PermissionPlacement;
 }
+
+/**
+ * Which hub instance looks after a permission: runs its timers (start, end) and streams it. Alone on
+ * its database, a hub looks after every permission.
+ */
+export interface PermissionPlacement {
+  /** Whether this instance looks after the permission now. */
+  owns(permissionId: string): boolean;
+  /** The permission changed here: the instance that looks after it must look at it again. */
+  changed(permissionId: string): void;
+  /** How often the pending steps are looked for at least: another instance may add or leave some. */
+  readonly lookForStepsEveryMs: number;
+}
+
+/** Looks after every permission: the hub alone on its database. */
+const ALONE: PermissionPlacement = {
+  owns: () => true,
+  changed: () => {},
+  lookForStepsEveryMs: 2_147_483_647,
+};
+
+/**
+ * A step is taken (claimed in the database) for this long while it runs, longer than any step takes
+ * (the handshake timeout is 10 s): an instance that dies meanwhile leaves it to another after this.
+ */
+const STEP_CLAIM_MS = 60_000;
 
 /** Statuses a user may delete a permission in: nothing was granted, and EDDIE's request runs out on its own. */
 export const DELETABLE_STATUSES: readonly PermissionStatus[] = ["CREATED", "FETCHED_DETAILS"];
@@ -80,13 +108,24 @@ export class PermissionService {
   private stopped = false;
   /** Steps in flight that call EDDIE: stop() waits for them. */
   private readonly handshakes = new Set<Promise<void>>();
+  /** Steps this instance claimed and runs: given back at stop if their outcome was not recorded. */
+  private readonly claims = new Map<string, { step: PermissionStep; until: number }>();
+  private readonly placement: PermissionPlacement;
 
   constructor(private readonly deps: PermissionServiceDeps) {
     this.store = deps.permissions;
     this.now = deps.now ?? Date.now;
     this.retry = deps.retry ?? DEFAULT_RETRY_POLICY;
     this.alarms = new AlarmClock(this.now);
-    this.loop = new StepLoop(this.store, (id) => this.runStep(id), this.now, deps.logger);
+    this.placement = deps.placement ?? ALONE;
+    this.loop = new StepLoop(
+      this.store,
+      (id) => this.runStep(id),
+      this.now,
+      deps.logger,
+      undefined,
+      this.placement.lookForStepsEveryMs,
+    );
   }
 
   /** This hub's AIIDA id. */
@@ -94,11 +133,28 @@ export class PermissionService {
     return this.deps.aiidaId;
   }
 
-  /** Resumes every permission where it was (at start): due steps run, timed statuses are re-armed or advanced. */
-  async resume(): Promise<void> {
+  /**
+   * Resumes the permissions this instance looks after (at start, or when it takes over some from another
+   * instance; only those `belonging` if given) where they were: timed statuses are re-armed or advanced,
+   * streaming ones streamed again; due steps run.
+   */
+  async resume(belonging: (permissionId: string) => boolean = () => true): Promise<void> {
     for (const permission of await this.store.list({ statuses: TIMED_STATUSES })) {
-      await this.guarded(permission.permissionId, () => this.advance(permission.permissionId, true));
+      const id = permission.permissionId;
+      if (!belonging(id) || !this.placement.owns(id)) continue;
+      await this.guarded(id, () => this.advance(id, true));
     }
+    this.loop.wake();
+  }
+
+  /** Another instance looks after these permissions from now on: their timers stop here. */
+  letGo(belonging: (permissionId: string) => boolean): void {
+    this.alarms.clearWhere(belonging);
+  }
+
+  /** Another instance changed the permission: looks at it again (its timers, its streaming). Never rejects. */
+  async look(permissionId: string): Promise<void> {
+    await this.guarded(permissionId, () => this.advance(permissionId, true));
     this.loop.wake();
   }
 
@@ -114,6 +170,15 @@ export class PermissionService {
     this.alarms.stop();
     this.stopping.abort();
     await Promise.allSettled(this.handshakes);
+    // What did not run to its outcome is due again at once, for the next start or another instance.
+    for (const [id, claim] of this.claims) {
+      await this.store.releaseStep(id, claim.step, claim.until, this.now()).catch((error: unknown) =>
+        this.deps.logger.warn("a permission step could not be given back; it is tried again later", {
+          permissionId: id,
+          error: errorText(error),
+        }),
+      );
+    }
   }
 
   /**
@@ -199,7 +264,7 @@ export class PermissionService {
       step: { name: "PATCH_ACCEPT", attempts: 0, nextAttemptAt: now },
       lastError: null,
     });
-    await this.advance(permissionId, false);
+    await this.guarded(permissionId, () => this.advance(permissionId, false));
     await this.loop.runNow(permissionId);
     return await this.get(owner, permissionId);
   }
@@ -381,6 +446,8 @@ export class PermissionService {
   }
 
   private wakeAt(permissionId: string, at: number): void {
+    // The instance that looks after the permission keeps its timers; another one's would ring twice.
+    if (!this.placement.owns(permissionId)) return;
     // guarded() never rejects: it logs what failed.
     this.alarms.set(permissionId, at, () => {
       void this.guarded(permissionId, () => this.advance(permissionId, false));
@@ -440,8 +507,22 @@ export class PermissionService {
   private async runStep(permissionId: string): Promise<void> {
     const permission = await this.store.get(permissionId);
     if (this.stopped || permission === undefined || permission.step === null) return;
-    const running = this.step(permission, permission.step.name);
-    if (permission.step.name !== "FINISH") {
+    const step = permission.step.name;
+    const until = this.now() + STEP_CLAIM_MS;
+    // Another hub instance on the database may run the same step: the one whose claim lands runs it.
+    if (!(await this.store.claimStep(permissionId, step, this.now(), until))) return;
+    this.claims.set(permissionId, { step, until });
+    try {
+      await this.runClaimed(permission, step);
+    } finally {
+      this.claims.delete(permissionId);
+    }
+  }
+
+  private async runClaimed(permission: StoredPermission, step: PermissionStep): Promise<void> {
+    const { permissionId } = permission;
+    const running = this.step(permission, step);
+    if (step !== "FINISH") {
       this.handshakes.add(running);
       void running.catch(() => {}).finally(() => this.handshakes.delete(running));
     }
@@ -623,7 +704,8 @@ export class PermissionService {
       if (!stored)
         throw new Error(`permission ${permissionId} left ACCEPTED while its credentials were stored`);
       this.logStatus(permissionId, "ACCEPTED", "FETCHED_MQTT_CREDENTIALS");
-      if (!this.stopped) await this.advance(permissionId, false);
+      this.placement.changed(permissionId);
+      await this.guarded(permissionId, () => this.advance(permissionId, false));
       return;
     }
     // Revoked (or ended) while EDDIE was being asked: keep the credentials all the same, and tell EDDIE with them.
@@ -638,6 +720,7 @@ export class PermissionService {
       },
       now,
     );
+    this.placement.changed(permissionId);
     this.loop.wake();
   }
 
@@ -718,6 +801,7 @@ export class PermissionService {
         `Permission ${permission.permissionId} changed meanwhile (it was ${permission.status}); try again.`,
       );
     }
+    this.placement.changed(permission.permissionId);
   }
 
   private logStatus(permissionId: string, from: PermissionStatus, to: PermissionStatus): void {
@@ -730,6 +814,11 @@ export class PermissionService {
     try {
       await fn();
     } catch (error) {
+      // Two instances moved it on at the same moment (one by its timer, one for a user): one of them did.
+      if (error instanceof HubError && error.code === "CONFLICT") {
+        this.deps.logger.info("a permission was moved on elsewhere meanwhile", { permissionId });
+        return;
+      }
       this.deps.logger.error("a permission could not be advanced", { permissionId, error: errorText(error) });
     }
   }

@@ -27,6 +27,8 @@ export class StepLoop {
     private readonly now: () => number,
     private readonly logger: Logger,
     private readonly maxConcurrent = 8,
+    /** Longest sleep: several hub instances share the steps, and another's may come due unannounced. */
+    private readonly lookAtLeastEveryMs = LONGEST_TIMEOUT_MS,
   ) {}
 
   /** Looks for due steps on a later turn of the event loop (after a step was stored, or at start). */
@@ -110,11 +112,15 @@ export class StepLoop {
     if (this.stopped || this.tickAgain) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (at === undefined) return;
+    if (at === undefined) {
+      if (this.lookAtLeastEveryMs < LONGEST_TIMEOUT_MS)
+        this.timer = setTimeout(() => this.tick(), this.lookAtLeastEveryMs);
+      return;
+    }
     const now = this.now();
     const wait = at - now;
     if (wait > 0) {
-      this.timer = setTimeout(() => this.tick(), Math.min(wait, LONGEST_TIMEOUT_MS));
+      this.timer = setTimeout(() => this.tick(), Math.min(wait, this.lookAtLeastEveryMs));
       return;
     }
     if (this.inFlight.size >= this.maxConcurrent) return;

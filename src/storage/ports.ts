@@ -458,6 +458,14 @@ export interface PermissionStore {
   dueSteps(now: number, limit: number): Promise<string[]>;
   /** When the next step is due, if any is pending. */
   nextStepAt(): Promise<number | undefined>;
+  /**
+   * Takes the permission's pending `step` to run it, if it is due at `now`: its next attempt moves to
+   * `until`, so that no other hub instance on the database runs it meanwhile. False when it is not
+   * pending, not due, or another instance took it.
+   */
+  claimStep(id: string, step: PermissionStep, now: number, until: number): Promise<boolean>;
+  /** Gives back a step taken with claimStep that did not run to its outcome (the hub stops): due at `at`. */
+  releaseStep(id: string, step: PermissionStep, claimedUntil: number, at: number): Promise<void>;
 }
 
 /** A device's persistent MQTT session as kept across hub restarts. */

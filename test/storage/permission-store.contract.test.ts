@@ -347,6 +347,47 @@ for (const backend of sharingBackends()) {
       assert.deepEqual(await permissions.dueSteps(T0 + 1_000_000, 10), []);
     });
 
+    it("lets one claim of a due step win, keeps it from the due steps until its time, and gives it back", async () => {
+      const { permissions } = await openKeyed();
+      const step = (nextAttemptAt: number) => ({
+        name: "FETCH_DETAILS" as const,
+        attempts: 2,
+        nextAttemptAt,
+      });
+      await permissions.add([newPermission("p1", { step: step(T0 + 10) })]);
+
+      assert.equal(
+        await permissions.claimStep("p1", "FETCH_DETAILS", T0 + 9, T0 + 100),
+        false,
+        "not due yet",
+      );
+      assert.equal(
+        await permissions.claimStep("p1", "PATCH_ACCEPT", T0 + 10, T0 + 100),
+        false,
+        "another step",
+      );
+      assert.equal(await permissions.claimStep("p9", "FETCH_DETAILS", T0 + 10, T0 + 100), false, "unknown");
+      const both = await Promise.all([
+        permissions.claimStep("p1", "FETCH_DETAILS", T0 + 10, T0 + 100),
+        permissions.claimStep("p1", "FETCH_DETAILS", T0 + 10, T0 + 100),
+      ]);
+      assert.deepEqual(both.sort(), [false, true], "exactly one of two claims at once wins");
+      assert.deepEqual(await permissions.dueSteps(T0 + 50, 10), [], "a claimed step is not due");
+      assert.equal(await permissions.nextStepAt(), T0 + 100);
+      assert.deepEqual((await permissions.get("p1"))?.step, step(T0 + 100), "only its time changed");
+
+      await permissions.releaseStep("p1", "FETCH_DETAILS", T0 + 99, T0 + 20);
+      assert.equal(await permissions.nextStepAt(), T0 + 100, "a release of another claim changes nothing");
+      await permissions.releaseStep("p1", "FETCH_DETAILS", T0 + 100, T0 + 20);
+      assert.deepEqual(await permissions.dueSteps(T0 + 20, 10), ["p1"], "given back, due again");
+
+      // A claim whose run recorded its outcome is not given back over it.
+      assert.equal(await permissions.claimStep("p1", "FETCH_DETAILS", T0 + 20, T0 + 200), true);
+      await permissions.update("p1", "CREATED", { step: step(T0 + 300) }, T0 + 30);
+      await permissions.releaseStep("p1", "FETCH_DETAILS", T0 + 200, T0 + 30);
+      assert.equal(await permissions.nextStepAt(), T0 + 300);
+    });
+
     it("refuses to read a stored status it does not know, naming it", async () => {
       const { permissions, rows } = await openKeyed();
       await permissions.add([newPermission("p1")]);

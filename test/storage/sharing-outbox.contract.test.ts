@@ -281,6 +281,38 @@ for (const backend of sharingBackends()) {
       assert.equal((await store.state(never))?.finishedAt, T0 + 14);
       await assertCountHolds(stores);
     });
+
+    it("takes no message after a permission's final status, counting what came late as discarded", async () => {
+      const stores = await backend.open(undefined);
+      const store = stores.outbox;
+      const one = (permissionId: string, payload: string) => ({
+        permissionId,
+        entries: [entry("data", payload, { permissionId })],
+        maxDataMessages: 10,
+        inFlight: [],
+      });
+      await store.append([one(PERMISSION, "before")]);
+      assert.equal(
+        await store.beginFinish(
+          PERMISSION,
+          "REVOKED",
+          entry("status", "revoked", { createdAt: T0 + 1 }),
+          false,
+        ),
+        true,
+      );
+      await store.append([one(PERMISSION, "late"), one(OTHER, "other's")]);
+      assert.deepEqual(await payloads(store), ["before", "revoked"], "the final status stays the last");
+      assert.deepEqual(
+        await payloads(store, OTHER),
+        ["other's"],
+        "another permission in the same call is kept",
+      );
+      const state = await store.state(PERMISSION);
+      assert.deepEqual([state?.dataMessages, state?.discardedAtEnd], [1, 1]);
+      await assertCountHolds(stores);
+      await assertCountHolds(stores, OTHER);
+    });
   });
 }
 

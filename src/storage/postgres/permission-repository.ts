@@ -342,4 +342,21 @@ export class PgPermissionStore implements PermissionStore {
     );
     return fromTime(rows[0]?.at ?? null) ?? undefined;
   }
+
+  async claimStep(id: string, step: PermissionStep, now: number, until: number): Promise<boolean> {
+    const claimed = await this.pool.query(
+      `UPDATE permission SET next_attempt_at = $4
+       WHERE permission_id = $1 AND next_step = $2 AND next_attempt_at <= $3`,
+      [id, step, toTime(now), toTime(until)],
+    );
+    return claimed.rowCount === 1;
+  }
+
+  async releaseStep(id: string, step: PermissionStep, claimedUntil: number, at: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE permission SET next_attempt_at = $4
+       WHERE permission_id = $1 AND next_step = $2 AND next_attempt_at = $3`,
+      [id, step, toTime(claimedUntil), toTime(at)],
+    );
+  }
 }

@@ -160,7 +160,22 @@ export class PgSharingOutboxStore implements SharingOutboxStore {
         client,
         batch.map((a) => a.permissionId),
       );
+      const finishing = await client.query<{ permission_id: string }>(
+        `SELECT permission_id FROM sharing_stream_state
+          WHERE permission_id = ANY($1::text[]) AND finishing_status IS NOT NULL`,
+        [batch.map((a) => a.permissionId)],
+      );
+      const ending = new Set(finishing.rows.map((row) => row.permission_id));
       for (const { permissionId, entries, maxDataMessages, inFlight } of batch) {
+        if (ending.has(permissionId)) {
+          // Its final status message is queued: nothing may follow it (another instance may still format).
+          if (entries.length > 0)
+            await client.query(
+              "UPDATE sharing_stream_state SET discarded_at_end = discarded_at_end + $2 WHERE permission_id = $1",
+              [permissionId, entries.length],
+            );
+          continue;
+        }
         const added = await insertEntries(client, entries);
         if (added === 0) continue;
         const { rows } = await client.query<{ data_messages: number }>(

@@ -329,4 +329,23 @@ export class SqlitePermissionStore implements PermissionStore {
       .get() as number | null;
     return at ?? undefined;
   }
+
+  async claimStep(id: string, step: PermissionStep, now: number, until: number): Promise<boolean> {
+    const claimed = this.db
+      .prepare(
+        `UPDATE permission SET next_attempt_at = ?
+         WHERE permission_id = ? AND next_step = ? AND next_attempt_at <= ?`,
+      )
+      .run(until, id, step, now);
+    return claimed.changes === 1;
+  }
+
+  async releaseStep(id: string, step: PermissionStep, claimedUntil: number, at: number): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE permission SET next_attempt_at = ?
+         WHERE permission_id = ? AND next_step = ? AND next_attempt_at = ?`,
+      )
+      .run(at, id, step, claimedUntil);
+  }
 }

@@ -103,6 +103,9 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
         `UPDATE sharing_stream_state SET discarded_at_end = discarded_at_end + @n, data_messages = 0
          WHERE permission_id = @permissionId`,
       ),
+      countLate: db.prepare(
+        "UPDATE sharing_stream_state SET discarded_at_end = discarded_at_end + @n WHERE permission_id = @permissionId",
+      ),
       markFinished: db.prepare("UPDATE sharing_stream_state SET finished_at = ? WHERE permission_id = ?"),
       state: db.prepare("SELECT * FROM sharing_stream_state WHERE permission_id = ?"),
       statusMessages: db.prepare(
@@ -128,6 +131,11 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
     inWriteTransaction(this.db, () => {
       for (const { permissionId, entries, maxDataMessages, inFlight } of batch) {
         s.ensureState.run(permissionId);
+        if (this.finishing(permissionId)) {
+          // Its final status message is queued: nothing may follow it (another instance may still format).
+          if (entries.length > 0) s.countLate.run({ n: entries.length, permissionId });
+          continue;
+        }
         let added = 0;
         for (const entry of entries) {
           this.insert(entry);
@@ -145,6 +153,11 @@ export class SqliteSharingOutboxStore implements SharingOutboxStore {
         s.countDropped.run({ n: dropped, permissionId });
       }
     });
+  }
+
+  private finishing(permissionId: string): boolean {
+    const row = this.statements.finishingStatus.get(permissionId) as { finishing_status: string | null };
+    return row.finishing_status !== null;
   }
 
   private insert(entry: OutboxEntry): void {
