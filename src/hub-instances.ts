@@ -7,10 +7,12 @@ import { PgNotifier } from "./cluster/pg-notifier.ts";
 import { LeaderGatedWriter } from "./hub-cluster/leader-gated-writer.ts";
 import { LiveRelay } from "./hub-cluster/live-relay.ts";
 import { LiveWatchers } from "./hub-cluster/live-watchers.ts";
+import { PermissionShards, type PermissionWork } from "./hub-cluster/permission-shards.ts";
 import { RemoteConnections } from "./hub-cluster/remote-connections.ts";
 import { SourceSync } from "./hub-cluster/source-sync.ts";
 import { FeedbackBus, RecordBus } from "./ingest/record-bus.ts";
 import type { Logger } from "./platform/logger.ts";
+import { ALONE, type PermissionPlacement } from "./sharing/sharing-ports.ts";
 import type { DataSourceStore, RecordWriter } from "./storage/ports.ts";
 import { DATA_SOURCE_CHANGES_CHANNEL } from "./storage/postgres/data-source-changes.ts";
 import type { PostgresStorage } from "./storage/postgres/postgres-storage.ts";
@@ -20,6 +22,9 @@ const JOBS_LOCK_KEY = 0x41494a42; // "AIJB"
 
 /** How long a starting instance waits to learn whether it leads the jobs (its first try takes milliseconds). */
 const FIRST_LEAD_WAIT_MS = 1500;
+
+/** With other instances, pending permission steps are looked for at least this often (one may die running one). */
+const LOOK_FOR_STEPS_EVERY_MS = 5000;
 
 /** What the hub does differently when it may be one of several instances, and what it is on its own. */
 export interface Instances {
@@ -35,6 +40,12 @@ export interface Instances {
   readonly viewerFeedback: FeedbackBus;
   /** A live viewer of a data source (or of every one) opened; returns what its end calls. */
   watch(dataSourceId: string | "all"): () => void;
+  /** Which instance looks after a permission (its timers, its stream). */
+  readonly placement: PermissionPlacement;
+  /** How often pending permission steps are looked for at least (undefined: only when one comes due). */
+  readonly lookForStepsEveryMs: number | undefined;
+  /** Starts the permissions' work: alone, all of it now; with others, a shard at a time as it is taken. */
+  startSharing(work: PermissionWork): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +59,9 @@ export function singleInstance(recordBus: RecordBus, feedbackBus: FeedbackBus): 
     viewerRecords: recordBus,
     viewerFeedback: feedbackBus,
     watch: () => () => {},
+    placement: ALONE,
+    lookForStepsEveryMs: undefined,
+    startSharing: (work) => work.takeOver(() => true),
     stop: async () => {},
   };
 }
@@ -141,6 +155,8 @@ export async function sharedDatabaseInstances(shared: SharedDatabase): Promise<I
       firstLead,
       new Promise((resolve) => setTimeout(resolve, FIRST_LEAD_WAIT_MS).unref()),
     ]);
+    const permissionShards = new PermissionShards({ url, holder: instanceId, notifier, logger });
+    started.push(permissionShards);
     logger.info("joined the hub instances on the shared database", { instanceId });
     return {
       jobWriter: (writer) => new LeaderGatedWriter(writer, jobs),
@@ -150,6 +166,9 @@ export async function sharedDatabaseInstances(shared: SharedDatabase): Promise<I
       viewerRecords,
       viewerFeedback,
       watch: (id) => (id === "all" ? watchers.watchAll() : watchers.watch(id)),
+      placement: permissionShards,
+      lookForStepsEveryMs: LOOK_FOR_STEPS_EVERY_MS,
+      startSharing: (work) => permissionShards.start(work),
       stop: async () => {
         offRecords();
         offFeedback();

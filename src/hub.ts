@@ -257,13 +257,31 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
     const auth = new AdminAuth(store.admin, logger);
     sessionAlive = async (token) => (await auth.userOf(token)) !== undefined;
     const pendingAdmin = await auth.pendingAdmin(config.adminPassword);
+    if (config.databaseUrl !== undefined) {
+      // Before the broker listens: its connections are registered for the other instances from the first.
+      // Its source sync reads every data source into the directory once it listens for changes.
+      instances = await sharedDatabaseInstances({
+        url: config.databaseUrl,
+        storage: store as PostgresStorage,
+        directory,
+        dataSources: store.dataSources,
+        disconnect: (id) => broker.disconnectSource(id),
+        recordBus,
+        feedbackBus,
+        logger,
+      });
+    }
+    const joined = instances;
     const mqttStreaming = (wiring: StreamingWiring) =>
       new MqttPermissionStreaming({
         store: store.sharingOutbox,
-        records: recordBus,
+        // Records stored by any instance: a permission streams on one, its device may publish to another.
+        records: joined.viewerRecords,
         onCommand: wiring.onCommand,
         logger: wiring.logger,
         options: { outboxMaxMessages: config.sharingOutboxMaxMessages },
+        placement: joined.placement,
+        watchSource: (id) => joined.watch(id),
       });
     const builtStreaming = (options.streaming ?? mqttStreaming)({
       onCommand: (permissionId, command) =>
@@ -281,6 +299,8 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       logger,
       ...(sharing.now !== undefined && { now: sharing.now }),
       ...(sharing.retry !== undefined && { retry: sharing.retry }),
+      placement: joined.placement,
+      ...(joined.lookForStepsEveryMs !== undefined && { lookForStepsEveryMs: joined.lookForStepsEveryMs }),
     });
     permissions = permissionService;
     service = new DataSourceService(
@@ -291,22 +311,8 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       Date.now,
       (id) => permissionService.revokeSharing(id),
     );
+    // On PostgreSQL the source sync (joined above) read every data source into the directory already.
     if (config.databaseUrl === undefined) await service.loadDirectory();
-    else {
-      // Before the broker listens: its connections are registered for the other instances from the first.
-      // Its source sync reads every data source into the directory once it listens for changes, so the
-      // directory is not loaded a first time above.
-      instances = await sharedDatabaseInstances({
-        url: config.databaseUrl,
-        storage: store as PostgresStorage,
-        directory,
-        dataSources: store.dataSources,
-        disconnect: (id) => broker.disconnectSource(id),
-        recordBus,
-        feedbackBus,
-        logger,
-      });
-    }
     pipeline = new IngestPipeline(
       store.writer,
       recordBus,
@@ -430,8 +436,21 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       storageHealth.rollupFailing(failing),
     );
     rollup.start();
-    await permissionService.resume();
-    await builtStreaming.resumeFinishing((id) => permissionService.grantedById(id));
+    const lookup = (id: string) => permissionService.grantedById(id);
+    await joined.startSharing({
+      takeOver: async (belonging) => {
+        await permissionService.resume(belonging);
+        await builtStreaming.resumeFinishing(lookup, belonging);
+      },
+      letGo: async (belonging) => {
+        permissionService.letGo(belonging);
+        await builtStreaming.letGo(belonging);
+      },
+      look: async (id) => {
+        await permissionService.look(id);
+        await builtStreaming.finishedElsewhere(id, lookup);
+      },
+    });
     const caFolder = transports.caFolder;
     if (caFolder !== undefined) {
       logger.info("TLS uses the hub's private CA; devices trust its certificate", {

@@ -25,7 +25,13 @@ import { readMqttCredentials } from "./mqtt-credentials.ts";
 import type { PermissionCommand } from "./permission-command.ts";
 import { type PermissionTerms, readPermissionDetails } from "./permission-details.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from "./retry-policy.ts";
-import type { AuthorisedCommandHandler, GrantedPermission, PermissionStreaming } from "./sharing-ports.ts";
+import {
+  ALONE,
+  type AuthorisedCommandHandler,
+  type GrantedPermission,
+  type PermissionPlacement,
+  type PermissionStreaming,
+} from "./sharing-ports.ts";
 import { statusMessageFor } from "./status-message.ts";
 import { StepLoop } from "./step-loop.ts";
 
@@ -42,27 +48,9 @@ export interface PermissionServiceDeps {
   readonly retry?: RetryPolicy;
   /** Where a permission's timers and streaming run when several hub instances share the database. */
   readonly placement?: PermissionPlacement;
+  /** How often pending steps are looked for at least: another instance may add some, or die running one. */
+  readonly lookForStepsEveryMs?: number;
 }
-
-/**
- * Which hub instance looks after a permission: runs its timers (start, end) and streams it. Alone on
- * its database, a hub looks after every permission.
- */
-export interface PermissionPlacement {
-  /** Whether this instance looks after the permission now. */
-  owns(permissionId: string): boolean;
-  /** The permission changed here: the instance that looks after it must look at it again. */
-  changed(permissionId: string): void;
-  /** How often the pending steps are looked for at least: another instance may add or leave some. */
-  readonly lookForStepsEveryMs: number;
-}
-
-/** Looks after every permission: the hub alone on its database. */
-const ALONE: PermissionPlacement = {
-  owns: () => true,
-  changed: () => {},
-  lookForStepsEveryMs: 2_147_483_647,
-};
 
 /**
  * A step is taken (claimed in the database) for this long while it runs, longer than any step takes
@@ -124,7 +112,7 @@ export class PermissionService {
       this.now,
       deps.logger,
       undefined,
-      this.placement.lookForStepsEveryMs,
+      deps.lookForStepsEveryMs,
     );
   }
 

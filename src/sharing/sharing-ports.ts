@@ -38,10 +38,21 @@ export interface PermissionStreaming extends SharingFlowReader {
   /** Streams a permission that is STREAMING_DATA (also after a hub start). */
   start(permission: GrantedPermission): Promise<void>;
   /**
-   * After a hub start: permissions that were ending when the hub stopped deliver what is left.
-   * `lookup` gives the permission (with its credentials); one it does not know is left as it is.
+   * After a hub start (or when this instance takes permissions over from another): permissions that were
+   * ending deliver what is left; only those `belonging`, if given. `lookup` gives the permission (with its
+   * credentials); one it does not know is left as it is.
    */
-  resumeFinishing(lookup: (permissionId: string) => Promise<GrantedPermission | undefined>): Promise<void>;
+  resumeFinishing(lookup: PermissionLookup, belonging?: (permissionId: string) => boolean): Promise<void>;
+  /**
+   * Another instance ended the permission (its final status message is queued): if this instance looks
+   * after it, its stream stops taking records and delivers the outbox.
+   */
+  finishedElsewhere(permissionId: string, lookup: PermissionLookup): Promise<void>;
+  /**
+   * Another hub instance looks after these permissions from now on: their streams end here without
+   * finishing; the outbox keeps what was not delivered.
+   */
+  letGo(belonging: (permissionId: string) => boolean): Promise<void>;
   /**
    * Ends a permission: queues its final status message in the outbox (durable before this resolves),
    * stops taking records, then delivers what the outbox still holds while EDDIE's broker accepts the
@@ -55,6 +66,23 @@ export interface PermissionStreaming extends SharingFlowReader {
   /** Closes every EP connection (hub stop); the outbox keeps what was not delivered. */
   close(): Promise<void>;
 }
+
+/** A permission as the streaming side needs it, whoever owns it; undefined when unknown or never granted. */
+export type PermissionLookup = (permissionId: string) => Promise<GrantedPermission | undefined>;
+
+/**
+ * Which hub instance looks after a permission (runs its timers, streams it) when several share the
+ * database. Alone on its database, a hub looks after every permission.
+ */
+export interface PermissionPlacement {
+  /** Whether this instance looks after the permission now. */
+  owns(permissionId: string): boolean;
+  /** The permission changed on this instance: the instance that looks after it must look at it again. */
+  changed(permissionId: string): void;
+}
+
+/** Looks after every permission: the hub alone on its database. */
+export const ALONE: PermissionPlacement = { owns: () => true, changed: () => {} };
 
 /**
  * What the streaming side hands the permission side: a command that arrived on a permission's own command

@@ -28,6 +28,10 @@ export class RecordingStreaming implements PermissionStreaming {
     this.resumeLookups.push(lookup);
   }
 
+  async finishedElsewhere(): Promise<void> {}
+
+  async letGo(): Promise<void> {}
+
   async finish(permission: GrantedPermission, status: StatusMessageStatus): Promise<void> {
     if (this.failFinish > 0) {
       this.failFinish -= 1;

@@ -3,7 +3,14 @@ import type { PermissionDataFlow, SentValueCount, StreamPhase } from "../../doma
 import { CommitBatcher } from "../../platform/commit-batcher.ts";
 import type { Logger } from "../../platform/logger.ts";
 import type { OutboxAppend, OutboxDelivery, OutboxEntry, SharingOutboxStore } from "../../storage/ports.ts";
-import type { AuthorisedCommandHandler, GrantedPermission, PermissionStreaming } from "../sharing-ports.ts";
+import {
+  ALONE,
+  type AuthorisedCommandHandler,
+  type GrantedPermission,
+  type PermissionLookup,
+  type PermissionPlacement,
+  type PermissionStreaming,
+} from "../sharing-ports.ts";
 import type { StatusMessageStatus } from "../status-message.ts";
 import type { EpConnectionOptions } from "./ep-connection.ts";
 import { OUTBOX_HOLDS_SECONDS } from "./outbox-cap.ts";
@@ -36,6 +43,13 @@ export interface StreamingDependencies {
   readonly onCommand: AuthorisedCommandHandler;
   readonly logger: Logger;
   readonly options?: Partial<StreamingOptions>;
+  /** Which permissions this instance streams when several hub instances share the database. */
+  readonly placement?: PermissionPlacement;
+  /**
+   * Asks for the records of a data source that a permission streams here, also those stored by other
+   * hub instances; returns what ends the interest.
+   */
+  readonly watchSource?: (dataSourceId: string) => () => void;
 }
 
 /** Most messages written, or deliveries recorded, in one transaction. */
@@ -49,6 +63,9 @@ const MAX_BATCH = 5000;
 export class MqttPermissionStreaming implements PermissionStreaming {
   private readonly streams = new Map<string, PermissionStream>();
   private readonly bySource = new Map<string, Set<PermissionStream>>();
+  /** Ends the interest in the records of each streaming permission's data source. */
+  private readonly watching = new Map<string, () => void>();
+  private readonly placement: PermissionPlacement;
   private readonly appends: CommitBatcher<{ stream: PermissionStream; entries: readonly OutboxEntry[] }>;
   private readonly deliveries: CommitBatcher<OutboxDelivery>;
   private readonly ctx: StreamContext;
@@ -56,6 +73,7 @@ export class MqttPermissionStreaming implements PermissionStreaming {
   private closed = false;
 
   constructor(private readonly deps: StreamingDependencies) {
+    this.placement = deps.placement ?? ALONE;
     const options = { ...DEFAULT_STREAMING_OPTIONS, ...deps.options };
     const store = deps.store;
     this.appends = new CommitBatcher(
@@ -93,6 +111,8 @@ export class MqttPermissionStreaming implements PermissionStreaming {
 
   async start(permission: GrantedPermission): Promise<void> {
     if (this.closed || this.streams.has(permission.permissionId)) return;
+    // The instance that looks after it streams it, told by the permission side (placement.changed).
+    if (!this.placement.owns(permission.permissionId)) return;
     const state = await this.deps.store.state(permission.permissionId);
     if (state?.finishingStatus != null) {
       this.deps.logger.warn("not streaming a permission that has ended", {
@@ -109,11 +129,18 @@ export class MqttPermissionStreaming implements PermissionStreaming {
     const streams = this.bySource.get(sourceId) ?? new Set();
     streams.add(stream);
     this.bySource.set(sourceId, streams);
+    if (this.deps.watchSource) this.watching.set(permission.permissionId, this.deps.watchSource(sourceId));
   }
 
   async finish(permission: GrantedPermission, status: StatusMessageStatus): Promise<void> {
     if (this.closed) throw new Error("sharing is closed");
     const id = permission.permissionId;
+    if (!this.placement.owns(id)) {
+      // Queued here (durable when this resolves); the instance that streams it delivers it.
+      await writeFinalStatus(permission, status, this.ctx, !permission.transmissionEnabled);
+      this.placement.changed(id);
+      return;
+    }
     const stream = this.streams.get(id);
     if (stream?.phase === "streaming") {
       this.stopTakingRecords(stream);
@@ -134,10 +161,11 @@ export class MqttPermissionStreaming implements PermissionStreaming {
   }
 
   async resumeFinishing(
-    lookup: (permissionId: string) => Promise<GrantedPermission | undefined>,
+    lookup: PermissionLookup,
+    belonging: (permissionId: string) => boolean = () => true,
   ): Promise<void> {
     for (const id of await this.deps.store.finishingPermissionIds()) {
-      if (this.streams.has(id)) continue;
+      if (this.streams.has(id) || !belonging(id) || !this.placement.owns(id)) continue;
       const permission = await lookup(id);
       const state = await this.deps.store.state(id);
       if (permission === undefined || state?.finishingStatus == null) {
@@ -165,14 +193,39 @@ export class MqttPermissionStreaming implements PermissionStreaming {
     if (stream?.phase === "streaming") stream.setSchedule(schedule);
   }
 
+  async finishedElsewhere(permissionId: string, lookup: PermissionLookup): Promise<void> {
+    if (this.closed || !this.placement.owns(permissionId)) return;
+    const stream = this.streams.get(permissionId);
+    if (stream !== undefined && stream.phase !== "streaming") return; // already delivering its outbox
+    const state = await this.deps.store.state(permissionId);
+    if (state?.finishingStatus == null || state.finishedAt != null) return;
+    const permission = await lookup(permissionId);
+    if (permission === undefined) return;
+    // Its status message is queued already: finish() only stops the stream and delivers the outbox.
+    await this.finish(permission, state.finishingStatus as StatusMessageStatus);
+  }
+
+  async letGo(belonging: (permissionId: string) => boolean): Promise<void> {
+    const leaving = [...this.streams.values()].filter((stream) => belonging(stream.permissionId));
+    for (const stream of leaving) {
+      this.stopTakingRecords(stream);
+      this.streams.delete(stream.permissionId);
+    }
+    await Promise.all(leaving.map((stream) => stream.close()));
+  }
+
   private stopTakingRecords(stream: PermissionStream): void {
     this.bySource.get(stream.granted.dataSource.id)?.delete(stream);
+    this.watching.get(stream.permissionId)?.();
+    this.watching.delete(stream.permissionId);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
+    for (const end of this.watching.values()) end();
+    this.watching.clear();
     await this.appends.drain();
     await Promise.all([...this.streams.values()].map((stream) => stream.close()));
     await this.deliveries.drain();
