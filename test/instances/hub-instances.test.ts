@@ -1,91 +1,10 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { describe, type TestContext, test } from "node:test";
+import { describe, test } from "node:test";
 import mqtt from "mqtt";
-import { SECRET_KEY_FILE } from "../../src/hub.ts";
-import { TEST_ADMIN_PASSWORD } from "../helpers/hub-harness.ts";
-import { type HubProcess, spawnHub } from "../helpers/hub-process.ts";
-import { freshDatabase } from "../helpers/postgres.ts";
+import type { HubProcess } from "../helpers/hub-process.ts";
+import { api, createSource, instances, login, reading } from "../helpers/instance-cluster.ts";
 import { startTcpBalancer } from "../helpers/tcp-balancer.ts";
 import { waitFor } from "../helpers/wait-for.ts";
-
-/** Several hub processes on one fresh PostgreSQL database, each with its own data directory and the same key file. */
-async function instances(t: TestContext, count: number): Promise<{ hubs: HubProcess[]; url: string }> {
-  const database = await freshDatabase();
-  const dirs = Array.from({ length: count }, () => mkdtempSync(join(tmpdir(), "aiida-hub-instance-")));
-  const hubs: HubProcess[] = [];
-  t.after(async () => {
-    const running = hubs.filter((hub) => hub.child.exitCode === null && hub.child.signalCode === null);
-    for (const hub of running) hub.child.kill("SIGKILL");
-    await Promise.all(running.map(exited));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    await database.drop();
-  });
-  for (const [i, dir] of dirs.entries()) {
-    // Every instance opens the secrets sealed by the others: they share the first one's key file.
-    if (i > 0) copyFileSync(join(dirs[0] as string, SECRET_KEY_FILE), join(dir, SECRET_KEY_FILE));
-    hubs.push(
-      await spawnHub(t, [
-        "--data-dir",
-        dir,
-        "--http-port",
-        "0",
-        "--mqtt-port",
-        "0",
-        "--database-url",
-        database.url,
-      ]),
-    );
-  }
-  return { hubs, url: database.url };
-}
-
-function exited(hub: HubProcess): Promise<void> {
-  return new Promise((resolve) => hub.child.once("exit", () => resolve()));
-}
-
-async function login(hub: HubProcess): Promise<string> {
-  const res = await fetch(`${hub.httpUrl}/api/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: TEST_ADMIN_PASSWORD }),
-  });
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { token: string }).token;
-}
-
-async function api(hub: HubProcess, token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${hub.httpUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined && { "content-type": "application/json" }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
-}
-
-async function createSource(hub: HubProcess, token: string) {
-  const res = await api(hub, token, "POST", "/api/datasources", {
-    name: "meter",
-    type: "CIM",
-    asset: "CONNECTION-AGREEMENT-POINT",
-    countryCode: "AT",
-  });
-  assert.equal(res.status, 201);
-  const c = res.body.credentials;
-  return { id: c.dataSourceId as string, password: c.password as string, topic: c.topic as string };
-}
-
-const reading = (value: number, at = Date.now() - 60_000) =>
-  JSON.stringify({
-    "dateAndOrTime.dateTime": new Date(at + value).toISOString(),
-    Quantity: [{ quantity: value, type: "2" }],
-  });
 
 describe("several hub instances on one PostgreSQL database", () => {
   test("a re-key on instance B ends the device's connection on instance A within a second, and B says it is connected", async (t) => {
