@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { DeviceDirectory } from "./broker/device-directory.ts";
+import type { DeviceSessions } from "./broker/device-sessions.ts";
 import { ConnectionRegistry } from "./cluster/connection-registry.ts";
 import { LeaderLock } from "./cluster/leader-lock.ts";
 import { PgNotifier } from "./cluster/pg-notifier.ts";
@@ -8,6 +9,7 @@ import { LeaderGatedWriter } from "./hub-cluster/leader-gated-writer.ts";
 import { LiveRelay } from "./hub-cluster/live-relay.ts";
 import { LiveWatchers } from "./hub-cluster/live-watchers.ts";
 import { RemoteConnections } from "./hub-cluster/remote-connections.ts";
+import { SessionSync } from "./hub-cluster/session-sync.ts";
 import { SourceSync } from "./hub-cluster/source-sync.ts";
 import { FeedbackBus, RecordBus } from "./ingest/record-bus.ts";
 import type { Logger } from "./platform/logger.ts";
@@ -35,6 +37,8 @@ export interface Instances {
   readonly viewerFeedback: FeedbackBus;
   /** A live viewer of a data source (or of every one) opened; returns what its end calls. */
   watch(dataSourceId: string | "all"): () => void;
+  /** The broker's device sessions, once loaded: kept in step with the other instances' (issue 15). */
+  joinSessions(sessions: DeviceSessions): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +52,7 @@ export function singleInstance(recordBus: RecordBus, feedbackBus: FeedbackBus): 
     viewerRecords: recordBus,
     viewerFeedback: feedbackBus,
     watch: () => () => {},
+    joinSessions: async () => {},
     stop: async () => {},
   };
 }
@@ -142,6 +147,7 @@ export async function sharedDatabaseInstances(shared: SharedDatabase): Promise<I
       new Promise((resolve) => setTimeout(resolve, FIRST_LEAD_WAIT_MS).unref()),
     ]);
     logger.info("joined the hub instances on the shared database", { instanceId });
+    let sessionSync: SessionSync | undefined;
     return {
       jobWriter: (writer) => new LeaderGatedWriter(writer, jobs),
       connectedElsewhere: (id) => remote.connectedElsewhere(id),
@@ -150,7 +156,20 @@ export async function sharedDatabaseInstances(shared: SharedDatabase): Promise<I
       viewerRecords,
       viewerFeedback,
       watch: (id) => (id === "all" ? watchers.watchAll() : watchers.watch(id)),
+      joinSessions: async (sessions) => {
+        const store = storage.deviceSessions;
+        sessionSync = new SessionSync({
+          notifier,
+          instanceId,
+          sessions,
+          readSession: async (clientId) => (await store.all()).find((s) => s.clientId === clientId),
+          logger,
+        });
+        await sessionSync.start();
+      },
       stop: async () => {
+        // Before the notifier it announces through stops.
+        await sessionSync?.stop();
         offRecords();
         offFeedback();
         await stopAll(started);
