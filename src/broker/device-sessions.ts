@@ -51,12 +51,13 @@ export type SessionChange =
       /**
        * A connection took the session (written first when it outlives the connection): one of the same
        * client id elsewhere is taken over. `resumed`: the previous session went on (no clean start);
-       * `persisted`: the database holds the session.
+       * `persisted`: the database holds the session; `number` tells the instance's attaches apart.
        */
       readonly kind: "attached";
       readonly record: DeviceSessionRecord;
       readonly resumed: boolean;
       readonly persisted: boolean;
+      readonly number: number;
     }
   | { readonly kind: "removed"; readonly clientId: string };
 
@@ -75,6 +76,11 @@ interface Session {
   persisted: boolean;
   /** Held by a connection to another hub instance: feedback made here is neither sent nor queued for it. */
   elsewhere: boolean;
+  /**
+   * The number of the local connection's attach while its announcement has not come back to this
+   * instance: an attach elsewhere announced before it is the older one and takes nothing over.
+   */
+  unseenAttach?: number | undefined;
 }
 
 /**
@@ -93,6 +99,8 @@ export class DeviceSessions {
   private readonly tails = new Map<string, Promise<unknown>>();
   /** Other hub instances on the same database, when there are any. */
   private observer: SessionChangeObserver | undefined;
+  /** Attaches announced so far. */
+  private attaches = 0;
 
   constructor(
     private readonly store: DeviceSessionStore,
@@ -150,13 +158,13 @@ export class DeviceSessions {
         elsewhere: false,
       };
       this.add(session);
-      this.persist(session, { resumed: false });
+      this.persist(session, this.attachAnnouncement(session, false));
       return { sessionPresent: false, feedbackQos: null, waiting: Promise.resolve([]) };
     }
     existing.connection = connection;
     existing.elsewhere = false;
     existing.expiryMs = start.expiryMs;
-    this.persist(existing, { resumed: true });
+    this.persist(existing, this.attachAnnouncement(existing, true));
     const fresh = carried.filter((item) => item.storeId === undefined);
     const waiting = this.inOrder(start.clientId, "read queued feedback", () =>
       this.store.queued(start.clientId),
@@ -245,6 +253,8 @@ export class DeviceSessions {
       return;
     }
     if (local?.connection) {
+      // Announced before this instance's own attach came back: that one is newer and keeps the session.
+      if (local.unseenAttach !== undefined) return;
       const undelivered = local.connection.takeOver();
       local.connection = undefined;
       const kept = change.resumed && local.sourceId === record.dataSourceId && local.feedbackQos !== null;
@@ -268,6 +278,12 @@ export class DeviceSessions {
     });
   }
 
+  /** This instance's announcement of an attach came back: attaches announced after it take it over. */
+  echoed(clientId: string, number: number): void {
+    const session = this.sessions.get(clientId);
+    if (session?.unseenAttach === number) session.unseenAttach = undefined;
+  }
+
   /**
    * Reads every kept session again (what changes announced while the listen session was lost left out);
    * sessions a connection here holds, and those with a store call still running, stay as they are.
@@ -276,6 +292,8 @@ export class DeviceSessions {
   async reload(): Promise<boolean> {
     const records = await this.safely("read device sessions again", () => this.store.all());
     if (!records) return false;
+    // Announcements lost with the listen session will not come back.
+    for (const session of this.sessions.values()) session.unseenAttach = undefined;
     const stored = new Set<string>();
     for (const record of records) {
       stored.add(record.clientId);
@@ -317,7 +335,7 @@ export class DeviceSessions {
    * Writes a session that outlives its connection (one that does not is kept in memory only), then
    * announces it; `attach` when a connection has just taken it.
    */
-  private persist(session: Session, attach?: { resumed: boolean }): void {
+  private persist(session: Session, attach?: { resumed: boolean; number: number }): void {
     const expiresAt = session.expiryMs === null ? null : this.now() + session.expiryMs;
     const record = {
       clientId: session.clientId,
@@ -328,7 +346,13 @@ export class DeviceSessions {
     const kept = session.expiryMs !== 0;
     if (kept) session.persisted = true;
     const change: SessionChange = attach
-      ? { kind: "attached", record, resumed: attach.resumed, persisted: session.persisted }
+      ? {
+          kind: "attached",
+          record,
+          resumed: attach.resumed,
+          persisted: session.persisted,
+          number: attach.number,
+        }
       : { kind: "saved", record, connected: session.connection !== undefined };
     if (!kept) {
       if (attach) this.announce(change);
@@ -348,10 +372,23 @@ export class DeviceSessions {
     void this.inOrder(clientId, "announce a device session change", () => this.tell(change));
   }
 
+  /** Numbers a connection's attach; it is unseen until its announcement comes back. */
+  private attachAnnouncement(session: Session, resumed: boolean): { resumed: boolean; number: number } {
+    const number = ++this.attaches;
+    session.unseenAttach = this.observer ? number : undefined;
+    return { resumed, number };
+  }
+
   /** Tells the observer of a change; never rejects (a failure is logged). */
   private async tell(change: SessionChange): Promise<void> {
     const observer = this.observer;
-    if (observer) await this.safely("announce a device session change", () => observer.committed(change));
+    if (!observer) return;
+    const told = await this.safely("announce a device session change", async () => {
+      await observer.committed(change);
+      return true;
+    });
+    // Never coming back, it must not keep a later attach elsewhere from taking the connection over.
+    if (!told && change.kind === "attached") this.echoed(change.record.clientId, change.number);
   }
 
   /** Takes another instance's session into memory, without a connection here. */

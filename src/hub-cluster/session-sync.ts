@@ -13,7 +13,7 @@ export interface SessionNotifier {
   notify(channel: string, payload: string): Promise<void>;
 }
 
-export type SyncedSessions = Pick<DeviceSessions, "observe" | "applyRemote" | "reload">;
+export type SyncedSessions = Pick<DeviceSessions, "observe" | "applyRemote" | "reload" | "echoed">;
 
 export interface SessionSyncOptions {
   readonly notifier: SessionNotifier;
@@ -44,9 +44,10 @@ interface Announcement {
   readonly e?: number | null;
   /** Saved: a connection of the sending instance holds the session. */
   readonly h?: boolean;
-  /** Attached: the session was resumed; the database holds it. */
+  /** Attached: the session was resumed; the database holds it; the attach's number on its instance. */
   readonly r?: boolean;
   readonly p?: boolean;
+  readonly n?: number;
 }
 
 type Pending = Announcement | "reload";
@@ -111,7 +112,9 @@ export class SessionSync implements SessionChangeObserver {
     if (change.kind === "removed") return JSON.stringify({ i, k: change.kind, c: change.clientId });
     const { clientId: c, dataSourceId: d, feedbackQos: q, expiresAt: e } = change.record;
     const flags =
-      change.kind === "saved" ? { h: change.connected } : { r: change.resumed, p: change.persisted };
+      change.kind === "saved"
+        ? { h: change.connected }
+        : { r: change.resumed, p: change.persisted, n: change.number };
     const full = JSON.stringify({ i, k: change.kind, c, d, q, e, ...flags });
     const max = this.#options.maxPayloadBytes ?? MAX_NOTIFY_PAYLOAD_BYTES;
     if (Buffer.byteLength(full, "utf8") <= max) return full;
@@ -129,7 +132,8 @@ export class SessionSync implements SessionChangeObserver {
       });
       return;
     }
-    if (announcement.i === this.#options.instanceId) return;
+    // Of its own, only an attach matters (its coming back orders it among the others'); in line with them.
+    if (announcement.i === this.#options.instanceId && announcement.k !== "attached") return;
     this.#add(announcement);
   }
 
@@ -153,6 +157,8 @@ export class SessionSync implements SessionChangeObserver {
           this.#retryLater();
           return;
         }
+      } else if (next.i === this.#options.instanceId) {
+        this.#options.sessions.echoed(next.c, next.n ?? 0);
       } else {
         const change = await this.#decode(next).catch((error: Error) => {
           this.#options.logger?.warn("a device session announcement could not be applied", {
@@ -181,7 +187,8 @@ export class SessionSync implements SessionChangeObserver {
     const kept = record !== undefined;
     record ??= { clientId: a.c, dataSourceId, feedbackQos: null, expiresAt: null };
     if (a.k === "saved") return { kind: "saved", record, connected: a.h === true };
-    return { kind: "attached", record, resumed: a.r === true, persisted: a.p === true && kept };
+    const persisted = a.p === true && kept;
+    return { kind: "attached", record, resumed: a.r === true, persisted, number: a.n ?? 0 };
   }
 
   #retryLater(): void {

@@ -97,6 +97,7 @@ describe("SessionSync: device sessions of two hub instances on one PostgreSQL da
       sessions: {
         observe: (observer) => sessions.observe(observer),
         reload: () => sessions.reload(),
+        echoed: (clientId, number) => sessions.echoed(clientId, number),
         applyRemote: (change) => {
           sessions.applyRemote(change);
           applied.push(change);
@@ -227,6 +228,24 @@ describe("SessionSync: device sessions of two hub instances on one PostgreSQL da
     await a.sessions.settled();
     assert.deepEqual(await b.store.queued(clientId), [], "a clean session's reports are not kept");
     assert.equal(a.sessions.mayUse(clientId, otherSource), false, "A knows B's session");
+  });
+
+  it("the same client id attaching on A and B at once: the later announced attach keeps its connection, the other ends", async (t) => {
+    const a = await start(t, "a");
+    const b = await start(t, "b");
+    for (let round = 0; round < 5; round++) {
+      const clientId = `race-${round}-${randomUUID()}`;
+      const onA = new FakeConnection();
+      const onB = new FakeConnection();
+      // Neither instance has heard of the other's attach when it makes its own.
+      a.sessions.attach(onA, persistent(clientId, source));
+      b.sessions.attach(onB, persistent(clientId, source));
+      await waitFor(() => onA.takenOver || onB.takenOver, "one connection to be taken over", 5000);
+      // Both announcements have reached both instances once each saw the other's.
+      await applied(a, clientId, (c) => c.kind === "attached");
+      await applied(b, clientId, (c) => c.kind === "attached");
+      assert.notEqual(onA.takenOver, onB.takenOver, `round ${round}: exactly one connection ends`);
+    }
   });
 
   it("a change too long to announce with its fields is read from the store by the other instance", async (t) => {
