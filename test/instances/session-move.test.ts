@@ -6,6 +6,7 @@ import { describe, type TestContext, test } from "node:test";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import pg from "pg";
 import { SECRET_KEY_FILE } from "../../src/hub.ts";
+import { DEVICE_SESSION_CHANNEL } from "../../src/hub-cluster/session-sync.ts";
 import { createSourceOver, type HubProcess, spawnHub } from "../helpers/hub-process.ts";
 import { connackCodeOf, nextMessage, publishRejected } from "../helpers/mqtt-device.ts";
 import { freshDatabase } from "../helpers/postgres.ts";
@@ -112,9 +113,18 @@ describe("a device's session moves between hub instances on one PostgreSQL datab
   });
 
   test("the same client id connecting to B ends its connection to A (MQTT 5: session taken over)", async (t) => {
-    const { a, b } = await twoInstances(t);
+    const { a, b, db } = await twoInstances(t);
     const owner = await createSourceOver(a.httpUrl);
     const clientId = `meter-${owner.id.slice(0, 8)}`;
+    // B answers sessionPresent from memory: the test goes on once A's announcement of the subscribed
+    // session is out (B gets it alongside this listener), rather than racing it to B.
+    await db.query(`LISTEN ${DEVICE_SESSION_CHANNEL}`);
+    const subscribedAnnounced = new Promise<void>((resolve) =>
+      db.on("notification", (message) => {
+        const announced = JSON.parse(message.payload ?? "{}") as { c?: string; q?: number };
+        if (announced.c === clientId && announced.q === 1) resolve();
+      }),
+    );
     const session: IClientOptions = {
       protocolVersion: 5,
       clean: false,
@@ -125,6 +135,7 @@ describe("a device's session moves between hub instances on one PostgreSQL datab
     const onA = await connect(t, a, owner, session);
     assert.equal(onA.code, 0);
     await onA.client.subscribeAsync(feedbackOf(owner.id), { qos: 1 });
+    await subscribedAnnounced;
     const reason = new Promise<number | undefined>((resolve) =>
       onA.client.once("disconnect", (packet) => resolve(packet.reasonCode)),
     );
