@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { DeviceDirectory } from "./broker/device-directory.ts";
+import type { DeviceSessions } from "./broker/device-sessions.ts";
 import { ConnectionRegistry } from "./cluster/connection-registry.ts";
 import { LeaderLock } from "./cluster/leader-lock.ts";
 import { PgNotifier } from "./cluster/pg-notifier.ts";
@@ -9,6 +10,7 @@ import { LiveRelay } from "./hub-cluster/live-relay.ts";
 import { LiveWatchers } from "./hub-cluster/live-watchers.ts";
 import { PermissionShards, type PermissionWork } from "./hub-cluster/permission-shards.ts";
 import { RemoteConnections } from "./hub-cluster/remote-connections.ts";
+import { SessionSync } from "./hub-cluster/session-sync.ts";
 import { SourceSync } from "./hub-cluster/source-sync.ts";
 import { FeedbackBus, RecordBus } from "./ingest/record-bus.ts";
 import type { Logger } from "./platform/logger.ts";
@@ -46,6 +48,8 @@ export interface Instances {
   readonly lookForStepsEveryMs: number | undefined;
   /** Starts the permissions' work: alone, all of it now; with others, a shard at a time as it is taken. */
   startSharing(work: PermissionWork): Promise<void>;
+  /** The broker's device sessions, once loaded: kept in step with the other instances' (issue 15). */
+  joinSessions(sessions: DeviceSessions): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +66,7 @@ export function singleInstance(recordBus: RecordBus, feedbackBus: FeedbackBus): 
     placement: ALONE,
     lookForStepsEveryMs: undefined,
     startSharing: (work) => work.takeOver(() => true),
+    joinSessions: async () => {},
     stop: async () => {},
   };
 }
@@ -158,6 +163,7 @@ export async function sharedDatabaseInstances(shared: SharedDatabase): Promise<I
     const permissionShards = new PermissionShards({ url, holder: instanceId, notifier, logger });
     started.push(permissionShards);
     logger.info("joined the hub instances on the shared database", { instanceId });
+    let sessionSync: SessionSync | undefined;
     return {
       jobWriter: (writer) => new LeaderGatedWriter(writer, jobs),
       connectedElsewhere: (id) => remote.connectedElsewhere(id),
@@ -169,7 +175,20 @@ export async function sharedDatabaseInstances(shared: SharedDatabase): Promise<I
       placement: permissionShards,
       lookForStepsEveryMs: LOOK_FOR_STEPS_EVERY_MS,
       startSharing: (work) => permissionShards.start(work),
+      joinSessions: async (sessions) => {
+        const store = storage.deviceSessions;
+        sessionSync = new SessionSync({
+          notifier,
+          instanceId,
+          sessions,
+          readSession: async (clientId) => (await store.all()).find((s) => s.clientId === clientId),
+          logger,
+        });
+        await sessionSync.start();
+      },
       stop: async () => {
+        // Before the notifier it announces through stops.
+        await sessionSync?.stop();
         offRecords();
         offFeedback();
         await stopAll(started);

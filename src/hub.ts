@@ -355,7 +355,11 @@ export function createHub(config: HubConfig, logger: Logger, options: HubOptions
       }
     }
     const mqttPort = await listenOrExplain(
-      () => broker.listen(config.host, config.mqttPort, store.deviceSessions),
+      // The other instances' session changes reach the broker's sessions before any device connects.
+      () =>
+        broker.listen(config.host, config.mqttPort, store.deviceSessions, (sessions) =>
+          instances.joinSessions(sessions),
+        ),
       `MQTT port ${config.mqttPort} on ${config.host}`,
       "--mqtt-port",
       config.mqttPort,

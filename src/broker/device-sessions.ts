@@ -1,5 +1,5 @@
 import type { Logger } from "../platform/logger.ts";
-import type { DeviceSessionStore, QueuedFeedback } from "../storage/ports.ts";
+import type { DeviceSessionRecord, DeviceSessionStore, QueuedFeedback } from "../storage/ports.ts";
 
 /** Most feedback reports kept for one data source's sessions while its device is away. */
 export const MAX_QUEUED_FEEDBACK = 50;
@@ -39,6 +39,33 @@ export interface ResumedSession {
   readonly waiting: Promise<readonly FeedbackItem[]>;
 }
 
+/** A committed change of one session, as another hub instance on the same database needs to learn it. */
+export type SessionChange =
+  | {
+      /** The session was written; `connected`: a connection of the instance that wrote it holds it. */
+      readonly kind: "saved";
+      readonly record: DeviceSessionRecord;
+      readonly connected: boolean;
+    }
+  | {
+      /**
+       * A connection took the session (written first when it outlives the connection): one of the same
+       * client id elsewhere is taken over. `resumed`: the previous session went on (no clean start);
+       * `persisted`: the database holds the session; `number` tells the instance's attaches apart.
+       */
+      readonly kind: "attached";
+      readonly record: DeviceSessionRecord;
+      readonly resumed: boolean;
+      readonly persisted: boolean;
+      readonly number: number;
+    }
+  | { readonly kind: "removed"; readonly clientId: string };
+
+/** Told each change once the store committed it, in the order of the client id's store calls. */
+export interface SessionChangeObserver {
+  committed(change: SessionChange): Promise<void>;
+}
+
 interface Session {
   readonly clientId: string;
   readonly sourceId: string;
@@ -47,6 +74,13 @@ interface Session {
   connection: SessionConnection | undefined;
   /** Whether the database holds this session (only sessions that outlive their connection are written). */
   persisted: boolean;
+  /** Held by a connection to another hub instance: feedback made here is neither sent nor queued for it. */
+  elsewhere: boolean;
+  /**
+   * The number of the local connection's attach while its announcement has not come back to this
+   * instance: an attach elsewhere announced before it is the older one and takes nothing over.
+   */
+  unseenAttach?: number | undefined;
 }
 
 /**
@@ -63,6 +97,10 @@ export class DeviceSessions {
    * client's changes in the order they were made in memory (and a read sees every write before it).
    */
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** Other hub instances on the same database, when there are any. */
+  private observer: SessionChangeObserver | undefined;
+  /** Attaches announced so far. */
+  private attaches = 0;
 
   constructor(
     private readonly store: DeviceSessionStore,
@@ -83,8 +121,14 @@ export class DeviceSessions {
         expiryMs: record.expiresAt === null ? null : Math.max(1, record.expiresAt - this.now()),
         connection: undefined,
         persisted: true,
+        elsewhere: false,
       });
     }
+  }
+
+  /** Tells `observer` every committed change from now on (undefined: no one any more). */
+  observe(observer: SessionChangeObserver | undefined): void {
+    this.observer = observer;
   }
 
   /** False when the client id belongs to another data source's session. */
@@ -99,18 +143,28 @@ export class DeviceSessions {
   /** Binds a connection to its session, taking the session over from an older connection. */
   attach(connection: SessionConnection, start: SessionStart): ResumedSession {
     const existing = this.sessions.get(start.clientId);
+    const live = existing?.connection !== undefined;
     const carried = existing?.connection ? existing.connection.takeOver() : [];
     if (existing) existing.connection = undefined;
-    if (!existing || existing.sourceId !== start.sourceId || start.cleanStart) {
+    // Another instance's session that was never written (clean) cannot be resumed here: its state is there.
+    const resumable = existing !== undefined && (existing.persisted || live);
+    if (!existing || !resumable || existing.sourceId !== start.sourceId || start.cleanStart) {
       if (existing) this.end(existing);
-      const session: Session = { ...start, feedbackQos: null, connection, persisted: false };
+      const session: Session = {
+        ...start,
+        feedbackQos: null,
+        connection,
+        persisted: false,
+        elsewhere: false,
+      };
       this.add(session);
-      this.persist(session);
+      this.persist(session, this.attachAnnouncement(session, false));
       return { sessionPresent: false, feedbackQos: null, waiting: Promise.resolve([]) };
     }
     existing.connection = connection;
+    existing.elsewhere = false;
     existing.expiryMs = start.expiryMs;
-    this.persist(existing);
+    this.persist(existing, this.attachAnnouncement(existing, true));
     const fresh = carried.filter((item) => item.storeId === undefined);
     const waiting = this.inOrder(start.clientId, "read queued feedback", () =>
       this.store.queued(start.clientId),
@@ -161,7 +215,7 @@ export class DeviceSessions {
       if (session.feedbackQos === null) continue;
       payload ??= encode();
       if (session.connection) session.connection.sendFeedback({ payload, storeId: undefined });
-      else this.enqueue(session, [payload]);
+      else if (!session.elsewhere) this.enqueue(session, [payload]);
     }
   }
 
@@ -171,11 +225,88 @@ export class DeviceSessions {
       (await this.safely("end expired sessions", () => this.store.removeExpired(this.now()))) ?? [];
     for (const clientId of expired) {
       const session = this.sessions.get(clientId);
-      if (session && !session.connection) this.forget(session);
+      if (!session || session.connection) continue;
+      this.forget(session);
+      this.announce({ kind: "removed", clientId });
     }
     for (const session of [...this.sessions.values()]) {
       if (!session.connection && !this.sourceExists(session.sourceId)) this.end(session);
     }
+  }
+
+  /**
+   * Applies a change another hub instance committed. A session a connection here holds stays as this
+   * instance has it, unless a connection elsewhere took it: then this one ends as in a take-over, and what
+   * it had not delivered is queued in the store, as when a device goes away.
+   */
+  applyRemote(change: SessionChange): void {
+    if (change.kind === "removed") {
+      const session = this.sessions.get(change.clientId);
+      // This instance writes a session its connection holds again when the connection ends.
+      if (session && !session.connection) this.forget(session);
+      return;
+    }
+    const { record } = change;
+    const local = this.sessions.get(record.clientId);
+    if (change.kind === "saved") {
+      if (!local?.connection) this.mirror(record, change.connected);
+      return;
+    }
+    if (local?.connection) {
+      // Announced before this instance's own attach came back: that one is newer and keeps the session.
+      if (local.unseenAttach !== undefined) return;
+      const undelivered = local.connection.takeOver();
+      local.connection = undefined;
+      const kept = change.resumed && local.sourceId === record.dataSourceId && local.feedbackQos !== null;
+      const fresh = undelivered.filter((item) => item.storeId === undefined).map((item) => item.payload);
+      if (kept && fresh.length > 0) this.enqueue(local, fresh);
+    }
+    if (change.persisted) {
+      this.mirror(record, true);
+      return;
+    }
+    // Kept in the other instance's memory only: here it just holds the client id for its data source.
+    if (local) this.forget(local);
+    this.add({
+      clientId: record.clientId,
+      sourceId: record.dataSourceId,
+      feedbackQos: null,
+      expiryMs: 0,
+      connection: undefined,
+      persisted: false,
+      elsewhere: true,
+    });
+  }
+
+  /** This instance's announcement of an attach came back: attaches announced after it take it over. */
+  echoed(clientId: string, number: number): void {
+    const session = this.sessions.get(clientId);
+    if (session?.unseenAttach === number) session.unseenAttach = undefined;
+  }
+
+  /**
+   * Reads every kept session again (what changes announced while the listen session was lost left out);
+   * sessions a connection here holds, and those with a store call still running, stay as they are.
+   * Resolves false when the store could not be read.
+   */
+  async reload(): Promise<boolean> {
+    const records = await this.safely("read device sessions again", () => this.store.all());
+    if (!records) return false;
+    // Announcements lost with the listen session will not come back.
+    for (const session of this.sessions.values()) session.unseenAttach = undefined;
+    const stored = new Set<string>();
+    for (const record of records) {
+      stored.add(record.clientId);
+      const local = this.sessions.get(record.clientId);
+      if (local?.connection || this.tails.has(record.clientId)) continue;
+      // Whether another instance holds it is not in the store: feedback queued meanwhile waits there.
+      this.mirror(record, false);
+    }
+    for (const session of [...this.sessions.values()]) {
+      if (session.connection || stored.has(session.clientId) || this.tails.has(session.clientId)) continue;
+      this.forget(session);
+    }
+    return true;
   }
 
   /** Sessions held in memory (live and waiting), for tests and benchmarks. */
@@ -200,10 +331,11 @@ export class DeviceSessions {
     });
   }
 
-  /** Writes a session that outlives its connection; one that does not is kept in memory only. */
-  private persist(session: Session): void {
-    if (session.expiryMs === 0) return;
-    session.persisted = true;
+  /**
+   * Writes a session that outlives its connection (one that does not is kept in memory only), then
+   * announces it; `attach` when a connection has just taken it.
+   */
+  private persist(session: Session, attach?: { resumed: boolean; number: number }): void {
     const expiresAt = session.expiryMs === null ? null : this.now() + session.expiryMs;
     const record = {
       clientId: session.clientId,
@@ -211,7 +343,75 @@ export class DeviceSessions {
       feedbackQos: session.feedbackQos,
       expiresAt,
     };
-    void this.inOrder(session.clientId, "save device session", () => this.store.save(record));
+    const kept = session.expiryMs !== 0;
+    if (kept) session.persisted = true;
+    const change: SessionChange = attach
+      ? {
+          kind: "attached",
+          record,
+          resumed: attach.resumed,
+          persisted: session.persisted,
+          number: attach.number,
+        }
+      : { kind: "saved", record, connected: session.connection !== undefined };
+    if (!kept) {
+      if (attach) this.announce(change);
+      return;
+    }
+    void this.inOrder(session.clientId, "save device session", async () => {
+      await this.store.save(record);
+      // Only now: another instance that reads the row on this news finds it.
+      await this.tell(change);
+    });
+  }
+
+  /** Announces a change after the client id's store calls asked for so far. */
+  private announce(change: SessionChange): void {
+    if (!this.observer) return;
+    const clientId = change.kind === "removed" ? change.clientId : change.record.clientId;
+    void this.inOrder(clientId, "announce a device session change", () => this.tell(change));
+  }
+
+  /** Numbers a connection's attach; it is unseen until its announcement comes back. */
+  private attachAnnouncement(session: Session, resumed: boolean): { resumed: boolean; number: number } {
+    const number = ++this.attaches;
+    session.unseenAttach = this.observer ? number : undefined;
+    return { resumed, number };
+  }
+
+  /** Tells the observer of a change; never rejects (a failure is logged). */
+  private async tell(change: SessionChange): Promise<void> {
+    const observer = this.observer;
+    if (!observer) return;
+    const told = await this.safely("announce a device session change", async () => {
+      await observer.committed(change);
+      return true;
+    });
+    // Never coming back, it must not keep a later attach elsewhere from taking the connection over.
+    if (!told && change.kind === "attached") this.echoed(change.record.clientId, change.number);
+  }
+
+  /** Takes another instance's session into memory, without a connection here. */
+  private mirror(record: DeviceSessionRecord, elsewhere: boolean): void {
+    const expiryMs = record.expiresAt === null ? null : Math.max(1, record.expiresAt - this.now());
+    const local = this.sessions.get(record.clientId);
+    if (local && local.sourceId === record.dataSourceId) {
+      local.feedbackQos = record.feedbackQos;
+      local.expiryMs = expiryMs;
+      local.persisted = true;
+      local.elsewhere = elsewhere;
+      return;
+    }
+    if (local) this.forget(local);
+    this.add({
+      clientId: record.clientId,
+      sourceId: record.dataSourceId,
+      feedbackQos: record.feedbackQos,
+      expiryMs,
+      connection: undefined,
+      persisted: true,
+      elsewhere,
+    });
   }
 
   private add(session: Session): void {
@@ -223,8 +423,15 @@ export class DeviceSessions {
 
   private end(session: Session): void {
     this.forget(session);
-    if (session.persisted)
-      void this.inOrder(session.clientId, "remove device session", () => this.store.remove(session.clientId));
+    const removed: SessionChange = { kind: "removed", clientId: session.clientId };
+    if (!session.persisted) {
+      this.announce(removed);
+      return;
+    }
+    void this.inOrder(session.clientId, "remove device session", async () => {
+      await this.store.remove(session.clientId);
+      await this.tell(removed);
+    });
   }
 
   private forget(session: Session): void {

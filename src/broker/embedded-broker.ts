@@ -61,14 +61,23 @@ export class EmbeddedBroker {
     this.refusals = new RepeatedEventLog(logger, REFUSAL_SUMMARY_MS);
   }
 
-  /** Loads the devices' persistent sessions and starts listening on TCP; resolves with the bound port. */
-  async listen(host: string, port: number, sessionStore: DeviceSessionStore): Promise<number> {
+  /**
+   * Loads the devices' persistent sessions and starts listening on TCP; resolves with the bound port.
+   * `joinSessions` runs once the sessions are loaded, before the first device can connect.
+   */
+  async listen(
+    host: string,
+    port: number,
+    sessionStore: DeviceSessionStore,
+    joinSessions?: (sessions: DeviceSessions) => Promise<void>,
+  ): Promise<number> {
     const sessions = new DeviceSessions(
       sessionStore,
       (id) => this.devices.get(id) !== undefined,
       this.logger,
     );
     await sessions.load();
+    await joinSessions?.(sessions);
     this.host = this.connectionHost(sessions);
     this.sweeper = setInterval(() => {
       void sessions.sweep(); // never rejects: it logs what failed
