@@ -7,10 +7,19 @@ import { SECRET_KEY_FILE } from "../../src/hub.ts";
 import { TEST_ADMIN_PASSWORD } from "./hub-harness.ts";
 import { type HubProcess, spawnHub } from "./hub-process.ts";
 import { freshDatabase } from "./postgres.ts";
+import { startTcpBalancer, type TcpBalancer } from "./tcp-balancer.ts";
 
-/** Several hub processes on one fresh PostgreSQL database, each with its own data directory and the same key file. */
-export async function instances(t: TestContext, count: number): Promise<{ hubs: HubProcess[]; url: string }> {
+/**
+ * Several hub processes on one fresh PostgreSQL database, each with its own data directory and the same
+ * key file. With `networks`, each reaches the database through a TCP proxy of its own that a test can cut.
+ */
+export async function instances(
+  t: TestContext,
+  count: number,
+  options: { networks?: boolean } = {},
+): Promise<{ hubs: HubProcess[]; url: string; networks: TcpBalancer[] }> {
   const database = await freshDatabase();
+  const networks: TcpBalancer[] = [];
   const dirs = Array.from({ length: count }, () => mkdtempSync(join(tmpdir(), "aiida-hub-instance-")));
   const hubs: HubProcess[] = [];
   t.after(async () => {
@@ -23,20 +32,29 @@ export async function instances(t: TestContext, count: number): Promise<{ hubs: 
   for (const [i, dir] of dirs.entries()) {
     // Every instance opens the secrets sealed by the others: they share the first one's key file.
     if (i > 0) copyFileSync(join(dirs[0] as string, SECRET_KEY_FILE), join(dir, SECRET_KEY_FILE));
+    let url = database.url;
+    if (options.networks) {
+      const direct = new URL(database.url);
+      const network = await startTcpBalancer(t, [
+        { host: direct.hostname, port: Number(direct.port || 5432) },
+      ]);
+      networks.push(network);
+      url = Object.assign(new URL(database.url), { port: String(network.port) }).toString();
+    }
     hubs.push(
-      await spawnHub(t, [
-        "--data-dir",
-        dir,
-        "--http-port",
-        "0",
-        "--mqtt-port",
-        "0",
-        "--database-url",
-        database.url,
-      ]),
+      await spawnHub(t, ["--data-dir", dir, "--http-port", "0", "--mqtt-port", "0", "--database-url", url]),
     );
   }
-  return { hubs, url: database.url };
+  return { hubs, url: database.url, networks };
+}
+
+/** When `hub` logged its first line containing `text`, by the time stamped on the line (NaN if none). */
+export function loggedAt(hub: HubProcess, text: string): number {
+  const line = hub
+    .output()
+    .split("\n")
+    .find((l) => l.includes(text));
+  return Date.parse((JSON.parse(line ?? "{}") as { time?: string }).time ?? "");
 }
 
 export function exited(hub: HubProcess): Promise<void> {

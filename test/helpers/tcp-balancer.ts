@@ -14,6 +14,11 @@ export interface TcpBalancer {
   readonly url: (scheme: string) => string;
   /** How many connections went to each backend, by "host:port". */
   readonly counts: Map<string, number>;
+  /**
+   * Cuts the network as a pulled cable does: every byte in either direction is dropped from now on,
+   * no connection is closed or refused, and new ones are accepted and never answered.
+   */
+  cut(): void;
 }
 
 /**
@@ -22,7 +27,18 @@ export interface TcpBalancer {
  */
 export async function startTcpBalancer(t: TestContext, backends: readonly Backend[]): Promise<TcpBalancer> {
   let next = 0;
+  let isCut = false;
   const counts = new Map<string, number>();
+  /** Silently swallows what a socket receives: no backpressure, no answer, and its close goes nowhere. */
+  const blackhole = (socket: net.Socket) => {
+    socket.unpipe();
+    socket.removeAllListeners("data");
+    socket.removeAllListeners("end");
+    socket.removeAllListeners("close");
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("data", () => {});
+    socket.resume();
+  };
   const sockets = new Set<net.Socket>();
   const connectToNext = (client: net.Socket, triesLeft: number) => {
     if (triesLeft === 0) {
@@ -34,6 +50,11 @@ export async function startTcpBalancer(t: TestContext, backends: readonly Backen
     sockets.add(upstream);
     let connected = false;
     upstream.once("connect", () => {
+      if (isCut) {
+        blackhole(upstream);
+        blackhole(client);
+        return;
+      }
       connected = true;
       const key = `${backend.host}:${backend.port}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -64,5 +85,9 @@ export async function startTcpBalancer(t: TestContext, backends: readonly Backen
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   const port = (server.address() as net.AddressInfo).port;
-  return { port, url: (scheme) => `${scheme}://127.0.0.1:${port}`, counts };
+  const cut = () => {
+    isCut = true;
+    for (const socket of sockets) blackhole(socket);
+  };
+  return { port, url: (scheme) => `${scheme}://127.0.0.1:${port}`, counts, cut };
 }

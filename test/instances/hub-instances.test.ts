@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import mqtt from "mqtt";
 import type { HubProcess } from "../helpers/hub-process.ts";
-import { api, createSource, instances, login, reading } from "../helpers/instance-cluster.ts";
+import { api, createSource, instances, loggedAt, login, reading } from "../helpers/instance-cluster.ts";
 import { startTcpBalancer } from "../helpers/tcp-balancer.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
@@ -168,5 +168,27 @@ describe("several hub instances on one PostgreSQL database", () => {
     next.child.kill("SIGCONT");
     await waitFor(() => stops(next) >= 1, "the woken leader to say it stopped", 10_000);
     assert.equal(leads(next), 1, "the woken leader does not lead again while the other does");
+  });
+  test("the jobs' leader cut off from the database: the other instance takes over within 15 s, after the cut-off one stopped", async (t) => {
+    const { hubs, networks } = await instances(t, 2, { networks: true });
+    const [a, b] = hubs as [HubProcess, HubProcess];
+    const LEADS = "this instance runs the retention and rollup jobs";
+    const STOPS = "this instance no longer runs the retention and rollup jobs";
+    assert.ok(a.output().includes(LEADS), "the first instance leads");
+    const cutAt = performance.now();
+    networks[0]?.cut();
+    await waitFor(() => b.output().includes(LEADS), "the other instance to lead", 16_000);
+    const takeover = performance.now() - cutAt;
+    t.diagnostic(`jobs taken over ${takeover.toFixed(0)} ms after the leader was cut off`);
+    assert.ok(takeover < 15_000, `took over ${takeover.toFixed(0)} ms after the cut`);
+    await waitFor(() => a.output().includes(STOPS), "the cut-off leader to say it stopped", 5000);
+    // Each process stamps its lines with the machine's clock: the old leader stopped before the new one began.
+    const stopped = loggedAt(a, STOPS);
+    const began = loggedAt(b, LEADS);
+    assert.ok(Number.isFinite(stopped) && Number.isFinite(began), "both lines carry their time");
+    assert.ok(
+      stopped < began,
+      `the cut-off leader stopped ${new Date(stopped).toISOString()}, the new one began ${new Date(began).toISOString()}`,
+    );
   });
 });

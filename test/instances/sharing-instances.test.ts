@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
 import mqtt from "mqtt";
 import type { HubProcess } from "../helpers/hub-process.ts";
-import { api, createSource, instances, login, reading } from "../helpers/instance-cluster.ts";
+import { api, createSource, instances, loggedAt, login, reading } from "../helpers/instance-cluster.ts";
 import { base64Code, StandInEddie } from "../helpers/stand-in-eddie.ts";
 import {
   collectMessages,
@@ -14,14 +14,14 @@ import { waitFor } from "../helpers/wait-for.ts";
 const RAW = "SMART-METER-P1-RAW";
 
 /** Two hubs on one database, EDDIE and its broker, and a permission granted on the first hub and streaming. */
-async function streamingPermission(t: TestContext) {
+async function streamingPermission(t: TestContext, options: { networks?: boolean } = {}) {
   const broker = await startStandInEpBroker(t);
   const eddie = await StandInEddie.start(t);
   eddie.useBroker(broker);
   const eddieClient = await broker.connectEddie(t);
   const received = collectMessages(eddieClient);
   await eddieClient.subscribeAsync(["aiida/v1/+/data/outbound/+", "aiida/v1/+/status"], { qos: 1 });
-  const { hubs } = await instances(t, 2);
+  const { hubs, networks } = await instances(t, 2, options);
   const [a, b] = hubs as [HubProcess, HubProcess];
   const tokens = new Map([
     [a, await login(a)],
@@ -58,7 +58,8 @@ async function streamingPermission(t: TestContext) {
       .flatMap((m) =>
         (JSON.parse(m.payload) as { values: { value: string }[] }).values.map((v) => Number(v.value)),
       );
-  return { broker, received, permissionId, source, owner, other, tokens, dataTopic, values };
+  const networkOf = (hub: HubProcess) => networks[hub === a ? 0 : 1];
+  return { broker, received, permissionId, source, owner, other, tokens, dataTopic, values, networkOf };
 }
 
 /** A device publishing a reading (value `next()`) every 100 ms to `hub`, until the test ends. */
@@ -160,5 +161,40 @@ describe("sharing with several hub instances on one PostgreSQL database", () => 
     await waitFor(() => value > mark + 20, "the device to go on publishing", 10_000);
     const after = s.received.slice(atRevoke + 1).filter((m) => m.topic === s.dataTopic);
     assert.deepEqual(after, [], "no document after the final status");
+  });
+
+  test("a stream's instance cut off from the database: the stream moves within 15 s, after the cut-off instance let it go", async (t) => {
+    const s = await streamingPermission(t, { networks: true });
+    let value = 0;
+    await publishingDevice(t, s.other, s.source, () => ++value);
+    await waitFor(() => s.values(s.received).length > 0, "a document at EDDIE's broker", 10_000);
+
+    const cutAt = performance.now();
+    const beforeCut = value;
+    s.networkOf(s.owner)?.cut();
+    await s.broker.whenSubscribed(s.permissionId, 2);
+    const moved = performance.now() - cutAt;
+    t.diagnostic(`the stream resumed on the other instance ${moved.toFixed(0)} ms after its own was cut off`);
+    assert.ok(moved < 15_000, `the stream resumed ${moved.toFixed(0)} ms after the cut`);
+    await waitFor(
+      () => s.values(s.received).some((v) => v > beforeCut + 5),
+      "documents of records stored after the cut",
+      10_000,
+    );
+    // Each process stamps its lines with the machine's clock: the cut-off one gave the shards up first.
+    await waitFor(
+      () => s.owner.output().includes("lost shards"),
+      "the cut-off instance to give up its shards",
+    );
+    await waitFor(
+      () => s.other.output().includes("connected to EDDIE's broker"),
+      "the new stream's log line",
+    );
+    const gaveUp = loggedAt(s.owner, "lost shards");
+    const resumed = loggedAt(s.other, "connected to EDDIE's broker");
+    assert.ok(
+      gaveUp < resumed,
+      `the cut-off instance let go at ${new Date(gaveUp).toISOString()}, the stream resumed at ${new Date(resumed).toISOString()}`,
+    );
   });
 });
