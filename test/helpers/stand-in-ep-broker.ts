@@ -32,6 +32,8 @@ export interface StandInEpBroker {
   restart(): Promise<void>;
   /** Resolves once a client of this permission subscribed to its command topic `times` times in all. */
   whenSubscribed(permissionId: string, times?: number): Promise<void>;
+  /** How often clients of this permission subscribed to its command topic so far. */
+  subscribeCount(permissionId: string): number;
   /** Publishes to the topics and subscriptions the ACL refused, for assertions. */
   readonly refused: string[];
   /** A real mqtt.js client logged in as EDDIE (persistent session, reconnecting), closed when the test ends. */
@@ -125,6 +127,7 @@ export async function startStandInEpBroker(t: TestContext): Promise<StandInEpBro
     revoke: (permissionId) => passwords.delete(permissionId),
     stop,
     restart: listen,
+    subscribeCount: (permissionId) => subscriptions.get(permissionId) ?? 0,
     whenSubscribed: (permissionId, times = 1) =>
       new Promise<void>((resolve) => {
         waiters.push({ permissionId, times, resolve });

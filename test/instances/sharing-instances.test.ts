@@ -197,4 +197,32 @@ describe("sharing with several hub instances on one PostgreSQL database", () => 
       `the cut-off instance let go at ${new Date(gaveUp).toISOString()}, the stream resumed at ${new Date(resumed).toISOString()}`,
     );
   });
+
+  test("a stream's instance frozen (SIGSTOP): the stream moves within 15 s; woken, the frozen one lets it go", async (t) => {
+    const s = await streamingPermission(t);
+    let value = 0;
+    await publishingDevice(t, s.other, s.source, () => ++value);
+    await waitFor(() => s.values(s.received).length > 0, "a document at EDDIE's broker", 10_000);
+
+    const frozenAt = performance.now();
+    s.owner.child.kill("SIGSTOP");
+    t.after(() => s.owner.child.kill("SIGCONT"));
+    await s.broker.whenSubscribed(s.permissionId, 2);
+    const moved = performance.now() - frozenAt;
+    t.diagnostic(`the stream resumed on the other instance ${moved.toFixed(0)} ms after its own froze`);
+    assert.ok(moved < 15_000, `the stream resumed ${moved.toFixed(0)} ms after SIGSTOP`);
+    s.owner.child.kill("SIGCONT");
+    await waitFor(() => s.owner.output().includes("lost shards"), "the woken instance to give up its shards");
+    const afterWake = value;
+    await waitFor(
+      () => s.values(s.received).some((v) => v > afterWake + 10),
+      "documents of records stored after the wake",
+      10_000,
+    );
+    const subscribes = s.broker.subscribeCount(s.permissionId);
+    // Two more seconds of records: the woken instance does not take the permission back.
+    const mark = value;
+    await waitFor(() => value > mark + 20, "the device to go on publishing", 10_000);
+    assert.equal(s.broker.subscribeCount(s.permissionId), subscribes, "no other stream connected meanwhile");
+  });
 });
