@@ -108,7 +108,7 @@ export async function sharedDatabaseInstances(shared: SharedDatabase): Promise<I
         get: (id) => ds.get(id),
         list: () => ds.list(),
         credentials: () => ds.credentials(),
-        credential: async (id) => (await ds.credentials()).find((c) => c.dataSourceId === id),
+        credential: (id) => ds.credential(id),
       },
     });
     await sourceSync.start();

@@ -41,6 +41,8 @@ export interface DataSourceStore {
   setPassword(id: string, password: DevicePasswordHash, now: number): Promise<boolean>;
   delete(id: string): Promise<boolean>;
   credentials(): Promise<DeviceCredential[]>;
+  /** One data source's credential; undefined when it does not exist. */
+  credential(id: string): Promise<DeviceCredential | undefined>;
   counters(id: string): Promise<IngestCounters | undefined>;
 }
 

@@ -118,6 +118,8 @@ for (const kind of BACKENDS) {
         (await backend.dataSources.list()).length,
         "one credential per source",
       );
+      assert.deepEqual(await backend.dataSources.credential(off.id), byId.get(off.id), "one source's alone");
+      assert.equal(await backend.dataSources.credential("no-such-source"), undefined);
     });
 
     it("refuses a second data source with the same id and keeps the first as it was", async () => {

@@ -217,6 +217,14 @@ export class PgDataSourceStore implements DataSourceStore {
   }
 
   credentials(): Promise<DeviceCredential[]> {
+    return this.credentialRows("", []);
+  }
+
+  async credential(id: string): Promise<DeviceCredential | undefined> {
+    return (await this.credentialRows("WHERE d.id = $1", [id]))[0];
+  }
+
+  private credentialRows(where: string, values: unknown[]): Promise<DeviceCredential[]> {
     return inRequest(async () => {
       const result = await this.pool.query<{
         id: string;
@@ -225,7 +233,8 @@ export class PgDataSourceStore implements DataSourceStore {
         salt: string;
       }>(
         `SELECT d.id, d.enabled, u.password_hash, u.salt FROM data_source d
-         JOIN data_source_mqtt_user u ON u.username = d.id ORDER BY d.key`,
+         JOIN data_source_mqtt_user u ON u.username = d.id ${where} ORDER BY d.key`,
+        values,
       );
       return result.rows.map((r) => ({
         dataSourceId: r.id,

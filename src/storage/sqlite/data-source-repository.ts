@@ -178,12 +178,20 @@ export class SqliteDataSourceStore implements DataSourceStore {
   }
 
   async credentials(): Promise<DeviceCredential[]> {
+    return this.credentialRows("", []);
+  }
+
+  async credential(id: string): Promise<DeviceCredential | undefined> {
+    return this.credentialRows("WHERE d.id = ?", [id])[0];
+  }
+
+  private credentialRows(where: string, values: unknown[]): DeviceCredential[] {
     const rows = this.db
       .prepare(
         `SELECT d.id, d.enabled, u.password_hash, u.salt FROM data_source d
-         JOIN data_source_mqtt_user u ON u.username = d.id`,
+         JOIN data_source_mqtt_user u ON u.username = d.id ${where}`,
       )
-      .all() as { id: string; enabled: number; password_hash: string; salt: string }[];
+      .all(...values) as { id: string; enabled: number; password_hash: string; salt: string }[];
     return rows.map((r) => ({
       dataSourceId: r.id,
       enabled: r.enabled === 1,
