@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { eddieWithBroker } from "../helpers/eddie-with-broker.ts";
 import { startTestHub } from "../helpers/hub-harness.ts";
 import { connectDevice } from "../helpers/mqtt-device.ts";
-import { base64Code, StandInEddie } from "../helpers/stand-in-eddie.ts";
-import { collectMessages, startStandInEpBroker } from "../helpers/stand-in-ep-broker.ts";
+import { base64Code } from "../helpers/stand-in-eddie.ts";
+import { collectMessages } from "../helpers/stand-in-ep-broker.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
 type Json = Record<string, any>;
@@ -15,12 +16,7 @@ const SCHEMAS = ["SMART-METER-P1-RAW", "SMART-METER-P1-CIM-V1-04", "SMART-METER-
 
 describe("sharing with EDDIE, end to end", () => {
   it("a household grants a permission from an AIIDA code, its meter's data reaches EDDIE's broker in every schema, and a revoke reaches EDDIE too", async (t) => {
-    const broker = await startStandInEpBroker(t);
-    const eddie = await StandInEddie.start(t);
-    eddie.useBroker(broker);
-    const eddieClient = await broker.connectEddie(t);
-    const received = collectMessages(eddieClient);
-    await eddieClient.subscribeAsync(["aiida/v1/+/data/outbound/+", "aiida/v1/+/status"], { qos: 1 });
+    const { broker, eddie, received } = await eddieWithBroker(t);
 
     const hub = await startTestHub(t);
     const meter = await hub.createDataSource({ asset: "CONNECTION-AGREEMENT-POINT" });

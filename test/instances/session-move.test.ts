@@ -1,42 +1,25 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import pg from "pg";
-import { SECRET_KEY_FILE } from "../../src/hub.ts";
 import { DEVICE_SESSION_CHANNEL } from "../../src/hub-cluster/session-sync.ts";
-import { createSourceOver, type HubProcess, spawnHub } from "../helpers/hub-process.ts";
+import { createSourceOver, type HubProcess } from "../helpers/hub-process.ts";
+import { instances } from "../helpers/instance-cluster.ts";
 import { connackCodeOf, nextMessage, publishRejected } from "../helpers/mqtt-device.ts";
-import { freshDatabase } from "../helpers/postgres.ts";
 import { UNPARSABLE } from "../helpers/readings.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
 const feedbackOf = (id: string) => `aiida/${id}/feedback`;
 type Source = { id: string; password: string; topic: string };
 
-/** Two hub processes on one fresh PostgreSQL database, sharing the first one's key file. */
+/** Two hub processes on one fresh PostgreSQL database, and a client of that database for the test. */
 async function twoInstances(t: TestContext): Promise<{ a: HubProcess; b: HubProcess; db: pg.Client }> {
-  const database = await freshDatabase();
-  const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), "aiida-hub-session-move-")));
-  const hubs: HubProcess[] = [];
-  const db = new pg.Client({ connectionString: database.url });
-  t.after(async () => {
-    await db.end().catch(() => {});
-    const running = hubs.filter((hub) => hub.child.exitCode === null && hub.child.signalCode === null);
-    const exits = running.map((hub) => new Promise((resolve) => hub.child.once("exit", resolve)));
-    for (const hub of running) hub.child.kill("SIGKILL");
-    await Promise.all(exits);
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    await database.drop();
-  });
-  for (const [i, dir] of dirs.entries()) {
-    if (i > 0) copyFileSync(join(dirs[0] as string, SECRET_KEY_FILE), join(dir, SECRET_KEY_FILE));
-    const args = ["--data-dir", dir, "--http-port", "0", "--mqtt-port", "0", "--database-url", database.url];
-    hubs.push(await spawnHub(t, args));
-  }
+  const { hubs, url } = await instances(t, 2);
+  const db = new pg.Client({ connectionString: url });
+  // The database is dropped (its sessions ended) when the test ends, maybe before this client is.
+  db.on("error", () => {});
   await db.connect();
+  t.after(() => db.end().catch(() => {}));
   return { a: hubs[0] as HubProcess, b: hubs[1] as HubProcess, db };
 }
 

@@ -1,26 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
 import mqtt from "mqtt";
+import { eddieWithBroker } from "../helpers/eddie-with-broker.ts";
 import type { HubProcess } from "../helpers/hub-process.ts";
 import { api, createSource, instances, loggedAt, login, reading } from "../helpers/instance-cluster.ts";
-import { base64Code, StandInEddie } from "../helpers/stand-in-eddie.ts";
-import {
-  collectMessages,
-  type ReceivedMessage,
-  startStandInEpBroker,
-} from "../helpers/stand-in-ep-broker.ts";
+import { base64Code } from "../helpers/stand-in-eddie.ts";
+import type { ReceivedMessage } from "../helpers/stand-in-ep-broker.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
 const RAW = "SMART-METER-P1-RAW";
 
 /** Two hubs on one database, EDDIE and its broker, and a permission granted on the first hub and streaming. */
 async function streamingPermission(t: TestContext, options: { networks?: boolean } = {}) {
-  const broker = await startStandInEpBroker(t);
-  const eddie = await StandInEddie.start(t);
-  eddie.useBroker(broker);
-  const eddieClient = await broker.connectEddie(t);
-  const received = collectMessages(eddieClient);
-  await eddieClient.subscribeAsync(["aiida/v1/+/data/outbound/+", "aiida/v1/+/status"], { qos: 1 });
+  const { broker, eddie, received } = await eddieWithBroker(t);
   const { hubs, networks } = await instances(t, 2, options);
   const [a, b] = hubs as [HubProcess, HubProcess];
   const tokens = new Map([
