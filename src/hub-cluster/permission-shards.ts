@@ -2,7 +2,6 @@ import type { PgNotifier } from "../cluster/pg-notifier.ts";
 import { ShardLocks } from "../cluster/shard-locks.ts";
 import { SHARD_COUNT, shardOf } from "../cluster/shard-of.ts";
 import type { Logger } from "../platform/logger.ts";
-import type { PermissionPlacement } from "../sharing/sharing-ports.ts";
 
 /** The channel on which an instance tells the others that a permission changed (payload: its id). */
 export const PERMISSION_CHANGES_CHANNEL = "aiida_permission";
@@ -33,8 +32,9 @@ export interface PermissionShardsOptions {
  * (ShardLocks): the instance holding a permission's shard runs its timers and streams it; a shard whose
  * instance dies (or freezes) is taken by another, which resumes its permissions from the database. A
  * change made on another instance (a user's revoke, EDDIE's credentials) reaches the owner by NOTIFY.
+ * It is the sharing side's PermissionPlacement (owns, changed), by shape: this folder does not import it.
  */
-export class PermissionShards implements PermissionPlacement {
+export class PermissionShards {
   readonly #options: PermissionShardsOptions;
   readonly #shardCount: number;
   readonly #locks: ShardLocks;

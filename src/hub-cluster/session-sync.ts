@@ -146,6 +146,8 @@ export class SessionSync implements SessionChangeObserver {
     if (this.#draining || this.#retryTimer || !this.#running) return;
     this.#draining = this.#drain().finally(() => {
       this.#draining = undefined;
+      // One that arrived after the drain's last look, while it was ending, would wait for the next.
+      if (this.#pending.length > 0) this.#kick();
     });
   }
 

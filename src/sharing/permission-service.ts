@@ -370,14 +370,13 @@ export class PermissionService {
     reason: string | null,
   ): Promise<void> {
     const now = this.now();
-    const step =
-      permission.broker === null
-        ? permission.step
-        : { name: "FINISH" as const, attempts: 0, nextAttemptAt: now };
     await this.transition(permission, event, {
       ...(event !== "endReached" && { revokeTime: now }),
       ...(reason !== null && { statusReason: reason }),
-      step,
+      // Without EDDIE's credentials yet, the PATCH ACCEPT pending goes on as it is (maybe running now).
+      ...(permission.broker !== null && {
+        step: { name: "FINISH" as const, attempts: 0, nextAttemptAt: now },
+      }),
     });
     this.alarms.clear(permission.permissionId);
     this.loop.wake();
@@ -503,7 +502,8 @@ export class PermissionService {
     try {
       await this.runClaimed(permission, step);
     } finally {
-      this.claims.delete(permissionId);
+      // Once stopping, stop() gives back what is left: a run cut short records no outcome.
+      if (!this.stopped) this.claims.delete(permissionId);
     }
   }
 

@@ -618,6 +618,28 @@ describe("a restart", () => {
   });
 });
 
+describe("a step the hub stopped in the middle of", () => {
+  it("is tried again at once after the restart, not only when its claim runs out", async (t) => {
+    const dataDir = tempDataDir(t);
+    const eddie = await StandInEddie.start(t);
+    const first = await setup(t, { dataDir, eddie });
+    const code = eddie.issue(1);
+    const id = code.permissionIds[0] as string;
+    // The first GET fails at once; every retry hangs (the handshake timeout is 500 ms here).
+    eddie.failNext("GET", { status: 503 }, ...Array.from({ length: 100 }, () => "hang" as const));
+    const [added] = await add(first.hub, { aiidaCode: base64Code(code) });
+    assert.equal(added?.status, "CREATED");
+    const gets = () => eddie.received.filter((r) => r.method === "GET" && r.permissionId === id).length;
+    await waitFor(() => gets() >= 2, "a retry of the GET in flight");
+    await first.hub.stop();
+    eddie.clearFaults();
+
+    const second = await setup(t, { dataDir, eddie });
+    const details = await inStatus(second.hub, id, "FETCHED_DETAILS", 10_000);
+    assert.equal(details.lastError, null);
+  });
+});
+
 describe("the streaming side's seam", () => {
   it("resumes the ending permissions and serves the data flow of any streaming side, not only the MQTT one", async (t) => {
     const s = await setup(t);
