@@ -166,8 +166,11 @@ export class PgHourlyRollup {
 }
 
 async function hourOfFirstRecord(client: PgClient, key: number, from: number): Promise<number | undefined> {
+  // Ordered by r.ts, not by the output named ts: that one is the ms expression, which no index has, and
+  // sorting by it read every record from `from` on (a year's catch-up did that once per step).
   const row = await client.query<{ ts: number }>(
-    `SELECT ${msOf("ts")} AS ts FROM aiida_record WHERE data_source_key = $1 AND ts >= $2 ORDER BY ts LIMIT 1`,
+    `SELECT ${msOf("r.ts")} AS ts FROM aiida_record r WHERE r.data_source_key = $1 AND r.ts >= $2
+      ORDER BY r.ts LIMIT 1`,
     [key, pgInstant(from)],
   );
   const ts = row.rows[0]?.ts;
