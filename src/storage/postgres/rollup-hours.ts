@@ -1,5 +1,5 @@
 import { HOUR_MS, summariseHours } from "../sqlite/hour-summary.ts";
-import { msOf, pgInstant } from "./pg-instant.ts";
+import { pgInstant } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
 
 /**
@@ -7,6 +7,13 @@ import type { PgClient } from "./pg-pool.ts";
  * data source may wait for the step's transaction depends on it, not on how many hours the values span.
  */
 export const VALUES_PER_STEP = 50_000;
+
+/**
+ * The values' instants as epoch ms: date_part's float seconds rounded to the ms, not msOf's numeric
+ * arithmetic, which took half the server's time of a catch-up read (~45 of ~100 ms per 50,000 values).
+ * Exact for the whole-ms instants the hub stores: the float's error stays below 0.05 ms up to year 9999.
+ */
+const READ_MS_OF_TS = "round(date_part('epoch', v.ts) * 1000)";
 
 /** [OBIS key, ts in epoch ms, value], in the primary key's order (time, then quantity). */
 type RawValue = [obisKey: number, ts: number, value: number];
@@ -71,7 +78,7 @@ async function readValues(
   const read = await client.query<RawValue>({
     // In the primary key's order (time, then quantity): summariseHours sums each quantity in time order.
     // By the columns, not the ms output: the index yields that order, no sort.
-    text: `SELECT v.obis_key, ${msOf("v.ts")}, v.value FROM aiida_record_value v
+    text: `SELECT v.obis_key, ${READ_MS_OF_TS}, v.value FROM aiida_record_value v
             WHERE v.data_source_key = $1 AND v.ts >= $2 AND v.ts < $3 ORDER BY v.ts, v.obis_key
             ${limit === undefined ? "" : "LIMIT $4"}`,
     values: [key, pgInstant(from), pgInstant(to), ...(limit === undefined ? [] : [limit])],
