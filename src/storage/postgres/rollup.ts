@@ -6,7 +6,7 @@ import { msOf, pgInstant } from "./pg-instant.ts";
 import { inTransaction, type PgClient, type PgPool } from "./pg-pool.ts";
 import { quantitiesIn } from "./quantities-query.ts";
 import { inReadSnapshot } from "./read-snapshot.ts";
-import { rollUpHours } from "./rollup-hours.ts";
+import { rollUpFrom, rollUpHours, VALUES_PER_STEP } from "./rollup-hours.ts";
 import { claimForRollup } from "./rollup-locks.ts";
 
 /**
@@ -14,9 +14,6 @@ import { claimForRollup } from "./rollup-locks.ts";
  * sending its backlog after a short outage) then land before the rollup and do not make the hour dirty.
  */
 const LATE_GRACE_MS = 15 * 60_000;
-
-/** Hours rolled up in one transaction, so writers of the data source never wait long. */
-const HOURS_PER_STEP = 24;
 
 /** A data source whose rollup failed is tried again after this long; the others go on meanwhile. */
 const RETRY_FAILED_MS = 10 * 60_000;
@@ -35,12 +32,17 @@ export class PgHourlyRollup {
   /** Data sources whose last rollup step failed on this instance: skipped until `retryAt`. */
   private readonly failures = new Map<number, { error: string; retryAt: number }>();
 
-  constructor(private readonly pool: PgPool) {}
+  /** `valuesPerStep`: values one catch-up step reads at most (tests make it small). */
+  constructor(
+    private readonly pool: PgPool,
+    private readonly valuesPerStep: number = VALUES_PER_STEP,
+  ) {}
 
   /**
-   * Does one bounded step of work for one data source: a dirty hour, or its next hours up to the last
-   * hour that ended at least LATE_GRACE_MS before `now`. A step that fails puts its data source aside
-   * for RETRY_FAILED_MS and counts as work done, so one source's failure never stops the others.
+   * Does one bounded step of work for one data source: a dirty hour, or its next whole hours (as many
+   * as `valuesPerStep` values fill, at least one) up to the last hour that ended at least LATE_GRACE_MS
+   * before `now`. A step that fails puts its data source aside for RETRY_FAILED_MS and counts as work
+   * done, so one source's failure never stops the others.
    */
   async step(now: number): Promise<RollupProgress> {
     const upto = Math.floor((now - LATE_GRACE_MS) / HOUR_MS) * HOUR_MS;
@@ -152,8 +154,7 @@ export class PgHourlyRollup {
       const next = await hourOfFirstRecord(client, key, watermark ?? Number.NEGATIVE_INFINITY);
       if (next === undefined && watermark === undefined) return true; // its records went meanwhile
       const from = Math.min(upto, next ?? upto);
-      const to = Math.min(upto, from + HOURS_PER_STEP * HOUR_MS);
-      if (from < to) await rollUpHours(client, key, from, to);
+      const to = from < upto ? await rollUpFrom(client, key, from, upto, this.valuesPerStep) : upto;
       await client.query(
         `INSERT INTO aiida_rollup_state (data_source_key, rolled_up_to) VALUES ($1, $2)
          ON CONFLICT (data_source_key) DO UPDATE SET rolled_up_to = excluded.rolled_up_to`,
@@ -166,8 +167,11 @@ export class PgHourlyRollup {
 }
 
 async function hourOfFirstRecord(client: PgClient, key: number, from: number): Promise<number | undefined> {
+  // Ordered by r.ts, not by the output named ts: that one is the ms expression, which no index has, and
+  // sorting by it read every record from `from` on (a year's catch-up did that once per step).
   const row = await client.query<{ ts: number }>(
-    `SELECT ${msOf("ts")} AS ts FROM aiida_record WHERE data_source_key = $1 AND ts >= $2 ORDER BY ts LIMIT 1`,
+    `SELECT ${msOf("r.ts")} AS ts FROM aiida_record r WHERE r.data_source_key = $1 AND r.ts >= $2
+      ORDER BY r.ts LIMIT 1`,
     [key, pgInstant(from)],
   );
   const ts = row.rows[0]?.ts;
