@@ -1,27 +1,20 @@
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
 import type { WireOutcome } from "../sqlite/wire-outcome.ts";
-import { msOf, pgInstant } from "./pg-instant.ts";
+import { float8Array, int2Array, int4Array, int8Array, timestamptzArray } from "./pg-binary-arrays.ts";
+import { msOf } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
 import {
-  finalValues,
+  appendFinalValues,
   type RecordBatchPlan as Plan,
   RecordBatchPlan,
   type RecordGroup,
+  type ValueColumns,
 } from "./record-batch-plan.ts";
 import { receiptTimeTaken } from "./record-write-failure.ts";
 import { shareRecordWriteLocks } from "./rollup-locks.ts";
 
 /** Reports kept per data source; older ones are trimmed when new ones arrive (as in SQLite). */
 const FEEDBACK_KEPT = 50;
-
-/** Value rows as column arrays, as `unnest` takes them. */
-interface ValueColumns {
-  keys: number[];
-  times: string[];
-  obis: number[];
-  values: number[];
-  qualities: number[];
-}
 
 /**
  * Writes one batch inside the caller's transaction with a fixed number of set-based statements,
@@ -71,10 +64,10 @@ async function insertRecords(client: PgClient, groups: readonly RecordGroup[]): 
            SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[], $4::smallint[])
            ON CONFLICT DO NOTHING RETURNING data_source_key AS key, ${msOf("ts")} AS ts`,
     values: [
-      groups.map((g) => g.key),
-      groups.map((g) => pgInstant(g.ts)),
-      groups.map((g) => pgInstant(g.receivedAt)),
-      groups.map((g) => g.tsSource),
+      int4Array(groups.map((g) => g.key)),
+      timestamptzArray(groups.map((g) => g.ts)),
+      timestamptzArray(groups.map((g) => g.receivedAt)),
+      int2Array(groups.map((g) => g.tsSource)),
     ],
   });
   return new Set(result.rows.map((r) => `${r.key}:${r.ts}`));
@@ -82,21 +75,19 @@ async function insertRecords(client: PgClient, groups: readonly RecordGroup[]): 
 
 function valueColumns(groups: readonly RecordGroup[]): ValueColumns {
   const columns: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
-  for (const group of groups) {
-    const time = pgInstant(group.ts);
-    for (const [obis, [value, quality]] of finalValues(group)) {
-      columns.keys.push(group.key);
-      columns.times.push(time);
-      columns.obis.push(obis);
-      columns.values.push(value);
-      columns.qualities.push(quality);
-    }
-  }
+  for (const group of groups) appendFinalValues(group, columns);
   return columns;
 }
 
-function columnValues(c: ValueColumns): unknown[] {
-  return [c.keys, c.times, c.obis, c.values, c.qualities];
+/** The columns as binary array parameters: no text to build here nor to parse on the server. */
+function columnValues(c: ValueColumns): Buffer[] {
+  return [
+    int4Array(c.keys),
+    timestamptzArray(c.times),
+    int2Array(c.obis),
+    float8Array(c.values),
+    int2Array(c.qualities),
+  ];
 }
 
 const UNNEST_VALUES = "unnest($1::int[], $2::timestamptz[], $3::smallint[], $4::float8[], $5::smallint[])";
@@ -134,10 +125,10 @@ async function mergeValues(client: PgClient, groups: readonly RecordGroup[]): Pr
   }
   const rest: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
   for (const [i, key] of columns.keys.entries()) {
-    const ts = Date.parse(columns.times[i] ?? "");
+    const ts = columns.times[i] ?? 0;
     if (isNew.has(`${key}:${ts}:${columns.obis[i]}`)) continue;
     rest.keys.push(key);
-    rest.times.push(columns.times[i] ?? "");
+    rest.times.push(ts);
     rest.obis.push(columns.obis[i] ?? 0);
     rest.values.push(columns.values[i] ?? 0);
     rest.qualities.push(columns.qualities[i] ?? 0);
@@ -169,12 +160,12 @@ async function addCounters(client: PgClient, plan: Plan): Promise<void> {
              values_rejected = c.values_rejected + excluded.values_rejected,
              last_message_at = greatest(c.last_message_at, excluded.last_message_at)`,
     values: [
-      g.map((x) => x.key),
-      g.map((x) => x.messagesAccepted),
-      g.map((x) => x.messagesRejected),
-      g.map((x) => x.valuesAccepted),
-      g.map((x) => x.valuesRejected),
-      g.map((x) => (x.lastMessageAt === 0 ? null : pgInstant(x.lastMessageAt))),
+      int4Array(g.map((x) => x.key)),
+      int8Array(g.map((x) => x.messagesAccepted)),
+      int8Array(g.map((x) => x.messagesRejected)),
+      int8Array(g.map((x) => x.valuesAccepted)),
+      int8Array(g.map((x) => x.valuesRejected)),
+      timestamptzArray(g.map((x) => (x.lastMessageAt === 0 ? null : x.lastMessageAt))),
     ],
   });
 }
@@ -224,6 +215,10 @@ async function markLateHoursDirty(client: PgClient, groups: readonly RecordGroup
            SELECT u.key, u.hour FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS u(key, hour, ts)
            JOIN state s ON s.data_source_key = u.key WHERE u.ts < s.rolled_up_to
            ON CONFLICT DO NOTHING`,
-    values: [rows.map((r) => r.key), rows.map((r) => pgInstant(r.hour)), rows.map((r) => pgInstant(r.ts))],
+    values: [
+      int4Array(rows.map((r) => r.key)),
+      timestamptzArray(rows.map((r) => r.hour)),
+      timestamptzArray(rows.map((r) => r.ts)),
+    ],
   });
 }
