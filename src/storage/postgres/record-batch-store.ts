@@ -37,9 +37,11 @@ export async function storeBatch(client: PgClient, outcomes: readonly WireOutcom
     plan.groups.filter((g) => !fresh.has(g.id)),
   );
   plan.count((group) => fresh.has(group.id), added);
-  await addCounters(client, plan);
   await addFeedback(client, plan);
   await markLateHoursDirty(client, plan.groups);
+  // Last: concurrent batches of the same sources queue on these rows until the commit, so they hold
+  // them for as short a time as can be (and do all their other work while an earlier one commits).
+  await addCounters(client, plan);
 }
 
 /**
