@@ -18,9 +18,15 @@ const FEEDBACK_KEPT = 50;
 
 /**
  * Writes one batch inside the caller's transaction with a fixed number of set-based statements,
- * whatever its size. Named statements: each connection plans them once.
+ * whatever its size. Named statements: each connection plans them once. `strayValues`: values may
+ * already be stored under a record this batch creates (see insertValues); the caller retries with it
+ * after an `isStrayValue` failure.
  */
-export async function storeBatch(client: PgClient, outcomes: readonly WireOutcome[]): Promise<void> {
+export async function storeBatch(
+  client: PgClient,
+  outcomes: readonly WireOutcome[],
+  strayValues = false,
+): Promise<void> {
   const keys = [...new Set(outcomes.map((o) => o.key))];
   const existing = await lockExistingSources(client, keys);
   // A rollup step of one of these sources waits for this commit, or has moved its watermark before we read it.
@@ -31,7 +37,7 @@ export async function storeBatch(client: PgClient, outcomes: readonly WireOutcom
   for (const group of plan.groups) {
     if (!fresh.has(group.id) && group.tsSource === 0) throw receiptTimeTaken(group.ts);
   }
-  await upsertValues(client, valueColumns(plan.groups.filter((g) => fresh.has(g.id))));
+  await insertValues(client, valueColumns(plan.groups.filter((g) => fresh.has(g.id))), strayValues);
   const added = await mergeValues(
     client,
     plan.groups.filter((g) => !fresh.has(g.id)),
@@ -94,15 +100,30 @@ function columnValues(c: ValueColumns): Buffer[] {
 
 const UNNEST_VALUES = "unnest($1::int[], $2::timestamptz[], $3::smallint[], $4::float8[], $5::smallint[])";
 
-/** Values of new records: the same quantity at the same instant twice is one measurement, newest wins. */
-async function upsertValues(client: PgClient, columns: ValueColumns): Promise<void> {
+/**
+ * Values of new records. The hub never keeps values without their record (retention deletes both
+ * together), so a plain INSERT: a third cheaper on the server than ON CONFLICT, whose speculative
+ * insertion probes the index and logs a confirmation per row. Should stray values be there all the
+ * same (`strayValues`, on the retry), the same quantity at the same instant is one measurement, newest wins.
+ */
+async function insertValues(client: PgClient, columns: ValueColumns, strayValues: boolean): Promise<void> {
   if (columns.keys.length === 0) return;
-  await client.query({
-    name: "record-batch-upsert-values",
-    text: `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}
-           ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
-    values: columnValues(columns),
-  });
+  const insert = `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}`;
+  await client.query(
+    strayValues
+      ? {
+          name: "record-batch-upsert-values",
+          text: `${insert} ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
+          values: columnValues(columns),
+        }
+      : { name: "record-batch-insert-values", text: insert, values: columnValues(columns) },
+  );
+}
+
+/** A batch failed on a value stored without its record (never by the hub): retry it with `strayValues`. */
+export function isStrayValue(error: unknown): boolean {
+  const e = error as { code?: unknown; table?: unknown };
+  return e.code === "23505" && typeof e.table === "string" && e.table.startsWith("aiida_record_value");
 }
 
 /**

@@ -3,7 +3,7 @@ import { toWire, type WireOutcome } from "../sqlite/wire-outcome.ts";
 import { DataSourceKeyCache } from "./data-source-key-cache.ts";
 import type { PgPool } from "./pg-pool.ts";
 import { inTransaction } from "./pg-pool.ts";
-import { storeBatch } from "./record-batch-store.ts";
+import { isStrayValue, storeBatch } from "./record-batch-store.ts";
 import { RecordMonths } from "./record-months.ts";
 import { RecordRetention } from "./record-retention.ts";
 import {
@@ -187,11 +187,16 @@ export class PgRecordWriter implements RecordWriter {
   private async commit(wire: readonly WireOutcome[]): Promise<void> {
     const instants = wire.flatMap((o) => (o.record ? [o.record[0]] : []));
     await this.months.ensure(instants);
+    let strayValues = false;
     for (let tries = 1; ; tries++) {
       try {
-        await inTransaction(this.pool, (client) => storeBatch(client, wire));
+        await inTransaction(this.pool, (client) => storeBatch(client, wire, strayValues));
         return;
       } catch (err) {
+        if (isStrayValue(err) && !strayValues) {
+          strayValues = true;
+          continue;
+        }
         if (isMissingPartition(err) && tries === 1) {
           // Another instance dropped a month this one knew (retention): learn anew and make it again.
           await this.months.reload();
