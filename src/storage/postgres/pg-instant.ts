@@ -7,10 +7,14 @@
 const FIRST_ISO_MS = Date.parse("0001-01-01T00:00:00.000Z");
 const LAST_ISO_MS = Date.parse("9999-12-31T23:59:59.999Z");
 
-/** `ms` as timestamptz text; a bound beyond years 1–9999 is clamped (no record lies out there). */
+/** `ms` within years 1–9999: a bound beyond is clamped (no record lies out there). */
+export function clampInstant(ms: number): number {
+  return Math.min(LAST_ISO_MS, Math.max(FIRST_ISO_MS, ms));
+}
+
+/** `ms` as timestamptz text, clamped to years 1–9999. */
 export function pgInstant(ms: number): string {
-  const clamped = Math.min(LAST_ISO_MS, Math.max(FIRST_ISO_MS, ms));
-  return new Date(clamped).toISOString();
+  return new Date(clampInstant(ms)).toISOString();
 }
 
 /** SQL that reads a timestamptz column as epoch ms (a float8: exact, extract gives numeric). */

@@ -110,13 +110,57 @@ export class RecordBatchPlan {
   }
 }
 
-/** A record's values as stored: one per quantity, the batch's last message winning (as in SQLite). */
-export function finalValues(group: RecordGroup): Map<number, readonly [number, number]> {
+/** Value rows as columns (times in epoch ms), as the statements' `unnest` takes them. */
+export interface ValueColumns {
+  readonly keys: number[];
+  readonly times: number[];
+  readonly obis: number[];
+  readonly values: number[];
+  readonly qualities: number[];
+}
+
+/**
+ * Appends a record's values as stored: one per quantity in ascending order (every batch touches rows in
+ * the same order), the batch's last message winning (as in SQLite).
+ */
+export function appendFinalValues(group: RecordGroup, columns: ValueColumns): void {
+  const only = group.messages.length === 1 ? group.messages[0] : undefined;
+  if (only && isAscending(only)) {
+    // The usual message: one per record, its quantities distinct and in order already.
+    for (let i = 0; i < only.length; i += 3) {
+      pushValue(columns, group, only[i] ?? -1, only[i + 1] ?? Number.NaN, only[i + 2] ?? 0);
+    }
+    return;
+  }
   const values = new Map<number, readonly [number, number]>();
   for (const message of group.messages) {
     for (let i = 0; i < message.length; i += 3) {
       values.set(message[i] ?? -1, [message[i + 1] ?? Number.NaN, message[i + 2] ?? 0]);
     }
   }
-  return new Map([...values].sort((a, b) => a[0] - b[0]));
+  for (const [obis, [value, quality]] of [...values].sort((a, b) => a[0] - b[0])) {
+    pushValue(columns, group, obis, value, quality);
+  }
+}
+
+/** Whether flattened values (obisKey, value, quality, …) name strictly ascending quantities. */
+function isAscending(values: readonly number[]): boolean {
+  for (let i = 3; i < values.length; i += 3) {
+    if ((values[i] ?? -1) <= (values[i - 3] ?? -1)) return false;
+  }
+  return true;
+}
+
+function pushValue(
+  columns: ValueColumns,
+  group: RecordGroup,
+  obis: number,
+  value: number,
+  quality: number,
+): void {
+  columns.keys.push(group.key);
+  columns.times.push(group.ts);
+  columns.obis.push(obis);
+  columns.values.push(value);
+  columns.qualities.push(quality);
 }

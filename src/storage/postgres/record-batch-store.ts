@@ -1,12 +1,14 @@
 import { HOUR_MS } from "../sqlite/hour-summary.ts";
 import type { WireOutcome } from "../sqlite/wire-outcome.ts";
-import { msOf, pgInstant } from "./pg-instant.ts";
+import { float8Array, int2Array, int4Array, int8Array, timestamptzArray } from "./pg-binary-arrays.ts";
+import { msOf } from "./pg-instant.ts";
 import type { PgClient } from "./pg-pool.ts";
 import {
-  finalValues,
+  appendFinalValues,
   type RecordBatchPlan as Plan,
   RecordBatchPlan,
   type RecordGroup,
+  type ValueColumns,
 } from "./record-batch-plan.ts";
 import { receiptTimeTaken } from "./record-write-failure.ts";
 import { shareRecordWriteLocks } from "./rollup-locks.ts";
@@ -14,20 +16,17 @@ import { shareRecordWriteLocks } from "./rollup-locks.ts";
 /** Reports kept per data source; older ones are trimmed when new ones arrive (as in SQLite). */
 const FEEDBACK_KEPT = 50;
 
-/** Value rows as column arrays, as `unnest` takes them. */
-interface ValueColumns {
-  keys: number[];
-  times: string[];
-  obis: number[];
-  values: number[];
-  qualities: number[];
-}
-
 /**
  * Writes one batch inside the caller's transaction with a fixed number of set-based statements,
- * whatever its size. Named statements: each connection plans them once.
+ * whatever its size. Named statements: each connection plans them once. `strayValues`: values may
+ * already be stored under a record this batch creates (see insertValues); the caller retries with it
+ * after an `isStrayValue` failure.
  */
-export async function storeBatch(client: PgClient, outcomes: readonly WireOutcome[]): Promise<void> {
+export async function storeBatch(
+  client: PgClient,
+  outcomes: readonly WireOutcome[],
+  strayValues = false,
+): Promise<void> {
   const keys = [...new Set(outcomes.map((o) => o.key))];
   const existing = await lockExistingSources(client, keys);
   // A rollup step of one of these sources waits for this commit, or has moved its watermark before we read it.
@@ -38,15 +37,17 @@ export async function storeBatch(client: PgClient, outcomes: readonly WireOutcom
   for (const group of plan.groups) {
     if (!fresh.has(group.id) && group.tsSource === 0) throw receiptTimeTaken(group.ts);
   }
-  await upsertValues(client, valueColumns(plan.groups.filter((g) => fresh.has(g.id))));
+  await insertValues(client, valueColumns(plan.groups.filter((g) => fresh.has(g.id))), strayValues);
   const added = await mergeValues(
     client,
     plan.groups.filter((g) => !fresh.has(g.id)),
   );
   plan.count((group) => fresh.has(group.id), added);
-  await addCounters(client, plan);
   await addFeedback(client, plan);
   await markLateHoursDirty(client, plan.groups);
+  // Last: concurrent batches of the same sources queue on these rows until the commit, so they hold
+  // them for as short a time as can be (and do all their other work while an earlier one commits).
+  await addCounters(client, plan);
 }
 
 /**
@@ -71,10 +72,10 @@ async function insertRecords(client: PgClient, groups: readonly RecordGroup[]): 
            SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[], $4::smallint[])
            ON CONFLICT DO NOTHING RETURNING data_source_key AS key, ${msOf("ts")} AS ts`,
     values: [
-      groups.map((g) => g.key),
-      groups.map((g) => pgInstant(g.ts)),
-      groups.map((g) => pgInstant(g.receivedAt)),
-      groups.map((g) => g.tsSource),
+      int4Array(groups.map((g) => g.key)),
+      timestamptzArray(groups.map((g) => g.ts)),
+      timestamptzArray(groups.map((g) => g.receivedAt)),
+      int2Array(groups.map((g) => g.tsSource)),
     ],
   });
   return new Set(result.rows.map((r) => `${r.key}:${r.ts}`));
@@ -82,34 +83,47 @@ async function insertRecords(client: PgClient, groups: readonly RecordGroup[]): 
 
 function valueColumns(groups: readonly RecordGroup[]): ValueColumns {
   const columns: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
-  for (const group of groups) {
-    const time = pgInstant(group.ts);
-    for (const [obis, [value, quality]] of finalValues(group)) {
-      columns.keys.push(group.key);
-      columns.times.push(time);
-      columns.obis.push(obis);
-      columns.values.push(value);
-      columns.qualities.push(quality);
-    }
-  }
+  for (const group of groups) appendFinalValues(group, columns);
   return columns;
 }
 
-function columnValues(c: ValueColumns): unknown[] {
-  return [c.keys, c.times, c.obis, c.values, c.qualities];
+/** The columns as binary array parameters: no text to build here nor to parse on the server. */
+function columnValues(c: ValueColumns): Buffer[] {
+  return [
+    int4Array(c.keys),
+    timestamptzArray(c.times),
+    int2Array(c.obis),
+    float8Array(c.values),
+    int2Array(c.qualities),
+  ];
 }
 
 const UNNEST_VALUES = "unnest($1::int[], $2::timestamptz[], $3::smallint[], $4::float8[], $5::smallint[])";
 
-/** Values of new records: the same quantity at the same instant twice is one measurement, newest wins. */
-async function upsertValues(client: PgClient, columns: ValueColumns): Promise<void> {
+/**
+ * Values of new records. The hub never keeps values without their record (retention deletes both
+ * together), so a plain INSERT: a third cheaper on the server than ON CONFLICT, whose speculative
+ * insertion probes the index and logs a confirmation per row. Should stray values be there all the
+ * same (`strayValues`, on the retry), the same quantity at the same instant is one measurement, newest wins.
+ */
+async function insertValues(client: PgClient, columns: ValueColumns, strayValues: boolean): Promise<void> {
   if (columns.keys.length === 0) return;
-  await client.query({
-    name: "record-batch-upsert-values",
-    text: `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}
-           ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
-    values: columnValues(columns),
-  });
+  const insert = `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}`;
+  await client.query(
+    strayValues
+      ? {
+          name: "record-batch-upsert-values",
+          text: `${insert} ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
+          values: columnValues(columns),
+        }
+      : { name: "record-batch-insert-values", text: insert, values: columnValues(columns) },
+  );
+}
+
+/** A batch failed on a value stored without its record (never by the hub): retry it with `strayValues`. */
+export function isStrayValue(error: unknown): boolean {
+  const e = error as { code?: unknown; table?: unknown };
+  return e.code === "23505" && typeof e.table === "string" && e.table.startsWith("aiida_record_value");
 }
 
 /**
@@ -134,10 +148,10 @@ async function mergeValues(client: PgClient, groups: readonly RecordGroup[]): Pr
   }
   const rest: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
   for (const [i, key] of columns.keys.entries()) {
-    const ts = Date.parse(columns.times[i] ?? "");
+    const ts = columns.times[i] ?? 0;
     if (isNew.has(`${key}:${ts}:${columns.obis[i]}`)) continue;
     rest.keys.push(key);
-    rest.times.push(columns.times[i] ?? "");
+    rest.times.push(ts);
     rest.obis.push(columns.obis[i] ?? 0);
     rest.values.push(columns.values[i] ?? 0);
     rest.qualities.push(columns.qualities[i] ?? 0);
@@ -169,12 +183,12 @@ async function addCounters(client: PgClient, plan: Plan): Promise<void> {
              values_rejected = c.values_rejected + excluded.values_rejected,
              last_message_at = greatest(c.last_message_at, excluded.last_message_at)`,
     values: [
-      g.map((x) => x.key),
-      g.map((x) => x.messagesAccepted),
-      g.map((x) => x.messagesRejected),
-      g.map((x) => x.valuesAccepted),
-      g.map((x) => x.valuesRejected),
-      g.map((x) => (x.lastMessageAt === 0 ? null : pgInstant(x.lastMessageAt))),
+      int4Array(g.map((x) => x.key)),
+      int8Array(g.map((x) => x.messagesAccepted)),
+      int8Array(g.map((x) => x.messagesRejected)),
+      int8Array(g.map((x) => x.valuesAccepted)),
+      int8Array(g.map((x) => x.valuesRejected)),
+      timestamptzArray(g.map((x) => (x.lastMessageAt === 0 ? null : x.lastMessageAt))),
     ],
   });
 }
@@ -224,6 +238,10 @@ async function markLateHoursDirty(client: PgClient, groups: readonly RecordGroup
            SELECT u.key, u.hour FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS u(key, hour, ts)
            JOIN state s ON s.data_source_key = u.key WHERE u.ts < s.rolled_up_to
            ON CONFLICT DO NOTHING`,
-    values: [rows.map((r) => r.key), rows.map((r) => pgInstant(r.hour)), rows.map((r) => pgInstant(r.ts))],
+    values: [
+      int4Array(rows.map((r) => r.key)),
+      timestamptzArray(rows.map((r) => r.hour)),
+      timestamptzArray(rows.map((r) => r.ts)),
+    ],
   });
 }

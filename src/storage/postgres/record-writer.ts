@@ -3,7 +3,7 @@ import { toWire, type WireOutcome } from "../sqlite/wire-outcome.ts";
 import { DataSourceKeyCache } from "./data-source-key-cache.ts";
 import type { PgPool } from "./pg-pool.ts";
 import { inTransaction } from "./pg-pool.ts";
-import { storeBatch } from "./record-batch-store.ts";
+import { isStrayValue, storeBatch } from "./record-batch-store.ts";
 import { RecordMonths } from "./record-months.ts";
 import { RecordRetention } from "./record-retention.ts";
 import {
@@ -23,8 +23,27 @@ export interface RollupStepper {
 const TRIES_ON_CONFLICT = 3;
 
 /**
+ * Batch transactions at once: two or three commit with one WAL flush (group commit by the server);
+ * more would only wait on each other's counter rows and cut the batches smaller.
+ */
+const TRANSACTIONS_IN_FLIGHT = 3;
+
+/** Most outcomes that writes queued behind the running transactions are merged into, for one transaction. */
+const MOST_MERGED_OUTCOMES = 4000;
+
+/** A write waiting for a transaction slot. */
+interface QueuedWrite {
+  readonly wire: readonly WireOutcome[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
  * Writes records to PostgreSQL: each batch in one transaction of set-based statements, on a pool
- * connection of its own, so two or three batches commit at once (group commit by the server).
+ * connection of its own, so two or three batches commit at once (group commit by the server). Writes
+ * that arrive while TRANSACTIONS_IN_FLIGHT are running wait, and go together into the next one (as
+ * SQLite's writer thread merges the writes queued during its commit): each transaction carries more
+ * messages, and its fixed cost (round trips, locks, counter rows, the WAL flush) is shared by them.
  */
 export class PgRecordWriter implements RecordWriter {
   private readonly keys: DataSourceKeyCache;
@@ -32,6 +51,10 @@ export class PgRecordWriter implements RecordWriter {
   /** Calls not finished yet, for close(). */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly failureListeners: ((err: Error) => void)[] = [];
+  /** Writes waiting for a transaction slot, in arrival order. */
+  private readonly queue: QueuedWrite[] = [];
+  /** Batch transactions running now. */
+  private running = 0;
   /** Set once a write failed in a way no retry mends: every later write gets it at once. */
   private failure: Error | undefined;
   private closed = false;
@@ -102,6 +125,55 @@ export class PgRecordWriter implements RecordWriter {
       if (key !== undefined) wire.push(toWire(o, key)); // no key: unknown, or deleted while in flight
     }
     if (wire.length === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ wire, resolve, reject });
+      this.startTransactions();
+    });
+  }
+
+  /** Starts transactions for the queued writes while slots are free, merging queued writes into each. */
+  private startTransactions(): void {
+    while (this.running < TRANSACTIONS_IN_FLIGHT && this.queue.length > 0) {
+      const writes = this.takeQueued();
+      this.running++;
+      void this.commitWrites(writes).finally(() => {
+        this.running--;
+        this.startTransactions();
+      });
+    }
+  }
+
+  /** The oldest queued write and those after it, up to MOST_MERGED_OUTCOMES (the first one always). */
+  private takeQueued(): QueuedWrite[] {
+    const taken: QueuedWrite[] = [];
+    let outcomes = 0;
+    for (let next = this.queue[0]; next; next = this.queue[0]) {
+      if (taken.length > 0 && outcomes + next.wire.length > MOST_MERGED_OUTCOMES) break;
+      taken.push(next);
+      outcomes += next.wire.length;
+      this.queue.shift();
+    }
+    return taken;
+  }
+
+  /** Commits the writes in one transaction and settles each; never rejects. */
+  private async commitWrites(writes: readonly QueuedWrite[]): Promise<void> {
+    try {
+      if (this.failure) throw this.failure;
+      await this.commitOrFail(writes.length === 1 ? (writes[0]?.wire ?? []) : writes.flatMap((w) => w.wire));
+      for (const w of writes) w.resolve();
+    } catch (err) {
+      if (writes.length > 1 && (err as { isolable?: unknown }).isolable === true) {
+        // One write's message may have failed them all: each write alone, so the others commit.
+        for (const w of writes) await this.commitWrites([w]);
+        return;
+      }
+      for (const w of writes) w.reject(err);
+    }
+  }
+
+  /** Commits; a failure no retry mends stops the writer, and every error says whether one outcome may be the cause. */
+  private async commitOrFail(wire: readonly WireOutcome[]): Promise<void> {
     try {
       await this.commit(wire);
     } catch (err) {
@@ -115,11 +187,16 @@ export class PgRecordWriter implements RecordWriter {
   private async commit(wire: readonly WireOutcome[]): Promise<void> {
     const instants = wire.flatMap((o) => (o.record ? [o.record[0]] : []));
     await this.months.ensure(instants);
+    let strayValues = false;
     for (let tries = 1; ; tries++) {
       try {
-        await inTransaction(this.pool, (client) => storeBatch(client, wire));
+        await inTransaction(this.pool, (client) => storeBatch(client, wire, strayValues));
         return;
       } catch (err) {
+        if (isStrayValue(err) && !strayValues) {
+          strayValues = true;
+          continue;
+        }
         if (isMissingPartition(err) && tries === 1) {
           // Another instance dropped a month this one knew (retention): learn anew and make it again.
           await this.months.reload();
