@@ -16,6 +16,9 @@ const START = Date.parse("2026-03-10T10:00:00Z");
 const ENERGY = obisByCode("1-0:1.8.0")?.key ?? 0;
 const POWER = obisByCode("1-0:1.7.0")?.key ?? 0;
 const VOLTAGE = obisByCode("1-0:32.7.0")?.key ?? 0;
+/** A bucket of whole ms that is no whole number of seconds, and an edge of one just after START. */
+const ODD_BUCKET = 1_234;
+const oddEdge = Math.ceil(START / ODD_BUCKET) * ODD_BUCKET + ODD_BUCKET;
 
 /**
  * The series as the hub merged it in JS before it was aggregated in SQL (one row per rollup hour and
@@ -120,7 +123,7 @@ describe("PostgreSQL series aggregated per bucket in SQL", () => {
       [START + 17 * MINUTE + 123, START + 11 * HOUR + 7 * MINUTE],
       [START - 5 * HOUR, START + 3 * HOUR - 1],
     ];
-    const buckets = [HOUR, 2 * HOUR, 3 * HOUR, 15 * MINUTE, 7 * HOUR];
+    const buckets = [HOUR, 2 * HOUR, 3 * HOUR, 15 * MINUTE, 7 * HOUR, ODD_BUCKET];
     const filters = [undefined, [POWER], [VOLTAGE, ENERGY], [-1]];
     let compared = 0;
     for (const [from, to] of ranges) {
@@ -146,6 +149,8 @@ describe("PostgreSQL series aggregated per bucket in SQL", () => {
       ...awkwardValues(START, START + 12 * HOUR, 47_000, ENERGY, 7),
       ...awkwardValues(START + 13_000, START + 12 * HOUR, 61_000, POWER, 11),
       ...awkwardValues(START + 3 * HOUR, START + 4 * HOUR, 600_000, VOLTAGE, 13),
+      // On edges of ODD_BUCKET buckets, at instants with a fraction of a second: each starts its bucket.
+      ...Array.from({ length: 9 }, (_, i): Value => [oddEdge + i * 4_001 * ODD_BUCKET, VOLTAGE, i]),
     ]);
     await compare("before any rollup (all raw)");
     // Rolled up through START + 8 h: the hours after read raw.
@@ -165,5 +170,17 @@ describe("PostgreSQL series aggregated per bucket in SQL", () => {
     const dirty = await backend.pool.query<{ n: number }>("SELECT count(*) AS n FROM aiida_rollup_dirty");
     assert.equal(dirty.rows[0]?.n, 3, "three dirty hours");
     await compare("with dirty hours");
+  });
+
+  test("puts an instant where float seconds lose the ms (year 9892) into its own bucket", async () => {
+    const ts = 250_000_000_000_010; // in float seconds × 1000: …009.97
+    await backend.writeValues(key, [[ts, VOLTAGE, 42]]);
+    const series = await inReadSnapshot(backend.pool, (client) =>
+      seriesOf(client, key, ts - 1000, ts + 1000, 10, [VOLTAGE]),
+    );
+    assert.deepEqual(
+      series,
+      new Map([["1-0:32.7.0", [{ t: ts, min: 42, avg: 42, max: 42, last: 42, count: 1 }]]]),
+    );
   });
 });
