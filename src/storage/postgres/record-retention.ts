@@ -40,7 +40,8 @@ async function purgeDeletedSource(client: PgClient, batch: number): Promise<numb
   const key = next.rows[0]?.key;
   if (key === undefined) return undefined;
   const cut = await client.query<{ ts: number }>(
-    `SELECT ${msOf("ts")} AS ts FROM aiida_record WHERE data_source_key = $1 ORDER BY ts OFFSET $2 LIMIT 1`,
+    // Ordered by the column, not the output alias (an expression): the index walks the first `batch`, no sort.
+    `SELECT ${msOf("r.ts")} AS ts FROM aiida_record r WHERE r.data_source_key = $1 ORDER BY r.ts OFFSET $2 LIMIT 1`,
     [key, batch - 1],
   );
   const upto = cut.rows[0]?.ts;
