@@ -362,8 +362,10 @@ describe("sharing outbox on PostgreSQL under concurrency", () => {
     await Promise.all([appender(a, [PERMISSION, OTHER]), appender(b, [OTHER, PERMISSION]), deliverer(b)]);
 
     // A message dropped by the cap while its PUBACK came is not delivered: the consent record says what was.
+    // (How many were is up to the race: on a busy machine the cap may have taken every one of them.)
     const delivered = (await a.sentValues(PERMISSION))[0]?.values ?? 0;
-    assert.ok(delivered > 0 && delivered <= offered, `${delivered} delivered of ${offered} offered`);
+    assert.ok(offered > 0, "the deliverer had messages to deliver");
+    assert.ok(delivered <= offered, `${delivered} delivered of ${offered} offered`);
     for (const permissionId of [PERMISSION, OTHER]) {
       const { rows } = await (pools[0] as (typeof pools)[0]).query<{ n: number }>(
         "SELECT count(*) AS n FROM sharing_outbox WHERE permission_id = $1 AND kind = 'data'",
