@@ -48,7 +48,7 @@ export interface Instances {
   readonly lookForStepsEveryMs: number | undefined;
   /** Starts the permissions' work: alone, all of it now; with others, a shard at a time as it is taken. */
   startSharing(work: PermissionWork): Promise<void>;
-  /** The broker's device sessions, once loaded: kept in step with the other instances' (issue 15). */
+  /** Loads the broker's device sessions and, with other instances, keeps them in step with theirs (issue 15). */
   joinSessions(sessions: DeviceSessions): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,7 +66,7 @@ export function singleInstance(recordBus: RecordBus, feedbackBus: FeedbackBus): 
     placement: ALONE,
     lookForStepsEveryMs: undefined,
     startSharing: (work) => work.takeOver(() => true),
-    joinSessions: async () => {},
+    joinSessions: (sessions) => sessions.load(),
     stop: async () => {},
   };
 }

@@ -63,7 +63,7 @@ export class EmbeddedBroker {
 
   /**
    * Loads the devices' persistent sessions and starts listening on TCP; resolves with the bound port.
-   * `joinSessions` runs once the sessions are loaded, before the first device can connect.
+   * `joinSessions` (other instances on the database) loads them itself, after it listens for their changes.
    */
   async listen(
     host: string,
@@ -76,8 +76,9 @@ export class EmbeddedBroker {
       (id) => this.devices.get(id) !== undefined,
       this.logger,
     );
-    await sessions.load();
-    await joinSessions?.(sessions);
+    // Joined to other instances, the sync's first read (after it listens) is the load: not read twice.
+    if (joinSessions) await joinSessions(sessions);
+    else await sessions.load();
     this.host = this.connectionHost(sessions);
     this.sweeper = setInterval(() => {
       void sessions.sweep(); // never rejects: it logs what failed
