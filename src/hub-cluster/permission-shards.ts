@@ -39,6 +39,9 @@ export class PermissionShards {
   readonly #shardCount: number;
   readonly #locks: ShardLocks;
   #work: PermissionWork | undefined;
+  /** Shards taken whose permissions are not resumed yet, and the take-over running now. */
+  readonly #gained = new Set<number>();
+  #takingOver: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(options: PermissionShardsOptions) {
@@ -51,7 +54,7 @@ export class PermissionShards {
       shardCount: this.#shardCount,
       rebalanceIntervalMs: options.rebalanceIntervalMs ?? 500,
       logger: options.logger,
-      onGained: (shard) => void this.#run("take over", () => this.#work?.takeOver(inShard(shard))),
+      onGained: (shard) => this.#gain(shard),
       onLost: (shard) => this.#run("let go of", () => this.#work?.letGo(inShard(shard))),
     });
   }
@@ -89,6 +92,26 @@ export class PermissionShards {
     await this.#locks.stop();
     await this.#unlisten?.().catch(() => {});
     this.#work = undefined;
+  }
+
+  /**
+   * Resumes the permissions of a shard just taken. Shards taken while a take-over runs are resumed
+   * together after it: a start that takes all 32 reads the permissions twice, not 32 times.
+   */
+  #gain(shard: number): void {
+    this.#gained.add(shard);
+    this.#takingOver ??= this.#takeOverGained().finally(() => {
+      this.#takingOver = undefined;
+    });
+  }
+
+  async #takeOverGained(): Promise<void> {
+    while (this.#gained.size > 0) {
+      const shards = new Set(this.#gained);
+      this.#gained.clear();
+      const belonging = (id: string) => shards.has(shardOf(id, this.#shardCount));
+      await this.#run("take over", () => this.#work?.takeOver(belonging));
+    }
   }
 
   /** Runs one piece of permission work; what fails is logged (never thrown into a timer or a listener). */
