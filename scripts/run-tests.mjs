@@ -1,6 +1,7 @@
 // Lists the test files itself: on Node 20, `node --test dir/` finds no .ts files and still exits 0.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ensureCurrentDist } from "../bin/current-dist.js";
 
@@ -62,7 +63,13 @@ const POSTGRES_SUITE = [
   "test/hub/sharing-end-to-end.test.ts",
 ];
 
+// Every run also writes its failures to a file of its own, listed again at the end of the whole run.
+const failureDir = mkdtempSync(join(tmpdir(), "aiida-hub-test-failures-"));
+const failureFiles = [];
+
 function runTests(testFiles, timeoutMs, env = {}) {
+  const failureFile = join(failureDir, `run-${failureFiles.length + 1}.txt`);
+  failureFiles.push(failureFile);
   const result = spawnSync(
     process.execPath,
     [
@@ -70,6 +77,9 @@ function runTests(testFiles, timeoutMs, env = {}) {
       "tsx",
       "--test",
       "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=./scripts/failure-list-reporter.mjs",
+      `--test-reporter-destination=${failureFile}`,
       "--test-concurrency=1",
       `--test-timeout=${timeoutMs}`,
       ...testFiles,
@@ -92,5 +102,18 @@ if (onPostgres.length > 0) {
 for (const file of files.filter((f) => SLOW.has(f))) {
   const slowStatus = runTests([file], SLOW.get(file));
   if (status === 0) status = slowStatus;
+}
+const failures = failureFiles.flatMap((file) => {
+  try {
+    return readFileSync(file, "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+});
+rmSync(failureDir, { recursive: true, force: true });
+if (failures.length > 0) {
+  console.log(`\nFailed tests (${failures.length}):\n${failures.map((line) => `  ${line}`).join("\n")}`);
+} else if (status !== 0) {
+  console.log("\nA test run failed without a failed test (a file that did not load or a crash): see above.");
 }
 process.exit(status);
