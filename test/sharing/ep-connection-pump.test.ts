@@ -155,6 +155,8 @@ describe("publishing the outbox when the store answers late", () => {
     await side.append("b");
     side.connection.pump();
     await waitFor(() => side.payloads().length >= 2 || undefined, "the second message");
+    // The second delivery is recorded by the handler too: the test ends (and closes the outbox) after it.
+    await waitFor(() => recorded >= 2 || undefined, "the delivery of the second message recorded");
     assert.deepEqual(side.payloads(), ["a", "b"]);
   });
 });
