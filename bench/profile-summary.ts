@@ -65,7 +65,8 @@ const files = positionals.flatMap((p) =>
 let used = 0;
 for (const file of files) {
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
-  if (!profile.nodes.some((n) => n.callFrame.url.endsWith("/src/main.ts"))) continue;
+  // The hub runs from its bundle (dist/main.mjs) as users do; a hub started from sources names src/main.ts.
+  if (!profile.nodes.some((n) => /\/(src\/main\.ts|dist\/main\.mjs)$/.test(n.callFrame.url))) continue;
   used++;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMs = new Map<number, number>();

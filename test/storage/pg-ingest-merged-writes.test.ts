@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import pg from "pg";
 import type { IngestOutcome } from "../../src/storage/ports.ts";
 import { claimForRollup } from "../../src/storage/postgres/rollup-locks.ts";
@@ -48,16 +48,20 @@ describe("PgRecordWriter: writes queued behind the running transactions go toget
     const row = await env.pool.query<{ key: number }>("SELECT key FROM data_source WHERE id = $1", [ID]);
     key = row.rows[0]?.key ?? -1;
     await env.writer.write([message()]); // the source's key is cached from here on: no query but the batches'
-    const connect = env.pool.connect.bind(env.pool) as (...args: unknown[]) => unknown;
-    // Every checkout without a callback (pool.query passes one) is one batch transaction from here on.
-    env.pool.connect = ((...args: unknown[]) => {
-      if (args.length === 0) transactions++;
+    const connect = env.batches.connect.bind(env.batches) as (...args: unknown[]) => unknown;
+    // Every checkout of the batch connections is one batch transaction.
+    env.batches.connect = ((...args: unknown[]) => {
+      transactions++;
       return connect(...args);
-    }) as typeof env.pool.connect;
+    }) as typeof env.batches.connect;
     blocker = new pg.Client({ connectionString: env.db.url });
     await blocker.connect();
     observer = new pg.Client({ connectionString: env.db.url });
     await observer.connect();
+  });
+  // A case that failed while blocking must not leave the next one's writes queued behind the lock.
+  afterEach(async () => {
+    await blocker.query("ROLLBACK");
   });
   after(async () => {
     await blocker.end(); // ends its transaction too, should a case have failed while blocking

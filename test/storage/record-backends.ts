@@ -7,7 +7,7 @@ import { migratePostgres } from "../../src/storage/postgres/migrations.ts";
 import { openPgPool, type PgPool } from "../../src/storage/postgres/pg-pool.ts";
 import { existingMonths } from "../../src/storage/postgres/record-partitions.ts";
 import { PgRecordStore } from "../../src/storage/postgres/record-store.ts";
-import { PgRecordWriter } from "../../src/storage/postgres/record-writer.ts";
+import { PgRecordWriter, TRANSACTIONS_IN_FLIGHT } from "../../src/storage/postgres/record-writer.ts";
 import { PgHourlyRollup } from "../../src/storage/postgres/rollup.ts";
 import { openSqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 import { testDataSource } from "../helpers/data-source-fixture.ts";
@@ -84,11 +84,12 @@ export async function openPostgresRecords(now: number) {
   const pool = openPgPool(db.url, { max: 6 });
   try {
     await migratePostgres(pool);
-    // The hub's own rollup, as openPostgresStorage wires it.
+    // The hub's own rollup and batch connections, as openPostgresStorage wires them.
     const rollup = new PgHourlyRollup(pool);
-    const writer = await PgRecordWriter.open(pool, rollup, now);
+    const batches = openPgPool(db.url, { max: TRANSACTIONS_IN_FLIGHT, pipeline: true });
+    const writer = await PgRecordWriter.open(pool, rollup, now, batches);
     const records = new PgRecordStore(pool, rollup);
-    return { db, pool, writer, records };
+    return { db, pool, batches, writer, records };
   } catch (error) {
     await pool.end();
     await db.drop();

@@ -4,6 +4,10 @@ import pg from "pg";
 export type PgPool = pg.Pool;
 /** One connection taken from the pool (inside a transaction, say). */
 export type PgClient = pg.PoolClient;
+/** A statement with its parameters (and a name, to be planned once per connection). */
+export type QueryConfig = pg.QueryConfig;
+/** What a statement returned. */
+export type QueryResult<R extends pg.QueryResultRow> = pg.QueryResult<R>;
 
 /** OID of int8 (bigint): counts and keys, returned as numbers (they stay far below 2^53). */
 const INT8_OID = 20;
@@ -23,6 +27,11 @@ export interface PgPoolOptions {
   readonly max?: number;
   /** Shown in pg_stat_activity, so an operator sees which instance holds which connection. */
   readonly applicationName?: string;
+  /**
+   * Pipeline mode: a connection sends the statements it is given at once, without waiting for each
+   * answer (no cursors, no LISTEN on it). For the record writer's batches.
+   */
+  readonly pipeline?: boolean;
 }
 
 /** Opens a pool on `url` (postgres://user:password@host:port/database); connects lazily. */
@@ -31,6 +40,7 @@ export function openPgPool(url: string, options: PgPoolOptions = {}): PgPool {
     connectionString: url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? "aiida-hub",
+    pipeline: options.pipeline ?? false,
     types: HUB_TYPES,
     // A half-open TCP connection (a cut cable, a frozen peer) is found by the kernel instead of never.
     keepAlive: true,

@@ -8,12 +8,12 @@ import { migratePostgres } from "./migrations.ts";
 import { PgPermissionStore } from "./permission-repository.ts";
 import { openPgPool, type PgPool } from "./pg-pool.ts";
 import { PgRecordStore } from "./record-store.ts";
-import { PgRecordWriter } from "./record-writer.ts";
+import { PgRecordWriter, TRANSACTIONS_IN_FLIGHT } from "./record-writer.ts";
 import { PgHourlyRollup } from "./rollup.ts";
 import { PgSharingOutboxStore } from "./sharing-outbox-repository.ts";
 
-/** Connections of one hub instance: record batches (2–3 in flight), reads, requests and the jobs. */
-const POOL_SIZE = 12;
+/** Connections of one hub instance for reads, requests and the jobs (record batches have their own). */
+const POOL_SIZE = 9;
 
 /** The hub's stores on PostgreSQL, with the pool, for the parts that coordinate several instances. */
 export interface PostgresStorage extends HubStorage {
@@ -30,10 +30,11 @@ export async function openPostgresStorage(
   applicationName = "aiida-hub",
 ): Promise<PostgresStorage> {
   const pool = openPgPool(url, { max: POOL_SIZE, applicationName });
+  const batches = openPgPool(url, { max: TRANSACTIONS_IN_FLIGHT, applicationName, pipeline: true });
   try {
     await migratePostgres(pool);
     const rollup = new PgHourlyRollup(pool);
-    const writer = await PgRecordWriter.open(pool, rollup);
+    const writer = await PgRecordWriter.open(pool, rollup, Date.now(), batches);
     return {
       pool,
       dataSources: new PgDataSourceStore(pool),
@@ -52,7 +53,7 @@ export async function openPostgresStorage(
       },
     };
   } catch (error) {
-    await pool.end().catch(() => {});
+    await Promise.all([pool.end().catch(() => {}), batches.end().catch(() => {})]);
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { HOUR_MS } from "../sqlite/hour-summary.ts";
 import type { WireOutcome } from "../sqlite/wire-outcome.ts";
 import { float8Array, int2Array, int4Array, int8Array, timestamptzArray } from "./pg-binary-arrays.ts";
 import { msOf } from "./pg-instant.ts";
-import type { PgClient } from "./pg-pool.ts";
+import type { PgClient, QueryConfig } from "./pg-pool.ts";
 import {
   appendFinalValues,
   type RecordBatchPlan as Plan,
@@ -55,18 +55,31 @@ export async function storeBatch(
  * does not stop renames): a concurrent delete is then wholly before or after this batch.
  */
 async function lockExistingSources(client: PgClient, keys: number[]): Promise<Set<number>> {
-  const result = await client.query<{ key: number }>({
+  const result = await client.query<{ key: number }>(lockSourcesStatement(keys));
+  return new Set(result.rows.map((r) => r.key));
+}
+
+export function lockSourcesStatement(keys: readonly number[]): QueryConfig {
+  return {
     name: "record-batch-lock-sources",
     text: "SELECT key FROM data_source WHERE key = ANY($1::int[]) ORDER BY key FOR KEY SHARE",
     values: [keys],
-  });
-  return new Set(result.rows.map((r) => r.key));
+  };
 }
 
 /** Inserts the records that are new; a redelivery (same source and time) keeps the first receipt. */
 async function insertRecords(client: PgClient, groups: readonly RecordGroup[]): Promise<Set<string>> {
   if (groups.length === 0) return new Set();
-  const result = await client.query<{ key: number; ts: number }>({
+  return freshRecords((await client.query<{ key: number; ts: number }>(insertRecordsStatement(groups))).rows);
+}
+
+/** The `key:ts` ids of the records the insert stored (a redelivery's is not among them). */
+export function freshRecords(rows: readonly { key: number; ts: number }[]): Set<string> {
+  return new Set(rows.map((r) => `${r.key}:${r.ts}`));
+}
+
+export function insertRecordsStatement(groups: readonly RecordGroup[]): QueryConfig {
+  return {
     name: "record-batch-insert-records",
     text: `INSERT INTO aiida_record (data_source_key, ts, received_at, ts_source)
            SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[], $4::smallint[])
@@ -77,11 +90,10 @@ async function insertRecords(client: PgClient, groups: readonly RecordGroup[]): 
       timestamptzArray(groups.map((g) => g.receivedAt)),
       int2Array(groups.map((g) => g.tsSource)),
     ],
-  });
-  return new Set(result.rows.map((r) => `${r.key}:${r.ts}`));
+  };
 }
 
-function valueColumns(groups: readonly RecordGroup[]): ValueColumns {
+export function valueColumns(groups: readonly RecordGroup[]): ValueColumns {
   const columns: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
   for (const group of groups) appendFinalValues(group, columns);
   return columns;
@@ -108,16 +120,18 @@ const UNNEST_VALUES = "unnest($1::int[], $2::timestamptz[], $3::smallint[], $4::
  */
 async function insertValues(client: PgClient, columns: ValueColumns, strayValues: boolean): Promise<void> {
   if (columns.keys.length === 0) return;
+  await client.query(insertValuesStatement(columns, strayValues));
+}
+
+export function insertValuesStatement(columns: ValueColumns, strayValues: boolean): QueryConfig {
   const insert = `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}`;
-  await client.query(
-    strayValues
-      ? {
-          name: "record-batch-upsert-values",
-          text: `${insert} ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
-          values: columnValues(columns),
-        }
-      : { name: "record-batch-insert-values", text: insert, values: columnValues(columns) },
-  );
+  return strayValues
+    ? {
+        name: "record-batch-upsert-values",
+        text: `${insert} ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
+        values: columnValues(columns),
+      }
+    : { name: "record-batch-insert-values", text: insert, values: columnValues(columns) };
 }
 
 /** A batch failed on a value stored without its record (never by the hub): retry it with `strayValues`. */
@@ -170,8 +184,12 @@ async function mergeValues(client: PgClient, groups: readonly RecordGroup[]): Pr
 
 /** Counters add up; the last message time only moves forward (NULL: this batch had no record). */
 async function addCounters(client: PgClient, plan: Plan): Promise<void> {
+  await client.query(addCountersStatement(plan));
+}
+
+export function addCountersStatement(plan: Plan): QueryConfig {
   const g = plan.gains;
-  await client.query({
+  return {
     name: "record-batch-add-counters",
     text: `INSERT INTO ingest_counter AS c (data_source_key, messages_accepted, messages_rejected, values_accepted,
              values_rejected, last_message_at)
@@ -190,19 +208,24 @@ async function addCounters(client: PgClient, plan: Plan): Promise<void> {
       int8Array(g.map((x) => x.valuesRejected)),
       timestamptzArray(g.map((x) => (x.lastMessageAt === 0 ? null : x.lastMessageAt))),
     ],
-  });
+  };
 }
 
 /** Appends the batch's reports in order, then trims each of their sources to the newest FEEDBACK_KEPT. */
 async function addFeedback(client: PgClient, plan: Plan): Promise<void> {
-  if (plan.feedbackKeys.length === 0) return;
-  await client.query({
+  for (const statement of feedbackStatements(plan)) await client.query(statement);
+}
+
+/** Appends the reports, then trims; none when the batch has no reports. */
+export function feedbackStatements(plan: Plan): QueryConfig[] {
+  if (plan.feedbackKeys.length === 0) return [];
+  const append: QueryConfig = {
     name: "record-batch-insert-feedback",
     text: `INSERT INTO feedback_report (data_source_key, report)
            SELECT key, report FROM unnest($1::int[], $2::text[]) WITH ORDINALITY AS u(key, report, n) ORDER BY n`,
     values: [plan.feedbackKeys, plan.feedbackReports],
-  });
-  await client.query({
+  };
+  const trim: QueryConfig = {
     name: "record-batch-trim-feedback",
     text: `DELETE FROM feedback_report f USING (
              SELECT key, (SELECT id FROM feedback_report WHERE data_source_key = key
@@ -210,7 +233,8 @@ async function addFeedback(client: PgClient, plan: Plan): Promise<void> {
              FROM unnest($1::int[]) AS key) c
            WHERE f.data_source_key = c.key AND f.id <= c.cut`,
     values: [[...new Set(plan.feedbackKeys)].sort((a, b) => a - b)],
-  });
+  };
+  return [append, trim];
 }
 
 /**
@@ -221,6 +245,10 @@ async function addFeedback(client: PgClient, plan: Plan): Promise<void> {
  */
 async function markLateHoursDirty(client: PgClient, groups: readonly RecordGroup[]): Promise<void> {
   if (groups.length === 0) return;
+  await client.query(markLateHoursDirtyStatement(groups));
+}
+
+export function markLateHoursDirtyStatement(groups: readonly RecordGroup[]): QueryConfig {
   const earliest = new Map<string, { key: number; hour: number; ts: number }>();
   for (const g of groups) {
     const hour = Math.floor(g.ts / HOUR_MS) * HOUR_MS;
@@ -229,7 +257,7 @@ async function markLateHoursDirty(client: PgClient, groups: readonly RecordGroup
     if (!seen || g.ts < seen.ts) earliest.set(id, { key: g.key, hour, ts: g.ts });
   }
   const rows = [...earliest.values()];
-  await client.query({
+  return {
     name: "record-batch-mark-dirty",
     text: `WITH state AS (
              SELECT data_source_key, rolled_up_to FROM aiida_rollup_state
@@ -243,5 +271,5 @@ async function markLateHoursDirty(client: PgClient, groups: readonly RecordGroup
       timestamptzArray(rows.map((r) => r.hour)),
       timestamptzArray(rows.map((r) => r.ts)),
     ],
-  });
+  };
 }

@@ -3,6 +3,7 @@ import { toWire, type WireOutcome } from "../sqlite/wire-outcome.ts";
 import { DataSourceKeyCache } from "./data-source-key-cache.ts";
 import type { PgPool } from "./pg-pool.ts";
 import { inTransaction } from "./pg-pool.ts";
+import { storeUsualBatch } from "./record-batch-pipeline.ts";
 import { isStrayValue, storeBatch } from "./record-batch-store.ts";
 import { RecordMonths } from "./record-months.ts";
 import { RecordRetention } from "./record-retention.ts";
@@ -26,7 +27,7 @@ const TRIES_ON_CONFLICT = 3;
  * Batch transactions at once: two or three commit with one WAL flush (group commit by the server);
  * more would only wait on each other's counter rows and cut the batches smaller.
  */
-const TRANSACTIONS_IN_FLIGHT = 3;
+export const TRANSACTIONS_IN_FLIGHT = 3;
 
 /** Most outcomes that writes queued behind the running transactions are merged into, for one transaction. */
 const MOST_MERGED_OUTCOMES = 4000;
@@ -63,16 +64,26 @@ export class PgRecordWriter implements RecordWriter {
     private readonly pool: PgPool,
     private readonly rollup: RollupStepper,
     private readonly months: RecordMonths,
+    private readonly pipelined: PgPool | undefined,
   ) {
     this.keys = new DataSourceKeyCache(pool);
     this.retention = new RecordRetention(pool, months);
   }
 
-  /** Opens the writer: learns the partitions there are and makes those of this month and the next. */
-  static async open(pool: PgPool, rollup: RollupStepper, now: number = Date.now()): Promise<PgRecordWriter> {
+  /**
+   * Opens the writer: learns the partitions there are and makes those of this month and the next.
+   * `pipelined`: a pool in pipeline mode (TRANSACTIONS_IN_FLIGHT connections; the writer ends it at
+   * close) for the usual batch's two round trips; without it every batch goes step by step on `pool`.
+   */
+  static async open(
+    pool: PgPool,
+    rollup: RollupStepper,
+    now: number = Date.now(),
+    pipelined?: PgPool,
+  ): Promise<PgRecordWriter> {
     const months = await RecordMonths.load(pool);
     await months.prepareAhead(now);
-    return new PgRecordWriter(pool, rollup, months);
+    return new PgRecordWriter(pool, rollup, months, pipelined);
   }
 
   write(outcomes: readonly IngestOutcome[]): Promise<void> {
@@ -101,10 +112,12 @@ export class PgRecordWriter implements RecordWriter {
     this.failureListeners.push(listener);
   }
 
-  /** Refuses new calls and resolves once the calls in flight have finished; the pool is the caller's. */
+  /** Refuses new calls and resolves once the calls in flight have finished; `pool` is the caller's. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+    await this.pipelined?.end();
   }
 
   private track<T>(work: () => Promise<T>): Promise<T> {
@@ -187,6 +200,7 @@ export class PgRecordWriter implements RecordWriter {
   private async commit(wire: readonly WireOutcome[]): Promise<void> {
     const instants = wire.flatMap((o) => (o.record ? [o.record[0]] : []));
     await this.months.ensure(instants);
+    if (this.pipelined && (await storeUsualBatch(this.pipelined, wire)) === "committed") return;
     let strayValues = false;
     for (let tries = 1; ; tries++) {
       try {

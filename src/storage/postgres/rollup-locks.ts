@@ -1,4 +1,4 @@
-import type { PgClient } from "./pg-pool.ts";
+import type { PgClient, QueryConfig } from "./pg-pool.ts";
 
 /**
  * Advisory lock classes (the first key of the two-key form; the second is the data source key).
@@ -14,12 +14,18 @@ const RECORD_WRITE = 0x52454357; // "RECW": writers share it, a rollup step take
  * transaction reads it (and the late values mark their hours dirty). Sorted, so writers never deadlock.
  */
 export async function shareRecordWriteLocks(client: PgClient, keys: Iterable<number>): Promise<void> {
+  const statement = shareRecordWriteLocksStatement(keys);
+  if (statement) await client.query(statement);
+}
+
+/** The statement of `shareRecordWriteLocks`, for a caller that sends it itself; none for no keys. */
+export function shareRecordWriteLocksStatement(keys: Iterable<number>): QueryConfig | undefined {
   const sorted = [...new Set(keys)].sort((a, b) => a - b);
-  if (sorted.length === 0) return;
-  await client.query("SELECT pg_advisory_xact_lock_shared($1, k) FROM unnest($2::int[]) AS k ORDER BY k", [
-    RECORD_WRITE,
-    sorted,
-  ]);
+  if (sorted.length === 0) return undefined;
+  return {
+    text: "SELECT pg_advisory_xact_lock_shared($1, k) FROM unnest($2::int[]) AS k ORDER BY k",
+    values: [RECORD_WRITE, sorted],
+  };
 }
 
 /**
