@@ -2,8 +2,9 @@
  * `npm run build` (also npm's `prepare`, so `npm ci` runs it): compiles the hub ahead of time into
  * dist/, so that a start loads plain JavaScript instead of transpiling TypeScript through tsx:
  * - main.mjs: src/main.ts bundled (the hub and the publisher's commands);
- * - record-writer-entry.mjs, record-reader-entry.mjs: the database threads, under the names the main
- *   thread starts them by (`new URL("./record-…-entry.mjs", import.meta.url)` lands beside main.mjs);
+ * - record-writer-entry.mjs, record-reader-entry.mjs, batch-writer-entry.mjs: the database threads
+ *   (SQLite's writer and reader, PostgreSQL's record batch writer), under the names the main
+ *   thread starts them by (`new URL("./…-entry.mjs", import.meta.url)` lands beside main.mjs);
  * - ui/: the web UI's bundle and static files, as the hub would otherwise bundle them at start;
  * - profiles/: the publisher's built-in device profiles (read beside main.mjs);
  * - build-stamp: written last; bin/aiida-hub.js runs dist/ only when it is newer than every source.
@@ -30,6 +31,7 @@ export async function buildDist(): Promise<string[]> {
       main: "src/main.ts",
       "record-writer-entry": "src/storage/sqlite/record-writer-worker.ts",
       "record-reader-entry": "src/storage/sqlite/record-reader-worker.ts",
+      "batch-writer-entry": "src/storage/postgres/batch-writer-worker.ts",
     },
     outdir: DIST,
     outExtension: { ".js": ".mjs" },

@@ -5,9 +5,13 @@ import { hashDevicePassword } from "../../src/platform/secrets.ts";
 import type { IngestCounters, RecordStore, RecordWriter, RollupProgress } from "../../src/storage/ports.ts";
 import { migratePostgres } from "../../src/storage/postgres/migrations.ts";
 import { openPgPool, type PgPool } from "../../src/storage/postgres/pg-pool.ts";
+import {
+  PgBatchCommitter,
+  TRANSACTIONS_IN_FLIGHT,
+} from "../../src/storage/postgres/record-batch-committer.ts";
 import { existingMonths } from "../../src/storage/postgres/record-partitions.ts";
 import { PgRecordStore } from "../../src/storage/postgres/record-store.ts";
-import { PgRecordWriter, TRANSACTIONS_IN_FLIGHT } from "../../src/storage/postgres/record-writer.ts";
+import { PgRecordWriter } from "../../src/storage/postgres/record-writer.ts";
 import { PgHourlyRollup } from "../../src/storage/postgres/rollup.ts";
 import { openSqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 import { testDataSource } from "../helpers/data-source-fixture.ts";
@@ -87,7 +91,12 @@ export async function openPostgresRecords(now: number) {
     // The hub's own rollup and batch connections, as openPostgresStorage wires them.
     const rollup = new PgHourlyRollup(pool);
     const batches = openPgPool(db.url, { max: TRANSACTIONS_IN_FLIGHT, pipeline: true });
-    const writer = await PgRecordWriter.open(pool, rollup, now, batches);
+    const writer = await PgRecordWriter.open(
+      pool,
+      rollup,
+      now,
+      (months) => new PgBatchCommitter(pool, months, batches),
+    );
     const records = new PgRecordStore(pool, rollup);
     return { db, pool, batches, writer, records };
   } catch (error) {

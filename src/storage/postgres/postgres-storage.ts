@@ -8,12 +8,13 @@ import { migratePostgres } from "./migrations.ts";
 import { PgPermissionStore } from "./permission-repository.ts";
 import { openPgPool, type PgPool } from "./pg-pool.ts";
 import { PgRecordStore } from "./record-store.ts";
-import { PgRecordWriter, TRANSACTIONS_IN_FLIGHT } from "./record-writer.ts";
+import { PgRecordWriter } from "./record-writer.ts";
 import { PgHourlyRollup } from "./rollup.ts";
 import { PgSharingOutboxStore } from "./sharing-outbox-repository.ts";
+import { WorkerBatchCommitter } from "./worker-batch-committer.ts";
 
-/** Connections of one hub instance for reads, requests and the jobs (record batches have their own). */
-const POOL_SIZE = 9;
+/** Connections of one hub instance for reads, requests and the jobs (the batch writer thread has its own). */
+const POOL_SIZE = 8;
 
 /** The hub's stores on PostgreSQL, with the pool, for the parts that coordinate several instances. */
 export interface PostgresStorage extends HubStorage {
@@ -30,11 +31,15 @@ export async function openPostgresStorage(
   applicationName = "aiida-hub",
 ): Promise<PostgresStorage> {
   const pool = openPgPool(url, { max: POOL_SIZE, applicationName });
-  const batches = openPgPool(url, { max: TRANSACTIONS_IN_FLIGHT, applicationName, pipeline: true });
+  let batches: WorkerBatchCommitter | undefined;
   try {
     await migratePostgres(pool);
     const rollup = new PgHourlyRollup(pool);
-    const writer = await PgRecordWriter.open(pool, rollup, Date.now(), batches);
+    // Started after the migration: the thread reads the partitions there are.
+    batches = new WorkerBatchCommitter(url, applicationName);
+    await batches.ready;
+    const thread = batches;
+    const writer = await PgRecordWriter.open(pool, rollup, Date.now(), () => thread);
     return {
       pool,
       dataSources: new PgDataSourceStore(pool),
@@ -53,7 +58,7 @@ export async function openPostgresStorage(
       },
     };
   } catch (error) {
-    await Promise.all([pool.end().catch(() => {}), batches.end().catch(() => {})]);
+    await Promise.all([pool.end().catch(() => {}), batches?.close().catch(() => {})]);
     throw error;
   }
 }
