@@ -120,9 +120,9 @@ describe("PgRecordWriter failures", () => {
       await addPgSource(pg.pool, ID);
       const failures: Error[] = [];
       pg.writer.onFailure((err) => failures.push(err));
-      await pg.pool.query("DROP TABLE aiida_record_value");
-      await assert.rejects(pg.writer.write([accepted(ID, NOW, [[ENERGY, 1]])]), /aiida_record_value/);
-      await assert.rejects(pg.writer.write([accepted(ID, NOW + 1, [[ENERGY, 1]])]), /aiida_record_value/);
+      await pg.pool.query("DROP TABLE aiida_record CASCADE");
+      await assert.rejects(pg.writer.write([accepted(ID, NOW, [[ENERGY, 1]])]), /aiida_record/);
+      await assert.rejects(pg.writer.write([accepted(ID, NOW + 1, [[ENERGY, 1]])]), /aiida_record/);
       assert.equal(failures.length, 1);
     } finally {
       await pg.writer.close();

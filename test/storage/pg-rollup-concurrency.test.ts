@@ -58,7 +58,8 @@ describe("PostgreSQL hourly rollup with several hub instances", () => {
     await writer.query("BEGIN");
     await shareRecordWriteLocks(writer, [key]);
     await writer.query(
-      `INSERT INTO aiida_record_value (ts, value, data_source_key, obis_key, quality) VALUES ($1, 2, $2, $3, 0)`,
+      `INSERT INTO aiida_record (ts, received_at, data_source_key, ts_source, obis_keys, quantity_values, qualities)
+       VALUES ($1, $1, $2, 1, ARRAY[$3::smallint], ARRAY[2::float8], ARRAY[0::smallint])`,
       [new Date(HOUR_10 + 30 * MINUTE), key, IMPORT_TOTAL],
     );
     const step = hub.step(HOUR_10 + 2 * HOUR_MS);

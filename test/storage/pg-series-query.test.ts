@@ -70,7 +70,7 @@ async function mergedInJs(
     const rows = await client.query<Part>(
       `SELECT g.obis, g.b, g.min, g.max, g.sum, g.count, ${msOf("g.last_ts")} AS last_ts, v.value AS last
        FROM (SELECT obis_key AS obis, ${bucket("ts")} AS b, min(value) AS min, max(value) AS max,
-               sum(value) AS sum, count(*) AS count, max(ts) AS last_ts
+               sum(value ORDER BY ts) AS sum, count(*) AS count, max(ts) AS last_ts
              FROM aiida_record_value WHERE data_source_key = $1 AND ts >= $3 AND ts <= $4
                AND ($5::smallint[] IS NULL OR obis_key = ANY($5)) GROUP BY 1, 2) g
        JOIN aiida_record_value v ON v.data_source_key = $1 AND v.ts = g.last_ts AND v.obis_key = g.obis`,

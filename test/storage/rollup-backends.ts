@@ -158,8 +158,7 @@ const HOUR_COLUMNS_PG = `obis_key AS "obisKey", ${ms("hour")} AS hour, min, max,
   last_value AS "lastValue", max_gap AS "maxGap", rise, falls, area`;
 
 /** Tables a test writes; emptied before each test. */
-const PG_TABLES =
-  "data_source, aiida_record, aiida_record_value, aiida_rollup_hour, aiida_rollup_state, aiida_rollup_dirty";
+const PG_TABLES = "data_source, aiida_record, aiida_rollup_hour, aiida_rollup_state, aiida_rollup_dirty";
 
 /** PostgreSQL on a fresh database of the test file's own; each test starts from empty tables. */
 export class PostgresBackend implements RollupBackend {
@@ -203,18 +202,23 @@ export class PostgresBackend implements RollupBackend {
     await inTransaction(this.pool, async (client) => {
       await shareRecordWriteLocks(client, [key]);
       for (const [ts, flat] of records) {
-        await client.query(
-          `INSERT INTO aiida_record (ts, received_at, data_source_key, ts_source) VALUES ($1, $1, $2, 1)
-           ON CONFLICT DO NOTHING`,
-          [new Date(ts), key],
+        // A record's values are arrays in its row: merged with those stored, the new ones winning.
+        const stored = await client.query<{ obis: number[]; numbers: number[] }>(
+          `SELECT obis_keys AS obis, quantity_values AS numbers FROM aiida_record
+            WHERE data_source_key = $1 AND ts = $2 FOR UPDATE`,
+          [key, new Date(ts)],
         );
-        for (let i = 0; i < flat.length; i += 3) {
-          await client.query(
-            `INSERT INTO aiida_record_value (ts, value, data_source_key, obis_key, quality) VALUES ($1, $2, $3, $4, 0)
-             ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value`,
-            [new Date(ts), flat[i + 1], key, flat[i]],
-          );
-        }
+        const merged = new Map<number, number>();
+        const row = stored.rows[0];
+        for (const [i, obis] of (row?.obis ?? []).entries()) merged.set(obis, row?.numbers[i] ?? Number.NaN);
+        for (let i = 0; i < flat.length; i += 3) merged.set(flat[i] ?? -1, flat[i + 1] ?? Number.NaN);
+        const sorted = [...merged].sort((a, b) => a[0] - b[0]);
+        await client.query(
+          `INSERT INTO aiida_record (ts, received_at, data_source_key, ts_source, obis_keys, quantity_values, qualities)
+           VALUES ($1, $1, $2, 1, $3, $4, $5) ON CONFLICT (data_source_key, ts) DO UPDATE
+           SET obis_keys = excluded.obis_keys, quantity_values = excluded.quantity_values, qualities = excluded.qualities`,
+          [new Date(ts), key, sorted.map((e) => e[0]), sorted.map((e) => e[1]), sorted.map(() => 0)],
+        );
       }
       await markLateHours(
         client,
@@ -255,7 +259,7 @@ export class PostgresBackend implements RollupBackend {
         );
       },
       async deleteRawValues(from, to) {
-        await pool.query("DELETE FROM aiida_record_value WHERE ts >= $1 AND ts < $2", [
+        await pool.query("DELETE FROM aiida_record WHERE ts >= $1 AND ts < $2", [
           new Date(from),
           new Date(to),
         ]);

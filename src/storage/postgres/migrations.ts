@@ -2,6 +2,7 @@ import type { PgPool } from "./pg-pool.ts";
 import { CLUSTER_SCHEMA } from "./schema-cluster.ts";
 import { CORE_SCHEMA } from "./schema-core.ts";
 import { EMQX_SCHEMA } from "./schema-emqx.ts";
+import { RECORD_VALUES_SCHEMA } from "./schema-record-values.ts";
 import { RECORD_SCHEMA } from "./schema-records.ts";
 import { ROLLUP_SCHEMA } from "./schema-rollup.ts";
 import { SHARING_SCHEMA } from "./schema-sharing.ts";
@@ -21,6 +22,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   SHARING_SCHEMA,
   EMQX_SCHEMA,
   CLUSTER_SCHEMA,
+  RECORD_VALUES_SCHEMA,
 ];
 
 /** Advisory lock key held while migrating: instances starting at once migrate one after the other. */

@@ -2,7 +2,7 @@ import type { WireOutcome } from "../sqlite/wire-outcome.ts";
 import type { PgPool } from "./pg-pool.ts";
 import { inTransaction } from "./pg-pool.ts";
 import { storeUsualBatch } from "./record-batch-pipeline.ts";
-import { isStrayValue, storeBatch } from "./record-batch-store.ts";
+import { storeBatch } from "./record-batch-store.ts";
 import type { RecordMonths } from "./record-months.ts";
 import {
   codeOf,
@@ -147,16 +147,11 @@ export class PgBatchCommitter implements BatchCommitter {
     const instants = wire.flatMap((o) => (o.record ? [o.record[0]] : []));
     await this.months.ensure(instants);
     if (this.pipelined && (await storeUsualBatch(this.pipelined, wire)) === "committed") return;
-    let strayValues = false;
     for (let tries = 1; ; tries++) {
       try {
-        await inTransaction(this.pool, (client) => storeBatch(client, wire, strayValues));
+        await inTransaction(this.pool, (client) => storeBatch(client, wire));
         return;
       } catch (err) {
-        if (isStrayValue(err) && !strayValues) {
-          strayValues = true;
-          continue;
-        }
         if (isMissingPartition(err) && tries === 1) {
           // Another instance dropped a month this one knew (retention): learn anew and make it again.
           await this.months.reload();

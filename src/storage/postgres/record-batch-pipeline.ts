@@ -6,10 +6,8 @@ import {
   feedbackStatements,
   freshRecords,
   insertRecordsStatement,
-  insertValuesStatement,
   lockSourcesStatement,
   markLateHoursDirtyStatement,
-  valueColumns,
 } from "./record-batch-store.ts";
 import { shareRecordWriteLocksStatement } from "./rollup-locks.ts";
 
@@ -43,7 +41,6 @@ export async function storeUsualBatch(
       lockSourcesStatement(keys),
       shareRecordWriteLocksStatement(keys),
       plan.groups.length > 0 ? insertRecordsStatement(plan.groups) : undefined,
-      plan.groups.length > 0 ? insertValuesStatement(valueColumns(plan.groups), false) : undefined,
       ...feedbackStatements(plan),
       plan.groups.length > 0 ? markLateHoursDirtyStatement(plan.groups) : undefined,
       addCountersStatement(plan),

@@ -18,26 +18,19 @@ const FEEDBACK_KEPT = 50;
 
 /**
  * Writes one batch inside the caller's transaction with a fixed number of set-based statements,
- * whatever its size. Named statements: each connection plans them once. `strayValues`: values may
- * already be stored under a record this batch creates (see insertValues); the caller retries with it
- * after an `isStrayValue` failure.
+ * whatever its size. Named statements: each connection plans them once.
  */
-export async function storeBatch(
-  client: PgClient,
-  outcomes: readonly WireOutcome[],
-  strayValues = false,
-): Promise<void> {
+export async function storeBatch(client: PgClient, outcomes: readonly WireOutcome[]): Promise<void> {
   const keys = [...new Set(outcomes.map((o) => o.key))];
   const existing = await lockExistingSources(client, keys);
   // A rollup step of one of these sources waits for this commit, or has moved its watermark before we read it.
   await shareRecordWriteLocks(client, keys);
   const plan = new RecordBatchPlan(outcomes.filter((o) => existing.has(o.key)));
   if (plan.gains.length === 0) return; // every source was deleted meanwhile: nothing to store
-  const fresh = await insertRecords(client, plan.groups);
+  const fresh = plan.groups.length > 0 ? await insertRecords(client, plan.groups) : new Set<string>();
   for (const group of plan.groups) {
     if (!fresh.has(group.id) && group.tsSource === 0) throw receiptTimeTaken(group.ts);
   }
-  await insertValues(client, valueColumns(plan.groups.filter((g) => fresh.has(g.id))), strayValues);
   const added = await mergeValues(
     client,
     plan.groups.filter((g) => !fresh.has(g.id)),
@@ -67,9 +60,8 @@ export function lockSourcesStatement(keys: readonly number[]): QueryConfig {
   };
 }
 
-/** Inserts the records that are new; a redelivery (same source and time) keeps the first receipt. */
+/** Inserts the records that are new, each with its values; a redelivery (same source and time) keeps the first receipt. */
 async function insertRecords(client: PgClient, groups: readonly RecordGroup[]): Promise<Set<string>> {
-  if (groups.length === 0) return new Set();
   return freshRecords((await client.query<{ key: number; ts: number }>(insertRecordsStatement(groups))).rows);
 }
 
@@ -78,107 +70,100 @@ export function freshRecords(rows: readonly { key: number; ts: number }[]): Set<
   return new Set(rows.map((r) => `${r.key}:${r.ts}`));
 }
 
-export function insertRecordsStatement(groups: readonly RecordGroup[]): QueryConfig {
-  return {
-    name: "record-batch-insert-records",
-    text: `INSERT INTO aiida_record (data_source_key, ts, received_at, ts_source)
-           SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[], $4::smallint[])
-           ON CONFLICT DO NOTHING RETURNING data_source_key AS key, ${msOf("ts")} AS ts`,
-    values: [
-      int4Array(groups.map((g) => g.key)),
-      timestamptzArray(groups.map((g) => g.ts)),
-      timestamptzArray(groups.map((g) => g.receivedAt)),
-      int2Array(groups.map((g) => g.tsSource)),
-    ],
-  };
-}
-
-export function valueColumns(groups: readonly RecordGroup[]): ValueColumns {
-  const columns: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
-  for (const group of groups) appendFinalValues(group, columns);
-  return columns;
-}
-
-/** The columns as binary array parameters: no text to build here nor to parse on the server. */
-function columnValues(c: ValueColumns): Buffer[] {
+/**
+ * Records as columns, their values flattened into three more: record i's values are the 1-based
+ * elements lo[i]..hi[i], which the statements slice into the record's arrays.
+ */
+function recordColumns(groups: readonly RecordGroup[]): Buffer[] {
+  const values: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (const group of groups) {
+    lo.push(values.obis.length + 1);
+    appendFinalValues(group, values);
+    hi.push(values.obis.length);
+  }
   return [
-    int4Array(c.keys),
-    timestamptzArray(c.times),
-    int2Array(c.obis),
-    float8Array(c.values),
-    int2Array(c.qualities),
+    int4Array(groups.map((g) => g.key)),
+    timestamptzArray(groups.map((g) => g.ts)),
+    timestamptzArray(groups.map((g) => g.receivedAt)),
+    int2Array(groups.map((g) => g.tsSource)),
+    int4Array(lo),
+    int4Array(hi),
+    int2Array(values.obis),
+    float8Array(values.values),
+    int2Array(values.qualities),
   ];
 }
 
-const UNNEST_VALUES = "unnest($1::int[], $2::timestamptz[], $3::smallint[], $4::float8[], $5::smallint[])";
+/** Slices record r's values (columns $7–$9) out of the flattened parameters. */
+const RECORD_VALUE_ARRAYS =
+  "($7::smallint[])[r.lo:r.hi], ($8::float8[])[r.lo:r.hi], ($9::smallint[])[r.lo:r.hi]";
+const UNNEST_RECORDS =
+  "unnest($1::int[], $2::timestamptz[], $3::timestamptz[], $4::smallint[], $5::int[], $6::int[]) AS r(key, ts, received_at, ts_source, lo, hi)";
 
-/**
- * Values of new records. The hub never keeps values without their record (retention deletes both
- * together), so a plain INSERT: a third cheaper on the server than ON CONFLICT, whose speculative
- * insertion probes the index and logs a confirmation per row. Should stray values be there all the
- * same (`strayValues`, on the retry), the same quantity at the same instant is one measurement, newest wins.
- */
-async function insertValues(client: PgClient, columns: ValueColumns, strayValues: boolean): Promise<void> {
-  if (columns.keys.length === 0) return;
-  await client.query(insertValuesStatement(columns, strayValues));
+export function insertRecordsStatement(groups: readonly RecordGroup[]): QueryConfig {
+  return {
+    name: "record-batch-insert-records",
+    text: `INSERT INTO aiida_record (ts, received_at, data_source_key, ts_source, obis_keys, quantity_values, qualities)
+           SELECT r.ts, r.received_at, r.key, r.ts_source, ${RECORD_VALUE_ARRAYS} FROM ${UNNEST_RECORDS}
+           ON CONFLICT DO NOTHING RETURNING data_source_key AS key, ${msOf("ts")} AS ts`,
+    values: recordColumns(groups),
+  };
 }
 
-export function insertValuesStatement(columns: ValueColumns, strayValues: boolean): QueryConfig {
-  const insert = `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}`;
-  return strayValues
-    ? {
-        name: "record-batch-upsert-values",
-        text: `${insert} ON CONFLICT (data_source_key, ts, obis_key) DO UPDATE SET value = excluded.value, quality = excluded.quality`,
-        values: columnValues(columns),
-      }
-    : { name: "record-batch-insert-values", text: insert, values: columnValues(columns) };
-}
-
-/** A batch failed on a value stored without its record (never by the hub): retry it with `strayValues`. */
-export function isStrayValue(error: unknown): boolean {
-  const e = error as { code?: unknown; table?: unknown };
-  return e.code === "23505" && typeof e.table === "string" && e.table.startsWith("aiida_record_value");
+/** A stored record's values, as flattened triples (obisKey, value, quality) in ascending quantity order. */
+interface StoredValues {
+  readonly key: number;
+  readonly ts: number;
+  readonly obis: number[];
+  readonly numbers: number[];
+  readonly qualities: number[];
 }
 
 /**
- * Values of messages merged into records stored before: inserts the quantities that are new (and
- * counts them per record, so counters count what is stored), then overwrites the others.
+ * Values of messages merged into records stored before: the batch's values win, quantities the record
+ * did not have are added (and counted per record, so counters count what is stored). The records are
+ * locked while merged: a concurrent batch with the same record waits for this one's commit.
  */
 async function mergeValues(client: PgClient, groups: readonly RecordGroup[]): Promise<Map<string, number>> {
   const added = new Map<string, number>();
   if (groups.length === 0) return added;
-  const columns = valueColumns(groups);
-  const inserted = await client.query<{ key: number; ts: number; obis: number }>({
-    name: "record-batch-insert-new-values",
-    text: `INSERT INTO aiida_record_value (data_source_key, ts, obis_key, value, quality) SELECT * FROM ${UNNEST_VALUES}
-           ON CONFLICT DO NOTHING RETURNING data_source_key AS key, ${msOf("ts")} AS ts, obis_key AS obis`,
-    values: columnValues(columns),
+  const stored = await client.query<StoredValues>({
+    name: "record-batch-lock-merged",
+    text: `SELECT a.data_source_key AS key, ${msOf("a.ts")} AS ts, a.obis_keys AS obis, a.quantity_values AS numbers,
+                  a.qualities FROM aiida_record a
+             JOIN unnest($1::int[], $2::timestamptz[]) AS r(key, ts) ON a.data_source_key = r.key AND a.ts = r.ts
+            ORDER BY a.data_source_key, a.ts FOR UPDATE OF a`,
+    values: [int4Array(groups.map((g) => g.key)), timestamptzArray(groups.map((g) => g.ts))],
   });
-  const isNew = new Set<string>();
-  for (const r of inserted.rows) {
-    const id = `${r.key}:${r.ts}`;
-    added.set(id, (added.get(id) ?? 0) + 1);
-    isNew.add(`${id}:${r.obis}`);
+  const byId = new Map(stored.rows.map((row) => [`${row.key}:${row.ts}`, row]));
+  const merged: RecordGroup[] = [];
+  for (const group of groups) {
+    const row = byId.get(group.id);
+    if (!row) continue; // deleted by retention meanwhile: nothing to merge into
+    const before: number[] = [];
+    for (const [i, obis] of row.obis.entries())
+      before.push(obis, row.numbers[i] ?? Number.NaN, row.qualities[i] ?? 0);
+    const known = new Set(row.obis);
+    const adds = new Set<number>();
+    for (const message of group.messages) {
+      for (let i = 0; i < message.length; i += 3) {
+        const obis = message[i] ?? -1;
+        if (!known.has(obis)) adds.add(obis);
+      }
+    }
+    added.set(group.id, adds.size);
+    // Stored values first, the batch's messages after: appendFinalValues lets the last one win.
+    merged.push({ ...group, messages: [before, ...group.messages] });
   }
-  const rest: ValueColumns = { keys: [], times: [], obis: [], values: [], qualities: [] };
-  for (const [i, key] of columns.keys.entries()) {
-    const ts = columns.times[i] ?? 0;
-    if (isNew.has(`${key}:${ts}:${columns.obis[i]}`)) continue;
-    rest.keys.push(key);
-    rest.times.push(ts);
-    rest.obis.push(columns.obis[i] ?? 0);
-    rest.values.push(columns.values[i] ?? 0);
-    rest.qualities.push(columns.qualities[i] ?? 0);
-  }
-  if (rest.keys.length > 0) {
-    await client.query({
-      name: "record-batch-update-values",
-      text: `UPDATE aiida_record_value v SET value = u.value, quality = u.quality
-             FROM ${UNNEST_VALUES} AS u(key, ts, obis, value, quality)
-             WHERE v.data_source_key = u.key AND v.ts = u.ts AND v.obis_key = u.obis`,
-      values: columnValues(rest),
-    });
-  }
+  if (merged.length === 0) return added;
+  await client.query({
+    name: "record-batch-merge-values",
+    text: `UPDATE aiida_record a SET obis_keys = ($7::smallint[])[r.lo:r.hi], quantity_values = ($8::float8[])[r.lo:r.hi],
+             qualities = ($9::smallint[])[r.lo:r.hi] FROM ${UNNEST_RECORDS} WHERE a.data_source_key = r.key AND a.ts = r.ts`,
+    values: recordColumns(merged),
+  });
   return added;
 }
 

@@ -1,7 +1,7 @@
 import type { PgClient, PgPool } from "./pg-pool.ts";
 
-/** The partitioned tables: each has one partition per UTC month of the device's timestamp. */
-const PARTITIONED = ["aiida_record", "aiida_record_value"] as const;
+/** The partitioned table (values are arrays in its rows): one partition per UTC month of the device's timestamp. */
+const PARTITIONED = ["aiida_record"] as const;
 
 /** Advisory lock key held while partitions are created or dropped: two instances never race on DDL. */
 const PARTITION_LOCK = 0x41494450; // "AIDP"

@@ -47,7 +47,6 @@ async function purgeDeletedSource(client: PgClient, batch: number): Promise<numb
   const upto = cut.rows[0]?.ts;
   const bound = upto === undefined ? "" : "AND ts <= $2";
   const values = upto === undefined ? [key] : [key, pgInstant(upto)];
-  await client.query(`DELETE FROM aiida_record_value WHERE data_source_key = $1 ${bound}`, values);
   const records = await client.query(`DELETE FROM aiida_record WHERE data_source_key = $1 ${bound}`, values);
   const deleted = records.rowCount ?? 0;
   if (upto !== undefined) return deleted;
@@ -74,9 +73,7 @@ async function deleteBoundaryMonth(client: PgClient, before: number, batch: numb
     `WITH doomed AS MATERIALIZED (
        SELECT r.data_source_key AS key, r.ts FROM data_source d CROSS JOIN LATERAL (
          SELECT data_source_key, ts FROM aiida_record WHERE data_source_key = d.key AND ts < $1 ORDER BY ts LIMIT $2
-       ) r LIMIT $2),
-     gone_values AS (
-       DELETE FROM aiida_record_value v USING doomed WHERE v.data_source_key = doomed.key AND v.ts = doomed.ts)
+       ) r LIMIT $2)
      DELETE FROM aiida_record r USING doomed WHERE r.data_source_key = doomed.key AND r.ts = doomed.ts
      RETURNING r.data_source_key AS key, ${msOf("r.ts")} AS ts`,
     [pgInstant(before), batch],

@@ -102,12 +102,13 @@ export async function seriesOf(
     for (const row of rows.rows) add(row);
   }
   for (const [a, b] of raw) {
-    // The last value of a bucket is the value at its newest instant: one index probe per bucket.
+    // The last value of a bucket is the value at its newest instant: one index probe per bucket. Sums in
+    // time order, as the rollup's: the same values give the same bits whichever plan groups them.
     const rows = await client.query<PartialRow>({
       name: "record-series-raw",
       text: `SELECT g.obis, g.b, g.min, g.max, g.sum, g.count, ${msOf("g.last_ts")} AS last_ts, v.value AS last
              FROM (SELECT obis_key AS obis, ${bucketOf("ts")} AS b, min(value) AS min, max(value) AS max,
-                     sum(value) AS sum, count(*) AS count, max(ts) AS last_ts
+                     sum(value ORDER BY ts) AS sum, count(*) AS count, max(ts) AS last_ts
                    FROM aiida_record_value WHERE data_source_key = $1 AND ts >= $3 AND ts <= $4
                      AND ($5::smallint[] IS NULL OR obis_key = ANY($5))
                    GROUP BY 1, 2) g

@@ -50,10 +50,9 @@ export class PgRecordStore implements RecordStore {
     const result = await this.pool.query<RecordValueRow>({
       name: "record-latest",
       text: `SELECT ${RECORD_COLUMNS} FROM data_source d
-             CROSS JOIN LATERAL (SELECT ts, received_at, ts_source FROM aiida_record
-                                 WHERE data_source_key = d.key ORDER BY ts DESC LIMIT 1) r
-             LEFT JOIN LATERAL (SELECT obis_key, value, quality FROM aiida_record_value
-                                WHERE data_source_key = d.key AND ts = r.ts) v ON true
+             CROSS JOIN LATERAL (SELECT ts, received_at, ts_source, obis_keys, quantity_values, qualities
+                                 FROM aiida_record WHERE data_source_key = d.key ORDER BY ts DESC LIMIT 1) r
+             LEFT JOIN LATERAL unnest(r.obis_keys, r.quantity_values, r.qualities) AS v (obis_key, value, quality) ON true
              WHERE d.id = $1 ORDER BY v.obis_key`,
       values: [dataSourceId],
     });
@@ -72,18 +71,16 @@ export class PgRecordStore implements RecordStore {
         // The page in a LATERAL subquery: newest partition first, a backward index walk that stops after
         // `limit` records. A plain join let the planner hash-join every record of the source and sort them.
         text: `WITH page AS (
-               SELECT r.data_source_key, r.ts, r.received_at, r.ts_source FROM data_source d
+               SELECT r.* FROM data_source d
                CROSS JOIN LATERAL (
-                 SELECT data_source_key, ts, received_at, ts_source FROM aiida_record r
+                 SELECT ts, received_at, ts_source, obis_keys, quantity_values, qualities FROM aiida_record r
                  WHERE r.data_source_key = d.key AND r.ts >= $2 AND r.ts <= $3
-                   AND ($5::smallint[] IS NULL OR EXISTS (SELECT 1 FROM aiida_record_value w
-                        WHERE w.data_source_key = r.data_source_key AND w.ts = r.ts AND w.obis_key = ANY($5)))
+                   AND ($5::smallint[] IS NULL OR r.obis_keys && $5)
                  ORDER BY r.ts DESC LIMIT $4) r
                WHERE d.id = $1)
              SELECT ${RECORD_COLUMNS} FROM page r
-             LEFT JOIN LATERAL (SELECT obis_key, value, quality FROM aiida_record_value
-                                WHERE data_source_key = r.data_source_key AND ts = r.ts
-                                  AND ($5::smallint[] IS NULL OR obis_key = ANY($5))) v ON true
+             LEFT JOIN LATERAL (SELECT * FROM unnest(r.obis_keys, r.quantity_values, r.qualities) AS u (obis_key, value, quality)
+                                WHERE $5::smallint[] IS NULL OR u.obis_key = ANY($5)) v ON true
              ORDER BY r.ts DESC, v.obis_key`,
         values: [dataSourceId, pgInstant(lower), pgInstant(upper), Math.max(0, q.limit), obis],
       }),

@@ -67,7 +67,11 @@ function hourOf(ts: number): number {
   return Math.floor(ts / HOUR_MS) * HOUR_MS;
 }
 
-/** The values of data source `key` at from ≤ ts < to in time order, the first `limit` of them when given. */
+/**
+ * The values of data source `key` at from ≤ ts < to in time order (then quantity order, as each record's
+ * arrays are), the first `limit` of them when given. Read as records, their arrays flattened here: no
+ * row per value to unnest and sort on the server, and half as many rows on the wire.
+ */
 async function readValues(
   client: PgClient,
   key: number,
@@ -75,16 +79,33 @@ async function readValues(
   to: number,
   limit?: number,
 ): Promise<RawValue[]> {
-  const read = await client.query<RawValue>({
-    // In the primary key's order (time, then quantity): summariseHours sums each quantity in time order.
-    // By the columns, not the ms output: the index yields that order, no sort.
-    text: `SELECT v.obis_key, ${READ_MS_OF_TS}, v.value FROM aiida_record_value v
-            WHERE v.data_source_key = $1 AND v.ts >= $2 AND v.ts < $3 ORDER BY v.ts, v.obis_key
-            ${limit === undefined ? "" : "LIMIT $4"}`,
-    values: [key, pgInstant(from), pgInstant(to), ...(limit === undefined ? [] : [limit])],
-    rowMode: "array",
-  });
-  return read.rows;
+  const values: RawValue[] = [];
+  let after = from;
+  let inclusive = true;
+  for (;;) {
+    // A record holds at least one value as a rule: `limit` records are enough, unless some hold none.
+    const wanted = limit === undefined ? undefined : limit - values.length;
+    const read = await client.query<[number, number[], number[]]>({
+      // By the column, not the ms output: the index yields that order, no sort.
+      text: `SELECT ${READ_MS_OF_TS}, v.obis_keys, v.quantity_values FROM aiida_record v
+              WHERE v.data_source_key = $1 AND v.ts ${inclusive ? ">=" : ">"} $2 AND v.ts < $3 ORDER BY v.ts
+              ${wanted === undefined ? "" : "LIMIT $4"}`,
+      values: [key, pgInstant(after), pgInstant(to), ...(wanted === undefined ? [] : [wanted])],
+      rowMode: "array",
+    });
+    for (const [ts, obisKeys, numbers] of read.rows) {
+      for (const [i, obisKey] of obisKeys.entries()) values.push([obisKey, ts, numbers[i] ?? Number.NaN]);
+    }
+    const last = read.rows.at(-1);
+    if (limit === undefined || wanted === undefined) return values;
+    if (values.length >= limit) {
+      values.length = limit;
+      return values;
+    }
+    if (read.rows.length < wanted || !last) return values;
+    after = last[0];
+    inclusive = false;
+  }
 }
 
 /** Replaces the rollup rows of the hours [from, to) with those of `values` (all of them inside). */

@@ -11,7 +11,8 @@ export type ChunkListener = (copied: { dataSourceKey: number; records: number; v
 /**
  * Copies every data source's records and values (also of deleted sources, which retention purges later),
  * oldest first, a chunk per transaction. Resumable: per source it starts after the newest record already
- * in PostgreSQL, and a chunk's records and values commit together. Returns how many of each it copied.
+ * in PostgreSQL, and a chunk's records, each with its values as arrays in its row, go in with one INSERT.
+ * Returns how many of each it copied.
  */
 export async function copyRecords(
   sqlite: Database.Database,
@@ -55,35 +56,50 @@ export async function copyRecords(
         pool,
         chunk.map((r) => r.ts),
       );
+      // Each record's values (in ascending obis_key order) as the 1-based slice lo..hi of the flat arrays.
+      const lo: number[] = new Array(chunk.length);
+      const hi: number[] = new Array(chunk.length);
+      const obisKeys: number[] = [];
+      const numbers: number[] = [];
+      const qualities: number[] = [];
+      let v = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const ts = (chunk[i] as { ts: number }).ts;
+        // A value without its record cannot be stored; it is left out, and the counts then disagree.
+        while (v < chunkValues.length && (chunkValues[v] as { ts: number }).ts < ts) v++;
+        lo[i] = obisKeys.length + 1;
+        for (; v < chunkValues.length && (chunkValues[v] as { ts: number }).ts === ts; v++) {
+          const value = chunkValues[v] as { obis_key: number; value: number; quality: number };
+          obisKeys.push(value.obis_key);
+          numbers.push(value.value);
+          qualities.push(value.quality);
+        }
+        hi[i] = obisKeys.length;
+      }
       await inTransaction(pool, async (client) => {
+        // A slice lo..hi with hi < lo is '{}': a record without values.
         await client.query(
-          `INSERT INTO aiida_record (ts, received_at, data_source_key, ts_source)
-           SELECT t, r, $3, s FROM unnest($1::timestamptz[], $2::timestamptz[], $4::int2[]) AS u(t, r, s)
+          `INSERT INTO aiida_record (ts, received_at, data_source_key, ts_source, obis_keys, quantity_values, qualities)
+           SELECT u.t, u.rcv, $3, u.s, ($7::int2[])[u.lo:u.hi], ($8::float8[])[u.lo:u.hi], ($9::int2[])[u.lo:u.hi]
+             FROM unnest($1::timestamptz[], $2::timestamptz[], $4::int2[], $5::int4[], $6::int4[]) AS u(t, rcv, s, lo, hi)
            ON CONFLICT DO NOTHING`,
           [
             chunk.map((r) => new Date(r.ts)),
             chunk.map((r) => new Date(r.ts + r.received_delta)),
             key,
             chunk.map((r) => r.ts_source),
-          ],
-        );
-        await client.query(
-          `INSERT INTO aiida_record_value (ts, value, data_source_key, obis_key, quality)
-           SELECT t, v, $3, o, q FROM unnest($1::timestamptz[], $2::float8[], $4::int2[], $5::int2[]) AS u(t, v, o, q)
-           ON CONFLICT DO NOTHING`,
-          [
-            chunkValues.map((v) => new Date(v.ts)),
-            chunkValues.map((v) => v.value),
-            key,
-            chunkValues.map((v) => v.obis_key),
-            chunkValues.map((v) => v.quality),
+            lo,
+            hi,
+            obisKeys,
+            numbers,
+            qualities,
           ],
         );
       });
       records += chunk.length;
-      values += chunkValues.length;
+      values += obisKeys.length;
       after = last;
-      onChunk({ dataSourceKey: key, records: chunk.length, values: chunkValues.length });
+      onChunk({ dataSourceKey: key, records: chunk.length, values: obisKeys.length });
     }
   }
   return { records, values };
