@@ -89,4 +89,46 @@ describe("PostgreSQL rollup steps bounded by value count", () => {
     assert.deepEqual(failing, []);
     assert.deepEqual(await Promise.all(ids.map((id) => hub.hours(id))), expected);
   });
+
+  test("a bounded read takes its values in pages of records, and the hours come out whole and complete", async (t) => {
+    const hub = await backend.open(t, ["meter"]);
+    const key = (await backend.pool.query<{ key: number }>("SELECT key FROM data_source")).rows[0]?.key;
+    // 5,000 records 3 s apart (4 h 10 min), two quantities each: more than one page of records per step.
+    const records = 5000;
+    await hub.write("meter", [[HOUR_0, IMPORT_TOTAL, 0]]); // makes the month's partition
+    await backend.pool.query(
+      `INSERT INTO aiida_record (ts, received_at, data_source_key, ts_source, obis_keys, quantity_values, qualities)
+       SELECT t, t, $1, 1, ARRAY[$2::smallint, $3::smallint], ARRAY[i::float8, -i::float8], ARRAY[0::smallint, 0::smallint]
+         FROM generate_series(0, $4 - 1) AS i, LATERAL (SELECT $5::timestamptz + i * interval '3 s' AS t) AS s
+       ON CONFLICT (data_source_key, ts) DO UPDATE SET obis_keys = excluded.obis_keys,
+         quantity_values = excluded.quantity_values, qualities = excluded.qualities`,
+      [
+        key,
+        Math.min(IMPORT_TOTAL, IMPORT_POWER),
+        Math.max(IMPORT_TOTAL, IMPORT_POWER),
+        records,
+        new Date(HOUR_0),
+      ],
+    );
+    const rollup = new PgHourlyRollup(backend.pool, 7000);
+    let steps = 0;
+    while ((await rollup.step(NOW)).worked) steps++;
+    assert.ok(steps >= 2, `${steps} steps`);
+    const hours = (await hub.hours("meter")).filter((h) => h.obisKey === IMPORT_TOTAL);
+    assert.equal(
+      hours.reduce((sum, h) => sum + h.count, 0),
+      records,
+      "every record's value in exactly one hour",
+    );
+    for (const h of hours) {
+      const first = Math.ceil((h.hour - HOUR_0) / 3000);
+      const last = Math.min(records - 1, Math.floor((h.hour + HOUR_MS - 1 - HOUR_0) / 3000));
+      const low = Math.min(IMPORT_TOTAL, IMPORT_POWER) === IMPORT_TOTAL;
+      assert.deepEqual(
+        [h.count, h.firstValue, h.lastValue],
+        [last - first + 1, low ? first : -first, low ? last : -last],
+        `hour ${new Date(h.hour).toISOString()}`,
+      );
+    }
+  });
 });

@@ -15,6 +15,11 @@ export const VALUES_PER_STEP = 50_000;
  */
 const READ_MS_OF_TS = "round(date_part('epoch', v.ts) * 1000)";
 
+/** Records the first page of a bounded read takes; the next pages follow the values per record seen. */
+const FIRST_PAGE_RECORDS = 2048;
+/** Records a later page reads beyond its estimate, so that a page rarely falls a few values short. */
+const PAGE_SLACK_RECORDS = 16;
+
 /** [OBIS key, ts in epoch ms, value], in the primary key's order (time, then quantity). */
 type RawValue = [obisKey: number, ts: number, value: number];
 
@@ -80,11 +85,18 @@ async function readValues(
   limit?: number,
 ): Promise<RawValue[]> {
   const values: RawValue[] = [];
+  let records = 0;
   let after = from;
   let inclusive = true;
   for (;;) {
-    // A record holds at least one value as a rule: `limit` records are enough, unless some hold none.
-    const wanted = limit === undefined ? undefined : limit - values.length;
+    // Records hold a few values each: a first page, then as many records as the values still wanted
+    // need at the values per record seen so far (reading past the limit wastes the server's time).
+    const wanted =
+      limit === undefined
+        ? undefined
+        : records === 0
+          ? Math.min(limit, FIRST_PAGE_RECORDS)
+          : Math.ceil(((limit - values.length) * records) / Math.max(values.length, 1)) + PAGE_SLACK_RECORDS;
     const read = await client.query<[number, number[], number[]]>({
       // By the column, not the ms output: the index yields that order, no sort.
       text: `SELECT ${READ_MS_OF_TS}, v.obis_keys, v.quantity_values FROM aiida_record v
@@ -96,6 +108,7 @@ async function readValues(
     for (const [ts, obisKeys, numbers] of read.rows) {
       for (const [i, obisKey] of obisKeys.entries()) values.push([obisKey, ts, numbers[i] ?? Number.NaN]);
     }
+    records += read.rows.length;
     const last = read.rows.at(-1);
     if (limit === undefined || wanted === undefined) return values;
     if (values.length >= limit) {
