@@ -144,8 +144,9 @@ describe("SessionSync: device sessions of two hub instances on one PostgreSQL da
     await awayOnA(a, b, clientId);
     assert.equal(b.sessions.mayUse(clientId, otherSource), false, "B binds the client id to its data source");
     a.sessions.deliver(source, () => Buffer.from("queued on A"));
-    b.sessions.deliver(source, () => Buffer.from("queued on B"));
+    // Stored before B queues its own: two instances queueing at the same moment have no order between them.
     await a.sessions.settled();
+    b.sessions.deliver(source, () => Buffer.from("queued on B"));
     await b.sessions.settled();
 
     const back = new FakeConnection();
