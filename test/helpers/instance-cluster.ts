@@ -3,11 +3,14 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
+import pg from "pg";
+import { SHARD_COUNT } from "../../src/cluster/shard-of.ts";
 import { SECRET_KEY_FILE } from "../../src/hub.ts";
 import { TEST_ADMIN_PASSWORD } from "./hub-harness.ts";
 import { type HubProcess, spawnHub } from "./hub-process.ts";
 import { freshDatabase } from "./postgres.ts";
 import { startTcpBalancer, type TcpBalancer } from "./tcp-balancer.ts";
+import { waitFor } from "./wait-for.ts";
 
 /**
  * Several hub processes on one fresh PostgreSQL database, each with its own data directory and the same
@@ -46,6 +49,33 @@ export async function instances(
     );
   }
   return { hubs, url: database.url, networks };
+}
+
+/**
+ * Resolves once the permission shards are spread evenly over `holders` instances (their advisory locks
+ * on the database at `url`): a permission accepted from then on stays where it starts streaming.
+ */
+export async function shardsSpread(url: string, holders: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await waitFor(
+      async () => {
+        const held = await client.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE '% shards'
+              AND l.objid::bigint <> l.pid -- not the session's presence lock (second key: its pid)
+            GROUP BY a.application_name`,
+        );
+        const counts = held.rows.map((r) => r.n);
+        return counts.length === holders && counts.every((n) => n === SHARD_COUNT / holders);
+      },
+      `the ${SHARD_COUNT} shards spread over ${holders} instances`,
+      15_000,
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 /** When `hub` logged its first line containing `text`, by the time stamped on the line (NaN if none). */

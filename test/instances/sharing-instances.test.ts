@@ -3,7 +3,15 @@ import { describe, type TestContext, test } from "node:test";
 import mqtt from "mqtt";
 import { eddieWithBroker } from "../helpers/eddie-with-broker.ts";
 import type { HubProcess } from "../helpers/hub-process.ts";
-import { api, createSource, instances, loggedAt, login, reading } from "../helpers/instance-cluster.ts";
+import {
+  api,
+  createSource,
+  instances,
+  loggedAt,
+  login,
+  reading,
+  shardsSpread,
+} from "../helpers/instance-cluster.ts";
 import { base64Code } from "../helpers/stand-in-eddie.ts";
 import type { ReceivedMessage } from "../helpers/stand-in-ep-broker.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -13,8 +21,10 @@ const RAW = "SMART-METER-P1-RAW";
 /** Two hubs on one database, EDDIE and its broker, and a permission granted on the first hub and streaming. */
 async function streamingPermission(t: TestContext, options: { networks?: boolean } = {}) {
   const { broker, eddie, received } = await eddieWithBroker(t);
-  const { hubs, networks } = await instances(t, 2, options);
+  const { hubs, networks, url } = await instances(t, 2, options);
   const [a, b] = hubs as [HubProcess, HubProcess];
+  // The second instance takes half the shards from the first: a stream found before that could move.
+  await shardsSpread(url, 2);
   const tokens = new Map([
     [a, await login(a)],
     [b, await login(b)],

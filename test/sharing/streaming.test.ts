@@ -428,17 +428,21 @@ describe("ending a permission", () => {
     assert.equal((await next.dataFlow(id)).phase, "finishing");
     await broker.restart();
     await waitFor(async () => (await side.store.state(id))?.finishedAt ?? undefined, "the outbox delivered");
-    await waitFor(() => received.length >= 4 || undefined, "EDDIE to receive them");
-    assert.deepEqual(
-      received.map((m) => m.topic.split("/").slice(3).join("/")),
-      [
-        "data/outbound/smart-meter-p1-raw",
-        "data/outbound/smart-meter-p1-cim-v1-04",
-        "data/outbound/smart-meter-p1-cim-v1-12",
-        "status",
-      ],
+    await waitFor(
+      () => received.some((m) => m.topic.endsWith("/status")) || undefined,
+      "EDDIE to receive the status",
     );
-    assert.equal((JSON.parse(received[3]?.payload ?? "{}") as Json).status, "FULFILLED");
+    // QoS 1 is at least once: a message whose PUBACK a broken connection lost goes out again on the next.
+    const topics = received
+      .map((m) => m.topic.split("/").slice(3).join("/"))
+      .filter((topic, i, all) => topic !== all[i - 1]);
+    assert.deepEqual(topics, [
+      "data/outbound/smart-meter-p1-raw",
+      "data/outbound/smart-meter-p1-cim-v1-04",
+      "data/outbound/smart-meter-p1-cim-v1-12",
+      "status",
+    ]);
+    assert.equal((JSON.parse(received.at(-1)?.payload ?? "{}") as Json).status, "FULFILLED");
   });
 
   it("discards and counts what is left once EDDIE's broker refuses the credentials", async (t) => {

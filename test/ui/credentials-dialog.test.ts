@@ -29,6 +29,24 @@ test("Escape and × on the shown-once password dialog ask first; cancelling keep
   await panel.getByText("works only on the hub's own computer").waitFor();
 
   const ask = page.getByRole("alertdialog", { name: "The password is shown only once. Close anyway?" });
+  /**
+   * Presses Escape and waits for the question. Chromium 156 sometimes drops an Escape pressed right after
+   * the question or a click (about one run in three here): the dialog must then still be open with the
+   * password, and the next Escape must ask.
+   */
+  const escapeAsks = async (when: string) => {
+    await page.keyboard.press("Escape");
+    if (
+      await ask.waitFor({ timeout: 2000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    assert.equal(await passwordField.inputValue(), password, `${when}: an Escape never closes unasked`);
+    await page.keyboard.press("Escape");
+    await ask.waitFor();
+  };
   await page.keyboard.press("Escape");
   await ask.waitFor();
   await expectNoAxeViolations(page, "the question before closing the credentials dialog");
@@ -39,8 +57,7 @@ test("Escape and × on the shown-once password dialog ask first; cancelling keep
   // Escape answers the question with "no"; the next Escape (no click between) asks again. Rounds
   // enough that Chromium's limit on cancelling a dialog's close without a user activation would show.
   for (let i = 0; i < 6; i++) {
-    await page.keyboard.press("Escape");
-    await ask.waitFor();
+    await escapeAsks(`round ${i}`);
     await page.keyboard.press("Escape");
     await ask.waitFor({ state: "detached" });
     assert.equal(await passwordField.inputValue(), password, `round ${i}`);
@@ -52,7 +69,7 @@ test("Escape and × on the shown-once password dialog ask first; cancelling keep
   await ask.waitFor({ state: "detached" });
   assert.equal(await passwordField.inputValue(), password);
 
-  await page.keyboard.press("Escape");
+  await escapeAsks("after the × button");
   await ask.getByRole("button", { name: "Close anyway" }).click();
   await panel.waitFor({ state: "detached" });
   await page.getByRole("heading", { name: "Main meter", level: 1 }).waitFor();
