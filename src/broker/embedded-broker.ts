@@ -63,22 +63,21 @@ export class EmbeddedBroker {
 
   /**
    * Loads the devices' persistent sessions and starts listening on TCP; resolves with the bound port.
-   * `joinSessions` (other instances on the database) loads them itself, after it listens for their changes.
+   * `joinSessions` loads them: with other instances on the database, after it listens for their changes
+   * (the sync's first read is the load, so they are not read twice).
    */
   async listen(
     host: string,
     port: number,
     sessionStore: DeviceSessionStore,
-    joinSessions?: (sessions: DeviceSessions) => Promise<void>,
+    joinSessions: (sessions: DeviceSessions) => Promise<void> = (sessions) => sessions.load(),
   ): Promise<number> {
     const sessions = new DeviceSessions(
       sessionStore,
       (id) => this.devices.get(id) !== undefined,
       this.logger,
     );
-    // Joined to other instances, the sync's first read (after it listens) is the load: not read twice.
-    if (joinSessions) await joinSessions(sessions);
-    else await sessions.load();
+    await joinSessions(sessions);
     this.host = this.connectionHost(sessions);
     this.sweeper = setInterval(() => {
       void sessions.sweep(); // never rejects: it logs what failed

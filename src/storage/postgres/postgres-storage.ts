@@ -35,11 +35,13 @@ export async function openPostgresStorage(
   try {
     await migratePostgres(pool);
     const rollup = new PgHourlyRollup(pool);
-    // Started after the migration: the thread reads the partitions there are.
-    batches = new WorkerBatchCommitter(url, applicationName);
-    await batches.ready;
-    const thread = batches;
-    const writer = await PgRecordWriter.open(pool, rollup, Date.now(), () => thread);
+    // The thread starts once the writer made this month's and the next month's partitions, so the
+    // partitions it reads at start include them: its first batch makes none again.
+    const writer = await PgRecordWriter.open(pool, rollup, Date.now(), () => {
+      batches = new WorkerBatchCommitter(url, applicationName);
+      return batches;
+    });
+    await batches?.ready;
     return {
       pool,
       dataSources: new PgDataSourceStore(pool),
